@@ -1,0 +1,86 @@
+# attls: application-transparent TLS for Linux.
+# make | make test | make demo | make bench | make install (PREFIX, DESTDIR)
+
+PREFIX ?= /usr/local
+LIBDIR ?= $(PREFIX)/lib/attls
+BINDIR ?= $(PREFIX)/bin
+B := build
+
+CC ?= cc
+WOLFSSL_SONAME := $(shell objdump -p $$(find /usr/lib /usr/lib64 -name 'libwolfssl.so' 2>/dev/null | head -1) 2>/dev/null | awk '/SONAME/ {print $$2}')
+CPPFLAGS += -D_GNU_SOURCE -DATTLS_WOLFSSL_SONAME='"$(or $(WOLFSSL_SONAME),libwolfssl.so.35)"' \
+	    -DATTLS_LIBDIR='"$(LIBDIR)"'
+CFLAGS ?= -O2 -g
+CFLAGS += -std=c11 -Wall -Wextra -Werror -fPIC -fvisibility=hidden -pthread
+LDLIBS_LIB := -linih -ldl -pthread
+
+LIB_SRC := $(wildcard lib/*.c)
+SHIM_SRC := $(wildcard shim/*.c)
+TOOL_SRC := $(wildcard tools/*.c)
+LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
+SHIM_OBJ := $(SHIM_SRC:%.c=$(B)/%.o)
+TOOL_OBJ := $(TOOL_SRC:%.c=$(B)/%.o)
+
+# Debian packages: to build, to test, and the peers the tests use.
+BUILD_PKGS := gcc make pkg-config libwolfssl-dev libinih-dev libgcrypt20-dev check
+TEST_PKGS := openssl curl python3 procps iproute2 valgrind
+PKGS := $(BUILD_PKGS) $(TEST_PKGS)
+
+.PHONY: all deps test unit integration demo bench install clean
+
+all: $(B)/libattls.so $(B)/attls
+
+# Installs what is missing, on Debian (sudo when not root).
+deps:
+	@missing=$$(for p in $(PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+		grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing:" $$missing; \
+		sudo=; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+$(B)/%.o: %.c $(wildcard lib/*.h shim/*.h tools/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(B)/libattls.so: $(LIB_OBJ) $(SHIM_OBJ)
+	$(CC) -shared -o $@ $^ $(LDLIBS_LIB) -Wl,-z,defs -Wl,-z,now
+
+$(B)/libattls-core.a: $(LIB_OBJ)
+	ar rcs $@ $^
+
+$(B)/attls: $(TOOL_OBJ) $(B)/libattls-core.a
+	$(CC) -o $@ $^ $(LDLIBS_LIB)
+
+# Unit tests (Check), then integration tests with real programs and peers.
+UNIT_SRC := $(wildcard tests/unit/*.c)
+$(B)/unit_tests: $(UNIT_SRC) $(B)/libattls-core.a
+	$(CC) $(CPPFLAGS) -std=c11 -Wall -Wextra -Werror -g -pthread -o $@ $(UNIT_SRC) \
+		$(B)/libattls-core.a $$(pkg-config --cflags --libs check) $(LDLIBS_LIB)
+
+test: deps
+	$(MAKE) all $(B)/unit_tests
+	$(MAKE) unit integration
+
+unit: $(B)/unit_tests
+	cd tests/unit && CK_DEFAULT_TIMEOUT=30 ../../$(B)/unit_tests
+
+integration: all
+	tests/integration/run-all
+
+demo: deps
+	$(MAKE) all
+	examples/broker/demo
+
+bench: deps all
+	@echo "make bench: see bench/ (not yet part of this tree)"; exit 1
+
+install: all
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(BINDIR)
+	install -m 755 $(B)/libattls.so $(DESTDIR)$(LIBDIR)/libattls.so
+	install -m 755 $(B)/attls $(DESTDIR)$(BINDIR)/attls
+
+clean:
+	rm -rf $(B)

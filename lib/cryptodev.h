@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Crypto devices: AES-GCM for the record layer on the processor's crypto
+ * instructions through libgcrypt (dlopen'ed), behind wolfSSL's crypto
+ * callbacks. Everything else stays with wolfSSL.
+ */
+#ifndef ATTLS_CRYPTODEV_H
+#define ATTLS_CRYPTODEV_H
+
+#include <stddef.h>
+
+#include "policy.h"
+#include "wolf.h"
+
+#define ATTLS_CRYPTODEV_ID 0x41544c53 /* "ATLS" */
+
+/*
+ * Chooses the device the policy asks for (after attls_wolf_load). desc
+ * says which one and why, for example "cpu: libgcrypt 1.10.1, aesni+pclmul".
+ * Returns the device in use: ATTLS_DEVICE_CPU or ATTLS_DEVICE_SOFTWARE.
+ */
+enum attls_device attls_cryptodev_setup(enum attls_device want, char *desc,
+					size_t len);
+
+/* Puts a context's sessions on the device in use, if any. */
+void attls_cryptodev_apply(WOLFSSL_CTX *ctx);
+
+#endif

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The policy in force in this process, and the decision for each new TCP
+ * connection: clear text, TLS (with a new session), or refused.
+ */
+#ifndef ATTLS_ENGINE_H
+#define ATTLS_ENGINE_H
+
+#include <stdbool.h>
+#include <sys/socket.h>
+
+#include "session.h"
+
+/* Set while attls itself runs code that may call hooked functions. */
+extern _Thread_local int attls_inside;
+
+/*
+ * Loads the policy named by ATTLS_CONFIG once (thread-safe). On failure,
+ * the reason is logged and printed once to stderr, and every TCP connect
+ * and accept is refused from then on.
+ */
+void attls_engine_init(void);
+
+enum attls_verdict { ATTLS_CLEAR, ATTLS_TLS, ATTLS_REFUSE };
+
+struct attls_new_conn {
+	int fd;
+	unsigned direction; /* ATTLS_DIR_INBOUND or ATTLS_DIR_OUTBOUND */
+	const struct sockaddr *remote; /* NULL: ask the socket */
+	bool nonblock, connecting;
+};
+
+/* Decides for a new connection; on ATTLS_TLS, *out is its session. */
+enum attls_verdict attls_engine_classify(const struct attls_new_conn *nc,
+					 struct attls_session **out);
+
+#endif

@@ -1,0 +1,725 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The policy loader: INI (inih) to a validated struct attls_policy. Every
+ * error names the file, the line and the key. Unknown sections and keys
+ * are errors, so that a typo never weakens security silently.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "policy.h"
+
+void attls_errors_add(struct attls_errors *e, const char *file, int line,
+		      const char *fmt, ...)
+{
+	char msg[512];
+	char **n;
+	va_list ap;
+	int off;
+
+	off = line > 0 ? snprintf(msg, sizeof(msg), "%s:%d: ", file, line) :
+			 snprintf(msg, sizeof(msg), "%s: ", file);
+	va_start(ap, fmt);
+	vsnprintf(msg + off, sizeof(msg) - (size_t)off, fmt, ap);
+	va_end(ap);
+	n = realloc(e->msg, (e->n + 1) * sizeof(*n));
+	if (!n)
+		return;
+	e->msg = n;
+	e->msg[e->n] = strdup(msg);
+	if (e->msg[e->n])
+		e->n++;
+}
+
+void attls_errors_free(struct attls_errors *e)
+{
+	for (size_t i = 0; i < e->n; i++)
+		free(e->msg[i]);
+	free(e->msg);
+	e->msg = NULL;
+	e->n = 0;
+}
+
+enum section_kind { SEC_NONE, SEC_BAD, SEC_GLOBAL, SEC_CRYPTO, SEC_KEYRING,
+		    SEC_SECURITY, SEC_TRAFFIC };
+
+struct loader {
+	const char *file;
+	FILE *fp;
+	int lineno;
+	bool at_line_start;
+	struct attls_policy *p;
+	struct attls_errors *errs;
+	enum section_kind kind;
+	size_t index;        /* of the keyring, security or traffic section */
+	unsigned long seen;  /* keys already given in this section */
+	int global_line, crypto_line;
+};
+
+#define ERR(ld, ...) attls_errors_add((ld)->errs, (ld)->file, (ld)->lineno, __VA_ARGS__)
+
+static const char *const global_keys[] = { "trace", "syslog_facility",
+					   "handshake_timeout", NULL };
+static const char *const crypto_keys[] = { "device", NULL };
+static const char *const keyring_keys[] = { "cert", "key", "ca", NULL };
+static const char *const security_keys[] = { "protocols", "ciphers",
+					     "client_auth", "allow_legacy", NULL };
+static const char *const traffic_keys[] = {
+	"direction", "local_port", "remote_port", "local_addr", "remote_addr",
+	"jobname", "user", "role", "server_name", "keyring", "security",
+	"priority", "enabled", "trace", NULL
+};
+
+static const char *const *section_keys(enum section_kind k)
+{
+	switch (k) {
+	case SEC_GLOBAL: return global_keys;
+	case SEC_CRYPTO: return crypto_keys;
+	case SEC_KEYRING: return keyring_keys;
+	case SEC_SECURITY: return security_keys;
+	case SEC_TRAFFIC: return traffic_keys;
+	default: return NULL;
+	}
+}
+
+static const char *kind_name(enum section_kind k)
+{
+	switch (k) {
+	case SEC_GLOBAL: return "global";
+	case SEC_CRYPTO: return "crypto";
+	case SEC_KEYRING: return "keyring";
+	case SEC_SECURITY: return "security";
+	case SEC_TRAFFIC: return "traffic";
+	default: return "?";
+	}
+}
+
+static bool valid_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= ATTLS_NAME_MAX)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("_.-~#@", *s))
+			return false;
+	return true;
+}
+
+static void *grow(void *arr, size_t n, size_t size)
+{
+	void *a = realloc(arr, (n + 1) * size);
+
+	if (a)
+		memset((char *)a + n * size, 0, size);
+	return a;
+}
+
+/* A new "[kind NAME]" section; returns false if it is unusable. */
+static bool open_section(struct loader *ld, const char *hdr)
+{
+	struct attls_policy *p = ld->p;
+	char kind[32], name[ATTLS_NAME_MAX * 2], extra[2];
+	int n;
+
+	ld->kind = SEC_BAD;
+	ld->seen = 0;
+	n = sscanf(hdr, " %31s %127s", kind, name);
+	if (n < 1) {
+		ERR(ld, "empty section header; expected [global], [crypto], "
+			"[keyring NAME], [security NAME] or [traffic NAME]");
+		return false;
+	}
+	if (!strcasecmp(kind, "global") || !strcasecmp(kind, "crypto")) {
+		bool global = !strcasecmp(kind, "global");
+		int *first = global ? &ld->global_line : &ld->crypto_line;
+
+		if (n > 1) {
+			ERR(ld, "section [%s] takes no name", kind);
+			return false;
+		}
+		if (*first) {
+			ERR(ld, "section [%s] given twice (first at line %d)",
+			    kind, *first);
+			return false;
+		}
+		*first = ld->lineno;
+		ld->kind = global ? SEC_GLOBAL : SEC_CRYPTO;
+		return true;
+	}
+	if (strcasecmp(kind, "keyring") && strcasecmp(kind, "security") &&
+	    strcasecmp(kind, "traffic")) {
+		ERR(ld, "unknown section [%s]; expected [global], [crypto], "
+			"[keyring NAME], [security NAME] or [traffic NAME]", hdr);
+		return false;
+	}
+	if (n < 2 || !valid_name(name)) {
+		ERR(ld, "section [%s] needs a name of 1-%d letters, digits or _.-~#@",
+		    kind, ATTLS_NAME_MAX - 1);
+		return false;
+	}
+	if (sscanf(hdr, " %*s %*s %1s", extra) == 1) {
+		ERR(ld, "section [%s]: a name has no blanks", hdr);
+		return false;
+	}
+#define OPEN(K, arr, cnt)                                                     \
+	do {                                                                  \
+		for (size_t i = 0; i < p->cnt; i++)                           \
+			if (!strcmp(p->arr[i].name, name)) {                  \
+				ERR(ld, "section [%s %s] given twice (first at line %d)", \
+				    kind_name(K), name, p->arr[i].line);      \
+				return false;                                 \
+			}                                                     \
+		void *a = grow(p->arr, p->cnt, sizeof(*p->arr));              \
+		if (!a)                                                       \
+			return false;                                         \
+		p->arr = a;                                                   \
+		ld->index = p->cnt++;                                         \
+		snprintf(p->arr[ld->index].name, ATTLS_NAME_MAX, "%s", name); \
+		p->arr[ld->index].line = ld->lineno;                          \
+		ld->kind = K;                                                 \
+	} while (0)
+	if (!strcasecmp(kind, "keyring")) {
+		OPEN(SEC_KEYRING, keyrings, n_keyrings);
+	} else if (!strcasecmp(kind, "security")) {
+		OPEN(SEC_SECURITY, security, n_security);
+		p->security[ld->index].protocols = ATTLS_PROTO_TLS12 | ATTLS_PROTO_TLS13;
+	} else {
+		OPEN(SEC_TRAFFIC, traffic, n_traffic);
+		struct attls_traffic *t = &p->traffic[ld->index];
+
+		t->direction = ATTLS_DIR_BOTH;
+		t->local_port.any = t->remote_port.any = true;
+		t->local_addr.any = t->remote_addr.any = true;
+		t->priority = 0;
+		t->enabled = true;
+		t->trace = -1;
+	}
+#undef OPEN
+	return true;
+}
+
+/*
+ * inih's reader: one physical line per call, so the line number is known.
+ * It also does what inih would get wrong or report only once: section
+ * headers, lines with no "=", over-long lines, indentation (which inih
+ * would take as a continuation) and "#" comments after a value.
+ */
+static char *read_line(char *str, int num, void *stream)
+{
+	struct loader *ld = stream;
+	char *line = NULL, *s, *e;
+	size_t cap = 0;
+	ssize_t len;
+
+	len = getline(&line, &cap, ld->fp);
+	if (len < 0) {
+		free(line);
+		return NULL;
+	}
+	ld->lineno++;
+	s = line;
+	if (ld->lineno == 1 && !strncmp(s, "\xEF\xBB\xBF", 3))
+		s += 3;
+	while (*s && isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	str[0] = '\0';
+	if (!*s || *s == ';' || *s == '#')
+		goto out;
+	if (*s == '[') {
+		char *close = strchr(s, ']');
+
+		if (!close || (close[1] && close[1] != ';' && close[1] != '#' &&
+			       !isspace((unsigned char)close[1]))) {
+			ERR(ld, "malformed section header; expected [kind NAME]");
+			ld->kind = SEC_BAD;
+			goto out;
+		}
+		*close = '\0';
+		open_section(ld, s + 1);
+		snprintf(str, (size_t)num, "[%s]\n", kind_name(ld->kind));
+		goto out;
+	}
+	for (char *c = s + 1; *c; c++)
+		if (*c == '#' && isspace((unsigned char)c[-1])) {
+			*c = '\0';
+			break;
+		}
+	if (!strchr(s, '=')) {
+		ERR(ld, "expected \"key = value\", a [section] or a comment");
+		goto out;
+	}
+	if (e - s >= num - 1) {
+		ERR(ld, "line longer than %d characters", num - 2);
+		goto out;
+	}
+	if (ld->kind == SEC_NONE) {
+		ERR(ld, "key outside any section");
+		goto out;
+	}
+	if (ld->kind != SEC_BAD)
+		snprintf(str, (size_t)num, "%s\n", s);
+out:
+	free(line);
+	return str;
+}
+
+static int parse_bool(const char *v, bool *out)
+{
+	if (!strcasecmp(v, "yes") || !strcasecmp(v, "true") ||
+	    !strcasecmp(v, "on") || !strcmp(v, "1"))
+		*out = true;
+	else if (!strcasecmp(v, "no") || !strcasecmp(v, "false") ||
+		 !strcasecmp(v, "off") || !strcmp(v, "0"))
+		*out = false;
+	else
+		return -1;
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int value;
+} facilities[] = {
+	{ "daemon", LOG_DAEMON }, { "user", LOG_USER }, { "auth", LOG_AUTH },
+	{ "authpriv", LOG_AUTHPRIV }, { "local0", LOG_LOCAL0 },
+	{ "local1", LOG_LOCAL1 }, { "local2", LOG_LOCAL2 },
+	{ "local3", LOG_LOCAL3 }, { "local4", LOG_LOCAL4 },
+	{ "local5", LOG_LOCAL5 }, { "local6", LOG_LOCAL6 },
+	{ "local7", LOG_LOCAL7 },
+};
+
+static void set_global(struct loader *ld, const char *k, const char *v)
+{
+	struct attls_policy *p = ld->p;
+
+	if (!strcasecmp(k, "trace")) {
+		if (attls_parse_trace(v, &p->trace) < 0)
+			ERR(ld, "trace: \"%s\" is not a number 0-255 or a list of "
+				"error-stderr, error, info, event, flow, data", v);
+	} else if (!strcasecmp(k, "syslog_facility")) {
+		for (size_t i = 0; i < sizeof(facilities) / sizeof(facilities[0]); i++)
+			if (!strcasecmp(v, facilities[i].name)) {
+				p->syslog_facility = facilities[i].value;
+				return;
+			}
+		ERR(ld, "syslog_facility: \"%s\" is not one of daemon, user, auth, "
+			"authpriv, local0-local7", v);
+	} else if (attls_parse_duration_ms(v, &p->handshake_timeout_ms) < 0) {
+		ERR(ld, "handshake_timeout: \"%s\" is not a duration such as 10s, "
+			"500ms or 2m (at most 1 hour)", v);
+	}
+}
+
+static void set_crypto(struct loader *ld, const char *v)
+{
+	if (!strcasecmp(v, "auto"))
+		ld->p->device = ATTLS_DEVICE_AUTO;
+	else if (!strcasecmp(v, "cpu"))
+		ld->p->device = ATTLS_DEVICE_CPU;
+	else if (!strcasecmp(v, "software"))
+		ld->p->device = ATTLS_DEVICE_SOFTWARE;
+	else
+		ERR(ld, "device: \"%s\" is not one of auto, cpu, software", v);
+}
+
+static void set_path(struct loader *ld, char **dst, int *line, const char *v)
+{
+	free(*dst);
+	*dst = strdup(v);
+	*line = ld->lineno;
+}
+
+static void set_keyring(struct loader *ld, const char *k, const char *v)
+{
+	struct attls_keyring *kr = &ld->p->keyrings[ld->index];
+
+	if (!strcasecmp(k, "cert"))
+		set_path(ld, &kr->cert, &kr->cert_line, v);
+	else if (!strcasecmp(k, "key"))
+		set_path(ld, &kr->key, &kr->key_line, v);
+	else
+		set_path(ld, &kr->ca, &kr->ca_line, v);
+}
+
+static int proto_token(const char *tok, unsigned *bits)
+{
+	if (!strcasecmp(tok, "TLSv1.3"))
+		*bits |= ATTLS_PROTO_TLS13;
+	else if (!strcasecmp(tok, "TLSv1.2"))
+		*bits |= ATTLS_PROTO_TLS12;
+	else if (!strcasecmp(tok, "TLSv1.1"))
+		*bits |= ATTLS_PROTO_TLS11;
+	else if (!strcasecmp(tok, "TLSv1") || !strcasecmp(tok, "TLSv1.0"))
+		*bits |= ATTLS_PROTO_TLS10;
+	else
+		return -1;
+	return 0;
+}
+
+static void set_protocols(struct loader *ld, struct attls_security *sec,
+			  const char *v)
+{
+	char buf[256], *save = NULL, *tok;
+	unsigned bits = 0;
+
+	snprintf(buf, sizeof(buf), "%s", v);
+	for (tok = strtok_r(buf, ", \t", &save); tok;
+	     tok = strtok_r(NULL, ", \t", &save)) {
+		if (!strcasecmp(tok, "SSLv3") || !strcasecmp(tok, "SSLv2")) {
+			ERR(ld, "protocols: %s is refused: it is broken (POODLE, "
+				"RFC 7568); use TLSv1.2 and TLSv1.3", tok);
+			return;
+		}
+		if (proto_token(tok, &bits) < 0) {
+			ERR(ld, "protocols: \"%s\" is not one of TLSv1.3, TLSv1.2, "
+				"TLSv1.1, TLSv1.0", tok);
+			return;
+		}
+	}
+	if (!bits) {
+		ERR(ld, "protocols: empty; expected e.g. TLSv1.2, TLSv1.3");
+		return;
+	}
+	sec->protocols = bits;
+	sec->protocols_line = ld->lineno;
+}
+
+static void set_security(struct loader *ld, const char *k, const char *v)
+{
+	struct attls_security *sec = &ld->p->security[ld->index];
+
+	if (!strcasecmp(k, "protocols")) {
+		set_protocols(ld, sec, v);
+	} else if (!strcasecmp(k, "ciphers")) {
+		set_path(ld, &sec->ciphers, &sec->ciphers_line, v);
+	} else if (!strcasecmp(k, "client_auth")) {
+		if (!strcasecmp(v, "none"))
+			sec->client_auth = ATTLS_CLIENT_AUTH_NONE;
+		else if (!strcasecmp(v, "optional"))
+			sec->client_auth = ATTLS_CLIENT_AUTH_OPTIONAL;
+		else if (!strcasecmp(v, "required"))
+			sec->client_auth = ATTLS_CLIENT_AUTH_REQUIRED;
+		else
+			ERR(ld, "client_auth: \"%s\" is not one of none, optional, "
+				"required", v);
+	} else if (parse_bool(v, &sec->allow_legacy) < 0) {
+		ERR(ld, "allow_legacy: \"%s\" is not yes or no", v);
+	}
+}
+
+static void set_name_ref(struct loader *ld, char *dst, int *line,
+			 const char *k, const char *v)
+{
+	if (!valid_name(v)) {
+		ERR(ld, "%s: \"%s\" is not a section name", k, v);
+		return;
+	}
+	snprintf(dst, ATTLS_NAME_MAX, "%s", v);
+	*line = ld->lineno;
+}
+
+static void set_traffic(struct loader *ld, const char *k, const char *v)
+{
+	struct attls_traffic *t = &ld->p->traffic[ld->index];
+
+	if (!strcasecmp(k, "direction")) {
+		if (attls_parse_direction(v, &t->direction) < 0)
+			ERR(ld, "direction: \"%s\" is not one of inbound, outbound, both", v);
+	} else if (!strcasecmp(k, "local_port") || !strcasecmp(k, "remote_port")) {
+		struct attls_port_set *ps = tolower((unsigned char)k[0]) == 'l' ?
+						    &t->local_port : &t->remote_port;
+		if (attls_parse_ports(v, ps) < 0)
+			ERR(ld, "%s: \"%s\" is not a port, a range such as 7800-7809, "
+				"a list of them or *", k, v);
+	} else if (!strcasecmp(k, "local_addr") || !strcasecmp(k, "remote_addr")) {
+		struct attls_addr_set *as = tolower((unsigned char)k[0]) == 'l' ?
+						    &t->local_addr : &t->remote_addr;
+		if (attls_parse_addrs(v, as) < 0)
+			ERR(ld, "%s: \"%s\" is not an IPv4 or IPv6 address, a CIDR "
+				"such as 10.0.0.0/8, a list of them or *", k, v);
+	} else if (!strcasecmp(k, "jobname")) {
+		free(t->jobname);
+		t->jobname = strdup(v);
+	} else if (!strcasecmp(k, "user")) {
+		free(t->user);
+		t->user = strdup(v);
+	} else if (!strcasecmp(k, "role")) {
+		if (!strcasecmp(v, "server"))
+			t->role = ATTLS_ROLE_SERVER;
+		else if (!strcasecmp(v, "client"))
+			t->role = ATTLS_ROLE_CLIENT;
+		else
+			ERR(ld, "role: \"%s\" is not server or client", v);
+	} else if (!strcasecmp(k, "server_name")) {
+		free(t->server_name);
+		t->server_name = strdup(v);
+	} else if (!strcasecmp(k, "keyring")) {
+		set_name_ref(ld, t->keyring_ref, &t->keyring_line, k, v);
+	} else if (!strcasecmp(k, "security")) {
+		set_name_ref(ld, t->security_ref, &t->security_line, k, v);
+	} else if (!strcasecmp(k, "priority")) {
+		char *e;
+
+		errno = 0;
+		t->priority = strtol(v, &e, 10);
+		if (errno || e == v || *e || t->priority < 0 || t->priority > 1000000)
+			ERR(ld, "priority: \"%s\" is not a number 0-1000000", v);
+	} else if (!strcasecmp(k, "enabled")) {
+		if (parse_bool(v, &t->enabled) < 0)
+			ERR(ld, "enabled: \"%s\" is not yes or no", v);
+	} else {
+		unsigned mask;
+
+		if (attls_parse_trace(v, &mask) < 0)
+			ERR(ld, "trace: \"%s\" is not a number 0-255 or a list of "
+				"error-stderr, error, info, event, flow, data", v);
+		else
+			t->trace = (int)mask;
+	}
+}
+
+static int on_key(void *user, const char *section, const char *key,
+		  const char *value)
+{
+	struct loader *ld = user;
+	const char *const *keys = section_keys(ld->kind);
+	size_t i;
+
+	(void)section;
+	if (!keys)
+		return 1;
+	for (i = 0; keys[i]; i++)
+		if (!strcasecmp(keys[i], key))
+			break;
+	if (!keys[i]) {
+		ERR(ld, "unknown key \"%s\" in [%s]; expected one of:", key,
+		    kind_name(ld->kind));
+		/* Append the list to the message just added. */
+		char *m = ld->errs->msg[ld->errs->n - 1], *nm;
+		size_t len = strlen(m);
+		for (size_t j = 0; keys[j]; j++)
+			len += strlen(keys[j]) + 1;
+		nm = realloc(m, len + 1);
+		if (nm) {
+			for (size_t j = 0; keys[j]; j++)
+				strcat(strcat(nm, " "), keys[j]);
+			ld->errs->msg[ld->errs->n - 1] = nm;
+		}
+		return 1;
+	}
+	if (ld->seen & (1ul << i)) {
+		ERR(ld, "%s: given twice in this section", keys[i]);
+		return 1;
+	}
+	ld->seen |= 1ul << i;
+	if (!*value) {
+		ERR(ld, "%s: empty value", keys[i]);
+		return 1;
+	}
+	switch (ld->kind) {
+	case SEC_GLOBAL: set_global(ld, key, value); break;
+	case SEC_CRYPTO: set_crypto(ld, value); break;
+	case SEC_KEYRING: set_keyring(ld, key, value); break;
+	case SEC_SECURITY: set_security(ld, key, value); break;
+	case SEC_TRAFFIC: set_traffic(ld, key, value); break;
+	default: break;
+	}
+	return 1;
+}
+
+/* A key file readable by others is refused, as ssh does. */
+static void check_file(struct loader *ld, const char *what, const char *path,
+		       int line, bool secret, bool dir_ok)
+{
+	struct stat st;
+
+	ld->lineno = line;
+	if (!path)
+		return;
+	if (!strncmp(path, "pkcs11:", 7)) {
+		ERR(ld, "%s: PKCS#11 keys are not supported by this build", what);
+		return;
+	}
+	if (stat(path, &st) < 0) {
+		ERR(ld, "%s: %s: %s", what, path, strerror(errno));
+		return;
+	}
+	if (S_ISDIR(st.st_mode) ? !dir_ok : !S_ISREG(st.st_mode)) {
+		ERR(ld, "%s: %s is not a %s", what, path,
+		    dir_ok ? "file or directory" : "regular file");
+		return;
+	}
+	if (access(path, R_OK) < 0) {
+		ERR(ld, "%s: %s: %s", what, path, strerror(errno));
+		return;
+	}
+	if (secret && (st.st_mode & (S_IRWXG | S_IRWXO))) {
+		ERR(ld, "%s: %s has mode %04o: a private key must not be "
+			"accessible to group or others (chmod 600)",
+		    what, path, (unsigned)(st.st_mode & 07777));
+	}
+}
+
+static void check_keyring(struct loader *ld, struct attls_keyring *kr)
+{
+	check_file(ld, "cert", kr->cert, kr->cert_line, false, false);
+	check_file(ld, "key", kr->key, kr->key_line, true, false);
+	check_file(ld, "ca", kr->ca, kr->ca_line, false, true);
+	ld->lineno = kr->line;
+	if (!!kr->cert != !!kr->key)
+		ERR(ld, "[keyring %s]: cert and key go together; %s is missing",
+		    kr->name, kr->cert ? "key" : "cert");
+	if (!kr->cert && !kr->ca)
+		ERR(ld, "[keyring %s]: empty; expected cert and key, ca, or all three",
+		    kr->name);
+}
+
+static void check_security(struct loader *ld, struct attls_security *sec)
+{
+	unsigned legacy = sec->protocols & (ATTLS_PROTO_TLS10 | ATTLS_PROTO_TLS11);
+
+	ld->lineno = sec->protocols_line;
+	if (legacy && !sec->allow_legacy)
+		ERR(ld, "protocols: TLSv1.0 and TLSv1.1 are deprecated (RFC 8996) "
+			"and refused unless allow_legacy = yes");
+}
+
+static void *find_named(void *arr, size_t n, size_t size, const char *name)
+{
+	for (size_t i = 0; i < n; i++) {
+		char *e = (char *)arr + i * size;
+
+		if (!strcmp(e, name)) /* the name is each struct's first field */
+			return e;
+	}
+	return NULL;
+}
+
+static void check_traffic(struct loader *ld, struct attls_traffic *t)
+{
+	struct attls_policy *p = ld->p;
+	struct attls_keyring *kr = NULL;
+
+	if (t->keyring_ref[0]) {
+		kr = find_named(p->keyrings, p->n_keyrings, sizeof(*kr), t->keyring_ref);
+		ld->lineno = t->keyring_line;
+		if (!kr)
+			ERR(ld, "keyring: no [keyring %s] in this file", t->keyring_ref);
+		t->keyring = kr;
+	}
+	if (t->security_ref[0]) {
+		t->security = find_named(p->security, p->n_security,
+					 sizeof(*t->security), t->security_ref);
+		ld->lineno = t->security_line;
+		if (!t->security)
+			ERR(ld, "security: no [security %s] in this file", t->security_ref);
+	}
+	if (!t->enabled)
+		return;
+	ld->lineno = t->line;
+	if (!t->keyring_ref[0]) {
+		ERR(ld, "[traffic %s]: keyring is required (or enabled = no)", t->name);
+		return;
+	}
+	if (!kr)
+		return;
+	/* The roles this descriptor can take, and what each needs. */
+	bool server = t->role == ATTLS_ROLE_SERVER ||
+		      (t->role == ATTLS_ROLE_DEFAULT && (t->direction & ATTLS_DIR_INBOUND));
+	bool client = t->role == ATTLS_ROLE_CLIENT ||
+		      (t->role == ATTLS_ROLE_DEFAULT && (t->direction & ATTLS_DIR_OUTBOUND));
+	if (server && !kr->cert)
+		ERR(ld, "[traffic %s]: role server needs cert and key in "
+			"[keyring %s]", t->name, kr->name);
+	if (server && t->security && t->security->client_auth != ATTLS_CLIENT_AUTH_NONE &&
+	    !kr->ca)
+		ERR(ld, "[traffic %s]: client_auth = %s needs ca in [keyring %s]",
+		    t->name, attls_client_auth_name(t->security->client_auth), kr->name);
+	if (client && !kr->ca)
+		ERR(ld, "[traffic %s]: role client needs ca in [keyring %s] to "
+			"verify the server", t->name, kr->name);
+	if (client && !t->server_name)
+		ERR(ld, "[traffic %s]: role client needs server_name, the name "
+			"checked in the server's certificate", t->name);
+}
+
+struct attls_policy *attls_policy_load(const char *file, struct attls_errors *errs)
+{
+	struct loader ld = { .file = file, .errs = errs, .at_line_start = true };
+	struct attls_policy *p;
+	size_t before = errs->n;
+	int rc;
+
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->file = strdup(file);
+	p->trace = ATTLS_TRACE_DEFAULT;
+	p->syslog_facility = LOG_DAEMON;
+	p->handshake_timeout_ms = 10000;
+	p->device = ATTLS_DEVICE_AUTO;
+	ld.p = p;
+	ld.fp = fopen(file, "re");
+	if (!ld.fp) {
+		attls_errors_add(errs, file, 0, "cannot open policy: %s", strerror(errno));
+		attls_policy_free(p);
+		return NULL;
+	}
+	rc = ini_parse_stream(read_line, &ld, on_key, &ld);
+	fclose(ld.fp);
+	if (rc > 0 && errs->n == before)
+		attls_errors_add(errs, file, rc, "syntax error");
+	for (size_t i = 0; i < p->n_keyrings; i++)
+		check_keyring(&ld, &p->keyrings[i]);
+	for (size_t i = 0; i < p->n_security; i++)
+		check_security(&ld, &p->security[i]);
+	for (size_t i = 0; i < p->n_traffic; i++)
+		check_traffic(&ld, &p->traffic[i]);
+	if (errs->n != before) {
+		attls_policy_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+void attls_policy_free(struct attls_policy *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->n_keyrings; i++) {
+		free(p->keyrings[i].cert);
+		free(p->keyrings[i].key);
+		free(p->keyrings[i].ca);
+	}
+	for (size_t i = 0; i < p->n_security; i++)
+		free(p->security[i].ciphers);
+	for (size_t i = 0; i < p->n_traffic; i++) {
+		struct attls_traffic *t = &p->traffic[i];
+
+		attls_port_set_free(&t->local_port);
+		attls_port_set_free(&t->remote_port);
+		attls_addr_set_free(&t->local_addr);
+		attls_addr_set_free(&t->remote_addr);
+		free(t->jobname);
+		free(t->user);
+		free(t->server_name);
+	}
+	free(p->keyrings);
+	free(p->security);
+	free(p->traffic);
+	free(p->file);
+	free(p);
+}

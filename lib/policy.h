@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The policy: an INI file turned into validated descriptors. */
+#ifndef ATTLS_POLICY_H
+#define ATTLS_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define ATTLS_NAME_MAX 64
+
+/* Trace bits, with AT-TLS's meanings. */
+enum attls_trace_bit {
+	ATTLS_TRACE_ERROR_STDERR = 1,
+	ATTLS_TRACE_ERROR = 2,
+	ATTLS_TRACE_INFO = 4,
+	ATTLS_TRACE_EVENT = 8,
+	ATTLS_TRACE_FLOW = 16,
+	ATTLS_TRACE_DATA = 32,
+};
+#define ATTLS_TRACE_DEFAULT ATTLS_TRACE_ERROR
+
+enum attls_direction {
+	ATTLS_DIR_INBOUND = 1,  /* accepted */
+	ATTLS_DIR_OUTBOUND = 2, /* connected */
+	ATTLS_DIR_BOTH = 3,
+};
+
+enum attls_role { ATTLS_ROLE_DEFAULT, ATTLS_ROLE_SERVER, ATTLS_ROLE_CLIENT };
+
+enum attls_client_auth {
+	ATTLS_CLIENT_AUTH_NONE,
+	ATTLS_CLIENT_AUTH_OPTIONAL,
+	ATTLS_CLIENT_AUTH_REQUIRED,
+};
+
+enum attls_device { ATTLS_DEVICE_AUTO, ATTLS_DEVICE_CPU, ATTLS_DEVICE_SOFTWARE };
+
+/* Protocol bits for [security] protocols. */
+enum attls_proto {
+	ATTLS_PROTO_TLS10 = 1,
+	ATTLS_PROTO_TLS11 = 2,
+	ATTLS_PROTO_TLS12 = 4,
+	ATTLS_PROTO_TLS13 = 8,
+};
+
+struct attls_port_range {
+	uint16_t lo, hi;
+};
+
+struct attls_port_set {
+	bool any;
+	size_t n;
+	struct attls_port_range *r;
+};
+
+struct attls_cidr {
+	int family; /* AF_INET or AF_INET6 */
+	uint8_t addr[16];
+	unsigned prefix;
+};
+
+struct attls_addr_set {
+	bool any;
+	size_t n;
+	struct attls_cidr *c;
+};
+
+struct attls_keyring {
+	char name[ATTLS_NAME_MAX];
+	int line;
+	char *cert, *key, *ca;
+	int cert_line, key_line, ca_line;
+};
+
+struct attls_security {
+	char name[ATTLS_NAME_MAX];
+	int line;
+	unsigned protocols; /* enum attls_proto bits */
+	int protocols_line;
+	bool allow_legacy;
+	char *ciphers; /* wolfSSL cipher list; NULL: the AEAD default */
+	int ciphers_line;
+	enum attls_client_auth client_auth;
+};
+
+struct attls_traffic {
+	char name[ATTLS_NAME_MAX];
+	int line;
+	unsigned direction;
+	struct attls_port_set local_port, remote_port;
+	struct attls_addr_set local_addr, remote_addr;
+	char *jobname; /* glob */
+	char *user;    /* glob on the name, or a uid */
+	enum attls_role role;
+	char *server_name;
+	struct attls_keyring *keyring;
+	struct attls_security *security;
+	long priority;
+	bool enabled;
+	int trace; /* -1: the global one */
+	/* Parse-time only: the names referred to and their lines. */
+	char keyring_ref[ATTLS_NAME_MAX], security_ref[ATTLS_NAME_MAX];
+	int keyring_line, security_line;
+	/* Built when the policy loads (tlsctx.c): one per role it can take. */
+	void *ctx_server, *ctx_client;
+};
+
+struct attls_policy {
+	char *file;
+	unsigned trace;
+	int syslog_facility;
+	unsigned handshake_timeout_ms;
+	enum attls_device device;
+	size_t n_keyrings, n_security, n_traffic;
+	struct attls_keyring *keyrings;
+	struct attls_security *security;
+	struct attls_traffic *traffic;
+};
+
+/* Errors, each "FILE:LINE: message", in file order. */
+struct attls_errors {
+	size_t n;
+	char **msg;
+};
+
+void attls_errors_add(struct attls_errors *e, const char *file, int line,
+		      const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+void attls_errors_free(struct attls_errors *e);
+
+/*
+ * Reads and validates a policy file. Returns NULL and fills errs on any
+ * error. Checks the key files' modes but does not load certificates: that
+ * is attls_tlsctx_build's job.
+ */
+struct attls_policy *attls_policy_load(const char *file,
+				       struct attls_errors *errs);
+void attls_policy_free(struct attls_policy *p);
+
+/* Value parsers, shared with the command line. Return 0 or -1. */
+int attls_parse_trace(const char *s, unsigned *out);
+int attls_parse_ports(const char *s, struct attls_port_set *out);
+int attls_parse_addrs(const char *s, struct attls_addr_set *out);
+int attls_parse_direction(const char *s, unsigned *out);
+int attls_parse_duration_ms(const char *s, unsigned *out);
+void attls_port_set_free(struct attls_port_set *p);
+void attls_addr_set_free(struct attls_addr_set *a);
+
+/* Names for printing. */
+const char *attls_role_name(enum attls_role r);
+const char *attls_direction_name(unsigned d);
+const char *attls_client_auth_name(enum attls_client_auth a);
+/* The role a descriptor gets: its own, or the one its direction implies. */
+enum attls_role attls_traffic_role(const struct attls_traffic *t,
+				   unsigned conn_direction);
+
+#endif

@@ -1,0 +1,867 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include "session.h"
+#include "trace.h"
+#include "wolf.h"
+
+/* What a non-blocking write may leave queued before it says EAGAIN. */
+#define OUT_LIMIT (256 * 1024)
+/* Plaintext handed to one wolfSSL_write. */
+#define WRITE_CHUNK (64 * 1024)
+/* How long the end of a connection may take: flush, close_notify, drain. */
+#define LINGER_MS 3000
+
+struct attls_session {
+	pthread_mutex_t lock;
+	WOLFSSL *ssl;
+	int fd;
+	enum attls_role role;
+	enum attls_state state;
+	bool nonblock, connecting, hs_started, peer_closed, wr_shut;
+	bool so_error_pending, ended, forked, used;
+	int error;    /* errno for the program's calls once failed */
+	int io_errno; /* errno of the last real recv in the callback */
+	bool io_eof;  /* the last real recv saw end of file */
+	uint64_t deadline;
+	unsigned hs_timeout, trace;
+	unsigned char *out;
+	size_t out_off, out_len, out_cap;
+	unsigned char *stage; /* gathers small iovecs into one record */
+	uint64_t bytes_in, bytes_out;
+	char *who;
+};
+
+static struct attls_io io = {
+	.recv = recv, .send = send, .poll = poll, .shutdown = shutdown,
+	.getsockopt = getsockopt,
+};
+
+void attls_session_set_io(const struct attls_io *i)
+{
+	io = *i;
+}
+
+uint64_t attls_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static size_t out_pending(const struct attls_session *s)
+{
+	return s->out_len - s->out_off;
+}
+
+/* wolfSSL's input: the real recv, never blocking. */
+static int cb_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
+{
+	struct attls_session *s = ctx;
+	ssize_t n;
+
+	(void)ssl;
+	n = io.recv(s->fd, buf, (size_t)sz, MSG_DONTWAIT);
+	if (n > 0) {
+		s->bytes_in += (uint64_t)n;
+		return (int)n;
+	}
+	if (n == 0) {
+		s->io_eof = true;
+		return WOLFSSL_CBIO_ERR_CONN_CLOSE;
+	}
+	s->io_errno = errno;
+	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+		return WOLFSSL_CBIO_ERR_WANT_READ;
+	if (errno == ECONNRESET)
+		return WOLFSSL_CBIO_ERR_CONN_RST;
+	return WOLFSSL_CBIO_ERR_GENERAL;
+}
+
+/* wolfSSL's output: into the session's buffer, whole records, never "later". */
+static int cb_send(WOLFSSL *ssl, char *buf, int sz, void *ctx)
+{
+	struct attls_session *s = ctx;
+	size_t need = (size_t)sz;
+
+	(void)ssl;
+	if (s->out_off && s->out_off == s->out_len)
+		s->out_off = s->out_len = 0;
+	if (s->out_len + need > s->out_cap && s->out_off) {
+		memmove(s->out, s->out + s->out_off, out_pending(s));
+		s->out_len -= s->out_off;
+		s->out_off = 0;
+	}
+	if (s->out_len + need > s->out_cap) {
+		size_t cap = s->out_cap ? s->out_cap : 16384;
+		unsigned char *n;
+
+		while (cap < s->out_len + need)
+			cap *= 2;
+		n = realloc(s->out, cap);
+		if (!n)
+			return WOLFSSL_CBIO_ERR_GENERAL;
+		s->out = n;
+		s->out_cap = cap;
+	}
+	memcpy(s->out + s->out_len, buf, need);
+	s->out_len += need;
+	return sz;
+}
+
+struct attls_session *attls_session_new(const struct attls_session_params *p)
+{
+	struct attls_session *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->ssl = attls_wolf.wolfSSL_new(p->ctx);
+	s->who = strdup(p->who ? p->who : "");
+	if (!s->ssl || !s->who) {
+		if (s->ssl)
+			attls_wolf.wolfSSL_free(s->ssl);
+		free(s->who);
+		free(s);
+		return NULL;
+	}
+	pthread_mutex_init(&s->lock, NULL);
+	s->fd = p->fd;
+	s->role = p->role;
+	s->state = ATTLS_ST_HANDSHAKE;
+	s->nonblock = p->nonblock;
+	s->connecting = p->connecting;
+	s->trace = p->trace;
+	s->hs_timeout = p->handshake_timeout_ms;
+	attls_wolf.wolfSSL_SSLSetIORecv(s->ssl, cb_recv);
+	attls_wolf.wolfSSL_SSLSetIOSend(s->ssl, cb_send);
+	attls_wolf.wolfSSL_SetIOReadCtx(s->ssl, s);
+	attls_wolf.wolfSSL_SetIOWriteCtx(s->ssl, s);
+	if (p->role == ATTLS_ROLE_CLIENT && p->server_name) {
+		attls_wolf.wolfSSL_UseSNI(s->ssl, WOLFSSL_SNI_HOST_NAME, p->server_name,
+					  (unsigned short)strlen(p->server_name));
+		attls_wolf.wolfSSL_check_domain_name(s->ssl, p->server_name);
+	}
+	return s;
+}
+
+/* Marks the session failed: the program's calls get err from now on. */
+static void fail(struct attls_session *s, int err)
+{
+	if (s->state == ATTLS_ST_FAILED)
+		return;
+	s->state = ATTLS_ST_FAILED;
+	s->error = err;
+	s->so_error_pending = true;
+	/* An alert wolfSSL queued is worth one try; then the socket ends. */
+	if (out_pending(s))
+		io.send(s->fd, s->out + s->out_off, out_pending(s), MSG_DONTWAIT | MSG_NOSIGNAL);
+	s->out_off = s->out_len = 0;
+	io.shutdown(s->fd, SHUT_RDWR);
+}
+
+static const char *ssl_reason(struct attls_session *s, int ret, char *buf, size_t len)
+{
+	int err = attls_wolf.wolfSSL_get_error(s->ssl, ret);
+
+	if (s->io_eof)
+		return "the peer closed the connection";
+	if (err == WOLFSSL_ERROR_SYSCALL || err == SOCKET_ERROR_E)
+		return s->io_errno ? strerror(s->io_errno) : "socket error";
+	attls_wolf.wolfSSL_ERR_error_string_n((unsigned long)err, buf, len);
+	snprintf(buf + strlen(buf), len - strlen(buf), " (%d)", err);
+	return buf;
+}
+
+/* Waits for events on the fd with the session unlocked. */
+static int wait_fd(struct attls_session *s, short events, int timeout_ms, int timeout_errno)
+{
+	struct pollfd pfd = { .fd = s->fd, .events = events };
+	int r;
+
+	pthread_mutex_unlock(&s->lock);
+	r = io.poll(&pfd, 1, timeout_ms);
+	pthread_mutex_lock(&s->lock);
+	if (s->ended) {
+		errno = EBADF;
+		return -1;
+	}
+	if (r == 0) {
+		errno = timeout_errno;
+		return -1;
+	}
+	return r < 0 ? -1 : 0;
+}
+
+/* SO_RCVTIMEO or SO_SNDTIMEO in ms; -1 if none. */
+static int sock_timeout(struct attls_session *s, int opt)
+{
+	struct timeval tv = { 0 };
+	socklen_t len = sizeof(tv);
+
+	if (io.getsockopt(s->fd, SOL_SOCKET, opt, &tv, &len) < 0 ||
+	    (tv.tv_sec == 0 && tv.tv_usec == 0))
+		return -1;
+	return (int)(tv.tv_sec * 1000 + (tv.tv_usec + 999) / 1000);
+}
+
+/* Sends queued records. 0: all sent; 1: some left (!wait); -1: error. */
+static int flush(struct attls_session *s, bool wait)
+{
+	while (out_pending(s)) {
+		ssize_t n = io.send(s->fd, s->out + s->out_off, out_pending(s),
+				    MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (n > 0) {
+			s->out_off += (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			if (!wait)
+				return 1;
+			if (wait_fd(s, POLLOUT, sock_timeout(s, SO_SNDTIMEO), EAGAIN) < 0)
+				return -1;
+			continue;
+		}
+		int err = errno;
+
+		attls_trace(s->trace, ATTLS_MSG_CONN_ERROR, s->who, "send: %s", strerror(err));
+		fail(s, err == EPIPE ? EPIPE : ECONNRESET);
+		errno = s->error;
+		return -1;
+	}
+	s->out_off = s->out_len = 0;
+	return 0;
+}
+
+static void handshake_failed(struct attls_session *s, enum attls_msg m, const char *why)
+{
+	attls_trace(s->trace, m, s->who, "%s", why);
+	fail(s, m == ATTLS_MSG_HS_TIMEOUT ? ETIMEDOUT :
+		s->role == ATTLS_ROLE_CLIENT ? EACCES : ECONNRESET);
+}
+
+static void handshake_done(struct attls_session *s)
+{
+	s->state = ATTLS_ST_OPEN;
+	if (attls_trace_on(s->trace, ATTLS_MSG_HS_DONE)) {
+		WOLFSSL_X509 *peer = attls_wolf.wolfSSL_get_peer_certificate(s->ssl);
+		char subject[256] = "none";
+
+		if (peer) {
+			attls_wolf.wolfSSL_X509_NAME_oneline(
+				attls_wolf.wolfSSL_X509_get_subject_name(peer), subject,
+				sizeof(subject));
+			attls_wolf.wolfSSL_X509_free(peer);
+		}
+		attls_trace(s->trace, ATTLS_MSG_HS_DONE, s->who,
+			    "protocol=%s cipher=%s peer=\"%s\"",
+			    attls_wolf.wolfSSL_get_version(s->ssl),
+			    attls_wolf.wolfSSL_get_cipher_name(s->ssl), subject);
+	}
+}
+
+/* One step of the handshake, without blocking: 0 done, 1 wants input, -1 failed. */
+static int handshake_step(struct attls_session *s)
+{
+	char why[160];
+	int ret, err;
+
+	if (!s->deadline)
+		s->deadline = attls_now_ms() + s->hs_timeout;
+	if (!s->hs_started) {
+		s->hs_started = true;
+		attls_trace(s->trace, ATTLS_MSG_HS_START, s->who, "role=%s",
+			    attls_role_name(s->role));
+	}
+	s->io_eof = false;
+	s->io_errno = 0;
+	ret = s->role == ATTLS_ROLE_SERVER ? attls_wolf.wolfSSL_accept(s->ssl) :
+					     attls_wolf.wolfSSL_connect(s->ssl);
+	if (ret == WOLFSSL_SUCCESS) {
+		if (flush(s, false) < 0)
+			return -1;
+		handshake_done(s);
+		return 0;
+	}
+	err = attls_wolf.wolfSSL_get_error(s->ssl, ret);
+	if (flush(s, false) < 0)
+		return -1;
+	if (err == WOLFSSL_ERROR_WANT_READ || err == WOLFSSL_ERROR_WANT_WRITE)
+		return 1;
+	handshake_failed(s, ATTLS_MSG_HS_FAILED, ssl_reason(s, ret, why, sizeof(why)));
+	return -1;
+}
+
+static int check_deadline(struct attls_session *s)
+{
+	if (s->state == ATTLS_ST_HANDSHAKE && s->deadline && attls_now_ms() >= s->deadline) {
+		char why[64];
+
+		snprintf(why, sizeof(why), "no progress within %u ms", s->hs_timeout);
+		handshake_failed(s, ATTLS_MSG_HS_TIMEOUT, why);
+		return -1;
+	}
+	return 0;
+}
+
+/* Drives the handshake; with wait, until done, failed or the deadline. */
+static int handshake(struct attls_session *s, bool wait)
+{
+	for (;;) {
+		int r;
+
+		if (s->state == ATTLS_ST_OPEN)
+			return 0;
+		if (s->state == ATTLS_ST_FAILED || check_deadline(s) < 0) {
+			errno = s->error;
+			return -1;
+		}
+		if (s->connecting) {
+			/* A non-blocking connect still under way. */
+			if (!wait) {
+				errno = EAGAIN;
+				return -1;
+			}
+			if (wait_fd(s, POLLOUT, (int)(s->deadline - attls_now_ms()), ETIMEDOUT) < 0)
+				return -1;
+			s->connecting = false;
+		}
+		r = handshake_step(s);
+		if (r == 0)
+			return wait && flush(s, true) < 0 ? -1 : 0;
+		if (r < 0) {
+			errno = s->error;
+			return -1;
+		}
+		if (!wait) {
+			errno = EAGAIN;
+			return -1;
+		}
+		if (flush(s, true) < 0)
+			return -1;
+		uint64_t now = attls_now_ms();
+		if (now < s->deadline &&
+		    wait_fd(s, POLLIN, (int)(s->deadline - now), ETIMEDOUT) < 0 &&
+		    errno != ETIMEDOUT)
+			return -1;
+	}
+}
+
+int attls_session_handshake(struct attls_session *s, bool wait)
+{
+	int r;
+
+	pthread_mutex_lock(&s->lock);
+	s->used = true;
+	r = handshake(s, wait);
+	pthread_mutex_unlock(&s->lock);
+	return r;
+}
+
+static void trace_data(struct attls_session *s, const char *dir, const void *buf, size_t n)
+{
+	char hex[2 * 48 + 1];
+	size_t show = n < 48 ? n : 48;
+
+	if (!(s->trace & ATTLS_TRACE_DATA))
+		return;
+	for (size_t i = 0; i < show; i++)
+		snprintf(hex + 2 * i, 3, "%02x", ((const unsigned char *)buf)[i]);
+	hex[2 * show] = '\0';
+	attls_trace(s->trace, ATTLS_MSG_DATA_RECORD, s->who, "%s %zu bytes: %s%s", dir, n,
+		    hex, show < n ? "..." : "");
+}
+
+/* The end of the peer's data: close_notify, or EOF without it. */
+static void peer_ended(struct attls_session *s, bool notified)
+{
+	s->peer_closed = true;
+	attls_trace(s->trace, ATTLS_MSG_FLOW_CALL, s->who, "read: end of data (%s)",
+		    notified ? "close_notify" : "connection closed without close_notify");
+}
+
+ssize_t attls_session_recv(struct attls_session *s, void *buf, size_t len, int flags)
+{
+	bool nb;
+	size_t got = 0;
+	ssize_t ret = -1;
+
+	pthread_mutex_lock(&s->lock);
+	if (s->ended) {
+		errno = EBADF;
+		goto out;
+	}
+	s->used = true;
+	nb = s->nonblock || (flags & MSG_DONTWAIT);
+	if (handshake(s, !nb) < 0 || flush(s, !nb) < 0)
+		goto out;
+	for (;;) {
+		int n, err, want = len - got > INT_MAX ? INT_MAX : (int)(len - got);
+		char why[160];
+
+		if (s->state == ATTLS_ST_FAILED) {
+			errno = s->error;
+			break;
+		}
+		if (s->peer_closed || want == 0) {
+			ret = (ssize_t)got;
+			break;
+		}
+		s->io_eof = false;
+		s->io_errno = 0;
+		n = flags & MSG_PEEK ? attls_wolf.wolfSSL_peek(s->ssl, (char *)buf + got, want) :
+				       attls_wolf.wolfSSL_read(s->ssl, (char *)buf + got, want);
+		if (n > 0) {
+			trace_data(s, "in", (char *)buf + got, (size_t)n);
+			got += (size_t)n;
+			if (!(flags & MSG_WAITALL) || (flags & MSG_PEEK) || got == len) {
+				ret = (ssize_t)got;
+				break;
+			}
+			continue;
+		}
+		err = attls_wolf.wolfSSL_get_error(s->ssl, n);
+		if (err == WOLFSSL_ERROR_WANT_READ) {
+			if (nb) {
+				/* MSG_WAITALL on a non-blocking socket may return short. */
+				if (got)
+					ret = (ssize_t)got;
+				else
+					errno = EAGAIN;
+				break;
+			}
+			if (wait_fd(s, POLLIN, sock_timeout(s, SO_RCVTIMEO), EAGAIN) < 0) {
+				if (got)
+					ret = (ssize_t)got;
+				break;
+			}
+			continue;
+		}
+		if (err == WOLFSSL_ERROR_ZERO_RETURN) {
+			peer_ended(s, true);
+			continue;
+		}
+		if (s->io_eof) {
+			peer_ended(s, false);
+			continue;
+		}
+		attls_trace(s->trace, ATTLS_MSG_CONN_ERROR, s->who, "read: %s",
+			    ssl_reason(s, n, why, sizeof(why)));
+		fail(s, ECONNRESET);
+		if (got) {
+			ret = (ssize_t)got;
+			break;
+		}
+		errno = ECONNRESET;
+		break;
+	}
+out:
+	pthread_mutex_unlock(&s->lock);
+	return ret;
+}
+
+/* Encrypts len bytes from the iovecs, starting at (*iv, *off), into records. */
+static int encrypt_from(struct attls_session *s, const struct iovec *iov, int iovcnt,
+			int *iv, size_t *off, size_t len)
+{
+	while (len) {
+		const char *src;
+		size_t n, left = iov[*iv].iov_len - *off;
+
+		if (left == 0) {
+			(*iv)++;
+			*off = 0;
+			continue;
+		}
+		if (left >= len || left >= WRITE_CHUNK || *iv == iovcnt - 1) {
+			/* Straight from the program's buffer. */
+			n = left < len ? left : len;
+			if (n > WRITE_CHUNK)
+				n = WRITE_CHUNK;
+			src = (const char *)iov[*iv].iov_base + *off;
+			*off += n;
+		} else {
+			/* Small pieces: gathered so that they go out as one record. */
+			if (!s->stage && !(s->stage = malloc(WRITE_CHUNK))) {
+				errno = ENOMEM;
+				return -1;
+			}
+			n = 0;
+			while (n < WRITE_CHUNK && n < len && *iv < iovcnt) {
+				size_t take = iov[*iv].iov_len - *off;
+
+				if (take > WRITE_CHUNK - n)
+					take = WRITE_CHUNK - n;
+				if (take > len - n)
+					take = len - n;
+				memcpy(s->stage + n, (const char *)iov[*iv].iov_base + *off, take);
+				n += take;
+				*off += take;
+				if (*off == iov[*iv].iov_len) {
+					(*iv)++;
+					*off = 0;
+				}
+			}
+			src = (const char *)s->stage;
+		}
+		trace_data(s, "out", src, n);
+		int w = attls_wolf.wolfSSL_write(s->ssl, src, (int)n);
+		if (w != (int)n) {
+			char why[160];
+
+			attls_trace(s->trace, ATTLS_MSG_CONN_ERROR, s->who, "write: %s",
+				    ssl_reason(s, w, why, sizeof(why)));
+			fail(s, ECONNRESET);
+			errno = ECONNRESET;
+			return -1;
+		}
+		s->bytes_out += n;
+		len -= n;
+	}
+	return 0;
+}
+
+ssize_t attls_session_sendv(struct attls_session *s, const struct iovec *iov, int iovcnt,
+			    int flags)
+{
+	size_t total = 0, done = 0, off = 0;
+	ssize_t ret = -1;
+	int iv = 0;
+	bool nb;
+
+	for (int i = 0; i < iovcnt; i++)
+		total += iov[i].iov_len;
+	pthread_mutex_lock(&s->lock);
+	if (s->ended) {
+		errno = EBADF;
+		goto out;
+	}
+	s->used = true;
+	nb = s->nonblock || (flags & MSG_DONTWAIT);
+	if (s->state == ATTLS_ST_FAILED) {
+		errno = s->error == ETIMEDOUT || s->error == EACCES ? ECONNRESET : s->error;
+		goto out;
+	}
+	if (s->wr_shut) {
+		errno = EPIPE;
+		goto out;
+	}
+	if (handshake(s, !nb) < 0)
+		goto out;
+	if (nb) {
+		if (flush(s, false) < 0)
+			goto out;
+		if (out_pending(s) >= OUT_LIMIT) {
+			errno = EAGAIN;
+			goto out;
+		}
+		/* Accept what fits under the limit; it is sent, in order, later. */
+		size_t room = OUT_LIMIT - out_pending(s);
+		size_t take = total < room ? total : room;
+
+		if (encrypt_from(s, iov, iovcnt, &iv, &off, take) < 0 || flush(s, false) < 0)
+			goto out;
+		ret = (ssize_t)take;
+		goto out;
+	}
+	while (done < total) {
+		size_t n = total - done < WRITE_CHUNK ? total - done : WRITE_CHUNK;
+
+		if (encrypt_from(s, iov, iovcnt, &iv, &off, n) < 0 || flush(s, true) < 0) {
+			if (done)
+				ret = (ssize_t)done;
+			goto out;
+		}
+		done += n;
+	}
+	ret = (ssize_t)total;
+out:
+	pthread_mutex_unlock(&s->lock);
+	return ret;
+}
+
+/* Sends close_notify once (and everything before it). */
+static int send_close_notify(struct attls_session *s, bool wait)
+{
+	if (s->wr_shut || s->state != ATTLS_ST_OPEN)
+		return 0;
+	s->wr_shut = true;
+	attls_wolf.wolfSSL_shutdown(s->ssl);
+	attls_trace(s->trace, ATTLS_MSG_FLOW_CALL, s->who, "close_notify sent");
+	return flush(s, wait);
+}
+
+int attls_session_shutdown(struct attls_session *s, int how)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&s->lock);
+	s->used = true;
+	if (how != SHUT_RD && s->state == ATTLS_ST_OPEN)
+		r = send_close_notify(s, !s->nonblock);
+	pthread_mutex_unlock(&s->lock);
+	if (r < 0 && errno != EAGAIN)
+		return -1;
+	return io.shutdown(s->fd, how);
+}
+
+int attls_session_so_error(struct attls_session *s)
+{
+	int e = 0;
+
+	pthread_mutex_lock(&s->lock);
+	if (s->so_error_pending) {
+		s->so_error_pending = false;
+		e = s->error;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return e;
+}
+
+int attls_session_readable_bytes(struct attls_session *s)
+{
+	int n;
+
+	pthread_mutex_lock(&s->lock);
+	n = s->state == ATTLS_ST_OPEN ? attls_wolf.wolfSSL_pending(s->ssl) : 0;
+	pthread_mutex_unlock(&s->lock);
+	return n;
+}
+
+void attls_session_set_fd(struct attls_session *s, int fd)
+{
+	pthread_mutex_lock(&s->lock);
+	s->fd = fd;
+	pthread_mutex_unlock(&s->lock);
+}
+
+void attls_session_set_nonblock(struct attls_session *s, bool nonblock)
+{
+	pthread_mutex_lock(&s->lock);
+	s->nonblock = nonblock;
+	pthread_mutex_unlock(&s->lock);
+}
+
+enum attls_state attls_session_state(struct attls_session *s)
+{
+	return s->state;
+}
+
+static short failed_events(short want)
+{
+	return (short)(POLLERR | POLLHUP | (want & (POLLIN | POLLOUT)));
+}
+
+short attls_session_poll_prepare(struct attls_session *s, short want, short *kernel,
+				 uint64_t *deadline_ms)
+{
+	short ready = 0, k = 0;
+
+	pthread_mutex_lock(&s->lock);
+	*deadline_ms = 0;
+	if (s->ended) {
+		ready = POLLNVAL;
+	} else if (s->state == ATTLS_ST_HANDSHAKE) {
+		if (!s->deadline)
+			s->deadline = attls_now_ms() + s->hs_timeout;
+		if (check_deadline(s) == 0) {
+			k = s->connecting ? POLLOUT : POLLIN;
+			if (out_pending(s))
+				k |= POLLOUT;
+			*deadline_ms = s->deadline;
+		}
+	} else if (s->state == ATTLS_ST_OPEN) {
+		if ((want & POLLIN) &&
+		    (s->peer_closed || attls_wolf.wolfSSL_pending(s->ssl) > 0))
+			ready |= POLLIN;
+		k = want & (POLLIN | POLLOUT | POLLPRI | POLLRDHUP);
+		if (out_pending(s))
+			k |= POLLOUT;
+	}
+	if (s->state == ATTLS_ST_FAILED)
+		ready = failed_events(want);
+	*kernel = k;
+	pthread_mutex_unlock(&s->lock);
+	return ready;
+}
+
+/* Whether a read would return at once; consumes records with no data. */
+static bool input_ready(struct attls_session *s)
+{
+	char c;
+	int n, err;
+
+	if (s->peer_closed || attls_wolf.wolfSSL_pending(s->ssl) > 0)
+		return true;
+	s->io_eof = false;
+	n = attls_wolf.wolfSSL_peek(s->ssl, &c, 1);
+	if (n > 0)
+		return true;
+	err = attls_wolf.wolfSSL_get_error(s->ssl, n);
+	if (err == WOLFSSL_ERROR_WANT_READ)
+		return false;
+	if (err == WOLFSSL_ERROR_ZERO_RETURN || s->io_eof)
+		peer_ended(s, err == WOLFSSL_ERROR_ZERO_RETURN);
+	/* Anything else: the read will report it. */
+	return true;
+}
+
+short attls_session_poll_complete(struct attls_session *s, short want, short krev)
+{
+	short r = 0;
+	bool opened = false;
+
+	pthread_mutex_lock(&s->lock);
+	if (s->ended || (krev & POLLNVAL)) {
+		r = POLLNVAL;
+		goto out;
+	}
+	if (s->state == ATTLS_ST_HANDSHAKE) {
+		if (!krev)
+			goto out;
+		s->used = true;
+		if (s->connecting) {
+			int err = 0;
+			socklen_t len = sizeof(err);
+
+			if (!(krev & (POLLOUT | POLLERR | POLLHUP)))
+				goto out;
+			s->connecting = false;
+			io.getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+			if (err) {
+				/* TCP itself failed: the program sees its error. */
+				s->state = ATTLS_ST_FAILED;
+				s->error = err;
+				s->so_error_pending = true;
+				goto out;
+			}
+		}
+		if ((krev & POLLOUT) && flush(s, false) < 0)
+			goto out;
+		if (handshake_step(s) != 0)
+			goto out;
+		opened = true;
+	}
+	if (s->state != ATTLS_ST_OPEN)
+		goto out;
+	if ((krev & POLLOUT) && out_pending(s) && flush(s, false) < 0)
+		goto out;
+	if ((want & POLLOUT) && (krev & POLLOUT || opened) && out_pending(s) < OUT_LIMIT)
+		r |= POLLOUT;
+	if ((want & POLLIN) && (krev & (POLLIN | POLLHUP | POLLERR) || opened)) {
+		s->used = true;
+		if (input_ready(s))
+			r |= POLLIN;
+	}
+	r |= krev & (POLLHUP | POLLERR | (want & (POLLPRI | POLLRDHUP)));
+out:
+	if (s->state == ATTLS_ST_FAILED)
+		r = failed_events(want);
+	pthread_mutex_unlock(&s->lock);
+	return r;
+}
+
+/* Reads and drops what the peer still sends, up to its end or the deadline. */
+static void drain(struct attls_session *s, uint64_t deadline)
+{
+	char scratch[4096];
+	size_t dropped = 0;
+
+	while (!s->peer_closed && s->state == ATTLS_ST_OPEN) {
+		uint64_t now = attls_now_ms();
+		int n, err;
+
+		s->io_eof = false;
+		n = attls_wolf.wolfSSL_read(s->ssl, scratch, sizeof(scratch));
+		if (n > 0) {
+			dropped += (size_t)n;
+			continue;
+		}
+		err = attls_wolf.wolfSSL_get_error(s->ssl, n);
+		if (err != WOLFSSL_ERROR_WANT_READ || now >= deadline)
+			break;
+		struct pollfd pfd = { .fd = s->fd, .events = POLLIN };
+		if (io.poll(&pfd, 1, (int)(deadline - now)) <= 0)
+			break;
+	}
+	if (dropped)
+		attls_trace(s->trace, ATTLS_MSG_FLOW_CALL, s->who,
+			    "close: dropped %zu bytes the program never read", dropped);
+}
+
+void attls_session_end(struct attls_session *s, bool owner)
+{
+	pthread_mutex_lock(&s->lock);
+	if (s->ended) {
+		pthread_mutex_unlock(&s->lock);
+		return;
+	}
+	if (owner && s->forked && !s->used)
+		owner = false; /* another process goes on with it */
+	if (owner && s->state == ATTLS_ST_OPEN) {
+		uint64_t deadline = attls_now_ms() + LINGER_MS;
+		int saved = s->nonblock;
+
+		/* Bounded: the fd goes away, whatever the peer does. */
+		s->nonblock = false;
+		while (out_pending(s) && flush(s, false) == 1) {
+			uint64_t now = attls_now_ms();
+			struct pollfd pfd = { .fd = s->fd, .events = POLLOUT };
+
+			if (now >= deadline || io.poll(&pfd, 1, (int)(deadline - now)) <= 0)
+				break;
+		}
+		if (out_pending(s))
+			attls_trace(s->trace, ATTLS_MSG_CONN_LOST, s->who,
+				    "%zu bytes not sent: the peer did not read within %d ms",
+				    out_pending(s), LINGER_MS);
+		else if (send_close_notify(s, false) == 0) {
+			io.shutdown(s->fd, SHUT_WR);
+			drain(s, deadline);
+		}
+		s->nonblock = saved;
+	}
+	if (owner)
+		attls_trace(s->trace, ATTLS_MSG_CONN_CLOSED, s->who,
+			    "bytes_in=%llu bytes_out=%llu", (unsigned long long)s->bytes_in,
+			    (unsigned long long)s->bytes_out);
+	s->ended = true;
+	attls_wolf.wolfSSL_free(s->ssl);
+	s->ssl = NULL;
+	pthread_mutex_unlock(&s->lock);
+}
+
+void attls_session_free(struct attls_session *s)
+{
+	if (!s)
+		return;
+	if (s->ssl)
+		attls_wolf.wolfSSL_free(s->ssl);
+	pthread_mutex_destroy(&s->lock);
+	free(s->out);
+	free(s->stage);
+	free(s->who);
+	free(s);
+}
+
+void attls_session_after_fork(struct attls_session *s, bool child)
+{
+	if (child)
+		pthread_mutex_init(&s->lock, NULL);
+	s->forked = true;
+	s->used = false;
+}
+
+bool attls_session_owned(struct attls_session *s)
+{
+	return !s->forked || s->used;
+}

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The TLS session over a program's socket. The socket is always driven
+ * without blocking; a program's blocking call is emulated by waiting for
+ * readiness with the session unlocked, so another thread can write while
+ * one waits to read, and an event loop is never blocked. wolfSSL's output
+ * goes to a buffer the session owns: its send callback never answers
+ * "want write", and what a write accepted is flushed later if it must.
+ */
+#ifndef ATTLS_SESSION_H
+#define ATTLS_SESSION_H
+
+#include <poll.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include "policy.h"
+
+/* The real socket calls, so that lib/ never goes through the hooks. */
+struct attls_io {
+	ssize_t (*recv)(int, void *, size_t, int);
+	ssize_t (*send)(int, const void *, size_t, int);
+	int (*poll)(struct pollfd *, nfds_t, int);
+	int (*shutdown)(int, int);
+	int (*getsockopt)(int, int, int, void *, socklen_t *);
+};
+void attls_session_set_io(const struct attls_io *io);
+
+enum attls_state {
+	ATTLS_ST_HANDSHAKE,
+	ATTLS_ST_OPEN,
+	ATTLS_ST_FAILED,
+};
+
+struct attls_session;
+
+struct attls_session_params {
+	void *ctx; /* WOLFSSL_CTX */
+	int fd;
+	enum attls_role role;
+	const char *server_name; /* client: SNI and the name checked */
+	bool nonblock;           /* the program's O_NONBLOCK */
+	bool connecting;         /* a non-blocking connect is in progress */
+	unsigned trace;
+	unsigned handshake_timeout_ms;
+	const char *who; /* "conn=... job=... user=... rule=..." for tracing */
+};
+
+struct attls_session *attls_session_new(const struct attls_session_params *p);
+
+/* The program's calls. They return what the real call would, errno set. */
+ssize_t attls_session_recv(struct attls_session *s, void *buf, size_t len, int flags);
+ssize_t attls_session_sendv(struct attls_session *s, const struct iovec *iov,
+			    int iovcnt, int flags);
+/* Completes the handshake; if wait, within the handshake timeout. */
+int attls_session_handshake(struct attls_session *s, bool wait);
+/* shutdown(2): close_notify goes out before SHUT_WR. */
+int attls_session_shutdown(struct attls_session *s, int how);
+/* SO_ERROR: a handshake failure, once; 0 otherwise. */
+int attls_session_so_error(struct attls_session *s);
+/* FIONREAD: plaintext ready to read. */
+int attls_session_readable_bytes(struct attls_session *s);
+/* The fd to use when the one it was made for is closed but a dup lives. */
+void attls_session_set_fd(struct attls_session *s, int fd);
+void attls_session_set_nonblock(struct attls_session *s, bool nonblock);
+enum attls_state attls_session_state(struct attls_session *s);
+
+/*
+ * Readiness. prepare says what is ready at once (returned) and which
+ * kernel events the session needs (*kernel); complete turns what the
+ * kernel reported into what the program is told. deadline_ms gets the
+ * handshake deadline (CLOCK_MONOTONIC ms) when one is running, else 0.
+ */
+short attls_session_poll_prepare(struct attls_session *s, short want,
+				 short *kernel, uint64_t *deadline_ms);
+short attls_session_poll_complete(struct attls_session *s, short want,
+				  short kernel_revents);
+
+/*
+ * The end. The owner flushes, sends close_notify and drains what the peer
+ * still sends, bounded in time, so that closing never makes the kernel
+ * reset the connection. A copy inherited through fork and never used is
+ * only freed. Does not close the fd.
+ */
+void attls_session_end(struct attls_session *s, bool owner);
+
+/* Frees the memory, after attls_session_end and the last reference. */
+void attls_session_free(struct attls_session *s);
+
+/* After fork: both processes hold a copy, marked shared and unused. */
+void attls_session_after_fork(struct attls_session *s, bool child);
+/* Whether this process used the session since the last fork. */
+bool attls_session_owned(struct attls_session *s);
+
+uint64_t attls_now_ms(void);
+
+#endif

@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <stdio.h>
+#include <sys/stat.h>
+#include <string.h>
+
+#include "cryptodev.h"
+#include "tlsctx.h"
+#include "wolf.h"
+
+/* AEAD only; AES-GCM first because it can be offloaded (cryptodev.c). */
+const char attls_default_ciphers[] =
+	"TLS13-AES128-GCM-SHA256:TLS13-AES256-GCM-SHA384:"
+	"TLS13-CHACHA20-POLY1305-SHA256:"
+	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+
+/* X25519 first: wolfSSL's P-256 is the slower of the two here. */
+static int default_groups[] = { WOLFSSL_ECC_X25519, WOLFSSL_ECC_SECP256R1,
+				WOLFSSL_ECC_SECP384R1 };
+
+static const struct attls_security default_security = {
+	.name = "(default)",
+	.protocols = ATTLS_PROTO_TLS12 | ATTLS_PROTO_TLS13,
+	.client_auth = ATTLS_CLIENT_AUTH_NONE,
+};
+
+static int proto_version(unsigned bit)
+{
+	switch (bit) {
+	case ATTLS_PROTO_TLS10: return TLS1_VERSION;
+	case ATTLS_PROTO_TLS11: return TLS1_1_VERSION;
+	case ATTLS_PROTO_TLS12: return TLS1_2_VERSION;
+	default: return TLS1_3_VERSION;
+	}
+}
+
+static bool attls_is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static const char *wolf_reason(int code, char *buf, size_t len)
+{
+	return attls_wolf_strerror(code, buf, len);
+}
+
+static WOLFSSL_CTX *build_one(const struct attls_policy *p,
+			      const struct attls_traffic *t, bool server,
+			      struct attls_errors *errs)
+{
+	const struct attls_keyring *kr = t->keyring;
+	const struct attls_security *sec = t->security ? t->security : &default_security;
+	WOLFSSL_CTX *ctx;
+	char why[128];
+	unsigned lo = 0, hi = 0;
+	int rc, mode;
+
+	ctx = attls_wolf.wolfSSL_CTX_new(server ? attls_wolf.wolfSSLv23_server_method() :
+						  attls_wolf.wolfSSLv23_client_method());
+	if (!ctx) {
+		attls_errors_add(errs, p->file, t->line, "[traffic %s]: cannot create a TLS context",
+				 t->name);
+		return NULL;
+	}
+	for (unsigned b = ATTLS_PROTO_TLS10; b <= ATTLS_PROTO_TLS13; b <<= 1)
+		if (sec->protocols & b) {
+			lo = lo ? lo : b;
+			hi = b;
+		}
+	if (attls_wolf.wolfSSL_CTX_set_min_proto_version(ctx, proto_version(lo)) != WOLFSSL_SUCCESS ||
+	    attls_wolf.wolfSSL_CTX_set_max_proto_version(ctx, proto_version(hi)) != WOLFSSL_SUCCESS) {
+		attls_errors_add(errs, p->file, sec->protocols_line,
+				 "protocols: not supported by this wolfSSL");
+		goto fail;
+	}
+	if (attls_wolf.wolfSSL_CTX_set_cipher_list(ctx, sec->ciphers ? sec->ciphers :
+						   attls_default_ciphers) != WOLFSSL_SUCCESS) {
+		attls_errors_add(errs, p->file, sec->ciphers_line,
+				 "ciphers: \"%s\" names no cipher suite this wolfSSL knows",
+				 sec->ciphers ? sec->ciphers : attls_default_ciphers);
+		goto fail;
+	}
+	attls_wolf.wolfSSL_CTX_set_groups(ctx, default_groups,
+					  (int)(sizeof(default_groups) / sizeof(default_groups[0])));
+	if (kr->cert) {
+		rc = attls_wolf.wolfSSL_CTX_use_certificate_chain_file(ctx, kr->cert);
+		if (rc != WOLFSSL_SUCCESS) {
+			attls_errors_add(errs, p->file, kr->cert_line,
+					 "cert: cannot load the PEM certificate chain %s (%s)",
+					 kr->cert, wolf_reason(rc, why, sizeof(why)));
+			goto fail;
+		}
+		rc = attls_wolf.wolfSSL_CTX_use_PrivateKey_file(ctx, kr->key, WOLFSSL_FILETYPE_PEM);
+		if (rc != WOLFSSL_SUCCESS) {
+			attls_errors_add(errs, p->file, kr->key_line,
+					 "key: cannot load the PEM private key %s (%s)",
+					 kr->key, wolf_reason(rc, why, sizeof(why)));
+			goto fail;
+		}
+		if (attls_wolf.wolfSSL_CTX_check_private_key(ctx) != WOLFSSL_SUCCESS) {
+			attls_errors_add(errs, p->file, kr->key_line,
+					 "key: %s does not match the certificate in %s",
+					 kr->key, kr->cert);
+			goto fail;
+		}
+	} else if (server) {
+		goto fail; /* reported by the policy loader */
+	}
+	if (kr->ca) {
+		bool dir = attls_is_dir(kr->ca);
+
+		rc = attls_wolf.wolfSSL_CTX_load_verify_locations(ctx, dir ? NULL : kr->ca,
+								  dir ? kr->ca : NULL);
+		if (rc != WOLFSSL_SUCCESS) {
+			attls_errors_add(errs, p->file, kr->ca_line,
+					 "ca: cannot load CA certificates from %s (%s)",
+					 kr->ca, wolf_reason(rc, why, sizeof(why)));
+			goto fail;
+		}
+	}
+	if (!server)
+		mode = WOLFSSL_VERIFY_PEER;
+	else if (sec->client_auth == ATTLS_CLIENT_AUTH_REQUIRED)
+		mode = WOLFSSL_VERIFY_PEER | WOLFSSL_VERIFY_FAIL_IF_NO_PEER_CERT;
+	else if (sec->client_auth == ATTLS_CLIENT_AUTH_OPTIONAL)
+		mode = WOLFSSL_VERIFY_PEER;
+	else
+		mode = WOLFSSL_VERIFY_NONE;
+	attls_wolf.wolfSSL_CTX_set_verify(ctx, mode, NULL);
+	attls_cryptodev_apply(ctx);
+	return ctx;
+fail:
+	attls_wolf.wolfSSL_CTX_free(ctx);
+	return NULL;
+}
+
+int attls_tlsctx_build(struct attls_policy *p, struct attls_errors *errs)
+{
+	size_t before = errs->n;
+
+	for (size_t i = 0; i < p->n_traffic; i++) {
+		struct attls_traffic *t = &p->traffic[i];
+		bool server, client;
+
+		if (!t->enabled || !t->keyring)
+			continue;
+		server = t->role == ATTLS_ROLE_SERVER ||
+			 (t->role == ATTLS_ROLE_DEFAULT && (t->direction & ATTLS_DIR_INBOUND));
+		client = t->role == ATTLS_ROLE_CLIENT ||
+			 (t->role == ATTLS_ROLE_DEFAULT && (t->direction & ATTLS_DIR_OUTBOUND));
+		if (server)
+			t->ctx_server = build_one(p, t, true, errs);
+		if (client && (!server || t->ctx_server))
+			t->ctx_client = build_one(p, t, false, errs);
+	}
+	if (errs->n != before) {
+		attls_tlsctx_free(p);
+		return -1;
+	}
+	return 0;
+}
+
+void attls_tlsctx_free(struct attls_policy *p)
+{
+	for (size_t i = 0; i < p->n_traffic; i++) {
+		struct attls_traffic *t = &p->traffic[i];
+
+		if (t->ctx_server)
+			attls_wolf.wolfSSL_CTX_free(t->ctx_server);
+		if (t->ctx_client)
+			attls_wolf.wolfSSL_CTX_free(t->ctx_client);
+		t->ctx_server = t->ctx_client = NULL;
+	}
+}
+
+void *attls_tlsctx_get(const struct attls_traffic *t, enum attls_role role)
+{
+	return role == ATTLS_ROLE_CLIENT ? t->ctx_client : t->ctx_server;
+}

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* wolfSSL contexts built from the policy when it loads. */
+#ifndef ATTLS_TLSCTX_H
+#define ATTLS_TLSCTX_H
+
+#include "policy.h"
+
+/*
+ * Builds the context of each enabled descriptor, for each role it can
+ * take: certificates, keys and CAs are read here, so that a bad file is
+ * reported when the policy loads, with its line. Returns 0 or -1.
+ */
+int attls_tlsctx_build(struct attls_policy *p, struct attls_errors *errs);
+void attls_tlsctx_free(struct attls_policy *p);
+
+/* The context for a connection that maps to t in the given role. */
+void *attls_tlsctx_get(const struct attls_traffic *t, enum attls_role role);
+
+/* The AEAD-only default cipher list. */
+extern const char attls_default_ciphers[];
+
+#endif

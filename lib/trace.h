@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Tracing to syslog (ident "attls", with the pid), with AT-TLS's trace
+ * bits. Every message is one line that starts with a stable id from the
+ * catalogue below (documented in README.md).
+ */
+#ifndef ATTLS_TRACE_H
+#define ATTLS_TRACE_H
+
+#include <stdbool.h>
+
+#include "policy.h"
+
+/* The message catalogue: id, trace bit, text. */
+#define ATTLS_MESSAGES(X)                                                              \
+	X(POLICY_LOADED, "ATTLS001I", ATTLS_TRACE_EVENT, "policy loaded")              \
+	X(POLICY_ERROR, "ATTLS002E", ATTLS_TRACE_ERROR, "policy error")                \
+	X(POLICY_REFUSED, "ATTLS003E", ATTLS_TRACE_ERROR,                              \
+	  "no policy in force: TCP connects and accepts are refused")                  \
+	X(LIB_ERROR, "ATTLS004E", ATTLS_TRACE_ERROR, "cannot start")                   \
+	X(CONN_MAPPED, "ATTLS010I", ATTLS_TRACE_INFO, "connection mapped")             \
+	X(CONN_EXEMPT, "ATTLS011I", ATTLS_TRACE_INFO,                                  \
+	  "connection exempted (enabled = no): clear text")                            \
+	X(CONN_NOMATCH, "ATTLS012I", ATTLS_TRACE_FLOW,                                 \
+	  "connection matched no descriptor: clear text")                              \
+	X(CONN_REFUSED, "ATTLS013E", ATTLS_TRACE_ERROR, "connection refused")          \
+	X(HS_START, "ATTLS020I", ATTLS_TRACE_EVENT, "handshake started")               \
+	X(HS_DONE, "ATTLS021I", ATTLS_TRACE_EVENT, "handshake done")                   \
+	X(HS_FAILED, "ATTLS022E", ATTLS_TRACE_ERROR, "handshake failed")               \
+	X(HS_TIMEOUT, "ATTLS023E", ATTLS_TRACE_ERROR, "handshake timed out")           \
+	X(CONN_CLOSED, "ATTLS030I", ATTLS_TRACE_EVENT, "connection closed")            \
+	X(CONN_ERROR, "ATTLS031E", ATTLS_TRACE_ERROR, "connection failed")             \
+	X(CONN_LOST, "ATTLS032E", ATTLS_TRACE_ERROR,                                   \
+	  "close could not deliver everything")                                        \
+	X(CLOEXEC_KEPT, "ATTLS040W", ATTLS_TRACE_ERROR,                                \
+	  "close-on-exec kept on a TLS socket: TLS state cannot cross exec")           \
+	X(FLOW_CALL, "ATTLS050I", ATTLS_TRACE_FLOW, "tls call")                        \
+	X(DATA_RECORD, "ATTLS060I", ATTLS_TRACE_DATA, "data")                          \
+	X(DEVICE, "ATTLS070I", ATTLS_TRACE_EVENT, "crypto device")                     \
+	X(DEVICE_FAILED, "ATTLS071W", ATTLS_TRACE_ERROR,                               \
+	  "crypto device failed: new sessions use software")
+
+enum attls_msg {
+#define ATTLS_MSG_ENUM(sym, id, bit, text) ATTLS_MSG_##sym,
+	ATTLS_MESSAGES(ATTLS_MSG_ENUM)
+#undef ATTLS_MSG_ENUM
+	ATTLS_MSG_COUNT
+};
+
+/* Sets where messages go; mask is the global trace mask. */
+void attls_trace_setup(unsigned mask, int facility);
+unsigned attls_trace_mask(void);
+
+/* Whether message m would be written under the mask. */
+bool attls_trace_on(unsigned mask, enum attls_msg m);
+
+/*
+ * Writes message m if mask allows it: "ID text: details". who names the
+ * connection (may be NULL). Errors also go to stderr when bit 1 is set.
+ */
+void attls_trace(unsigned mask, enum attls_msg m, const char *who,
+		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* The catalogue, for documentation and tests. */
+const char *attls_msg_id(enum attls_msg m);
+const char *attls_msg_text(enum attls_msg m);
+unsigned attls_msg_bit(enum attls_msg m);
+
+#endif

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The wolfSSL function table. libwolfssl exports some OpenSSL names, so it
+ * is never linked into the preloaded library: it is dlopen'ed with
+ * RTLD_LOCAL once and every call goes through this table.
+ */
+#ifndef ATTLS_WOLF_H
+#define ATTLS_WOLF_H
+
+#include <wolfssl/options.h>
+#include <wolfssl/ssl.h>
+#include <wolfssl/wolfio.h>
+#include <wolfssl/wolfcrypt/aes.h>
+#include <wolfssl/wolfcrypt/cryptocb.h>
+
+#define ATTLS_WOLF_FUNCS(X)                      \
+	X(wolfSSL_Init)                          \
+	X(wolfSSLv23_client_method)              \
+	X(wolfSSLv23_server_method)              \
+	X(wolfSSL_CTX_new)                       \
+	X(wolfSSL_CTX_free)                      \
+	X(wolfSSL_CTX_use_certificate_chain_file) \
+	X(wolfSSL_CTX_use_PrivateKey_file)       \
+	X(wolfSSL_CTX_load_verify_locations)     \
+	X(wolfSSL_CTX_check_private_key)         \
+	X(wolfSSL_CTX_set_verify)                \
+	X(wolfSSL_CTX_set_cipher_list)           \
+	X(wolfSSL_CTX_set_groups)                \
+	X(wolfSSL_CTX_set_min_proto_version)     \
+	X(wolfSSL_CTX_set_max_proto_version)     \
+	X(wolfSSL_CTX_SetDevId)                  \
+	X(wolfSSL_new)                           \
+	X(wolfSSL_free)                          \
+	X(wolfSSL_SSLSetIORecv)                  \
+	X(wolfSSL_SSLSetIOSend)                  \
+	X(wolfSSL_SetIOReadCtx)                  \
+	X(wolfSSL_SetIOWriteCtx)                 \
+	X(wolfSSL_UseSNI)                        \
+	X(wolfSSL_check_domain_name)             \
+	X(wolfSSL_connect)                       \
+	X(wolfSSL_accept)                        \
+	X(wolfSSL_read)                          \
+	X(wolfSSL_peek)                          \
+	X(wolfSSL_write)                         \
+	X(wolfSSL_pending)                       \
+	X(wolfSSL_shutdown)                      \
+	X(wolfSSL_get_error)                     \
+	X(wolfSSL_get_version)                   \
+	X(wolfSSL_get_cipher_name)               \
+	X(wolfSSL_get_peer_certificate)          \
+	X(wolfSSL_X509_get_subject_name)         \
+	X(wolfSSL_X509_NAME_oneline)             \
+	X(wolfSSL_X509_free)                     \
+	X(wolfSSL_ERR_error_string_n)            \
+	X(wc_CryptoCb_RegisterDevice)            \
+	X(wc_AesGcmEncrypt)                      \
+	X(wc_AesGcmDecrypt)                      \
+	X(wc_AesGcmSetKey)                       \
+	X(wc_AesInit)                            \
+	X(wc_AesFree)
+
+struct attls_wolf {
+#define ATTLS_WOLF_FIELD(fn) __typeof__(&fn) fn;
+	ATTLS_WOLF_FUNCS(ATTLS_WOLF_FIELD)
+#undef ATTLS_WOLF_FIELD
+};
+
+extern struct attls_wolf attls_wolf;
+
+/*
+ * Loads libwolfssl once (thread-safe). Returns 0, or -1 with a reason in
+ * err (NUL-terminated, at most errlen bytes).
+ */
+int attls_wolf_load(char *err, size_t errlen);
+
+/* A readable text for a wolfSSL error code. */
+const char *attls_wolf_strerror(int code, char *buf, size_t len);
+
+#endif

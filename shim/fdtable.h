@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The fd table: which fds carry TLS. Two levels of atomic pointers, never
+ * reallocated, so that the look-up of a clear-text fd takes no lock (a
+ * signal handler may call write). A TLS fd's connection is reference
+ * counted: one reference per fd that names it, one per call in flight.
+ */
+#ifndef ATTLS_FDTABLE_H
+#define ATTLS_FDTABLE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "../lib/session.h"
+
+struct attls_conn {
+	struct attls_session *s;
+	atomic_int refs; /* fds plus calls in flight */
+	atomic_int fds;  /* fds that name it */
+};
+
+/* How many fds carry TLS: 0 lets poll and select skip the table. */
+extern atomic_int attls_tls_fds;
+
+/* The connection of fd, with a reference; NULL for clear-text fds. */
+struct attls_conn *attls_fd_get(int fd);
+/* Drops a reference, keeping errno; frees at the last. */
+void attls_conn_put(struct attls_conn *c);
+
+/* A new connection on fd (takes the caller's session). */
+int attls_fd_attach(int fd, struct attls_session *s);
+/* newfd names the same connection as oldfd (dup). */
+void attls_fd_dup(int oldfd, int newfd);
+/*
+ * fd is being closed: forget it, and end the connection if it was its
+ * last fd (close_notify and drain when this process owns it).
+ */
+void attls_fd_detach(int fd);
+
+/* fork: marks every connection shared, in both processes. */
+void attls_fd_atfork_prepare(void);
+void attls_fd_atfork_parent(void);
+void attls_fd_atfork_child(void);
+
+#endif

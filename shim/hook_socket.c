@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Where connections begin: connect and accept, and the library's start. */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <pthread.h>
+
+#include "../lib/engine.h"
+#include "fdtable.h"
+#include "hooks.h"
+#include "real.h"
+
+static int real_poll_io(struct pollfd *fds, nfds_t n, int timeout)
+{
+	return REAL(poll)(fds, n, timeout);
+}
+
+static ssize_t real_recv_io(int fd, void *buf, size_t len, int flags)
+{
+	return REAL(recv)(fd, buf, len, flags);
+}
+
+static ssize_t real_send_io(int fd, const void *buf, size_t len, int flags)
+{
+	return REAL(send)(fd, buf, len, flags);
+}
+
+static int real_shutdown_io(int fd, int how)
+{
+	return REAL(shutdown)(fd, how);
+}
+
+static int real_getsockopt_io(int fd, int level, int opt, void *val, socklen_t *len)
+{
+	return REAL(getsockopt)(fd, level, opt, val, len);
+}
+
+/*
+ * Before main: resolve the real symbols, then read the policy while the
+ * program still has the rights its start script gave it.
+ */
+__attribute__((constructor(101))) static void attls_start(void)
+{
+	static const struct attls_io io = {
+		.recv = real_recv_io, .send = real_send_io, .poll = real_poll_io,
+		.shutdown = real_shutdown_io, .getsockopt = real_getsockopt_io,
+	};
+	int saved = errno;
+
+	attls_real_init();
+	attls_session_set_io(&io);
+	pthread_atfork(attls_fd_atfork_prepare, attls_fd_atfork_parent,
+		       attls_fd_atfork_child);
+	attls_engine_init();
+	errno = saved;
+}
+
+static bool is_tcp(int fd)
+{
+	int type = 0, proto = 0;
+	socklen_t len = sizeof(type);
+
+	if (REAL(getsockopt)(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 || type != SOCK_STREAM)
+		return false;
+	len = sizeof(proto);
+	return REAL(getsockopt)(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &len) == 0 &&
+	       proto == IPPROTO_TCP;
+}
+
+static bool is_inet(const struct sockaddr *sa)
+{
+	return sa && (sa->sa_family == AF_INET || sa->sa_family == AF_INET6);
+}
+
+/* connect again on a TLS fd: how a program asks after EINPROGRESS. */
+static int connect_again(struct attls_conn *c, int fd, const struct sockaddr *addr,
+			 socklen_t len)
+{
+	int r = REAL(connect)(fd, addr, len);
+
+	if (r == 0 || errno == EISCONN) {
+		if (attls_session_handshake(c->s, false) < 0) {
+			if (errno == EAGAIN)
+				errno = EALREADY;
+			return -1;
+		}
+		return r;
+	}
+	return r;
+}
+
+ATTLS_HOOK int connect(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	struct attls_new_conn nc = { .fd = fd, .direction = ATTLS_DIR_OUTBOUND, .remote = addr };
+	struct attls_session *s;
+	struct attls_conn *c;
+	int r, err;
+
+	if (attls_inside || !is_inet(addr))
+		return REAL(connect)(fd, addr, len);
+	if ((c = attls_fd_get(fd))) {
+		r = connect_again(c, fd, addr, len);
+		attls_conn_put(c);
+		return r;
+	}
+	if (!is_tcp(fd))
+		return REAL(connect)(fd, addr, len);
+	r = REAL(connect)(fd, addr, len);
+	err = errno;
+	if (r < 0 && err != EINPROGRESS && err != EINTR)
+		return r;
+	nc.nonblock = REAL(fcntl)(fd, F_GETFL) & O_NONBLOCK;
+	nc.connecting = r < 0;
+	switch (attls_engine_classify(&nc, &s)) {
+	case ATTLS_CLEAR:
+		break;
+	case ATTLS_REFUSE:
+		REAL(shutdown)(fd, SHUT_RDWR);
+		errno = EACCES;
+		return -1;
+	case ATTLS_TLS:
+		if (attls_fd_attach(fd, s) < 0) {
+			REAL(shutdown)(fd, SHUT_RDWR);
+			errno = EACCES;
+			return -1;
+		}
+		if (r == 0 && !nc.nonblock) {
+			/* A blocking connect returns with the handshake done. */
+			c = attls_fd_get(fd);
+			r = c ? attls_session_handshake(c->s, true) : -1;
+			err = errno;
+			if (c)
+				attls_conn_put(c);
+			if (r < 0 && err != ETIMEDOUT && err != EINTR)
+				err = EACCES;
+		}
+		break;
+	}
+	errno = err;
+	return r;
+}
+
+/* A connection accepted on a listening socket. */
+static int accepted(int fd, int flags)
+{
+	struct attls_new_conn nc = { .fd = fd, .direction = ATTLS_DIR_INBOUND };
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	struct attls_session *s;
+	int saved = errno;
+
+	if (fd < 0 || attls_inside)
+		return fd;
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0 ||
+	    !is_inet((struct sockaddr *)&ss))
+		return fd;
+	nc.nonblock = flags & SOCK_NONBLOCK;
+	switch (attls_engine_classify(&nc, &s)) {
+	case ATTLS_CLEAR:
+		break;
+	case ATTLS_TLS:
+		if (attls_fd_attach(fd, s) == 0)
+			break;
+		/* fall through */
+	case ATTLS_REFUSE:
+		REAL(close)(fd);
+		errno = ECONNABORTED;
+		return -1;
+	}
+	errno = saved;
+	return fd;
+}
+
+ATTLS_HOOK int accept(int fd, struct sockaddr *addr, socklen_t *len)
+{
+	return accepted(REAL(accept)(fd, addr, len), 0);
+}
+
+ATTLS_HOOK int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
+{
+	return accepted(REAL(accept4)(fd, addr, len, flags), flags);
+}
+
+ATTLS_HOOK int getsockopt(int fd, int level, int opt, void *val, socklen_t *len)
+{
+	struct attls_conn *c;
+
+	if (level == SOL_SOCKET && opt == SO_ERROR && val && len &&
+	    *len >= (socklen_t)sizeof(int) && (c = attls_fd_get(fd))) {
+		int e = attls_session_so_error(c->s);
+
+		attls_conn_put(c);
+		if (e) {
+			*(int *)val = e;
+			*len = sizeof(int);
+			return 0;
+		}
+	}
+	return REAL(getsockopt)(fd, level, opt, val, len);
+}
+
+ATTLS_HOOK int shutdown(int fd, int how)
+{
+	struct attls_conn *c = attls_fd_get(fd);
+	int r;
+
+	if (!c)
+		return REAL(shutdown)(fd, how);
+	r = attls_session_shutdown(c->s, how);
+	attls_conn_put(c);
+	return r;
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The real libc functions behind the hooks, each resolved once. */
+#ifndef ATTLS_REAL_H
+#define ATTLS_REAL_H
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#define ATTLS_REAL_FUNCS(X)                                                              \
+	X(int, connect, (int, const struct sockaddr *, socklen_t))                       \
+	X(int, accept, (int, struct sockaddr *, socklen_t *))                            \
+	X(int, accept4, (int, struct sockaddr *, socklen_t *, int))                      \
+	X(int, getsockopt, (int, int, int, void *, socklen_t *))                          \
+	X(int, shutdown, (int, int))                                                      \
+	X(ssize_t, read, (int, void *, size_t))                                           \
+	X(ssize_t, write, (int, const void *, size_t))                                    \
+	X(ssize_t, readv, (int, const struct iovec *, int))                               \
+	X(ssize_t, writev, (int, const struct iovec *, int))                              \
+	X(ssize_t, recv, (int, void *, size_t, int))                                      \
+	X(ssize_t, send, (int, const void *, size_t, int))                                \
+	X(ssize_t, recvfrom, (int, void *, size_t, int, struct sockaddr *, socklen_t *))  \
+	X(ssize_t, sendto, (int, const void *, size_t, int, const struct sockaddr *,     \
+			    socklen_t))                                                   \
+	X(ssize_t, recvmsg, (int, struct msghdr *, int))                                  \
+	X(ssize_t, sendmsg, (int, const struct msghdr *, int))                            \
+	X(ssize_t, sendfile, (int, int, off_t *, size_t))                                 \
+	X(ssize_t, sendfile64, (int, int, off_t *, size_t))                               \
+	X(int, poll, (struct pollfd *, nfds_t, int))                                      \
+	X(int, ppoll, (struct pollfd *, nfds_t, const struct timespec *,                  \
+		       const sigset_t *))                                                 \
+	X(int, select, (int, fd_set *, fd_set *, fd_set *, struct timeval *))             \
+	X(int, pselect, (int, fd_set *, fd_set *, fd_set *, const struct timespec *,      \
+			 const sigset_t *))                                               \
+	X(int, close, (int))                                                              \
+	X(int, dup, (int))                                                                \
+	X(int, dup2, (int, int))                                                          \
+	X(int, dup3, (int, int, int))                                                     \
+	X(int, fcntl, (int, int, ...))                                                    \
+	X(int, fcntl64, (int, int, ...))                                                  \
+	X(int, ioctl, (int, unsigned long, ...))                                          \
+	X(pid_t, fork, (void))
+
+struct attls_real {
+#define ATTLS_REAL_FIELD(ret, name, args) ret(*name) args;
+	ATTLS_REAL_FUNCS(ATTLS_REAL_FIELD)
+#undef ATTLS_REAL_FIELD
+};
+
+extern struct attls_real attls_real;
+
+/* Resolves every symbol with dlsym(RTLD_NEXT); safe to call again. */
+void attls_real_init(void);
+
+/* The real function, resolved now if a hook runs before the constructor. */
+#define REAL(name) (__builtin_expect(attls_real.name != NULL, 1) ? attls_real.name : \
+		    (attls_real_init(), attls_real.name))
+
+#endif

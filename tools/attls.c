@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The attls command: run a program under attls, check and query policies. */
+#include <stdio.h>
+#include <string.h>
+
+#include "attls.h"
+
+static int usage(FILE *out)
+{
+	fprintf(out,
+		"usage: attls run [-c FILE] [-j JOBNAME] -- PROGRAM [ARGS...]\n"
+		"       attls check FILE\n"
+		"       attls query FILE --direction inbound|outbound [--local-port P]\n"
+		"                   [--remote-port P] [--local-addr A] [--remote-addr A]\n"
+		"                   [--jobname J] [--user U]\n");
+	return out == stdout ? 0 : 2;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return usage(stderr);
+	if (!strcmp(argv[1], "run"))
+		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "check"))
+		return cmd_check(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "query"))
+		return cmd_query(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help"))
+		return usage(stdout);
+	fprintf(stderr, "attls: unknown command \"%s\"\n", argv[1]);
+	return usage(stderr);
+}
