@@ -175,7 +175,7 @@ static void aes_features(char *out, size_t len)
 		{ "arm-pmull", "pmull" },	{ "s390x-msa", "cpacf" },
 		{ "ppc-vcrypto", "ppc-vcrypto" },
 	};
-	char *flags = gc.get_config(0, "hwflags");
+	char *flags = gc.get_config(0, "hwflist");
 
 	out[0] = '\0';
 	if (!flags)

@@ -1,0 +1,123 @@
+# Helpers for the integration tests: a throw-away CA, free ports, bounded
+# waits, and processes stopped by their pid. Sourced by each test.
+# SPDX-License-Identifier: GPL-2.0-or-later
+
+set -u
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+LIB="$TOP/build/libattls.so"
+ATTLS="$TOP/build/attls"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/attls-test.XXXXXX")
+PIDS=()
+FAILS=0
+TEST_NAME=$(basename "$0")
+
+cleanup() {
+	local pid
+	for pid in "${PIDS[@]}"; do
+		kill "$pid" 2>/dev/null
+	done
+	for pid in "${PIDS[@]}"; do
+		timeout 5 tail --pid="$pid" -f /dev/null 2>/dev/null || kill -9 "$pid" 2>/dev/null
+	done
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+say() { printf '  %s\n' "$*"; }
+pass() { printf '  ok   %s\n' "$*"; }
+fail() {
+	printf '  FAIL %s\n' "$*"
+	FAILS=$((FAILS + 1))
+}
+# check "what" command...: passes when the command succeeds.
+check() {
+	local what=$1
+	shift
+	if "$@"; then pass "$what"; else fail "$what"; fi
+}
+finish() {
+	if [ "$FAILS" -gt 0 ]; then
+		echo "$TEST_NAME: $FAILS failed"
+		exit 1
+	fi
+	echo "$TEST_NAME: all passed"
+}
+
+# A port nothing listens on now.
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# bg CMD...: starts CMD in the background, records its pid in PIDS and $BGPID.
+bg() {
+	"$@" &
+	BGPID=$!
+	PIDS+=("$BGPID")
+}
+
+# stop PID: ends one process started with bg, bounded.
+stop() {
+	kill "$1" 2>/dev/null
+	timeout 5 tail --pid="$1" -f /dev/null 2>/dev/null || kill -9 "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	return 0
+}
+
+# A throw-away PKI in $WORK/pki: a CA, a server certificate for localhost
+# and 127.0.0.1, a client certificate, an expired server certificate, and
+# a second CA nothing trusts.
+make_pki() {
+	local d=$WORK/pki
+	mkdir -p "$d"
+	(
+		cd "$d" || exit 1
+		key() { openssl ecparam -name prime256v1 -genkey -noout -out "$1" 2>/dev/null && chmod 600 "$1"; }
+		ca() {
+			key "$1.key"
+			openssl req -x509 -new -key "$1.key" -subj "/O=attls test/CN=$2" -days 2 \
+				-addext basicConstraints=critical,CA:TRUE -out "$1.pem" 2>/dev/null
+		}
+		# leaf NAME CA CN DAYS SAN
+		leaf() {
+			key "$1.key"
+			openssl req -new -key "$1.key" -subj "/O=attls test/CN=$3" -out "$1.csr" 2>/dev/null
+			printf 'subjectAltName=%s\nbasicConstraints=CA:FALSE\n' "$5" >"$1.ext"
+			openssl x509 -req -in "$1.csr" -CA "$2.pem" -CAkey "$2.key" -CAcreateserial \
+				-days "$4" -extfile "$1.ext" -out "$1.pem" 2>/dev/null
+		}
+		ca ca "attls test CA"
+		ca otherca "untrusted CA"
+		leaf server ca localhost 2 "DNS:localhost,IP:127.0.0.1"
+		leaf client ca "test client" 2 "DNS:client.test"
+		leaf expired ca localhost -1 "DNS:localhost,IP:127.0.0.1"
+		leaf wrongname ca elsewhere.test 2 "DNS:elsewhere.test"
+		leaf stranger otherca localhost 2 "DNS:localhost,IP:127.0.0.1"
+	) || return 1
+	PKI=$d
+}
+
+# policy FILE: writes a policy from stdin (with PKI paths substituted).
+policy() {
+	sed "s|@PKI@|$PKI|g" >"$1"
+}
+
+# under POLICY CMD...: runs CMD with the shim and POLICY.
+under() {
+	local pol=$1
+	shift
+	ATTLS_CONFIG=$pol LD_PRELOAD=$LIB "$@"
+}
+
+# wait_port PORT [SECONDS]: until something listens on 127.0.0.1:PORT
+# (asks the kernel, so that no test connection reaches the program).
+wait_port() {
+	local port=$1 limit=${2:-10} i
+	for ((i = 0; i < limit * 20; i++)); do
+		if [ -n "$(ss -Hltn "sport = :$port" 2>/dev/null)" ]; then
+			return 0
+		fi
+		sleep 0.05
+	done
+	echo "nothing listens on port $port after ${limit}s" >&2
+	return 1
+}

@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The matcher: every criterion, priorities, ties and exemptions. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../../lib/match.h"
+#include "helpers.h"
+
+#define KR "[keyring K]\ncert = @D@/cert.pem\nkey = @D@/key.pem\nca = @D@/ca.pem\n"
+
+static struct attls_conn_info conn(unsigned dir, const char *laddr, int lport,
+				   const char *raddr, int rport)
+{
+	struct attls_conn_info c = { .direction = dir, .jobname = "broker", .user = "wi02usr",
+				     .uid = 1234 };
+
+	if (strchr(laddr, ':')) {
+		struct sockaddr_in6 *l = (void *)&c.local, *r = (void *)&c.remote;
+
+		l->sin6_family = r->sin6_family = AF_INET6;
+		inet_pton(AF_INET6, laddr, &l->sin6_addr);
+		inet_pton(AF_INET6, raddr, &r->sin6_addr);
+		l->sin6_port = htons((uint16_t)lport);
+		r->sin6_port = htons((uint16_t)rport);
+	} else {
+		struct sockaddr_in *l = (void *)&c.local, *r = (void *)&c.remote;
+
+		l->sin_family = r->sin_family = AF_INET;
+		inet_pton(AF_INET, laddr, &l->sin_addr);
+		inet_pton(AF_INET, raddr, &r->sin_addr);
+		l->sin_port = htons((uint16_t)lport);
+		r->sin_port = htons((uint16_t)rport);
+	}
+	return c;
+}
+
+static struct attls_policy *policy(const char *traffic)
+{
+	struct attls_errors errs = { 0 };
+	char text[4096];
+	struct attls_policy *p;
+
+	snprintf(text, sizeof(text), KR "%s", traffic);
+	p = load_text(text, &errs);
+	for (size_t i = 0; i < errs.n; i++)
+		fprintf(stderr, "%s\n", errs.msg[i]);
+	ck_assert_ptr_nonnull(p);
+	return p;
+}
+
+static const char *match_name(struct attls_policy *p, struct attls_conn_info c)
+{
+	const struct attls_traffic *t = attls_match(p, &c);
+
+	return t ? t->name : "none";
+}
+
+START_TEST(test_direction)
+{
+	struct attls_policy *p = policy("[traffic In]\ndirection = inbound\nkeyring = K\n");
+
+	ck_assert_str_eq(match_name(p, conn(ATTLS_DIR_INBOUND, "127.0.0.1", 7800, "127.0.0.1", 5000)), "In");
+	ck_assert_str_eq(match_name(p, conn(ATTLS_DIR_OUTBOUND, "127.0.0.1", 5000, "127.0.0.1", 7800)), "none");
+	attls_policy_free(p);
+}
+END_TEST
+
+START_TEST(test_ports)
+{
+	struct attls_policy *p = policy(
+		"[traffic Single]\ndirection = inbound\nlocal_port = 7800\nkeyring = K\n"
+		"[traffic Range]\ndirection = inbound\nlocal_port = 8000-8009\nkeyring = K\n"
+		"[traffic List]\ndirection = inbound\nlocal_port = 9001, 9003\nremote_port = 1000-1999\n"
+		"keyring = K\n");
+
+	ck_assert_str_eq(match_name(p, conn(ATTLS_DIR_INBOUND, "10.0.0.1", 7800, "10.0.0.2", 1)), "Single");
+	ck_assert_str_eq(match_name(p, conn(ATTLS_DIR_INBOUND, "10.0.0.1", 7801, "10.0.0.2", 1)), "none");
+	ck_assert_str_eq(match_name(p, conn(ATTLS_DIR_INBOUND, "10.0.0.1", 8000, "10.0.0.2", 1)), "Range");
+	ck_assert_str_eq(match_name(p, conn(ATTLS_DIR_INBOUND, "10.0.0.1", 8009, "10.0.0.2", 1)), "Range");
+	ck_assert_str_eq(match_name(p, conn(ATTLS_DIR_INBOUND, "10.0.0.1", 8010, "10.0.0.2", 1)), "none");
+	ck_assert_str_eq(match_name(p, conn(ATTLS_DIR_INBOUND, "10.0.0.1", 9003, "10.0.0.2", 1500)), "List");
+	ck_assert_str_eq(match_name(p, conn(ATTLS_DIR_INBOUND, "10.0.0.1", 9002, "10.0.0.2", 1500)), "none");
+	ck_assert_str_eq(match_name(p, conn(ATTLS_DIR_INBOUND, "10.0.0.1", 9001, "10.0.0.2", 2000)), "none");
+	attls_policy_free(p);
+}
+END_TEST
+
+START_TEST(test_addresses)
+{
+	struct attls_policy *p = policy(
+		"[traffic Net]\nremote_addr = 192.168.0.0/16\nlocal_port = 1\nkeyring = K\nserver_name = x\n"
+		"[traffic Six]\nremote_addr = 2001:db8::/32\nlocal_port = 1\nkeyring = K\nserver_name = x\n"
+		"[traffic Local]\nlocal_addr = 127.0.0.1, ::1\nlocal_port = 2\nkeyring = K\nserver_name = x\n");
+
+	ck_assert_str_eq(match_name(p, conn(ATTLS_DIR_INBOUND, "10.0.0.1", 1, "192.168.4.5", 9)), "Net");
+	ck_assert_str_eq(match_name(p, conn(ATTLS_DIR_INBOUND, "10.0.0.1", 1, "192.169.4.5", 9)), "none");
+	/* IPv4-mapped IPv6 is IPv4. */
+	ck_assert_str_eq(match_name(p, conn(ATTLS_DIR_INBOUND, "::ffff:10.0.0.1", 1, "::ffff:192.168.4.5", 9)),
+			 "Net");
+	ck_assert_str_eq(match_name(p, conn(ATTLS_DIR_INBOUND, "::1", 1, "2001:db8:1::7", 9)), "Six");
+	ck_assert_str_eq(match_name(p, conn(ATTLS_DIR_INBOUND, "::1", 1, "2001:db9::7", 9)), "none");
+	ck_assert_str_eq(match_name(p, conn(ATTLS_DIR_OUTBOUND, "::1", 2, "::1", 9)), "Local");
+	ck_assert_str_eq(match_name(p, conn(ATTLS_DIR_OUTBOUND, "127.0.0.1", 2, "127.0.0.1", 9)), "Local");
+	ck_assert_str_eq(match_name(p, conn(ATTLS_DIR_OUTBOUND, "127.0.0.2", 2, "127.0.0.1", 9)), "none");
+	attls_policy_free(p);
+}
+END_TEST
+
+START_TEST(test_jobname_and_user)
+{
+	struct attls_policy *p = policy(
+		"[traffic Job]\ndirection = inbound\njobname = WI02*\nlocal_port = 1\nkeyring = K\n"
+		"[traffic Name]\ndirection = inbound\nuser = wi02u?r\nlocal_port = 2\nkeyring = K\n"
+		"[traffic Uid]\ndirection = inbound\nuser = 1234\nlocal_port = 3\nkeyring = K\n");
+	struct attls_conn_info c = conn(ATTLS_DIR_INBOUND, "10.0.0.1", 1, "10.0.0.2", 9);
+
+	ck_assert_str_eq(match_name(p, c), "none"); /* job "broker" */
+	c.jobname = "WI02BRK";
+	ck_assert_str_eq(match_name(p, c), "Job");
+	c = conn(ATTLS_DIR_INBOUND, "10.0.0.1", 2, "10.0.0.2", 9);
+	ck_assert_str_eq(match_name(p, c), "Name");
+	c.user = "root";
+	ck_assert_str_eq(match_name(p, c), "none");
+	c.user = NULL; /* a uid with no name */
+	ck_assert_str_eq(match_name(p, c), "none");
+	c = conn(ATTLS_DIR_INBOUND, "10.0.0.1", 3, "10.0.0.2", 9);
+	ck_assert_str_eq(match_name(p, c), "Uid");
+	c.uid = 0;
+	ck_assert_str_eq(match_name(p, c), "none");
+	attls_policy_free(p);
+}
+END_TEST
+
+START_TEST(test_priority_and_ties)
+{
+	struct attls_policy *p = policy(
+		"[traffic First]\ndirection = inbound\nkeyring = K\n"
+		"[traffic Second]\ndirection = inbound\nkeyring = K\n"
+		"[traffic High]\ndirection = inbound\nlocal_port = 7800\npriority = 10\nkeyring = K\n");
+
+	/* Ties: the first in the file. */
+	ck_assert_str_eq(match_name(p, conn(ATTLS_DIR_INBOUND, "10.0.0.1", 1, "10.0.0.2", 9)), "First");
+	/* The highest priority wins, wherever it stands. */
+	ck_assert_str_eq(match_name(p, conn(ATTLS_DIR_INBOUND, "10.0.0.1", 7800, "10.0.0.2", 9)), "High");
+	attls_policy_free(p);
+}
+END_TEST
+
+START_TEST(test_exemption_outranks)
+{
+	struct attls_policy *p = policy(
+		"[traffic Tls]\ndirection = inbound\npriority = 100\nkeyring = K\n"
+		"[traffic Exempt]\ndirection = inbound\nremote_addr = 10.9.0.0/16\nenabled = no\n");
+	const struct attls_traffic *t;
+	struct attls_conn_info c = conn(ATTLS_DIR_INBOUND, "10.0.0.1", 1, "10.9.1.1", 9);
+
+	t = attls_match(p, &c);
+	ck_assert_ptr_nonnull(t);
+	ck_assert_str_eq(t->name, "Exempt");
+	ck_assert(!t->enabled);
+	ck_assert_str_eq(match_name(p, conn(ATTLS_DIR_INBOUND, "10.0.0.1", 1, "10.8.1.1", 9)), "Tls");
+	attls_policy_free(p);
+}
+END_TEST
+
+START_TEST(test_role_from_direction)
+{
+	struct attls_policy *p = policy("[traffic Both]\nkeyring = K\nserver_name = peer\n");
+
+	ck_assert_int_eq(attls_traffic_role(&p->traffic[0], ATTLS_DIR_INBOUND), ATTLS_ROLE_SERVER);
+	ck_assert_int_eq(attls_traffic_role(&p->traffic[0], ATTLS_DIR_OUTBOUND), ATTLS_ROLE_CLIENT);
+	attls_policy_free(p);
+}
+END_TEST
+
+START_TEST(test_query_unknown_criteria)
+{
+	struct attls_policy *p = policy("[traffic In]\ndirection = inbound\nlocal_port = 7800\n"
+					"jobname = WI*\nkeyring = K\n");
+	struct attls_conn_info c = { .direction = ATTLS_DIR_INBOUND,
+				     .unknown = ATTLS_UNKNOWN_RPORT | ATTLS_UNKNOWN_LADDR |
+						ATTLS_UNKNOWN_RADDR | ATTLS_UNKNOWN_JOB |
+						ATTLS_UNKNOWN_USER };
+	struct sockaddr_in *l = (void *)&c.local;
+
+	l->sin_family = AF_INET;
+	l->sin_port = htons(7800);
+	ck_assert_str_eq(match_name(p, c), "In");
+	l->sin_port = htons(7801);
+	ck_assert_str_eq(match_name(p, c), "none");
+	attls_policy_free(p);
+}
+END_TEST
+
+START_TEST(test_format_addr)
+{
+	struct attls_conn_info c = conn(ATTLS_DIR_INBOUND, "::1", 443, "::ffff:10.1.2.3", 5);
+	char buf[64];
+
+	ck_assert_str_eq(attls_format_addr(&c.local, buf, sizeof(buf)), "[::1]:443");
+	ck_assert_str_eq(attls_format_addr(&c.remote, buf, sizeof(buf)), "10.1.2.3:5");
+}
+END_TEST
+
+Suite *match_suite(void)
+{
+	Suite *s = suite_create("match");
+	TCase *tc = tcase_create("criteria");
+
+	tcase_add_test(tc, test_direction);
+	tcase_add_test(tc, test_ports);
+	tcase_add_test(tc, test_addresses);
+	tcase_add_test(tc, test_jobname_and_user);
+	tcase_add_test(tc, test_priority_and_ties);
+	tcase_add_test(tc, test_exemption_outranks);
+	tcase_add_test(tc, test_role_from_direction);
+	tcase_add_test(tc, test_query_unknown_criteria);
+	tcase_add_test(tc, test_format_addr);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The policy loader: defaults, values, and every error path. */
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <syslog.h>
+
+#include "helpers.h"
+
+#define KEYRING "[keyring K]\ncert = @D@/cert.pem\nkey = @D@/key.pem\nca = @D@/ca.pem\n"
+
+START_TEST(test_good_policy_and_defaults)
+{
+	struct attls_errors errs = { 0 };
+	struct attls_policy *p = load_text(
+		"; comment\n# another\n[global]\ntrace = error, event\n"
+		"syslog_facility = local3\nhandshake_timeout = 2500ms\n"
+		"[crypto]\ndevice = software\n" KEYRING
+		"[security S]\nprotocols = TLSv1.3\nclient_auth = required\n"
+		"[traffic In]\ndirection = inbound\nlocal_port = 7800-7809, 9000\n"
+		"remote_addr = 10.0.0.0/8, ::ffff:192.168.1.1, 2001:db8::/32\n"
+		"keyring = K\nsecurity = S\npriority = 5\n"
+		"[traffic Out]\nDIRECTION = outbound   ; keys are not case-sensitive\n"
+		"remote_port = 7843\nserver_name = partner.example\nkeyring = K\n",
+		&errs);
+
+	ck_assert_uint_eq(errs.n, 0);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_uint_eq(p->trace, ATTLS_TRACE_ERROR | ATTLS_TRACE_EVENT);
+	ck_assert_int_eq(p->syslog_facility, LOG_LOCAL3);
+	ck_assert_uint_eq(p->handshake_timeout_ms, 2500);
+	ck_assert_int_eq(p->device, ATTLS_DEVICE_SOFTWARE);
+	ck_assert_uint_eq(p->n_traffic, 2);
+	ck_assert_str_eq(p->traffic[0].name, "In");
+	ck_assert_uint_eq(p->traffic[0].local_port.n, 2);
+	ck_assert_uint_eq(p->traffic[0].local_port.r[0].lo, 7800);
+	ck_assert_uint_eq(p->traffic[0].local_port.r[0].hi, 7809);
+	ck_assert(p->traffic[0].remote_port.any);
+	ck_assert_uint_eq(p->traffic[0].remote_addr.n, 3);
+	/* IPv4-mapped IPv6 is kept as IPv4. */
+	ck_assert_int_eq(p->traffic[0].remote_addr.c[1].family, AF_INET);
+	ck_assert_uint_eq(p->traffic[0].remote_addr.c[1].prefix, 32);
+	ck_assert_ptr_eq(p->traffic[0].security, &p->security[0]);
+	ck_assert_int_eq(p->security[0].client_auth, ATTLS_CLIENT_AUTH_REQUIRED);
+	ck_assert_uint_eq(p->security[0].protocols, ATTLS_PROTO_TLS13);
+	ck_assert_uint_eq(p->traffic[1].direction, ATTLS_DIR_OUTBOUND);
+	ck_assert_int_eq(p->traffic[1].trace, -1);
+	ck_assert(p->traffic[1].enabled);
+	ck_assert_ptr_null(p->traffic[1].security);
+	attls_policy_free(p);
+}
+END_TEST
+
+START_TEST(test_global_defaults)
+{
+	struct attls_errors errs = { 0 };
+	struct attls_policy *p = load_text("[global]\n", &errs);
+
+	ck_assert_ptr_nonnull(p);
+	ck_assert_uint_eq(p->trace, 2);
+	ck_assert_int_eq(p->syslog_facility, LOG_DAEMON);
+	ck_assert_uint_eq(p->handshake_timeout_ms, 10000);
+	ck_assert_int_eq(p->device, ATTLS_DEVICE_AUTO);
+	attls_policy_free(p);
+}
+END_TEST
+
+START_TEST(test_legacy_allowed_by_name)
+{
+	struct attls_errors errs = { 0 };
+	struct attls_policy *p = load_text(
+		"[security Old]\nprotocols = TLSv1.1, TLSv1.2\nallow_legacy = yes\n", &errs);
+
+	ck_assert_uint_eq(errs.n, 0);
+	ck_assert_ptr_nonnull(p);
+	attls_policy_free(p);
+}
+END_TEST
+
+START_TEST(test_exemption_needs_no_keyring)
+{
+	struct attls_errors errs = { 0 };
+	struct attls_policy *p = load_text("[traffic Clear]\nlocal_port = 80\nenabled = no\n", &errs);
+
+	ck_assert_uint_eq(errs.n, 0);
+	ck_assert_ptr_nonnull(p);
+	ck_assert(!p->traffic[0].enabled);
+	attls_policy_free(p);
+}
+END_TEST
+
+/* Each bad policy: the line and a part of the message that must be there. */
+static const struct {
+	const char *text;
+	int line;
+	const char *what;
+} bad[] = {
+	{ "[global]\nbogus = 1\n", 2, "unknown key \"bogus\" in [global]" },
+	{ "[frobnicate X]\n", 1, "unknown section [frobnicate X]" },
+	{ "[traffic]\n", 1, "section [traffic] needs a name" },
+	{ "[global extra]\n", 1, "section [global] takes no name" },
+	{ "[global]\n[global]\n", 2, "given twice (first at line 1)" },
+	{ "[security A]\n[security A]\n", 2, "section [security A] given twice" },
+	{ "[traffic a b]\n", 1, "a name has no blanks" },
+	{ "[global\n", 1, "malformed section header" },
+	{ "trace = 2\n", 1, "key outside any section" },
+	{ "[global]\njust words\n", 2, "expected \"key = value\"" },
+	{ "[global]\ntrace = 2\ntrace = 4\n", 3, "trace: given twice" },
+	{ "[global]\ntrace =\n", 2, "trace: empty value" },
+	{ "[global]\ntrace = loud\n", 2, "trace: \"loud\" is not a number 0-255" },
+	{ "[global]\ntrace = 300\n", 2, "trace: \"300\"" },
+	{ "[global]\nsyslog_facility = kernel\n", 2, "syslog_facility: \"kernel\"" },
+	{ "[global]\nhandshake_timeout = soon\n", 2, "handshake_timeout: \"soon\"" },
+	{ "[global]\nhandshake_timeout = 0s\n", 2, "handshake_timeout: \"0s\"" },
+	{ "[crypto]\ndevice = gpu\n", 2, "device: \"gpu\" is not one of auto, cpu, software" },
+	{ "[security S]\nprotocols = SSLv3, TLSv1.2\n", 2, "SSLv3 is refused" },
+	{ "[security S]\nprotocols = TLSv1.1\n", 2, "refused unless allow_legacy = yes" },
+	{ "[security S]\nprotocols = TLSv1, TLSv1.3\n", 2, "refused unless allow_legacy = yes" },
+	{ "[security S]\nprotocols = TLSv9\n", 2, "protocols: \"TLSv9\"" },
+	{ "[security S]\nclient_auth = maybe\n", 2, "client_auth: \"maybe\"" },
+	{ "[security S]\nallow_legacy = perhaps\n", 2, "allow_legacy: \"perhaps\"" },
+	{ "[security S]\nkeyring = K\n", 2, "unknown key \"keyring\" in [security]" },
+	{ "[traffic T]\ndirection = sideways\nenabled = no\n", 2, "direction: \"sideways\"" },
+	{ "[traffic T]\nlocal_port = 70000\nenabled = no\n", 2, "local_port: \"70000\"" },
+	{ "[traffic T]\nremote_port = 9-1\nenabled = no\n", 2, "remote_port: \"9-1\"" },
+	{ "[traffic T]\nlocal_addr = 10.0.0.0/33\nenabled = no\n", 2, "local_addr: \"10.0.0.0/33\"" },
+	{ "[traffic T]\nremote_addr = host.example\nenabled = no\n", 2, "remote_addr: \"host.example\"" },
+	{ "[traffic T]\nrole = both\nenabled = no\n", 2, "role: \"both\" is not server or client" },
+	{ "[traffic T]\npriority = high\nenabled = no\n", 2, "priority: \"high\"" },
+	{ "[traffic T]\nenabled = sometimes\n", 2, "enabled: \"sometimes\"" },
+	{ "[traffic T]\ntrace = chatty\nenabled = no\n", 2, "trace: \"chatty\"" },
+	{ "[traffic T]\nkeyring = Nope\n", 2, "keyring: no [keyring Nope] in this file" },
+	{ KEYRING "[traffic T]\nkeyring = K\nsecurity = Nope\n", 7, "security: no [security Nope]" },
+	{ "[traffic T]\nlocal_port = 1\n", 1, "keyring is required" },
+	{ "[keyring K]\ncert = @D@/cert.pem\nkey = @D@/key644.pem\n", 3,
+	  "has mode 0644: a private key must not be accessible to group or others" },
+	{ "[keyring K]\ncert = @D@/missing.pem\nkey = @D@/key.pem\n", 2,
+	  "cert: @D@/missing.pem: No such file or directory" },
+	{ "[keyring K]\ncert = @D@/cert.pem\n", 1, "cert and key go together; key is missing" },
+	{ "[keyring K]\n", 1, "[keyring K]: empty" },
+	{ "[keyring K]\nca = @D@/ca.pem\n[traffic T]\ndirection = inbound\nkeyring = K\n", 3,
+	  "role server needs cert and key" },
+	{ "[keyring K]\ncert = @D@/cert.pem\nkey = @D@/key.pem\n"
+	  "[traffic T]\ndirection = outbound\nserver_name = x\nkeyring = K\n", 4,
+	  "role client needs ca" },
+	{ KEYRING "[traffic T]\ndirection = outbound\nkeyring = K\n", 5, "role client needs server_name" },
+	{ "[keyring K]\ncert = @D@/cert.pem\nkey = @D@/key.pem\n[security S]\nclient_auth = optional\n"
+	  "[traffic T]\ndirection = inbound\nkeyring = K\nsecurity = S\n", 6,
+	  "client_auth = optional needs ca" },
+	{ "[global]\ntrace = 1111111111111111111111111111111111111111111111111111111111111111111"
+	  "1111111111111111111111111111111111111111111111111111111111111111111111111111111111111"
+	  "11111111111111111111111111111111111111111111111111111\n", 2, "line longer than" },
+};
+
+START_TEST(test_bad_policy)
+{
+	struct attls_errors errs = { 0 };
+	struct attls_policy *p = load_text(bad[_i].text, &errs);
+	char what[256];
+	const char *d = strstr(bad[_i].what, "@D@");
+
+	if (d)
+		snprintf(what, sizeof(what), "%.*s%s%s", (int)(d - bad[_i].what), bad[_i].what,
+			 fixture_dir(), d + 3);
+	else
+		snprintf(what, sizeof(what), "%s", bad[_i].what);
+	ck_assert_ptr_null(p);
+	ck_assert_msg(has_error(&errs, bad[_i].line, what), "case %d: no error at line %d with \"%s\"",
+		      _i, bad[_i].line, what);
+	attls_errors_free(&errs);
+}
+END_TEST
+
+START_TEST(test_every_error_reported)
+{
+	struct attls_errors errs = { 0 };
+	struct attls_policy *p = load_text("[global]\ntrace = x\nbogus = 1\n[nope]\n[crypto]\ndevice = y\n",
+					   &errs);
+
+	ck_assert_ptr_null(p);
+	ck_assert_uint_eq(errs.n, 4);
+	ck_assert(has_error(&errs, 2, "trace"));
+	ck_assert(has_error(&errs, 3, "bogus"));
+	ck_assert(has_error(&errs, 4, "[nope]"));
+	ck_assert(has_error(&errs, 6, "device"));
+	attls_errors_free(&errs);
+}
+END_TEST
+
+START_TEST(test_missing_file)
+{
+	struct attls_errors errs = { 0 };
+
+	ck_assert_ptr_null(attls_policy_load("/nonexistent/attls.ini", &errs));
+	ck_assert_uint_eq(errs.n, 1);
+	ck_assert_str_eq(errs.msg[0], "/nonexistent/attls.ini: cannot open policy: No such file or directory");
+	attls_errors_free(&errs);
+}
+END_TEST
+
+START_TEST(test_value_parsers)
+{
+	struct attls_port_set ps = { 0 };
+	struct attls_addr_set as = { 0 };
+	unsigned v;
+
+	ck_assert_int_eq(attls_parse_ports("*", &ps), 0);
+	ck_assert(ps.any);
+	ck_assert_int_eq(attls_parse_ports("1,2 , 3-4", &ps), 0);
+	ck_assert_uint_eq(ps.n, 3);
+	ck_assert_int_eq(attls_parse_ports("", &ps), -1);
+	ck_assert_int_eq(attls_parse_ports("80-", &ps), -1);
+	ck_assert_int_eq(attls_parse_ports("-1", &ps), -1);
+	ck_assert_int_eq(attls_parse_addrs("::1, 127.0.0.1/8", &as), 0);
+	ck_assert_uint_eq(as.n, 2);
+	ck_assert_int_eq(as.c[0].family, AF_INET6);
+	ck_assert_uint_eq(as.c[1].prefix, 8);
+	ck_assert_int_eq(attls_parse_addrs("::ffff:0:0/96", &as), 0);
+	ck_assert_int_eq(as.c[0].family, AF_INET);
+	ck_assert_uint_eq(as.c[0].prefix, 0);
+	ck_assert_int_eq(attls_parse_duration_ms("10", &v), 0);
+	ck_assert_uint_eq(v, 10000);
+	ck_assert_int_eq(attls_parse_duration_ms("2m", &v), 0);
+	ck_assert_uint_eq(v, 120000);
+	ck_assert_int_eq(attls_parse_duration_ms("2h", &v), -1);
+	ck_assert_int_eq(attls_parse_direction("BOTH", &v), 0);
+	ck_assert_uint_eq(v, ATTLS_DIR_BOTH);
+	attls_port_set_free(&ps);
+	attls_addr_set_free(&as);
+}
+END_TEST
+
+Suite *policy_suite(void)
+{
+	Suite *s = suite_create("policy");
+	TCase *tc = tcase_create("load");
+
+	tcase_add_test(tc, test_good_policy_and_defaults);
+	tcase_add_test(tc, test_global_defaults);
+	tcase_add_test(tc, test_legacy_allowed_by_name);
+	tcase_add_test(tc, test_exemption_needs_no_keyring);
+	tcase_add_loop_test(tc, test_bad_policy, 0, (int)(sizeof(bad) / sizeof(bad[0])));
+	tcase_add_test(tc, test_every_error_reported);
+	tcase_add_test(tc, test_missing_file);
+	tcase_add_test(tc, test_value_parsers);
+	suite_add_tcase(s, tc);
+	return s;
+}
