@@ -11,6 +11,9 @@
 #include "trace.h"
 #include "wolf.h"
 
+#include <wolfssl/error-ssl.h>
+#include <wolfssl/wolfcrypt/error-crypt.h>
+
 /* What a non-blocking write may leave queued before it says EAGAIN. */
 #define OUT_LIMIT (256 * 1024)
 /* Plaintext handed to one wolfSSL_write. */
@@ -166,15 +169,41 @@ static void fail(struct attls_session *s, int err)
 	io.shutdown(s->fd, SHUT_RDWR);
 }
 
+/* What an operator should read for the failures a policy most often meets. */
+static const char *explain(int err)
+{
+	switch (err) {
+	case ASN_AFTER_DATE_E: return "the peer's certificate has expired";
+	case ASN_BEFORE_DATE_E: return "the peer's certificate is not valid yet";
+	case ASN_NO_SIGNER_E:
+	case ASN_SELF_SIGNED_E:
+		return "the peer's certificate is not signed by a CA in the key ring";
+	case DOMAIN_NAME_MISMATCH: return "the peer's certificate does not name server_name";
+	case PARSE_ERROR:
+	case VERSION_ERROR:
+	case UNKNOWN_RECORD_TYPE:
+		return "the peer does not speak TLS (clear text or garbage?)";
+	case FATAL_ERROR: return "the peer sent a fatal alert (it refused us)";
+	case MATCH_SUITE_ERROR: return "no cipher suite in common with the peer";
+	case NO_PEER_CERT: return "the peer sent no certificate and one is required";
+	default: return NULL;
+	}
+}
+
 static const char *ssl_reason(struct attls_session *s, int ret, char *buf, size_t len)
 {
 	int err = attls_wolf.wolfSSL_get_error(s->ssl, ret);
+	const char *why = explain(err);
+	size_t off;
 
 	if (s->io_eof)
 		return "the peer closed the connection";
 	if (err == WOLFSSL_ERROR_SYSCALL || err == SOCKET_ERROR_E)
 		return s->io_errno ? strerror(s->io_errno) : "socket error";
-	attls_wolf.wolfSSL_ERR_error_string_n((unsigned long)err, buf, len);
+	off = why ? (size_t)snprintf(buf, len, "%s: ", why) : 0;
+	if (off >= len)
+		return buf;
+	attls_wolf.wolfSSL_ERR_error_string_n((unsigned long)err, buf + off, len - off);
 	snprintf(buf + strlen(buf), len - strlen(buf), " (%d)", err);
 	return buf;
 }
@@ -272,7 +301,7 @@ static void handshake_done(struct attls_session *s)
 /* One step of the handshake, without blocking: 0 done, 1 wants input, -1 failed. */
 static int handshake_step(struct attls_session *s)
 {
-	char why[160];
+	char why[256];
 	int ret, err;
 
 	if (!s->deadline)
@@ -406,7 +435,7 @@ ssize_t attls_session_recv(struct attls_session *s, void *buf, size_t len, int f
 		goto out;
 	for (;;) {
 		int n, err, want = len - got > INT_MAX ? INT_MAX : (int)(len - got);
-		char why[160];
+		char why[256];
 
 		if (s->state == ATTLS_ST_FAILED) {
 			errno = s->error;
@@ -516,7 +545,7 @@ static int encrypt_from(struct attls_session *s, const struct iovec *iov, int io
 		trace_data(s, "out", src, n);
 		int w = attls_wolf.wolfSSL_write(s->ssl, src, (int)n);
 		if (w != (int)n) {
-			char why[160];
+			char why[256];
 
 			attls_trace(s->trace, ATTLS_MSG_CONN_ERROR, s->who, "write: %s",
 				    ssl_reason(s, w, why, sizeof(why)));

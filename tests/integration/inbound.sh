@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Inbound: a plaintext web server under attls; curl and openssl s_client as
+# native TLS peers; client authentication none and required.
+source "$(dirname "$0")/lib.sh"
+make_pki
+P=$(free_port)
+Q=$(free_port)
+policy "$WORK/p.ini" <<EOF2
+[global]
+trace = error-stderr, error
+handshake_timeout = 3s
+[keyring web]
+cert = @PKI@/server.pem
+key = @PKI@/server.key
+ca = @PKI@/ca.pem
+[security mutual]
+client_auth = required
+[traffic web]
+direction = inbound
+local_port = $P
+keyring = web
+[traffic web_mutual]
+direction = inbound
+local_port = $Q
+keyring = web
+security = mutual
+EOF2
+mkdir -p "$WORK/www"
+head -c 3000000 /dev/urandom >"$WORK/www/big.bin"
+echo "hello over tls" >"$WORK/www/index.html"
+(cd "$WORK/www" && exec env ATTLS_CONFIG="$WORK/p.ini" LD_PRELOAD="$LIB" \
+	python3 -m http.server --bind 127.0.0.1 "$P" >"$WORK/web.log" 2>&1) &
+PIDS+=($!)
+(cd "$WORK/www" && exec env ATTLS_CONFIG="$WORK/p.ini" LD_PRELOAD="$LIB" \
+	python3 -m http.server --bind 127.0.0.1 "$Q" >"$WORK/mutual.log" 2>&1) &
+PIDS+=($!)
+wait_port "$P" && wait_port "$Q" || exit 1
+
+out=$(timeout 20 curl -sS --cacert "$PKI/ca.pem" "https://localhost:$P/index.html")
+check "curl --cacert gets the page over TLS" [ "$out" = "hello over tls" ]
+timeout 30 curl -sS --cacert "$PKI/ca.pem" -o "$WORK/got.bin" "https://localhost:$P/big.bin"
+check "a 3 MB file arrives intact" cmp -s "$WORK/www/big.bin" "$WORK/got.bin"
+out=$(printf 'GET /index.html HTTP/1.0\r\n\r\n' | timeout 20 openssl s_client -quiet \
+	-connect "127.0.0.1:$P" -servername localhost -CAfile "$PKI/ca.pem" -verify_return_error 2>/dev/null)
+check "openssl s_client gets the page" grep -q "hello over tls" <<<"$out"
+out=$(echo | timeout 20 openssl s_client -connect "127.0.0.1:$P" -CAfile "$PKI/ca.pem" -tls1_2 2>&1)
+check "TLS 1.2 works too" grep -q "Protocol  *: TLSv1.2" <<<"$out"
+
+# client_auth = required
+timeout 20 curl -sS --cacert "$PKI/ca.pem" "https://localhost:$Q/index.html" >"$WORK/noc.out" 2>&1
+check "required client auth: a peer without a certificate is refused" \
+	bash -c "! grep -q 'hello over tls' '$WORK/noc.out'"
+out=$(timeout 20 curl -sS --cacert "$PKI/ca.pem" --cert "$PKI/client.pem" --key "$PKI/client.key" \
+	"https://localhost:$Q/index.html")
+check "required client auth: a peer with a certificate is accepted" [ "$out" = "hello over tls" ]
+timeout 20 curl -sS --cacert "$PKI/ca.pem" --cert "$PKI/stranger.pem" --key "$PKI/stranger.key" \
+	"https://localhost:$Q/index.html" >"$WORK/str.out" 2>&1
+check "required client auth: a certificate from an unknown CA is refused" \
+	bash -c "! grep -q 'hello over tls' '$WORK/str.out'"
+check "the refusal is logged with its reason" grep -q "ATTLS022E handshake failed.*rule=web_mutual" "$WORK/mutual.log"
+finish
