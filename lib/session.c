@@ -479,7 +479,7 @@ ssize_t attls_session_recv(struct attls_session *s, void *buf, size_t len, int f
 			peer_ended(s, true);
 			continue;
 		}
-		if (s->io_eof) {
+		if (s->io_eof || err == SOCKET_PEER_CLOSED_E) {
 			peer_ended(s, false);
 			continue;
 		}
@@ -738,7 +738,7 @@ static bool input_ready(struct attls_session *s)
 	err = attls_wolf.wolfSSL_get_error(s->ssl, n);
 	if (err == WOLFSSL_ERROR_WANT_READ)
 		return false;
-	if (err == WOLFSSL_ERROR_ZERO_RETURN || s->io_eof)
+	if (err == WOLFSSL_ERROR_ZERO_RETURN || s->io_eof || err == SOCKET_PEER_CLOSED_E)
 		peer_ended(s, err == WOLFSSL_ERROR_ZERO_RETURN);
 	/* Anything else: the read will report it. */
 	return true;

@@ -47,6 +47,50 @@ static const char *wolf_reason(int code, char *buf, size_t len)
 	return attls_wolf_strerror(code, buf, len);
 }
 
+/* The key ring's certificate, key and CAs into ctx; errors name their line. */
+static int load_keyring(const struct attls_policy *p, const struct attls_keyring *kr,
+			WOLFSSL_CTX *ctx, struct attls_errors *errs)
+{
+	char why[128];
+	int rc;
+
+	if (kr->cert) {
+		rc = attls_wolf.wolfSSL_CTX_use_certificate_chain_file(ctx, kr->cert);
+		if (rc != WOLFSSL_SUCCESS) {
+			attls_errors_add(errs, p->file, kr->cert_line,
+					 "cert: cannot load the PEM certificate chain %s (%s)",
+					 kr->cert, wolf_reason(rc, why, sizeof(why)));
+			return -1;
+		}
+		rc = attls_wolf.wolfSSL_CTX_use_PrivateKey_file(ctx, kr->key, WOLFSSL_FILETYPE_PEM);
+		if (rc != WOLFSSL_SUCCESS) {
+			attls_errors_add(errs, p->file, kr->key_line,
+					 "key: cannot load the PEM private key %s (%s)",
+					 kr->key, wolf_reason(rc, why, sizeof(why)));
+			return -1;
+		}
+		if (attls_wolf.wolfSSL_CTX_check_private_key(ctx) != WOLFSSL_SUCCESS) {
+			attls_errors_add(errs, p->file, kr->key_line,
+					 "key: %s does not match the certificate in %s",
+					 kr->key, kr->cert);
+			return -1;
+		}
+	}
+	if (kr->ca) {
+		bool dir = attls_is_dir(kr->ca);
+
+		rc = attls_wolf.wolfSSL_CTX_load_verify_locations(ctx, dir ? NULL : kr->ca,
+								  dir ? kr->ca : NULL);
+		if (rc != WOLFSSL_SUCCESS) {
+			attls_errors_add(errs, p->file, kr->ca_line,
+					 "ca: cannot load CA certificates from %s (%s)",
+					 kr->ca, wolf_reason(rc, why, sizeof(why)));
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static WOLFSSL_CTX *build_one(const struct attls_policy *p,
 			      const struct attls_traffic *t, bool server,
 			      struct attls_errors *errs)
@@ -54,9 +98,8 @@ static WOLFSSL_CTX *build_one(const struct attls_policy *p,
 	const struct attls_keyring *kr = t->keyring;
 	const struct attls_security *sec = t->security ? t->security : &default_security;
 	WOLFSSL_CTX *ctx;
-	char why[128];
 	unsigned lo = 0, hi = 0;
-	int rc, mode;
+	int mode;
 
 	ctx = attls_wolf.wolfSSL_CTX_new(server ? attls_wolf.wolfSSLv23_server_method() :
 						  attls_wolf.wolfSSLv23_client_method());
@@ -85,42 +128,8 @@ static WOLFSSL_CTX *build_one(const struct attls_policy *p,
 	}
 	attls_wolf.wolfSSL_CTX_set_groups(ctx, default_groups,
 					  (int)(sizeof(default_groups) / sizeof(default_groups[0])));
-	if (kr->cert) {
-		rc = attls_wolf.wolfSSL_CTX_use_certificate_chain_file(ctx, kr->cert);
-		if (rc != WOLFSSL_SUCCESS) {
-			attls_errors_add(errs, p->file, kr->cert_line,
-					 "cert: cannot load the PEM certificate chain %s (%s)",
-					 kr->cert, wolf_reason(rc, why, sizeof(why)));
-			goto fail;
-		}
-		rc = attls_wolf.wolfSSL_CTX_use_PrivateKey_file(ctx, kr->key, WOLFSSL_FILETYPE_PEM);
-		if (rc != WOLFSSL_SUCCESS) {
-			attls_errors_add(errs, p->file, kr->key_line,
-					 "key: cannot load the PEM private key %s (%s)",
-					 kr->key, wolf_reason(rc, why, sizeof(why)));
-			goto fail;
-		}
-		if (attls_wolf.wolfSSL_CTX_check_private_key(ctx) != WOLFSSL_SUCCESS) {
-			attls_errors_add(errs, p->file, kr->key_line,
-					 "key: %s does not match the certificate in %s",
-					 kr->key, kr->cert);
-			goto fail;
-		}
-	} else if (server) {
-		goto fail; /* reported by the policy loader */
-	}
-	if (kr->ca) {
-		bool dir = attls_is_dir(kr->ca);
-
-		rc = attls_wolf.wolfSSL_CTX_load_verify_locations(ctx, dir ? NULL : kr->ca,
-								  dir ? kr->ca : NULL);
-		if (rc != WOLFSSL_SUCCESS) {
-			attls_errors_add(errs, p->file, kr->ca_line,
-					 "ca: cannot load CA certificates from %s (%s)",
-					 kr->ca, wolf_reason(rc, why, sizeof(why)));
-			goto fail;
-		}
-	}
+	if (load_keyring(p, kr, ctx, errs) < 0 || (server && !kr->cert))
+		goto fail;
 	if (!server)
 		mode = WOLFSSL_VERIFY_PEER;
 	else if (sec->client_auth == ATTLS_CLIENT_AUTH_REQUIRED)
@@ -140,6 +149,18 @@ fail:
 int attls_tlsctx_build(struct attls_policy *p, struct attls_errors *errs)
 {
 	size_t before = errs->n;
+
+	/* Every key ring is read, used or not: a bad file is reported now. */
+	for (size_t i = 0; i < p->n_keyrings; i++) {
+		WOLFSSL_CTX *ctx = attls_wolf.wolfSSL_CTX_new(attls_wolf.wolfSSLv23_server_method());
+
+		if (ctx) {
+			load_keyring(p, &p->keyrings[i], ctx, errs);
+			attls_wolf.wolfSSL_CTX_free(ctx);
+		}
+	}
+	if (errs->n != before)
+		return -1;
 
 	for (size_t i = 0; i < p->n_traffic; i++) {
 		struct attls_traffic *t = &p->traffic[i];

@@ -101,11 +101,11 @@ policy() {
 	sed "s|@PKI@|$PKI|g" >"$1"
 }
 
-# under POLICY CMD...: runs CMD with the shim and POLICY.
+# under POLICY CMD...: runs CMD with the shim and POLICY, for 30 s at most.
 under() {
 	local pol=$1
 	shift
-	ATTLS_CONFIG=$pol LD_PRELOAD=$LIB "$@"
+	timeout 30 env ATTLS_CONFIG="$pol" LD_PRELOAD="$LIB" "$@"
 }
 
 # wait_port PORT [SECONDS]: until something listens on 127.0.0.1:PORT

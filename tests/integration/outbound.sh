@@ -26,7 +26,7 @@ bg python3 "$PY/recorder.py" "$EXPIRED" "$WORK/expired.rec" --tls "$PKI/expired.
 bg python3 "$PY/recorder.py" "$PLAIN" "$WORK/plain.rec"
 for p in $P $BADCA $BADNAME $EXPIRED $PLAIN; do wait_port "$p" || exit 1; done
 
-out=$(under "$WORK/p.ini" timeout 20 curl -sS "http://127.0.0.1:$P/")
+out=$(under "$WORK/p.ini" curl -sS "http://127.0.0.1:$P/")
 check "curl http:// under attls reaches s_server over TLS" grep -q "Ciphers supported in s_server" <<<"$out"
 check "s_server saw TLS 1.3 with SNI localhost" grep -q "TLSv1.3" <<<"$out"
 
@@ -35,7 +35,7 @@ for case in badca:unknown-CA badname:wrong-name expired:expired plain:clear-text
 	port_var=$(tr a-z A-Z <<<"${case%%:*}")
 	port=${!port_var}
 	rec="$WORK/${case%%:*}.rec"
-	under "$WORK/p.ini" timeout 20 curl -sS -d "$SECRET" "http://127.0.0.1:$port/" >"$WORK/c.out" 2>"$WORK/c.err"
+	under "$WORK/p.ini" curl -sS -d "$SECRET" "http://127.0.0.1:$port/" >"$WORK/c.out" 2>"$WORK/c.err"
 	rc=$?
 	check "${case#*:} peer: curl's connection is refused (exit $rc)" [ $rc -ne 0 ]
 	check "${case#*:} peer: the refusal names the descriptor" grep -q "ATTLS02[23]E.*rule=partner" "$WORK/c.err"
@@ -44,7 +44,7 @@ for case in badca:unknown-CA badname:wrong-name expired:expired plain:clear-text
 	check "${case#*:} peer: none of the program's clear text reached it" \
 		bash -c "! grep -qa -e '$SECRET' -e 'POST' '$rec'"
 done
-check "the expired certificate is named as the reason" grep -q "certificate has expired" <(under "$WORK/p.ini" timeout 20 curl -sS "http://127.0.0.1:$EXPIRED/" 2>&1)
-check "the wrong name is named as the reason" grep -q "does not name server_name" <(under "$WORK/p.ini" timeout 20 curl -sS "http://127.0.0.1:$BADNAME/" 2>&1)
+check "the expired certificate is named as the reason" grep -q "certificate has expired" <(under "$WORK/p.ini" curl -sS "http://127.0.0.1:$EXPIRED/" 2>&1)
+check "the wrong name is named as the reason" grep -q "does not name server_name" <(under "$WORK/p.ini" curl -sS "http://127.0.0.1:$BADNAME/" 2>&1)
 check "a clear-text peer is named as the reason" grep -q "handshake timed out" "$WORK/c.err"
 finish

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Fail closed: with a policy that cannot be loaded, TCP connects and accepts
+# are refused and the reason is printed on stderr with the file and line.
+source "$(dirname "$0")/lib.sh"
+make_pki
+S=$(free_port)
+printf '[global]\ntrace = loud\n[traffic x]\nlocal_port = 1\n' >"$WORK/bad.ini"
+bg openssl s_server -accept "$S" -cert "$PKI/server.pem" -key "$PKI/server.key" -www -quiet
+wait_port "$S" || exit 1
+
+under "$WORK/bad.ini" curl -sS "http://127.0.0.1:$S/" >"$WORK/out" 2>"$WORK/err"
+rc=$?
+check "a connect under a bad policy is refused (curl exit $rc)" [ $rc -ne 0 ]
+check "stderr says connections are refused" grep -q "ATTLS003E no policy in force" "$WORK/err"
+check "stderr names file and line of each error" grep -q "bad.ini:2: trace: \"loud\"" "$WORK/err"
+check "stderr names the second error too" grep -q "bad.ini:3:.*keyring is required" "$WORK/err"
+check "the policy error is printed once" [ "$(grep -c 'ATTLS003E' "$WORK/err")" -eq 1 ]
+under /nonexistent/attls.ini curl -sS "http://127.0.0.1:$S/" >"$WORK/out" 2>"$WORK/err"
+check "a missing policy file refuses too" grep -q "cannot open policy" "$WORK/err"
+
+"$ATTLS" check "$WORK/bad.ini" >"$WORK/check.out" 2>&1
+rc=$?
+check "attls check exits 1 on errors" [ $rc -eq 1 ]
+check "attls check prints every error with its line" [ "$(grep -c 'bad.ini:[0-9]*:' "$WORK/check.out")" -eq 2 ]
+chmod 644 "$PKI/server.key"
+printf '[keyring k]\ncert = %s\nkey = %s\n' "$PKI/server.pem" "$PKI/server.key" >"$WORK/mode.ini"
+check "a key readable by others is refused" grep -q "mode.ini:3: key: .* has mode 0644" <("$ATTLS" check "$WORK/mode.ini" 2>&1)
+chmod 600 "$PKI/server.key"
+printf '[keyring k]\ncert = %s\nkey = %s\n' "$PKI/server.key" "$PKI/server.key" >"$WORK/notcert.ini"
+check "a file that is no certificate is refused" grep -q "notcert.ini:2: cert: cannot load" <("$ATTLS" check "$WORK/notcert.ini" 2>&1)
+check "attls check accepts the sample broker policy's syntax" bash -c "'$ATTLS' check '$TOP/conf/broker.ini' 2>&1 | grep -vq ':[0-9]*: \(unknown\|expected\)'"
+finish
