@@ -23,7 +23,7 @@ TOOL_OBJ := $(TOOL_SRC:%.c=$(B)/%.o)
 
 # Debian packages: to build, to test, and the peers the tests use.
 BUILD_PKGS := gcc make pkg-config libwolfssl-dev libinih-dev libgcrypt20-dev check
-TEST_PKGS := openssl curl python3 procps iproute2 valgrind
+TEST_PKGS := openssl curl python3 procps iproute2 socat
 PKGS := $(BUILD_PKGS) $(TEST_PKGS)
 
 .PHONY: all deps test unit integration demo bench install clean
