@@ -1,5 +1,5 @@
 # attls: application-transparent TLS for Linux.
-# make | make test | make demo | make bench | make install (PREFIX, DESTDIR)
+# make | make test | make demo | make install (PREFIX, DESTDIR)
 
 PREFIX ?= /usr/local
 LIBDIR ?= $(PREFIX)/lib/attls
@@ -23,10 +23,10 @@ TOOL_OBJ := $(TOOL_SRC:%.c=$(B)/%.o)
 
 # Debian packages: to build, to test, and the peers the tests use.
 BUILD_PKGS := gcc make pkg-config libwolfssl-dev libinih-dev libgcrypt20-dev check
-TEST_PKGS := openssl curl python3 procps iproute2 socat
+TEST_PKGS := openssl curl python3 procps iproute2 socat valgrind
 PKGS := $(BUILD_PKGS) $(TEST_PKGS)
 
-.PHONY: all deps test unit integration demo bench install clean
+.PHONY: all deps test unit integration demo install clean
 
 all: $(B)/libattls.so $(B)/attls
 
@@ -64,8 +64,12 @@ test: deps
 	$(MAKE) all $(B)/unit_tests
 	$(MAKE) unit integration
 
+# The unit tests run once more under valgrind, in one process, to catch
+# leaks and bad reads in the loader and matcher.
 unit: $(B)/unit_tests
 	cd tests/unit && CK_DEFAULT_TIMEOUT=30 ../../$(B)/unit_tests
+	cd tests/unit && CK_FORK=no valgrind -q --error-exitcode=9 --leak-check=full \
+		--errors-for-leak-kinds=definite ../../$(B)/unit_tests
 
 integration: all
 	tests/integration/run-all
@@ -74,8 +78,6 @@ demo: deps
 	$(MAKE) all
 	examples/broker/demo
 
-bench: deps all
-	@echo "make bench: see bench/ (not yet part of this tree)"; exit 1
 
 install: all
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(BINDIR)
