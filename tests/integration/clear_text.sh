@@ -19,14 +19,10 @@ keyring = web
 EOF2
 mkdir -p "$WORK/www"
 head -c 1000000 /dev/urandom >"$WORK/www/data.bin"
-(cd "$WORK/www" && exec env ATTLS_CONFIG="$WORK/p.ini" LD_PRELOAD="$LIB" \
-	python3 -m http.server --bind 127.0.0.1 "$P" >"$WORK/tls.log" 2>&1) &
-PIDS+=($!)
-(cd "$WORK/www" && exec env ATTLS_CONFIG="$WORK/p.ini" LD_PRELOAD="$LIB" \
-	python3 -m http.server --bind 127.0.0.1 "$N" >"$WORK/plain.log" 2>&1) &
-PIDS+=($!)
+serve_dir "$WORK/p.ini" "$WORK/www" "$P" "$WORK/tls.log" || exit 1
+serve_dir "$WORK/p.ini" "$WORK/www" "$N" "$WORK/plain.log" || exit 1
 bg openssl s_server -accept "$S" -cert "$PKI/server.pem" -key "$PKI/server.key" -www -quiet
-wait_port "$P" && wait_port "$N" && wait_port "$S" || exit 1
+wait_port "$S" || exit 1
 
 # A clear-text request to the TLS port: refused, and the program never sees it.
 reply=$(printf 'GET /data.bin HTTP/1.0\r\n\r\n' | timeout 10 python3 -c "

@@ -28,13 +28,8 @@ EOF2
 mkdir -p "$WORK/www"
 head -c 3000000 /dev/urandom >"$WORK/www/big.bin"
 echo "hello over tls" >"$WORK/www/index.html"
-(cd "$WORK/www" && exec env ATTLS_CONFIG="$WORK/p.ini" LD_PRELOAD="$LIB" \
-	python3 -m http.server --bind 127.0.0.1 "$P" >"$WORK/web.log" 2>&1) &
-PIDS+=($!)
-(cd "$WORK/www" && exec env ATTLS_CONFIG="$WORK/p.ini" LD_PRELOAD="$LIB" \
-	python3 -m http.server --bind 127.0.0.1 "$Q" >"$WORK/mutual.log" 2>&1) &
-PIDS+=($!)
-wait_port "$P" && wait_port "$Q" || exit 1
+serve_dir "$WORK/p.ini" "$WORK/www" "$P" "$WORK/web.log" || exit 1
+serve_dir "$WORK/p.ini" "$WORK/www" "$Q" "$WORK/mutual.log" || exit 1
 
 out=$(timeout 20 curl -sS --cacert "$PKI/ca.pem" "https://localhost:$P/index.html")
 check "curl --cacert gets the page over TLS" [ "$out" = "hello over tls" ]

@@ -121,3 +121,13 @@ wait_port() {
 	echo "nothing listens on port $port after ${limit}s" >&2
 	return 1
 }
+
+# serve_dir POLICY DIR PORT LOG [JOBNAME]: python3 -m http.server on DIR,
+# under attls with POLICY, in the background; waits until it listens.
+serve_dir() {
+	(cd "$2" && exec env ATTLS_CONFIG="$1" ATTLS_JOBNAME="${5:-}" LD_PRELOAD="$LIB" \
+		python3 -m http.server --bind 127.0.0.1 "$3" >>"$4" 2>&1) &
+	BGPID=$!
+	PIDS+=("$BGPID")
+	wait_port "$3"
+}

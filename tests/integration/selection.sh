@@ -30,13 +30,7 @@ priority = 50
 EOF2
 mkdir -p "$WORK/www" && echo "page" >"$WORK/www/index.html"
 
-serve() { # serve PORT JOBNAME
-	(cd "$WORK/www" && exec env ATTLS_CONFIG="$WORK/p.ini" ATTLS_JOBNAME="$2" LD_PRELOAD="$LIB" \
-		python3 -m http.server --bind 127.0.0.1 "$1" >>"$WORK/srv.log" 2>&1) &
-	BGPID=$!
-	PIDS+=("$BGPID")
-	wait_port "$1"
-}
+serve() { serve_dir "$WORK/p.ini" "$WORK/www" "$1" "$WORK/srv.log" "$2"; }
 tls_ok() { [ "$(timeout 10 curl -sS --cacert "$PKI/ca.pem" "https://localhost:$1/index.html")" = page ]; }
 clear_ok() { [ "$(timeout 10 curl -sS "http://127.0.0.1:$1/index.html")" = page ]; }
 
