@@ -72,7 +72,7 @@ static void engine_load(void)
 		goto out;
 	}
 	attls_trace_setup(p->trace, p->syslog_facility);
-	enum attls_device dev = attls_cryptodev_setup(p->device, device, sizeof(device));
+	attls_cryptodev_setup(p->device, device, sizeof(device));
 	if (attls_tlsctx_build(p, &errs) < 0) {
 		refuse_all(file, &errs, NULL);
 		attls_policy_free(p);
@@ -80,8 +80,7 @@ static void engine_load(void)
 	}
 	attls_trace(p->trace, ATTLS_MSG_POLICY_LOADED, NULL,
 		    "%s: %zu traffic descriptors, job=%s", file, p->n_traffic, jobname);
-	attls_trace(p->trace, ATTLS_MSG_DEVICE, NULL, "%s%s", device,
-		    dev == ATTLS_DEVICE_CPU ? "" : "");
+	attls_trace(p->trace, ATTLS_MSG_DEVICE, NULL, "%s", device);
 	policy = p;
 out:
 	attls_errors_free(&errs);

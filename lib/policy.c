@@ -56,7 +56,6 @@ struct loader {
 	const char *file;
 	FILE *fp;
 	int lineno;
-	bool at_line_start;
 	struct attls_policy *p;
 	struct attls_errors *errs;
 	enum section_kind kind;
@@ -658,7 +657,7 @@ static void check_traffic(struct loader *ld, struct attls_traffic *t)
 
 struct attls_policy *attls_policy_load(const char *file, struct attls_errors *errs)
 {
-	struct loader ld = { .file = file, .errs = errs, .at_line_start = true };
+	struct loader ld = { .file = file, .errs = errs };
 	struct attls_policy *p;
 	size_t before = errs->n;
 	int rc;

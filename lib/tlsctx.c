@@ -42,11 +42,6 @@ static bool attls_is_dir(const char *path)
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-static const char *wolf_reason(int code, char *buf, size_t len)
-{
-	return attls_wolf_strerror(code, buf, len);
-}
-
 /* The key ring's certificate, key and CAs into ctx; errors name their line. */
 static int load_keyring(const struct attls_policy *p, const struct attls_keyring *kr,
 			WOLFSSL_CTX *ctx, struct attls_errors *errs)
@@ -59,14 +54,14 @@ static int load_keyring(const struct attls_policy *p, const struct attls_keyring
 		if (rc != WOLFSSL_SUCCESS) {
 			attls_errors_add(errs, p->file, kr->cert_line,
 					 "cert: cannot load the PEM certificate chain %s (%s)",
-					 kr->cert, wolf_reason(rc, why, sizeof(why)));
+					 kr->cert, attls_wolf_strerror(rc, why, sizeof(why)));
 			return -1;
 		}
 		rc = attls_wolf.wolfSSL_CTX_use_PrivateKey_file(ctx, kr->key, WOLFSSL_FILETYPE_PEM);
 		if (rc != WOLFSSL_SUCCESS) {
 			attls_errors_add(errs, p->file, kr->key_line,
 					 "key: cannot load the PEM private key %s (%s)",
-					 kr->key, wolf_reason(rc, why, sizeof(why)));
+					 kr->key, attls_wolf_strerror(rc, why, sizeof(why)));
 			return -1;
 		}
 		if (attls_wolf.wolfSSL_CTX_check_private_key(ctx) != WOLFSSL_SUCCESS) {
@@ -84,7 +79,7 @@ static int load_keyring(const struct attls_policy *p, const struct attls_keyring
 		if (rc != WOLFSSL_SUCCESS) {
 			attls_errors_add(errs, p->file, kr->ca_line,
 					 "ca: cannot load CA certificates from %s (%s)",
-					 kr->ca, wolf_reason(rc, why, sizeof(why)));
+					 kr->ca, attls_wolf_strerror(rc, why, sizeof(why)));
 			return -1;
 		}
 	}
