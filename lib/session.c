@@ -29,6 +29,8 @@ struct attls_session {
 	enum attls_state state;
 	bool nonblock, connecting, hs_started, peer_closed, wr_shut;
 	bool so_error_pending, ended, forked, used;
+	bool khup;      /* the kernel said the socket hung up or has an error */
+	unsigned again; /* counts the program's calls that answered EAGAIN */
 	int error;    /* errno for the program's calls once failed */
 	int io_errno; /* errno of the last real recv in the callback */
 	bool io_eof;  /* the last real recv saw end of file */
@@ -431,8 +433,10 @@ ssize_t attls_session_recv(struct attls_session *s, void *buf, size_t len, int f
 	}
 	s->used = true;
 	nb = s->nonblock || (flags & MSG_DONTWAIT);
-	if (handshake(s, !nb) < 0 || flush(s, !nb) < 0)
+	if (handshake(s, !nb) < 0 || flush(s, !nb) < 0) {
+		s->again += errno == EAGAIN;
 		goto out;
+	}
 	for (;;) {
 		int n, err, want = len - got > INT_MAX ? INT_MAX : (int)(len - got);
 		char why[256];
@@ -462,10 +466,12 @@ ssize_t attls_session_recv(struct attls_session *s, void *buf, size_t len, int f
 		if (err == WOLFSSL_ERROR_WANT_READ) {
 			if (nb) {
 				/* MSG_WAITALL on a non-blocking socket may return short. */
-				if (got)
+				if (got) {
 					ret = (ssize_t)got;
-				else
+				} else {
 					errno = EAGAIN;
+					s->again++;
+				}
 				break;
 			}
 			if (wait_fd(s, POLLIN, sock_timeout(s, SO_RCVTIMEO), EAGAIN) < 0) {
@@ -584,13 +590,16 @@ ssize_t attls_session_sendv(struct attls_session *s, const struct iovec *iov, in
 		errno = EPIPE;
 		goto out;
 	}
-	if (handshake(s, !nb) < 0)
+	if (handshake(s, !nb) < 0) {
+		s->again += errno == EAGAIN;
 		goto out;
+	}
 	if (nb) {
 		if (flush(s, false) < 0)
 			goto out;
 		if (out_pending(s) >= OUT_LIMIT) {
 			errno = EAGAIN;
+			s->again++;
 			goto out;
 		}
 		/* Accept what fits under the limit; it is sent, in order, later. */
@@ -726,44 +735,46 @@ short attls_session_poll_prepare(struct attls_session *s, short want, short *ker
 /* Whether a read would return at once; consumes records with no data. */
 static bool input_ready(struct attls_session *s)
 {
-	char c;
+	char c, why[256];
 	int n, err;
 
 	if (s->peer_closed || attls_wolf.wolfSSL_pending(s->ssl) > 0)
 		return true;
 	s->io_eof = false;
+	s->io_errno = 0;
 	n = attls_wolf.wolfSSL_peek(s->ssl, &c, 1);
 	if (n > 0)
 		return true;
 	err = attls_wolf.wolfSSL_get_error(s->ssl, n);
 	if (err == WOLFSSL_ERROR_WANT_READ)
 		return false;
-	if (err == WOLFSSL_ERROR_ZERO_RETURN || s->io_eof || err == SOCKET_PEER_CLOSED_E)
+	if (err == WOLFSSL_ERROR_ZERO_RETURN || s->io_eof || err == SOCKET_PEER_CLOSED_E) {
 		peer_ended(s, err == WOLFSSL_ERROR_ZERO_RETURN);
-	/* Anything else: the read will report it. */
+		return true;
+	}
+	attls_trace(s->trace, ATTLS_MSG_CONN_ERROR, s->who, "read: %s",
+		    ssl_reason(s, n, why, sizeof(why)));
+	fail(s, ECONNRESET);
 	return true;
 }
 
-short attls_session_poll_complete(struct attls_session *s, short want, short krev)
+/*
+ * Acts on what the kernel reported: finishes a connect, drives the
+ * handshake, flushes, and decrypts the next record when the program wants
+ * input. Returns whether the handshake completed here.
+ */
+static bool progress(struct attls_session *s, short want, short krev)
 {
-	short r = 0;
 	bool opened = false;
 
-	pthread_mutex_lock(&s->lock);
-	if (s->ended || (krev & POLLNVAL)) {
-		r = POLLNVAL;
-		goto out;
-	}
 	if (s->state == ATTLS_ST_HANDSHAKE) {
-		if (!krev)
-			goto out;
 		s->used = true;
 		if (s->connecting) {
 			int err = 0;
 			socklen_t len = sizeof(err);
 
 			if (!(krev & (POLLOUT | POLLERR | POLLHUP)))
-				goto out;
+				return false;
 			s->connecting = false;
 			io.getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len);
 			if (err) {
@@ -771,32 +782,105 @@ short attls_session_poll_complete(struct attls_session *s, short want, short kre
 				s->state = ATTLS_ST_FAILED;
 				s->error = err;
 				s->so_error_pending = true;
-				goto out;
+				return false;
 			}
 		}
 		if ((krev & POLLOUT) && flush(s, false) < 0)
-			goto out;
+			return false;
 		if (handshake_step(s) != 0)
-			goto out;
+			return false;
 		opened = true;
 	}
 	if (s->state != ATTLS_ST_OPEN)
-		goto out;
+		return opened;
 	if ((krev & POLLOUT) && out_pending(s) && flush(s, false) < 0)
+		return opened;
+	if ((want & POLLIN) && (krev & (POLLIN | POLLHUP | POLLERR) || opened)) {
+		s->used = true;
+		input_ready(s);
+	}
+	return opened;
+}
+
+short attls_session_poll_complete(struct attls_session *s, short want, short krev)
+{
+	short r = 0;
+	bool opened;
+
+	pthread_mutex_lock(&s->lock);
+	if (s->ended || (krev & POLLNVAL)) {
+		r = POLLNVAL;
+		goto out;
+	}
+	if (s->state == ATTLS_ST_HANDSHAKE && !krev)
+		goto out;
+	opened = progress(s, want, krev);
+	if (s->state != ATTLS_ST_OPEN)
 		goto out;
 	if ((want & POLLOUT) && (krev & POLLOUT || opened) && out_pending(s) < OUT_LIMIT)
 		r |= POLLOUT;
-	if ((want & POLLIN) && (krev & (POLLIN | POLLHUP | POLLERR) || opened)) {
-		s->used = true;
-		if (input_ready(s))
-			r |= POLLIN;
-	}
+	if ((want & POLLIN) && (krev & (POLLIN | POLLHUP | POLLERR) || opened) &&
+	    (s->peer_closed || attls_wolf.wolfSSL_pending(s->ssl) > 0))
+		r |= POLLIN;
 	r |= krev & (POLLHUP | POLLERR | (want & (POLLPRI | POLLRDHUP)));
 out:
 	if (s->state == ATTLS_ST_FAILED)
 		r = failed_events(want);
 	pthread_mutex_unlock(&s->lock);
 	return r;
+}
+
+void attls_session_readiness(struct attls_session *s, short want, short krev,
+			     struct attls_readiness *r)
+{
+	memset(r, 0, sizeof(*r));
+	pthread_mutex_lock(&s->lock);
+	if (s->ended) {
+		r->level = POLLHUP | POLLERR;
+		goto out;
+	}
+	if (krev & (POLLHUP | POLLERR))
+		s->khup = true;
+	if (krev)
+		progress(s, want, krev);
+	if (s->state == ATTLS_ST_HANDSHAKE) {
+		if (!s->deadline)
+			s->deadline = attls_now_ms() + s->hs_timeout;
+		if (check_deadline(s) == 0) {
+			r->kernel = s->connecting ? POLLOUT : POLLIN;
+			if (out_pending(s))
+				r->kernel |= POLLOUT;
+			r->deadline = s->deadline;
+		}
+	}
+	if (s->state == ATTLS_ST_OPEN) {
+		/* Whether a read returns at once: then the kernel is not asked. */
+		bool readable = s->peer_closed || s->khup ||
+				attls_wolf.wolfSSL_pending(s->ssl) > 0;
+
+		if (want & POLLIN) {
+			if (readable)
+				r->level |= POLLIN;
+			else
+				r->kernel |= POLLIN;
+		}
+		if ((want & POLLOUT) && out_pending(s) < OUT_LIMIT)
+			r->level |= POLLOUT;
+		if (out_pending(s) && !s->khup)
+			r->kernel |= POLLOUT;
+		if (s->peer_closed)
+			r->level |= POLLRDHUP & want;
+		if (s->khup)
+			r->level |= POLLHUP;
+		r->kernel |= want & POLLPRI;
+	}
+	if (s->state == ATTLS_ST_FAILED) {
+		r->level = failed_events(want);
+		r->kernel = 0;
+	}
+out:
+	r->again = s->again;
+	pthread_mutex_unlock(&s->lock);
 }
 
 /* Reads and drops what the peer still sends, up to its end or the deadline. */

@@ -81,6 +81,22 @@ short attls_session_poll_complete(struct attls_session *s, short want,
 				  short kernel_revents);
 
 /*
+ * Readiness for epoll, where the kernel is asked level-triggered only for
+ * what TLS needs, so that nothing spins. krev: what the kernel reported
+ * (0: nothing, only look). level: what a call would find ready now.
+ * again counts the program's calls that answered EAGAIN, so that an
+ * edge-triggered registration knows the program has drained.
+ */
+struct attls_readiness {
+	short level;
+	short kernel;
+	unsigned again;
+	uint64_t deadline; /* the handshake's, 0 if none */
+};
+void attls_session_readiness(struct attls_session *s, short want, short krev,
+			     struct attls_readiness *r);
+
+/*
  * The end. The owner flushes, sends close_notify and drains what the peer
  * still sends, bounded in time, so that closing never makes the kernel
  * reset the connection. A copy inherited through fork and never used is

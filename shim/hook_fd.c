@@ -9,13 +9,21 @@
 
 #include "../lib/engine.h"
 #include "../lib/trace.h"
+#include "epoll_set.h"
 #include "fdtable.h"
 #include "hooks.h"
 #include "real.h"
 
+/* fd goes away: from the epoll sets first, then from the fd table. */
+static void forget(int fd)
+{
+	attls_epoll_forget(fd);
+	attls_fd_detach(fd);
+}
+
 ATTLS_HOOK int close(int fd)
 {
-	attls_fd_detach(fd);
+	forget(fd);
 	return REAL(close)(fd);
 }
 
@@ -26,7 +34,7 @@ static void detach_range(unsigned lo, unsigned hi)
 	if (hi > (1u << 20))
 		hi = 1u << 20;
 	for (unsigned fd = lo; fd <= hi; fd++)
-		attls_fd_detach((int)fd);
+		forget((int)fd);
 }
 
 ATTLS_HOOK int close_range(unsigned lo, unsigned hi, int flags)
@@ -58,7 +66,7 @@ ATTLS_HOOK int dup2(int oldfd, int newfd)
 	int r;
 
 	if (oldfd != newfd)
-		attls_fd_detach(newfd);
+		forget(newfd);
 	r = REAL(dup2)(oldfd, newfd);
 	if (r >= 0 && oldfd != newfd)
 		attls_fd_dup(oldfd, r);
@@ -70,7 +78,7 @@ ATTLS_HOOK int dup3(int oldfd, int newfd, int flags)
 	int r;
 
 	if (oldfd != newfd)
-		attls_fd_detach(newfd);
+		forget(newfd);
 	r = REAL(dup3)(oldfd, newfd, flags);
 	if (r >= 0)
 		attls_fd_dup(oldfd, r);

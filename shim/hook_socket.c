@@ -6,6 +6,7 @@
 #include <pthread.h>
 
 #include "../lib/engine.h"
+#include "epoll_set.h"
 #include "fdtable.h"
 #include "hooks.h"
 #include "real.h"
@@ -35,6 +36,12 @@ static int real_getsockopt_io(int fd, int level, int opt, void *val, socklen_t *
 	return REAL(getsockopt)(fd, level, opt, val, len);
 }
 
+static void atfork_child(void)
+{
+	attls_epoll_atfork_child();
+	attls_fd_atfork_child();
+}
+
 /*
  * Before main: resolve the real symbols, then read the policy while the
  * program still has the rights its start script gave it.
@@ -49,8 +56,7 @@ __attribute__((constructor(101))) static void attls_start(void)
 
 	attls_real_init();
 	attls_session_set_io(&io);
-	pthread_atfork(attls_fd_atfork_prepare, attls_fd_atfork_parent,
-		       attls_fd_atfork_child);
+	pthread_atfork(attls_fd_atfork_prepare, attls_fd_atfork_parent, atfork_child);
 	attls_engine_init();
 	errno = saved;
 }

@@ -5,6 +5,7 @@
 
 #include <poll.h>
 #include <signal.h>
+#include <sys/epoll.h>
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -42,6 +43,8 @@
 	X(int, fcntl, (int, int, ...))                                                    \
 	X(int, fcntl64, (int, int, ...))                                                  \
 	X(int, ioctl, (int, unsigned long, ...))                                          \
+	X(int, epoll_ctl, (int, int, int, struct epoll_event *))                          \
+	X(int, epoll_pwait, (int, struct epoll_event *, int, int, const sigset_t *))      \
 	X(pid_t, fork, (void))
 
 struct attls_real {

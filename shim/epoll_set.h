@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What the shim keeps per epoll fd: each TLS fd's registration as the
+ * program made it (events, data, edge-triggered, one-shot), next to what
+ * the kernel is asked for on its behalf. Clear-text fds are the kernel's
+ * alone and cost nothing here.
+ */
+#ifndef ATTLS_EPOLL_SET_H
+#define ATTLS_EPOLL_SET_H
+
+#include <signal.h>
+#include <sys/epoll.h>
+
+int attls_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev);
+/* timeout_ms < 0: forever; mask as for epoll_pwait. */
+int attls_epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout_ms,
+		     const sigset_t *mask);
+/* fd is about to be closed: forget the set it is, or its registrations. */
+void attls_epoll_forget(int fd);
+/* After fork, in the child: the locks start free. */
+void attls_epoll_atfork_child(void);
+
+#endif
