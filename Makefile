@@ -23,7 +23,8 @@ TOOL_OBJ := $(TOOL_SRC:%.c=$(B)/%.o)
 
 # Debian packages: to build, to test, and the peers the tests use.
 BUILD_PKGS := gcc make pkg-config libwolfssl-dev libinih-dev libgcrypt20-dev check
-TEST_PKGS := openssl curl python3 procps iproute2 socat valgrind
+TEST_PKGS := openssl curl python3 procps iproute2 socat valgrind nginx redis-server \
+	redis-tools mosquitto mosquitto-clients wrk default-jdk-headless
 PKGS := $(BUILD_PKGS) $(TEST_PKGS)
 
 .PHONY: all deps test unit integration demo install clean
@@ -71,7 +72,12 @@ unit: $(B)/unit_tests
 	cd tests/unit && CK_FORK=no valgrind -q --error-exitcode=9 --leak-check=full \
 		--errors-for-leak-kinds=definite ../../$(B)/unit_tests
 
-integration: all
+# Stacked after attls in the tests: EAGAIN and short reads and writes.
+$(B)/libfault.so: tests/fault/fault_inject.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -shared -o $@ $< -ldl
+
+integration: all $(B)/libfault.so
 	tests/integration/run-all
 
 demo: deps
