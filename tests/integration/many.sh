@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# One event-loop server (python3 asyncio, on epoll) under attls holds 1,000
+# TLS connections at once, all of which exchange data; no fd is left behind.
+source "$(dirname "$0")/lib.sh"
+PY=$TOP/tests/integration/py
+make_pki
+ulimit -n 4096 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+say "open files limit: $(ulimit -n)"
+P=$(free_port)
+policy "$WORK/p.ini" <<EOF2
+[global]
+trace = error-stderr, error
+[keyring k]
+cert = @PKI@/server.pem
+key = @PKI@/server.key
+ca = @PKI@/ca.pem
+[traffic in]
+direction = inbound
+local_port = $P
+keyring = k
+EOF2
+bg env ATTLS_CONFIG="$WORK/p.ini" LD_PRELOAD="$LIB" python3 "$PY/aio_echo.py" server "$P"
+SERVER=$BGPID
+wait_port "$P" || exit 1
+# One connection first: the epoll set then holds the shim's own wake-up fd.
+timeout 30 python3 "$PY/aio_echo.py" client "$P" 100 --ca "$PKI/ca.pem" >/dev/null
+before=$(ls "/proc/$SERVER/fd" | wc -l)
+out=$(timeout 150 python3 "$PY/many_clients.py" "$P" 1000 4096 "$PKI/ca.pem")
+say "$out"
+check "1000 TLS connections open at once, every echo intact" \
+	grep -q "^1000 connections open at once, 1000 echoed intact, 0 errors" <<<"$out"
+for _ in $(seq 50); do
+	after=$(ls "/proc/$SERVER/fd" | wc -l)
+	[ "$after" -le "$before" ] && break
+	sleep 0.1
+done
+say "server fds: $before before, $after after"
+check "no fd left behind in the server" [ "$after" -le "$before" ]
+check "the server is still alive and serves" \
+	timeout 60 python3 "$PY/aio_echo.py" client "$P" 1 65536 --ca "$PKI/ca.pem"
+finish
