@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "linger.h"
 #include "session.h"
 #include "trace.h"
 #include "wolf.h"
@@ -30,6 +33,8 @@ struct attls_session {
 	bool nonblock, connecting, hs_started, peer_closed, wr_shut;
 	bool so_error_pending, ended, forked, used;
 	bool khup;      /* the kernel said the socket hung up or has an error */
+	bool shut_wr_sent, lingering, free_requested;
+	uint64_t linger_deadline;
 	unsigned again; /* counts the program's calls that answered EAGAIN */
 	int error;    /* errno for the program's calls once failed */
 	int io_errno; /* errno of the last real recv in the callback */
@@ -43,9 +48,14 @@ struct attls_session {
 	char *who;
 };
 
+static int dupfd(int fd)
+{
+	return fcntl(fd, F_DUPFD_CLOEXEC, 0);
+}
+
 static struct attls_io io = {
 	.recv = recv, .send = send, .poll = poll, .shutdown = shutdown,
-	.getsockopt = getsockopt,
+	.getsockopt = getsockopt, .dupfd = dupfd, .close = close,
 };
 
 void attls_session_set_io(const struct attls_io *i)
@@ -883,32 +893,139 @@ out:
 	pthread_mutex_unlock(&s->lock);
 }
 
-/* Reads and drops what the peer still sends, up to its end or the deadline. */
-static void drain(struct attls_session *s, uint64_t deadline)
+/* Drops the peer's data: 0 at its end or on an error, 1 if more may come. */
+static int drain_now(struct attls_session *s, size_t *dropped)
 {
 	char scratch[4096];
-	size_t dropped = 0;
 
 	while (!s->peer_closed && s->state == ATTLS_ST_OPEN) {
-		uint64_t now = attls_now_ms();
 		int n, err;
 
 		s->io_eof = false;
 		n = attls_wolf.wolfSSL_read(s->ssl, scratch, sizeof(scratch));
 		if (n > 0) {
-			dropped += (size_t)n;
+			*dropped += (size_t)n;
 			continue;
 		}
 		err = attls_wolf.wolfSSL_get_error(s->ssl, n);
-		if (err != WOLFSSL_ERROR_WANT_READ || now >= deadline)
-			break;
+		if (err == WOLFSSL_ERROR_WANT_READ)
+			return 1;
+		break;
+	}
+	return 0;
+}
+
+/* Reads and drops what the peer still sends, up to its end or the deadline. */
+static void drain(struct attls_session *s, uint64_t deadline)
+{
+	size_t dropped = 0;
+
+	while (drain_now(s, &dropped)) {
+		uint64_t now = attls_now_ms();
 		struct pollfd pfd = { .fd = s->fd, .events = POLLIN };
-		if (io.poll(&pfd, 1, (int)(deadline - now)) <= 0)
+
+		if (now >= deadline || io.poll(&pfd, 1, (int)(deadline - now)) <= 0)
 			break;
 	}
 	if (dropped)
 		attls_trace(s->trace, ATTLS_MSG_FLOW_CALL, s->who,
 			    "close: dropped %zu bytes the program never read", dropped);
+}
+
+short attls_session_linger_step(struct attls_session *s)
+{
+	size_t dropped = 0;
+	short ev = 0;
+
+	pthread_mutex_lock(&s->lock);
+	if (s->state != ATTLS_ST_OPEN)
+		goto out;
+	if (out_pending(s)) {
+		int r = flush(s, false);
+
+		if (r != 0) {
+			ev = r > 0 ? POLLOUT : 0;
+			goto out;
+		}
+	}
+	if (!s->wr_shut && send_close_notify(s, false) != 0) {
+		ev = out_pending(s) ? POLLOUT : 0;
+		goto out;
+	}
+	if (!s->shut_wr_sent) {
+		s->shut_wr_sent = true;
+		io.shutdown(s->fd, SHUT_WR);
+	}
+	if (drain_now(s, &dropped))
+		ev = POLLIN;
+	if (dropped)
+		attls_trace(s->trace, ATTLS_MSG_FLOW_CALL, s->who,
+			    "close: dropped %zu bytes the program never read", dropped);
+out:
+	pthread_mutex_unlock(&s->lock);
+	return ev;
+}
+
+int attls_session_linger_fd(struct attls_session *s)
+{
+	return s->fd;
+}
+
+uint64_t attls_session_linger_deadline(struct attls_session *s)
+{
+	return s->linger_deadline;
+}
+
+static void closed(struct attls_session *s)
+{
+	if (out_pending(s))
+		attls_trace(s->trace, ATTLS_MSG_CONN_LOST, s->who,
+			    "%zu bytes not sent: the peer did not read within %d ms",
+			    out_pending(s), LINGER_MS);
+	attls_trace(s->trace, ATTLS_MSG_CONN_CLOSED, s->who, "bytes_in=%llu bytes_out=%llu",
+		    (unsigned long long)s->bytes_in, (unsigned long long)s->bytes_out);
+}
+
+void attls_session_linger_finish(struct attls_session *s)
+{
+	bool free_now;
+
+	pthread_mutex_lock(&s->lock);
+	closed(s);
+	attls_wolf.wolfSSL_free(s->ssl);
+	s->ssl = NULL;
+	io.close(s->fd);
+	s->lingering = false;
+	free_now = s->free_requested;
+	pthread_mutex_unlock(&s->lock);
+	if (free_now)
+		attls_session_free(s);
+}
+
+/*
+ * A non-blocking socket's end is handed to the linger thread when it
+ * cannot finish now: on a dup of the fd, so that the program's fd closes
+ * at once and the kernel still keeps the connection. true if handed over.
+ */
+static bool linger_in_background(struct attls_session *s)
+{
+	int fd;
+
+	s->linger_deadline = attls_now_ms() + LINGER_MS;
+	pthread_mutex_unlock(&s->lock);
+	short ev = attls_session_linger_step(s);
+	pthread_mutex_lock(&s->lock);
+	if (!ev || (fd = io.dupfd(s->fd)) < 0)
+		return false;
+	s->fd = fd;
+	s->lingering = true;
+	s->ended = true;
+	if (attls_linger_adopt(s, ev) == 0)
+		return true;
+	s->lingering = false;
+	s->ended = false;
+	io.close(fd);
+	return false;
 }
 
 void attls_session_end(struct attls_session *s, bool owner)
@@ -920,6 +1037,10 @@ void attls_session_end(struct attls_session *s, bool owner)
 	}
 	if (owner && s->forked && !s->used)
 		owner = false; /* another process goes on with it */
+	if (owner && s->state == ATTLS_ST_OPEN && s->nonblock && linger_in_background(s)) {
+		pthread_mutex_unlock(&s->lock);
+		return;
+	}
 	if (owner && s->state == ATTLS_ST_OPEN) {
 		uint64_t deadline = attls_now_ms() + LINGER_MS;
 		int saved = s->nonblock;
@@ -933,20 +1054,14 @@ void attls_session_end(struct attls_session *s, bool owner)
 			if (now >= deadline || io.poll(&pfd, 1, (int)(deadline - now)) <= 0)
 				break;
 		}
-		if (out_pending(s))
-			attls_trace(s->trace, ATTLS_MSG_CONN_LOST, s->who,
-				    "%zu bytes not sent: the peer did not read within %d ms",
-				    out_pending(s), LINGER_MS);
-		else if (send_close_notify(s, false) == 0) {
+		if (!out_pending(s) && send_close_notify(s, false) == 0) {
 			io.shutdown(s->fd, SHUT_WR);
 			drain(s, deadline);
 		}
 		s->nonblock = saved;
 	}
 	if (owner)
-		attls_trace(s->trace, ATTLS_MSG_CONN_CLOSED, s->who,
-			    "bytes_in=%llu bytes_out=%llu", (unsigned long long)s->bytes_in,
-			    (unsigned long long)s->bytes_out);
+		closed(s);
 	s->ended = true;
 	attls_wolf.wolfSSL_free(s->ssl);
 	s->ssl = NULL;
@@ -957,6 +1072,14 @@ void attls_session_free(struct attls_session *s)
 {
 	if (!s)
 		return;
+	pthread_mutex_lock(&s->lock);
+	if (s->lingering) {
+		/* The linger thread frees it when it is done. */
+		s->free_requested = true;
+		pthread_mutex_unlock(&s->lock);
+		return;
+	}
+	pthread_mutex_unlock(&s->lock);
 	if (s->ssl)
 		attls_wolf.wolfSSL_free(s->ssl);
 	pthread_mutex_destroy(&s->lock);

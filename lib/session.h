@@ -27,6 +27,8 @@ struct attls_io {
 	int (*poll)(struct pollfd *, nfds_t, int);
 	int (*shutdown)(int, int);
 	int (*getsockopt)(int, int, int, void *, socklen_t *);
+	int (*dupfd)(int);  /* a new fd for the same socket, close-on-exec */
+	int (*close)(int);
 };
 void attls_session_set_io(const struct attls_io *io);
 
@@ -103,6 +105,17 @@ void attls_session_readiness(struct attls_session *s, short want, short krev,
  * only freed. Does not close the fd.
  */
 void attls_session_end(struct attls_session *s, bool owner);
+
+/*
+ * The end of a non-blocking socket's connection goes on in the background
+ * (linger.c), on an fd of its own, so that an event loop's close returns
+ * at once. step does what can be done now and says which events it still
+ * waits for (0: done); finish ends it, expired or not.
+ */
+short attls_session_linger_step(struct attls_session *s);
+int attls_session_linger_fd(struct attls_session *s);
+uint64_t attls_session_linger_deadline(struct attls_session *s);
+void attls_session_linger_finish(struct attls_session *s);
 
 /* Frees the memory, after attls_session_end and the last reference. */
 void attls_session_free(struct attls_session *s);

@@ -6,6 +6,7 @@
 #include <pthread.h>
 
 #include "../lib/engine.h"
+#include "../lib/linger.h"
 #include "epoll_set.h"
 #include "fdtable.h"
 #include "hooks.h"
@@ -31,6 +32,16 @@ static int real_shutdown_io(int fd, int how)
 	return REAL(shutdown)(fd, how);
 }
 
+static int real_dupfd_io(int fd)
+{
+	return REAL(fcntl)(fd, F_DUPFD_CLOEXEC, 0);
+}
+
+static int real_close_io(int fd)
+{
+	return REAL(close)(fd);
+}
+
 static int real_getsockopt_io(int fd, int level, int opt, void *val, socklen_t *len)
 {
 	return REAL(getsockopt)(fd, level, opt, val, len);
@@ -39,6 +50,7 @@ static int real_getsockopt_io(int fd, int level, int opt, void *val, socklen_t *
 static void atfork_child(void)
 {
 	attls_epoll_atfork_child();
+	attls_linger_atfork_child();
 	attls_fd_atfork_child();
 }
 
@@ -51,6 +63,7 @@ __attribute__((constructor(101))) static void attls_start(void)
 	static const struct attls_io io = {
 		.recv = real_recv_io, .send = real_send_io, .poll = real_poll_io,
 		.shutdown = real_shutdown_io, .getsockopt = real_getsockopt_io,
+		.dupfd = real_dupfd_io, .close = real_close_io,
 	};
 	int saved = errno;
 
