@@ -637,6 +637,47 @@ out:
 	return ret;
 }
 
+ssize_t attls_session_write_room(struct attls_session *s, int flags)
+{
+	ssize_t ret = -1;
+	bool nb;
+
+	pthread_mutex_lock(&s->lock);
+	if (s->ended) {
+		errno = EBADF;
+		goto out;
+	}
+	s->used = true;
+	nb = s->nonblock || (flags & MSG_DONTWAIT);
+	if (s->state == ATTLS_ST_FAILED) {
+		errno = s->error == ETIMEDOUT || s->error == EACCES ? ECONNRESET : s->error;
+		goto out;
+	}
+	if (s->wr_shut) {
+		errno = EPIPE;
+		goto out;
+	}
+	if (handshake(s, !nb) < 0) {
+		s->again += errno == EAGAIN;
+		goto out;
+	}
+	if (!nb) {
+		ret = SSIZE_MAX;
+		goto out;
+	}
+	if (flush(s, false) < 0)
+		goto out;
+	if (out_pending(s) >= OUT_LIMIT) {
+		errno = EAGAIN;
+		s->again++;
+		goto out;
+	}
+	ret = (ssize_t)(OUT_LIMIT - out_pending(s));
+out:
+	pthread_mutex_unlock(&s->lock);
+	return ret;
+}
+
 /* Sends close_notify once (and everything before it). */
 static int send_close_notify(struct attls_session *s, bool wait)
 {

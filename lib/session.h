@@ -58,6 +58,12 @@ struct attls_session *attls_session_new(const struct attls_session_params *p);
 ssize_t attls_session_recv(struct attls_session *s, void *buf, size_t len, int flags);
 ssize_t attls_session_sendv(struct attls_session *s, const struct iovec *iov,
 			    int iovcnt, int flags);
+/*
+ * How many bytes a write would take now without waiting (blocking: no
+ * limit), once the handshake is done; -1 with errno (EAGAIN) if none.
+ * For data that cannot be given back once read: a pipe's, for splice.
+ */
+ssize_t attls_session_write_room(struct attls_session *s, int flags);
 /* Completes the handshake; if wait, within the handshake timeout. */
 int attls_session_handshake(struct attls_session *s, bool wait);
 /* shutdown(2): close_notify goes out before SHUT_WR. */

@@ -196,60 +196,60 @@ ATTLS_HOOK ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 	return h ? r : REAL(sendmsg)(fd, msg, flags);
 }
 
-/*
- * sendfile to a TLS fd: read, then a TLS write. With an offset pointer
- * the file position does not move, as sendfile promises.
- */
-static ssize_t tls_sendfile(struct attls_session *s, int in, off_t *off, size_t count)
+/* Batches of messages: each is a recvmsg or sendmsg; the first may wait. */
+ATTLS_HOOK int recvmmsg(int fd, struct mmsghdr *vec, unsigned n, int flags,
+			struct timespec *timeout)
 {
-	char buf[16384];
-	size_t done = 0;
+	struct attls_conn *c = attls_fd_get(fd);
+	unsigned i;
 
-	while (done < count) {
-		size_t want = count - done < sizeof(buf) ? count - done : sizeof(buf);
-		ssize_t n = off ? pread(in, buf, want, *off) : REAL(read)(in, buf, want);
-		ssize_t w;
+	if (!c)
+		return REAL(recvmmsg)(fd, vec, n, flags, timeout);
+	for (i = 0; i < n; i++) {
+		struct msghdr *m = &vec[i].msg_hdr;
+		ssize_t r = recv_iov(c->s, m->msg_iov, (int)m->msg_iovlen,
+				     i && (flags & MSG_WAITFORONE) ? flags | MSG_DONTWAIT : flags);
 
-		if (n <= 0)
-			return done ? (ssize_t)done : n;
-		struct iovec iov = { buf, (size_t)n };
-		w = attls_session_sendv(s, &iov, 1, done ? MSG_DONTWAIT : 0);
-		if (w < 0) {
-			if (!off)
-				lseek(in, -n, SEEK_CUR);
-			return done ? (ssize_t)done : -1;
-		}
-		if (off)
-			*off += w;
-		else if (w < n)
-			lseek(in, w - n, SEEK_CUR);
-		done += (size_t)w;
-		if (w < n)
+		if (r <= 0) {
+			if (r == 0 && i == 0) {
+				vec[0].msg_len = 0;
+				i = 1; /* end of file: one empty message, as TCP */
+			}
 			break;
+		}
+		vec[i].msg_len = (unsigned)r;
+		m->msg_namelen = 0;
+		m->msg_controllen = 0;
+		m->msg_flags = 0;
 	}
-	return (ssize_t)done;
+	attls_conn_put(c);
+	return i ? (int)i : -1;
 }
 
-ATTLS_HOOK ssize_t sendfile(int out, int in, off_t *off, size_t count)
+ATTLS_HOOK int sendmmsg(int fd, struct mmsghdr *vec, unsigned n, int flags)
 {
-	struct attls_conn *c = attls_fd_get(out);
-	ssize_t r;
+	struct attls_conn *c = attls_fd_get(fd);
+	unsigned i;
 
 	if (!c)
-		return REAL(sendfile)(out, in, off, count);
-	r = tls_sendfile(c->s, in, off, count);
-	attls_conn_put(c);
-	return r;
-}
+		return REAL(sendmmsg)(fd, vec, n, flags);
+	for (i = 0; i < n; i++) {
+		const struct msghdr *m = &vec[i].msg_hdr;
+		size_t want = 0;
+		ssize_t r = attls_session_sendv(c->s, m->msg_iov, (int)m->msg_iovlen, flags);
 
-ATTLS_HOOK ssize_t sendfile64(int out, int in, off_t *off, size_t count)
-{
-	struct attls_conn *c = attls_fd_get(out);
-	ssize_t r;
-
-	if (!c)
-		return REAL(sendfile64)(out, in, off, count);
-	r = tls_sendfile(c->s, in, off, count);
+		if (r < 0)
+			break;
+		vec[i].msg_len = (unsigned)r;
+		for (size_t j = 0; j < m->msg_iovlen; j++)
+			want += m->msg_iov[j].iov_len;
+		if ((size_t)r < want) {
+			i++;
+			break;
+		}
+	}
 	attls_conn_put(c);
-	return r;
+	if (!i && errno == EPIPE && !(flags & MSG_NOSIGNAL))
+		raise(SIGPIPE);
+	return i ? (int)i : -1;
 }

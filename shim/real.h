@@ -28,6 +28,10 @@
 			    socklen_t))                                                   \
 	X(ssize_t, recvmsg, (int, struct msghdr *, int))                                  \
 	X(ssize_t, sendmsg, (int, const struct msghdr *, int))                            \
+	X(int, recvmmsg, (int, struct mmsghdr *, unsigned, int, struct timespec *))       \
+	X(int, sendmmsg, (int, struct mmsghdr *, unsigned, int))                          \
+	X(ssize_t, splice, (int, loff_t *, int, loff_t *, size_t, unsigned))              \
+	X(ssize_t, copy_file_range, (int, loff_t *, int, loff_t *, size_t, unsigned))     \
 	X(ssize_t, sendfile, (int, int, off_t *, size_t))                                 \
 	X(ssize_t, sendfile64, (int, int, off_t *, size_t))                               \
 	X(int, poll, (struct pollfd *, nfds_t, int))                                      \

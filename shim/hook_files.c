@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Files and pipes to TLS sockets: sendfile, splice and copy_file_range
+ * read the data and write it through TLS. Only as much is read as the
+ * session takes at once, so nothing read from a pipe is ever dropped, and
+ * offsets move exactly by what was sent.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/ioctl.h>
+#include <sys/sendfile.h>
+#include <unistd.h>
+
+#include "fdtable.h"
+#include "hooks.h"
+#include "real.h"
+
+#define CHUNK 16384
+
+/* Bytes waiting in a pipe (0 for a file: read it until it ends). */
+static int pipe_bytes(int fd)
+{
+	int n = 0;
+
+	return REAL(ioctl)(fd, FIONREAD, &n) == 0 ? n : 0;
+}
+
+/*
+ * From in (at *off if off, else at its position) to the session, up to
+ * count. The first chunk may wait as the socket does; then only what is
+ * there and what fits goes.
+ */
+static ssize_t to_tls(struct attls_session *s, int in, loff_t *off, size_t count, bool pipe)
+{
+	char buf[CHUNK];
+	size_t done = 0;
+
+	while (done < count) {
+		ssize_t room = attls_session_write_room(s, done ? MSG_DONTWAIT : 0);
+		size_t want = count - done < CHUNK ? count - done : CHUNK;
+		ssize_t n, w;
+
+		if (room <= 0)
+			return done ? (ssize_t)done : -1;
+		if ((size_t)room < want)
+			want = (size_t)room;
+		if (done && pipe && (size_t)pipe_bytes(in) < want &&
+		    (want = (size_t)pipe_bytes(in)) == 0)
+			break;
+		n = off ? pread(in, buf, want, *off) : REAL(read)(in, buf, want);
+		if (n <= 0)
+			return done ? (ssize_t)done : n;
+		struct iovec iov = { buf, (size_t)n };
+		w = attls_session_sendv(s, &iov, 1, MSG_DONTWAIT);
+		if (w < 0)
+			w = 0; /* the session failed: its error comes with the next call */
+		if (off)
+			*off += w;
+		else if (w < n && !pipe)
+			lseek(in, w - n, SEEK_CUR);
+		done += (size_t)w;
+		if (w < n)
+			break;
+	}
+	return (ssize_t)done;
+}
+
+/* From the session into a pipe: peek, write what the pipe takes, consume that. */
+static ssize_t from_tls(struct attls_session *s, int out, size_t count, unsigned flags)
+{
+	char buf[CHUNK];
+	ssize_t n, w;
+
+	n = attls_session_recv(s, buf, count < CHUNK ? count : CHUNK,
+			       MSG_PEEK | (flags & SPLICE_F_NONBLOCK ? MSG_DONTWAIT : 0));
+	if (n <= 0)
+		return n;
+	w = REAL(write)(out, buf, (size_t)n);
+	if (w > 0)
+		attls_session_recv(s, buf, (size_t)w, MSG_DONTWAIT);
+	return w;
+}
+
+/* Only pipes answer F_GETPIPE_SZ. */
+static bool is_pipe(int fd)
+{
+	return REAL(fcntl)(fd, F_GETPIPE_SZ) > 0;
+}
+
+ATTLS_HOOK ssize_t sendfile(int out, int in, off_t *off, size_t count)
+{
+	struct attls_conn *c = attls_fd_get(out);
+	ssize_t r;
+
+	if (!c)
+		return REAL(sendfile)(out, in, off, count);
+	r = to_tls(c->s, in, (loff_t *)off, count, false);
+	attls_conn_put(c);
+	return r;
+}
+
+ATTLS_HOOK ssize_t sendfile64(int out, int in, off_t *off, size_t count)
+{
+	return sendfile(out, in, off, count);
+}
+
+ATTLS_HOOK ssize_t splice(int in, loff_t *off_in, int out, loff_t *off_out, size_t len,
+			  unsigned flags)
+{
+	struct attls_conn *c;
+	ssize_t r;
+
+	if ((c = attls_fd_get(out))) {
+		r = off_out ? (errno = ESPIPE, -1) :
+			      to_tls(c->s, in, off_in, len, is_pipe(in));
+	} else if ((c = attls_fd_get(in))) {
+		r = off_in ? (errno = ESPIPE, -1) : from_tls(c->s, out, len, flags);
+	} else {
+		return REAL(splice)(in, off_in, out, off_out, len, flags);
+	}
+	attls_conn_put(c);
+	return r;
+}
+
+ATTLS_HOOK ssize_t copy_file_range(int in, loff_t *off_in, int out, loff_t *off_out,
+				   size_t len, unsigned flags)
+{
+	struct attls_conn *c = attls_fd_get(out);
+	ssize_t r;
+
+	if (!c)
+		return REAL(copy_file_range)(in, off_in, out, off_out, len, flags);
+	if (off_out || flags) {
+		attls_conn_put(c);
+		errno = off_out ? ESPIPE : EINVAL;
+		return -1;
+	}
+	r = to_tls(c->s, in, off_in, len, false);
+	attls_conn_put(c);
+	return r;
+}

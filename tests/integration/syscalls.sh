@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# The socket calls of event loops, one by one, from a clear-text python3
+# program under attls against native TLS peers: sendfile, splice and
+# copy_file_range with offsets; recvmsg, recvmmsg, sendmmsg and the read
+# flags; writev coalescing; shutdown(SHUT_WR); non-blocking connect and
+# SO_ERROR; backpressure; epoll edge-triggered and one-shot; threads.
+source "$(dirname "$0")/lib.sh"
+PY=$TOP/tests/integration/py
+make_pki
+E=$(free_port)
+H=$(free_port)
+R=$(free_port)
+B=$(free_port)
+policy "$WORK/p.ini" <<EOF2
+[global]
+trace = error-stderr, error
+handshake_timeout = 5s
+[keyring k]
+cert = @PKI@/client.pem
+key = @PKI@/client.key
+ca = @PKI@/ca.pem
+[traffic peers]
+direction = outbound
+remote_port = $E, $H, $R, $B
+keyring = k
+server_name = localhost
+EOF2
+bg python3 "$PY/tls_peer.py" "$PKI/server.pem" "$PKI/server.key" "$E" "$H" "$R" "$WORK/records.log"
+bg openssl s_server -quiet -accept "$B" -cert "$PKI/wrongname.pem" -key "$PKI/wrongname.key"
+wait_port "$E" && wait_port "$H" && wait_port "$R" && wait_port "$B" || exit 1
+under "$WORK/p.ini" python3 "$PY/syscalls.py" "$E" "$H" "$R" "$B" "$WORK/records.log" "$WORK" \
+	>"$WORK/out" 2>"$WORK/err"
+rc=$?
+while read -r word rest; do
+	case $word in
+	ok) pass "$rest" ;;
+	FAIL) fail "$rest" ;;
+	esac
+done <"$WORK/out"
+check "syscalls.py ran to its end (rc=$rc)" [ "$rc" -le 1 ]
+check "the failed verification was logged" grep -q "ATTLS022E.*does not name server_name" "$WORK/err"
+
+# close() on a non-blocking socket returns at once; what was accepted still
+# arrives, ending with close_notify, though the peer reads only later.
+N=$(free_port)
+policy "$WORK/n.ini" <<EOF2
+[global]
+trace = error-stderr, error
+[keyring k]
+cert = @PKI@/server.pem
+key = @PKI@/server.key
+ca = @PKI@/ca.pem
+[traffic in]
+direction = inbound
+local_port = $N
+keyring = k
+EOF2
+bg env ATTLS_CONFIG="$WORK/n.ini" LD_PRELOAD="$LIB" python3 "$PY/nb_close_server.py" "$N" 3000000 \
+	>"$WORK/nb.out"
+NB=$BGPID
+wait_port "$N" || exit 1
+timeout 20 python3 "$PY/slow_reader.py" "$N" "$PKI/ca.pem" 1.5 >"$WORK/slow.out"
+timeout 20 python3 "$PY/slow_reader.py" "$N" "$PKI/ca.pem" 0 >>"$WORK/slow.out"
+timeout 10 tail --pid="$NB" -f /dev/null
+say "$(tr '\n' ' ' <"$WORK/nb.out")"
+check "close() of a non-blocking TLS socket took under 100 ms, twice" \
+	[ "$(awk '/close took/ && $3 < 100' "$WORK/nb.out" | wc -l)" = 2 ]
+sums_read=$(grep '^3000000 bytes .* close_notify$' "$WORK/slow.out" | awk '{print $3}')
+sums_sent=$(awk '{print $4}' "$WORK/nb.out")
+check "both slow readers got all 3000000 bytes intact, then close_notify" \
+	[ "$(wc -l <<<"$sums_read")" = 2 -a "$sums_read" = "$sums_sent" ]
+finish
