@@ -77,7 +77,15 @@ $(B)/libfault.so: tests/fault/fault_inject.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -shared -o $@ $< -ldl
 
-integration: all $(B)/libfault.so
+# The shim once more with AddressSanitizer and UBSan, for the tests that
+# run real programs on it (tests/integration/sanitizers.sh).
+$(B)/asan/libattls.so: $(LIB_SRC) $(SHIM_SRC) $(wildcard lib/*.h shim/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -std=c11 -Wall -Wextra -Werror -fPIC -fvisibility=hidden -pthread -g -O1 \
+		-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined \
+		-shared -o $@ $(LIB_SRC) $(SHIM_SRC) $(LDLIBS_LIB)
+
+integration: all $(B)/libfault.so $(B)/asan/libattls.so
 	tests/integration/run-all
 
 demo: deps

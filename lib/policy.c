@@ -183,7 +183,7 @@ static bool open_section(struct loader *ld, const char *hdr)
 			return false;                                         \
 		p->arr = a;                                                   \
 		ld->index = p->cnt++;                                         \
-		snprintf(p->arr[ld->index].name, ATTLS_NAME_MAX, "%s", name); \
+		memcpy(p->arr[ld->index].name, name, strlen(name) + 1);       \
 		p->arr[ld->index].line = ld->lineno;                          \
 		ld->kind = K;                                                 \
 	} while (0)

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The shim built with AddressSanitizer and UBSan under real programs: nginx
+# with its native TLS clients, and the socket-call checks of syscalls.py.
+# Any report from a sanitizer fails the test.
+source "$(dirname "$0")/lib.sh"
+ASAN_LIB=$TOP/build/asan/libattls.so
+[ -f "$ASAN_LIB" ] || { echo "build $ASAN_LIB first (make integration does)"; exit 1; }
+export ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:log_path=$WORK/sanitizer"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$WORK/sanitizer"
+PRELOAD="$(gcc -print-file-name=libasan.so) $ASAN_LIB"
+source "$(dirname "$0")/servers.sh"
+PY=$TOP/tests/integration/py
+make_pki
+make_files
+
+N=$(free_port)
+server_policy "$WORK/n.ini" "$N"
+start_nginx "$WORK/n.ini" "$N" 1 || exit 1
+check_nginx "$N" "nginx on the sanitized shim"
+stop "$NGINX_PID"
+
+E=$(free_port)
+H=$(free_port)
+R=$(free_port)
+B=$(free_port)
+policy "$WORK/p.ini" <<EOF2
+[global]
+trace = error-stderr, error
+[keyring k]
+cert = @PKI@/client.pem
+key = @PKI@/client.key
+ca = @PKI@/ca.pem
+[traffic peers]
+direction = outbound
+remote_port = $E, $H, $R, $B
+keyring = k
+server_name = localhost
+EOF2
+bg python3 "$PY/tls_peer.py" "$PKI/server.pem" "$PKI/server.key" "$E" "$H" "$R" "$WORK/records.log"
+bg openssl s_server -quiet -accept "$B" -cert "$PKI/wrongname.pem" -key "$PKI/wrongname.key"
+wait_port "$E" && wait_port "$H" && wait_port "$R" && wait_port "$B" || exit 1
+timeout 120 env ATTLS_CONFIG="$WORK/p.ini" LD_PRELOAD="$PRELOAD" python3 "$PY/syscalls.py" \
+	"$E" "$H" "$R" "$B" "$WORK/records.log" "$WORK" >"$WORK/out" 2>"$WORK/err"
+check "syscalls.py passes on the sanitized shim ($(grep -c '^ok' "$WORK/out") checks)" \
+	bash -c "! grep -q FAIL '$WORK/out' && grep -q '^ok' '$WORK/out'"
+grep FAIL "$WORK/out" >&2
+if ls "$WORK"/sanitizer.* >/dev/null 2>&1; then
+	head -40 "$WORK"/sanitizer.* >&2
+	fail "AddressSanitizer and UBSan reported nothing"
+else
+	pass "AddressSanitizer and UBSan reported nothing"
+fi
+finish
