@@ -360,6 +360,34 @@ def _(name):
     s.close()
 
 
+class epoll_event(ctypes.Structure):
+    _pack_ = 1  # packed on x86-64, as the kernel has it
+    _fields_ = [("events", ctypes.c_uint32), ("data", ctypes.c_uint64)]
+
+
+class timespec(ctypes.Structure):
+    _fields_ = [("sec", ctypes.c_long), ("nsec", ctypes.c_long)]
+
+
+@check("epoll_pwait2: waits its timeout, then reports the program's data")
+def _(name):
+    libc = ctypes.CDLL(None, use_errno=True)
+    s = connect(ECHO)
+    ep = select.epoll()
+    ep.register(s.fileno(), select.EPOLLIN)
+    evs = (epoll_event * 4)()
+    start = time.monotonic()
+    idle = libc.epoll_pwait2(ep.fileno(), evs, 4, ctypes.byref(timespec(0, 300000000)), None)
+    waited = time.monotonic() - start
+    s.send(b"z")
+    n = libc.epoll_pwait2(ep.fileno(), evs, 4, ctypes.byref(timespec(5, 0)), None)
+    ok = idle == 0 and waited >= 0.29 and n == 1 and evs[0].events & select.EPOLLIN and \
+        evs[0].data & 0xffffffff == s.fileno() and s.recv(1) == b"z"
+    report(name, ok, f"idle={idle} waited={waited:.2f} n={n} data={evs[0].data:#x}")
+    ep.close()
+    s.close()
+
+
 @check("threads: fds closed and reused by other threads keep their own data")
 def _(name):
     bad = []
