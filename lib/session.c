@@ -63,6 +63,13 @@ void attls_session_set_io(const struct attls_io *i)
 	io = *i;
 }
 
+static void (*notify_change)(int fd);
+
+void attls_session_set_notify(void (*fn)(int fd))
+{
+	notify_change = fn;
+}
+
 uint64_t attls_now_ms(void)
 {
 	struct timespec ts;
@@ -510,7 +517,19 @@ ssize_t attls_session_recv(struct attls_session *s, void *buf, size_t len, int f
 		break;
 	}
 out:
+	/*
+	 * Plaintext left over, or all drained: what epoll must ask the kernel
+	 * for has changed, and another thread may be waiting there.
+	 */
+	bool changed = ret > 0 ? s->ssl && attls_wolf.wolfSSL_pending(s->ssl) > 0 :
+				 ret < 0 && errno == EAGAIN;
+	int fd = s->fd, err = errno;
+
 	pthread_mutex_unlock(&s->lock);
+	if (changed && notify_change) {
+		notify_change(fd);
+		errno = err;
+	}
 	return ret;
 }
 

@@ -31,6 +31,11 @@ struct attls_io {
 	int (*close)(int);
 };
 void attls_session_set_io(const struct attls_io *io);
+/*
+ * Called, unlocked, when a read leaves decrypted plaintext behind or has
+ * drained everything (EAGAIN): readiness changed without the kernel.
+ */
+void attls_session_set_notify(void (*fn)(int fd));
 
 enum attls_state {
 	ATTLS_ST_HANDSHAKE,

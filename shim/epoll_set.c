@@ -59,6 +59,7 @@ struct set {
 static pthread_mutex_t sets_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct set *sets;
 static atomic_int live; /* sets in the list: 0 lets every call go straight by */
+static atomic_int waiting; /* threads in epoll_wait on a set */
 
 /*
  * Set while this thread holds a set's lock: wolfSSL may open and close
@@ -414,6 +415,7 @@ int attls_epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout_ms,
 		for (struct reg *r = st->regs; r; r = r->next)
 			n = update(st, r, 0, ev, n, max, &deadline);
 		st->waiters++;
+		atomic_fetch_add(&waiting, 1);
 		unlock_set(st);
 		if (n < max) {
 			nk = REAL(epoll_pwait)(epfd, k, max - n,
@@ -422,6 +424,7 @@ int attls_epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout_ms,
 		}
 		lock_set(st);
 		st->waiters--;
+		atomic_fetch_sub(&waiting, 1);
 		if (nk > 0)
 			n = take_kernel_events(st, k, nk, ev, n, max, &deadline);
 		unlock_set(st);
@@ -475,6 +478,25 @@ void attls_epoll_forget(int fd)
 		put_set(gone);
 }
 
+/*
+ * A read in one thread changed what a set must report or ask the kernel
+ * for (plaintext left, or all drained): wake the threads that wait on a
+ * set holding fd, so that they look again.
+ */
+void attls_epoll_notify(int fd)
+{
+	if (holding || !atomic_load_explicit(&waiting, memory_order_relaxed))
+		return;
+	pthread_mutex_lock(&sets_lock);
+	for (struct set *st = sets; st; st = st->next) {
+		lock_set(st);
+		if (lookup(st, fd))
+			wake(st);
+		unlock_set(st);
+	}
+	pthread_mutex_unlock(&sets_lock);
+}
+
 void attls_epoll_atfork_child(void)
 {
 	pthread_mutex_init(&sets_lock, NULL);
@@ -482,4 +504,5 @@ void attls_epoll_atfork_child(void)
 		pthread_mutex_init(&st->lock, NULL);
 		st->waiters = 0;
 	}
+	atomic_store(&waiting, 0);
 }

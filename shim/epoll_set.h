@@ -17,6 +17,8 @@ int attls_epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout_ms,
 		     const sigset_t *mask);
 /* fd is about to be closed: forget the set it is, or its registrations. */
 void attls_epoll_forget(int fd);
+/* A read changed fd's readiness: wakes whoever waits on it in another thread. */
+void attls_epoll_notify(int fd);
 /* After fork, in the child: the locks start free. */
 void attls_epoll_atfork_child(void);
 

@@ -69,6 +69,7 @@ __attribute__((constructor(101))) static void attls_start(void)
 
 	attls_real_init();
 	attls_session_set_io(&io);
+	attls_session_set_notify(attls_epoll_notify);
 	pthread_atfork(attls_fd_atfork_prepare, attls_fd_atfork_parent, atfork_child);
 	attls_engine_init();
 	errno = saved;

@@ -388,6 +388,49 @@ def _(name):
     s.close()
 
 
+@check("epoll in one thread, reads in another: each new message is reported")
+def _(name):
+    s = connect(ECHO)
+    s.setblocking(False)
+    ep = select.epoll()
+    ep.register(s.fileno(), select.EPOLLIN | select.EPOLLET)
+    events = threading.Semaphore(0)
+    stop_r, stop_w = os.pipe()
+    ep.register(stop_r, select.EPOLLIN)
+
+    def waiter():
+        # No timeout: only the kernel or the shim can wake it.
+        while True:
+            fds = [fd for fd, _ in ep.poll(-1)]
+            if stop_r in fds:
+                return
+            events.release()
+
+    t = threading.Thread(target=waiter)
+    t.start()
+    rounds = 0
+    for i in range(5):
+        msg = f"round {i} ".encode() * 3000
+        s.send(msg)
+        got = b""
+        while len(got) < len(msg):
+            if not events.acquire(timeout=5):
+                break
+            while True:  # edge-triggered: read until EAGAIN
+                try:
+                    got += s.recv(1000)
+                except BlockingIOError:
+                    break
+        rounds += got == msg
+    os.write(stop_w, b"x")
+    t.join()
+    os.close(stop_r)
+    os.close(stop_w)
+    report(name, rounds == 5, f"rounds={rounds}")
+    ep.close()
+    s.close()
+
+
 @check("threads: fds closed and reused by other threads keep their own data")
 def _(name):
     bad = []
