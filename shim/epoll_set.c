@@ -62,6 +62,31 @@ static atomic_int live; /* sets in the list: 0 lets every call go straight by */
 static atomic_int waiting; /* threads in epoll_wait on a set */
 
 /*
+ * Which fds are epoll sets here, readable without a lock: a close from
+ * inside wolfSSL (its /dev/urandom) while another thread holds a set must
+ * not wait for that set.
+ */
+#define MARKED_FDS 65536
+static atomic_uint marked[MARKED_FDS / 32];
+
+static void mark(int fd, bool on)
+{
+	if (fd >= 0 && fd < MARKED_FDS) {
+		if (on)
+			atomic_fetch_or(&marked[fd / 32], 1u << (fd % 32));
+		else
+			atomic_fetch_and(&marked[fd / 32], ~(1u << (fd % 32)));
+	}
+}
+
+static bool is_marked(int fd)
+{
+	return fd >= MARKED_FDS ||
+	       (fd >= 0 && (atomic_load_explicit(&marked[fd / 32], memory_order_relaxed) &
+			    (1u << (fd % 32))));
+}
+
+/*
  * Set while this thread holds a set's lock: wolfSSL may open and close
  * files of its own (/dev/urandom) meanwhile, and those closes must not
  * come back for the lock.
@@ -120,6 +145,7 @@ static struct set *get_set(int epfd, bool create)
 		st->refs = 1;
 		st->next = sets;
 		sets = st;
+		mark(epfd, true);
 		atomic_fetch_add(&live, 1);
 	}
 	if (st)
@@ -452,13 +478,21 @@ void attls_epoll_forget(int fd)
 {
 	struct set *gone = NULL;
 
+	struct attls_conn *c;
+
 	if (holding || !atomic_load_explicit(&live, memory_order_relaxed))
+		return;
+	/* Only a set, or a TLS fd that a set may hold, needs the locks. */
+	if ((c = attls_fd_get(fd)))
+		attls_conn_put(c);
+	else if (!is_marked(fd))
 		return;
 	pthread_mutex_lock(&sets_lock);
 	for (struct set **p = &sets; *p; p = &(*p)->next) {
 		if ((*p)->epfd == fd) {
 			gone = *p;
 			*p = gone->next;
+			mark(fd, false);
 			atomic_fetch_sub(&live, 1);
 			break;
 		}
