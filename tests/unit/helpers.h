@@ -18,5 +18,6 @@ const char *fixture_dir(void);
 Suite *policy_suite(void);
 Suite *match_suite(void);
 Suite *trace_suite(void);
+Suite *p11uri_suite(void);
 
 #endif
