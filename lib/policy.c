@@ -16,6 +16,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "p11uri.h"
 #include "policy.h"
 
 void attls_errors_add(struct attls_errors *e, const char *file, int line,
@@ -68,7 +69,8 @@ struct loader {
 
 static const char *const global_keys[] = { "trace", "syslog_facility",
 					   "handshake_timeout", NULL };
-static const char *const crypto_keys[] = { "device", NULL };
+static const char *const crypto_keys[] = { "device", "module_path", "pin_source",
+					     "pin_value", NULL };
 static const char *const keyring_keys[] = { "cert", "key", "ca", NULL };
 static const char *const security_keys[] = { "protocols", "ciphers",
 					     "client_auth", "allow_legacy", NULL };
@@ -322,23 +324,31 @@ static void set_global(struct loader *ld, const char *k, const char *v)
 	}
 }
 
-static void set_crypto(struct loader *ld, const char *v)
-{
-	if (!strcasecmp(v, "auto"))
-		ld->p->device = ATTLS_DEVICE_AUTO;
-	else if (!strcasecmp(v, "cpu"))
-		ld->p->device = ATTLS_DEVICE_CPU;
-	else if (!strcasecmp(v, "software"))
-		ld->p->device = ATTLS_DEVICE_SOFTWARE;
-	else
-		ERR(ld, "device: \"%s\" is not one of auto, cpu, software", v);
-}
-
 static void set_path(struct loader *ld, char **dst, int *line, const char *v)
 {
 	free(*dst);
 	*dst = strdup(v);
 	*line = ld->lineno;
+}
+
+static void set_crypto(struct loader *ld, const char *k, const char *v)
+{
+	struct attls_policy *p = ld->p;
+
+	if (!strcasecmp(k, "module_path"))
+		set_path(ld, &p->p11_module, &p->p11_module_line, v);
+	else if (!strcasecmp(k, "pin_source"))
+		set_path(ld, &p->p11_pin_source, &p->p11_pin_source_line, v);
+	else if (!strcasecmp(k, "pin_value"))
+		set_path(ld, &p->p11_pin_value, &p->p11_pin_value_line, v);
+	else if (!strcasecmp(v, "auto"))
+		p->device = ATTLS_DEVICE_AUTO;
+	else if (!strcasecmp(v, "cpu"))
+		p->device = ATTLS_DEVICE_CPU;
+	else if (!strcasecmp(v, "software"))
+		p->device = ATTLS_DEVICE_SOFTWARE;
+	else
+		ERR(ld, "device: \"%s\" is not one of auto, cpu, software", v);
 }
 
 static void set_keyring(struct loader *ld, const char *k, const char *v)
@@ -530,7 +540,7 @@ static int on_key(void *user, const char *section, const char *key,
 	}
 	switch (ld->kind) {
 	case SEC_GLOBAL: set_global(ld, key, value); break;
-	case SEC_CRYPTO: set_crypto(ld, value); break;
+	case SEC_CRYPTO: set_crypto(ld, key, value); break;
 	case SEC_KEYRING: set_keyring(ld, key, value); break;
 	case SEC_SECURITY: set_security(ld, key, value); break;
 	case SEC_TRAFFIC: set_traffic(ld, key, value); break;
@@ -548,10 +558,6 @@ static void check_file(struct loader *ld, const char *what, const char *path,
 	ld->lineno = line;
 	if (!path)
 		return;
-	if (!strncmp(path, "pkcs11:", 7)) {
-		ERR(ld, "%s: PKCS#11 keys are not supported by this build", what);
-		return;
-	}
 	if (stat(path, &st) < 0) {
 		ERR(ld, "%s: %s: %s", what, path, strerror(errno));
 		return;
@@ -572,10 +578,79 @@ static void check_file(struct loader *ld, const char *what, const char *path,
 	}
 }
 
+/* Whether the policy file itself is private (mode 0600 or stricter). */
+static bool policy_private(struct loader *ld)
+{
+	struct stat st;
+
+	return stat(ld->p->file, &st) == 0 && !(st.st_mode & (S_IRWXG | S_IRWXO));
+}
+
+/*
+ * A key (or certificate) on a PKCS#11 token: the URI must parse, and the
+ * module and the PIN must be known, from the URI or from [crypto]. The
+ * token itself is opened when the contexts are built (keyring.c).
+ */
+static void check_p11(struct loader *ld, const char *what, const char *uri, int line,
+		      bool is_key)
+{
+	struct attls_p11uri u;
+	char why[160];
+
+	ld->lineno = line;
+	if (attls_p11uri_parse(uri, &u, why, sizeof(why)) < 0) {
+		ERR(ld, "%s: %s", what, why);
+		return;
+	}
+	if (!u.module_path && !ld->p->p11_module)
+		ERR(ld, "%s: a PKCS#11 %s needs its module: module-path in the URI "
+			"or module_path in [crypto]", what, is_key ? "key" : "certificate");
+	if (is_key && !u.pin_source && !u.pin_value && !ld->p->p11_pin_source &&
+	    !ld->p->p11_pin_value)
+		ERR(ld, "%s: a PKCS#11 key needs its PIN: pin-source in the URI "
+			"or pin_source in [crypto]", what);
+	if (u.pin_value && !policy_private(ld))
+		ERR(ld, "%s: pin-value is only allowed in a policy file of mode 0600; "
+			"use pin-source=file:...", what);
+	if (u.pin_source)
+		check_file(ld, "pin-source",
+			   strncmp(u.pin_source, "file:", 5) ? u.pin_source : u.pin_source + 5,
+			   line, true, false);
+	attls_p11uri_free(&u);
+}
+
+static void check_crypto(struct loader *ld)
+{
+	struct attls_policy *p = ld->p;
+
+	if (p->p11_pin_value && !policy_private(ld)) {
+		ld->lineno = p->p11_pin_value_line;
+		ERR(ld, "pin_value: only allowed in a policy file of mode 0600; use pin_source");
+	}
+	if (p->p11_pin_source)
+		check_file(ld, "pin_source",
+			   strncmp(p->p11_pin_source, "file:", 5) ? p->p11_pin_source :
+								    p->p11_pin_source + 5,
+			   p->p11_pin_source_line, true, false);
+	if (p->p11_module)
+		check_file(ld, "module_path", p->p11_module, p->p11_module_line, false, false);
+}
+
 static void check_keyring(struct loader *ld, struct attls_keyring *kr)
 {
-	check_file(ld, "cert", kr->cert, kr->cert_line, false, false);
-	check_file(ld, "key", kr->key, kr->key_line, true, false);
+	if (attls_p11uri_is(kr->cert)) {
+		check_p11(ld, "cert", kr->cert, kr->cert_line, false);
+		if (kr->key && !attls_p11uri_is(kr->key)) {
+			ld->lineno = kr->cert_line;
+			ERR(ld, "cert: a certificate on a token goes with a key on a token");
+		}
+	} else {
+		check_file(ld, "cert", kr->cert, kr->cert_line, false, false);
+	}
+	if (attls_p11uri_is(kr->key))
+		check_p11(ld, "key", kr->key, kr->key_line, true);
+	else
+		check_file(ld, "key", kr->key, kr->key_line, true, false);
 	check_file(ld, "ca", kr->ca, kr->ca_line, false, true);
 	ld->lineno = kr->line;
 	if (!!kr->cert != !!kr->key)
@@ -681,6 +756,7 @@ struct attls_policy *attls_policy_load(const char *file, struct attls_errors *er
 	fclose(ld.fp);
 	if (rc > 0 && errs->n == before)
 		attls_errors_add(errs, file, rc, "syntax error");
+	check_crypto(&ld);
 	for (size_t i = 0; i < p->n_keyrings; i++)
 		check_keyring(&ld, &p->keyrings[i]);
 	for (size_t i = 0; i < p->n_security; i++)
@@ -705,6 +781,11 @@ void attls_policy_free(struct attls_policy *p)
 	}
 	for (size_t i = 0; i < p->n_security; i++)
 		free(p->security[i].ciphers);
+	free(p->p11_module);
+	free(p->p11_pin_source);
+	if (p->p11_pin_value)
+		explicit_bzero(p->p11_pin_value, strlen(p->p11_pin_value));
+	free(p->p11_pin_value);
 	for (size_t i = 0; i < p->n_traffic; i++) {
 		struct attls_traffic *t = &p->traffic[i];
 

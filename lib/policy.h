@@ -113,6 +113,9 @@ struct attls_policy {
 	int syslog_facility;
 	unsigned handshake_timeout_ms;
 	enum attls_device device;
+	/* PKCS#11 defaults for key rings whose URIs do not say ([crypto]). */
+	char *p11_module, *p11_pin_source, *p11_pin_value;
+	int p11_module_line, p11_pin_source_line, p11_pin_value_line;
 	size_t n_keyrings, n_security, n_traffic;
 	struct attls_keyring *keyrings;
 	struct attls_security *security;

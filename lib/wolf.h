@@ -12,6 +12,7 @@
 #include <wolfssl/wolfio.h>
 #include <wolfssl/wolfcrypt/aes.h>
 #include <wolfssl/wolfcrypt/cryptocb.h>
+#include <wolfssl/wolfcrypt/wc_pkcs11.h>
 
 #define ATTLS_WOLF_FUNCS(X)                      \
 	X(wolfSSL_Init)                          \
@@ -57,7 +58,14 @@
 	X(wc_AesGcmDecrypt)                      \
 	X(wc_AesGcmSetKey)                       \
 	X(wc_AesInit)                            \
-	X(wc_AesFree)
+	X(wc_AesFree)                            \
+	X(wc_Pkcs11_Initialize)                  \
+	X(wc_Pkcs11Token_Init)                   \
+	X(wc_Pkcs11Token_Open)                   \
+	X(wc_Pkcs11_CryptoDevCb)                 \
+	X(wolfSSL_CTX_use_PrivateKey_Label)      \
+	X(wolfSSL_CTX_use_PrivateKey_Id)         \
+	X(wolfSSL_CTX_use_certificate_buffer)
 
 struct attls_wolf {
 #define ATTLS_WOLF_FIELD(fn) __typeof__(&fn) fn;

@@ -147,6 +147,22 @@ static const struct {
 	{ "[keyring K]\ncert = @D@/cert.pem\nkey = @D@/key.pem\n[security S]\nclient_auth = optional\n"
 	  "[traffic T]\ndirection = inbound\nkeyring = K\nsecurity = S\n", 6,
 	  "client_auth = optional needs ca" },
+	{ "[keyring K]\ncert = @D@/cert.pem\nkey = pkcs11:token=t\n", 3,
+	  "key: the URI names no object" },
+	{ "[keyring K]\ncert = @D@/cert.pem\nkey = pkcs11:token=t;object=k\n", 3,
+	  "key: a PKCS#11 key needs its module" },
+	{ "[crypto]\nmodule_path = @D@/ca.pem\n[keyring K]\ncert = @D@/cert.pem\n"
+	  "key = pkcs11:token=t;object=k\n", 5, "key: a PKCS#11 key needs its PIN" },
+	{ "[keyring K]\ncert = @D@/cert.pem\n"
+	  "key = pkcs11:token=t;object=k?module-path=@D@/ca.pem&pin-value=1234\n", 3,
+	  "pin-value is only allowed in a policy file of mode 0600" },
+	{ "[keyring K]\ncert = @D@/cert.pem\n"
+	  "key = pkcs11:token=t;object=k?module-path=@D@/ca.pem&pin-source=file:@D@/key644.pem\n",
+	  3, "pin-source: @D@/key644.pem has mode 0644" },
+	{ "[keyring K]\ncert = pkcs11:token=t;object=k?module-path=@D@/ca.pem\n"
+	  "key = @D@/key.pem\n", 2, "a certificate on a token goes with a key on a token" },
+	{ "[crypto]\npin_value = 1234\n", 2, "pin_value: only allowed in a policy file of mode 0600" },
+	{ "[crypto]\nmodule_path = @D@/nope.so\n", 2, "module_path: @D@/nope.so: No such file" },
 	{ "[global]\ntrace = 1111111111111111111111111111111111111111111111111111111111111111111"
 	  "1111111111111111111111111111111111111111111111111111111111111111111111111111111111111"
 	  "11111111111111111111111111111111111111111111111111111\n", 2, "line longer than" },
