@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <stdio.h>
-#include <sys/stat.h>
 #include <string.h>
 
 #include "cryptodev.h"
+#include "keyring.h"
 #include "tlsctx.h"
 #include "wolf.h"
 
@@ -33,57 +33,6 @@ static int proto_version(unsigned bit)
 	case ATTLS_PROTO_TLS12: return TLS1_2_VERSION;
 	default: return TLS1_3_VERSION;
 	}
-}
-
-static bool attls_is_dir(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-/* The key ring's certificate, key and CAs into ctx; errors name their line. */
-static int load_keyring(const struct attls_policy *p, const struct attls_keyring *kr,
-			WOLFSSL_CTX *ctx, struct attls_errors *errs)
-{
-	char why[128];
-	int rc;
-
-	if (kr->cert) {
-		rc = attls_wolf.wolfSSL_CTX_use_certificate_chain_file(ctx, kr->cert);
-		if (rc != WOLFSSL_SUCCESS) {
-			attls_errors_add(errs, p->file, kr->cert_line,
-					 "cert: cannot load the PEM certificate chain %s (%s)",
-					 kr->cert, attls_wolf_strerror(rc, why, sizeof(why)));
-			return -1;
-		}
-		rc = attls_wolf.wolfSSL_CTX_use_PrivateKey_file(ctx, kr->key, WOLFSSL_FILETYPE_PEM);
-		if (rc != WOLFSSL_SUCCESS) {
-			attls_errors_add(errs, p->file, kr->key_line,
-					 "key: cannot load the PEM private key %s (%s)",
-					 kr->key, attls_wolf_strerror(rc, why, sizeof(why)));
-			return -1;
-		}
-		if (attls_wolf.wolfSSL_CTX_check_private_key(ctx) != WOLFSSL_SUCCESS) {
-			attls_errors_add(errs, p->file, kr->key_line,
-					 "key: %s does not match the certificate in %s",
-					 kr->key, kr->cert);
-			return -1;
-		}
-	}
-	if (kr->ca) {
-		bool dir = attls_is_dir(kr->ca);
-
-		rc = attls_wolf.wolfSSL_CTX_load_verify_locations(ctx, dir ? NULL : kr->ca,
-								  dir ? kr->ca : NULL);
-		if (rc != WOLFSSL_SUCCESS) {
-			attls_errors_add(errs, p->file, kr->ca_line,
-					 "ca: cannot load CA certificates from %s (%s)",
-					 kr->ca, attls_wolf_strerror(rc, why, sizeof(why)));
-			return -1;
-		}
-	}
-	return 0;
 }
 
 static WOLFSSL_CTX *build_one(const struct attls_policy *p,
@@ -123,7 +72,7 @@ static WOLFSSL_CTX *build_one(const struct attls_policy *p,
 	}
 	attls_wolf.wolfSSL_CTX_set_groups(ctx, default_groups,
 					  (int)(sizeof(default_groups) / sizeof(default_groups[0])));
-	if (load_keyring(p, kr, ctx, errs) < 0 || (server && !kr->cert))
+	if (attls_keyring_load(p, kr, ctx, errs) < 0 || (server && !kr->cert))
 		goto fail;
 	if (!server)
 		mode = WOLFSSL_VERIFY_PEER;
@@ -150,7 +99,7 @@ int attls_tlsctx_build(struct attls_policy *p, struct attls_errors *errs)
 		WOLFSSL_CTX *ctx = attls_wolf.wolfSSL_CTX_new(attls_wolf.wolfSSLv23_server_method());
 
 		if (ctx) {
-			load_keyring(p, &p->keyrings[i], ctx, errs);
+			attls_keyring_check(p, &p->keyrings[i], ctx, errs);
 			attls_wolf.wolfSSL_CTX_free(ctx);
 		}
 	}

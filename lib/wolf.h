@@ -25,6 +25,7 @@
 	X(wolfSSL_CTX_load_verify_locations)     \
 	X(wolfSSL_CTX_check_private_key)         \
 	X(wolfSSL_CTX_set_verify)                \
+	X(wolfSSL_set_verify)                    \
 	X(wolfSSL_CTX_set_cipher_list)           \
 	X(wolfSSL_CTX_set_groups)                \
 	X(wolfSSL_CTX_set_min_proto_version)     \

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A key ring into a wolfSSL context: the certificate chain and the private
+ * key (PEM files, or objects on a PKCS#11 token) and the CAs. Errors name
+ * the policy line they come from.
+ */
+#ifndef ATTLS_KEYRING_H
+#define ATTLS_KEYRING_H
+
+#include "policy.h"
+#include "wolf.h"
+
+int attls_keyring_load(const struct attls_policy *p, const struct attls_keyring *kr,
+		       WOLFSSL_CTX *ctx, struct attls_errors *errs);
+
+/*
+ * Loads kr into ctx (a server context) and proves that its key matches its
+ * certificate, so that a wrong PIN, a missing object or a mismatched key is
+ * reported when the policy loads, never at the first handshake.
+ */
+int attls_keyring_check(const struct attls_policy *p, const struct attls_keyring *kr,
+			WOLFSSL_CTX *ctx, struct attls_errors *errs);
+
+#endif
