@@ -174,9 +174,15 @@ static int reopen_if_forked(struct token *t)
 		return 0;
 	if (t->m->pid != me) {
 		CK_C_INITIALIZE_ARGS args = { .flags = CKF_OS_LOCKING_OK };
-		CK_RV rv = t->m->dev.func->C_Initialize(&args);
+		CK_FUNCTION_LIST *f = t->m->dev.func;
+		CK_RV rv = f->C_Initialize(&args);
 
-		if (rv != CKR_OK && rv != P11_CKR_ALREADY_INITIALIZED)
+		/* A module with no fork detection still holds the parent's state. */
+		if (rv == P11_CKR_ALREADY_INITIALIZED) {
+			f->C_Finalize(NULL);
+			rv = f->C_Initialize(&args);
+		}
+		if (rv != CKR_OK)
 			return -1;
 		t->m->pid = me;
 	}

@@ -7,6 +7,7 @@
 
 #include "../lib/engine.h"
 #include "../lib/linger.h"
+#include "../lib/pkcs11.h"
 #include "epoll_set.h"
 #include "fdtable.h"
 #include "hooks.h"
@@ -51,6 +52,7 @@ static void atfork_child(void)
 {
 	attls_epoll_atfork_child();
 	attls_linger_atfork_child();
+	attls_p11_atfork_child();
 	attls_fd_atfork_child();
 }
 
