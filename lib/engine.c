@@ -117,7 +117,7 @@ enum attls_verdict attls_engine_classify(const struct attls_new_conn *nc,
 	struct attls_session_params sp = { 0 };
 	const struct attls_traffic *t;
 	socklen_t len;
-	char la[64], ra[64], who[320];
+	char la[64], ra[64], who[320], resume[384];
 	unsigned mask;
 
 	attls_engine_init();
@@ -161,6 +161,12 @@ enum attls_verdict attls_engine_classify(const struct attls_new_conn *nc,
 	sp.ctx = attls_tlsctx_get(t, sp.role);
 	sp.fd = nc->fd;
 	sp.server_name = t->server_name;
+	if (sp.role == ATTLS_ROLE_CLIENT) {
+		/* A session is offered again only to the same peer, under the same rule. */
+		snprintf(resume, sizeof(resume), "%s|%s|%s", t->name,
+			 t->server_name ? t->server_name : "", ra);
+		sp.resume_key = resume;
+	}
 	sp.nonblock = nc->nonblock;
 	sp.connecting = nc->connecting;
 	sp.trace = mask;

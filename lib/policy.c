@@ -68,7 +68,7 @@ struct loader {
 #define ERR(ld, ...) attls_errors_add((ld)->errs, (ld)->file, (ld)->lineno, __VA_ARGS__)
 
 static const char *const global_keys[] = { "trace", "syslog_facility",
-					   "handshake_timeout", NULL };
+					   "handshake_timeout", "ticket_key_file", NULL };
 static const char *const crypto_keys[] = { "device", "module_path", "pin_source",
 					     "pin_value", NULL };
 static const char *const keyring_keys[] = { "cert", "key", "ca", NULL };
@@ -302,6 +302,13 @@ static const struct {
 	{ "local7", LOG_LOCAL7 },
 };
 
+static void set_path(struct loader *ld, char **dst, int *line, const char *v)
+{
+	free(*dst);
+	*dst = strdup(v);
+	*line = ld->lineno;
+}
+
 static void set_global(struct loader *ld, const char *k, const char *v)
 {
 	struct attls_policy *p = ld->p;
@@ -318,17 +325,12 @@ static void set_global(struct loader *ld, const char *k, const char *v)
 			}
 		ERR(ld, "syslog_facility: \"%s\" is not one of daemon, user, auth, "
 			"authpriv, local0-local7", v);
+	} else if (!strcasecmp(k, "ticket_key_file")) {
+		set_path(ld, &p->ticket_key_file, &p->ticket_key_file_line, v);
 	} else if (attls_parse_duration_ms(v, &p->handshake_timeout_ms) < 0) {
 		ERR(ld, "handshake_timeout: \"%s\" is not a duration such as 10s, "
 			"500ms or 2m (at most 1 hour)", v);
 	}
-}
-
-static void set_path(struct loader *ld, char **dst, int *line, const char *v)
-{
-	free(*dst);
-	*dst = strdup(v);
-	*line = ld->lineno;
 }
 
 static void set_crypto(struct loader *ld, const char *k, const char *v)
@@ -623,6 +625,8 @@ static void check_crypto(struct loader *ld)
 {
 	struct attls_policy *p = ld->p;
 
+	check_file(ld, "ticket_key_file", p->ticket_key_file, p->ticket_key_file_line, true,
+		   false);
 	if (p->p11_pin_value && !policy_private(ld)) {
 		ld->lineno = p->p11_pin_value_line;
 		ERR(ld, "pin_value: only allowed in a policy file of mode 0600; use pin_source");
@@ -781,6 +785,7 @@ void attls_policy_free(struct attls_policy *p)
 	}
 	for (size_t i = 0; i < p->n_security; i++)
 		free(p->security[i].ciphers);
+	free(p->ticket_key_file);
 	free(p->p11_module);
 	free(p->p11_pin_source);
 	if (p->p11_pin_value)

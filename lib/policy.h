@@ -112,6 +112,8 @@ struct attls_policy {
 	unsigned trace;
 	int syslog_facility;
 	unsigned handshake_timeout_ms;
+	char *ticket_key_file; /* shared ticket keys; NULL: random per process */
+	int ticket_key_file_line;
 	enum attls_device device;
 	/* PKCS#11 defaults for key rings whose URIs do not say ([crypto]). */
 	char *p11_module, *p11_pin_source, *p11_pin_value;

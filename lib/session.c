@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "linger.h"
+#include "tickets.h"
 #include "session.h"
 #include "trace.h"
 #include "wolf.h"
@@ -46,6 +47,7 @@ struct attls_session {
 	unsigned char *stage; /* gathers small iovecs into one record */
 	uint64_t bytes_in, bytes_out;
 	char *who;
+	char *resume_key;
 };
 
 static int dupfd(int fd)
@@ -146,10 +148,12 @@ struct attls_session *attls_session_new(const struct attls_session_params *p)
 		return NULL;
 	s->ssl = attls_wolf.wolfSSL_new(p->ctx);
 	s->who = strdup(p->who ? p->who : "");
-	if (!s->ssl || !s->who) {
+	s->resume_key = p->resume_key ? strdup(p->resume_key) : NULL;
+	if (!s->ssl || !s->who || (p->resume_key && !s->resume_key)) {
 		if (s->ssl)
 			attls_wolf.wolfSSL_free(s->ssl);
 		free(s->who);
+		free(s->resume_key);
 		free(s);
 		return NULL;
 	}
@@ -170,6 +174,7 @@ struct attls_session *attls_session_new(const struct attls_session_params *p)
 					  (unsigned short)strlen(p->server_name));
 		attls_wolf.wolfSSL_check_domain_name(s->ssl, p->server_name);
 	}
+	attls_tickets_offer(s->ssl, s->resume_key);
 	return s;
 }
 
@@ -300,6 +305,7 @@ static void handshake_failed(struct attls_session *s, enum attls_msg m, const ch
 static void handshake_done(struct attls_session *s)
 {
 	s->state = ATTLS_ST_OPEN;
+	attls_tickets_keep(s->ssl, s->resume_key);
 	if (attls_trace_on(s->trace, ATTLS_MSG_HS_DONE)) {
 		WOLFSSL_X509 *peer = attls_wolf.wolfSSL_get_peer_certificate(s->ssl);
 		char subject[256] = "none";
@@ -311,9 +317,10 @@ static void handshake_done(struct attls_session *s)
 			attls_wolf.wolfSSL_X509_free(peer);
 		}
 		attls_trace(s->trace, ATTLS_MSG_HS_DONE, s->who,
-			    "protocol=%s cipher=%s peer=\"%s\"",
+			    "protocol=%s cipher=%s resumed=%s peer=\"%s\"",
 			    attls_wolf.wolfSSL_get_version(s->ssl),
-			    attls_wolf.wolfSSL_get_cipher_name(s->ssl), subject);
+			    attls_wolf.wolfSSL_get_cipher_name(s->ssl),
+			    attls_wolf.wolfSSL_session_reused(s->ssl) ? "yes" : "no", subject);
 	}
 }
 
@@ -1038,6 +1045,9 @@ uint64_t attls_session_linger_deadline(struct attls_session *s)
 
 static void closed(struct attls_session *s)
 {
+	/* TLS 1.3 tickets come after the handshake: the latest is kept. */
+	if (s->state == ATTLS_ST_OPEN)
+		attls_tickets_keep(s->ssl, s->resume_key);
 	if (out_pending(s))
 		attls_trace(s->trace, ATTLS_MSG_CONN_LOST, s->who,
 			    "%zu bytes not sent: the peer did not read within %d ms",
@@ -1146,6 +1156,7 @@ void attls_session_free(struct attls_session *s)
 	free(s->out);
 	free(s->stage);
 	free(s->who);
+	free(s->resume_key);
 	free(s);
 }
 

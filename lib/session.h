@@ -50,6 +50,7 @@ struct attls_session_params {
 	int fd;
 	enum attls_role role;
 	const char *server_name; /* client: SNI and the name checked */
+	const char *resume_key;  /* client: where its sessions are kept */
 	bool nonblock;           /* the program's O_NONBLOCK */
 	bool connecting;         /* a non-blocking connect is in progress */
 	unsigned trace;

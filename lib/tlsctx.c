@@ -4,6 +4,7 @@
 
 #include "cryptodev.h"
 #include "keyring.h"
+#include "tickets.h"
 #include "tlsctx.h"
 #include "wolf.h"
 
@@ -83,6 +84,10 @@ static WOLFSSL_CTX *build_one(const struct attls_policy *p,
 	else
 		mode = WOLFSSL_VERIFY_NONE;
 	attls_wolf.wolfSSL_CTX_set_verify(ctx, mode, NULL);
+	if (server)
+		attls_tickets_apply_server(ctx);
+	else
+		attls_wolf.wolfSSL_CTX_UseSessionTicket(ctx);
 	attls_cryptodev_apply(ctx);
 	return ctx;
 fail:
@@ -94,6 +99,8 @@ int attls_tlsctx_build(struct attls_policy *p, struct attls_errors *errs)
 {
 	size_t before = errs->n;
 
+	if (attls_tickets_setup(p, errs) < 0)
+		return -1;
 	/* Every key ring is read, used or not: a bad file is reported now. */
 	for (size_t i = 0; i < p->n_keyrings; i++) {
 		WOLFSSL_CTX *ctx = attls_wolf.wolfSSL_CTX_new(attls_wolf.wolfSSLv23_server_method());

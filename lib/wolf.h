@@ -12,6 +12,7 @@
 #include <wolfssl/wolfio.h>
 #include <wolfssl/wolfcrypt/aes.h>
 #include <wolfssl/wolfcrypt/cryptocb.h>
+#include <wolfssl/wolfcrypt/hmac.h>
 #include <wolfssl/wolfcrypt/wc_pkcs11.h>
 
 #define ATTLS_WOLF_FUNCS(X)                      \
@@ -66,7 +67,20 @@
 	X(wc_Pkcs11_CryptoDevCb)                 \
 	X(wolfSSL_CTX_use_PrivateKey_Label)      \
 	X(wolfSSL_CTX_use_PrivateKey_Id)         \
-	X(wolfSSL_CTX_use_certificate_buffer)
+	X(wolfSSL_CTX_use_certificate_buffer)    \
+	X(wolfSSL_CTX_set_TicketEncCb)           \
+	X(wolfSSL_CTX_set_TicketHint)            \
+	X(wolfSSL_CTX_UseSessionTicket)          \
+	X(wolfSSL_get1_session)                  \
+	X(wolfSSL_set_session)                   \
+	X(wolfSSL_SESSION_free)                  \
+	X(wolfSSL_SESSION_has_ticket)            \
+	X(wolfSSL_session_reused)                \
+	X(wc_HmacInit)                           \
+	X(wc_HmacSetKey)                         \
+	X(wc_HmacUpdate)                         \
+	X(wc_HmacFinal)                          \
+	X(wc_HmacFree)
 
 struct attls_wolf {
 #define ATTLS_WOLF_FIELD(fn) __typeof__(&fn) fn;

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Session resumption. Two server processes that share a ticket_key_file
+# resume each other's sessions; without it each keeps its own. A client
+# under attls resumes its session with openssl s_server on its next
+# connection.
+source "$(dirname "$0")/lib.sh"
+make_pki
+A=$(free_port)
+B=$(free_port)
+C=$(free_port)
+D=$(free_port)
+S=$(free_port)
+head -c 32 /dev/urandom >"$WORK/ticket.key"
+chmod 600 "$WORK/ticket.key"
+policy_with() { # FILE "ticket_key_file line or nothing" PORTS
+	policy "$1" <<EOF2
+[global]
+trace = error-stderr, error
+$2
+[keyring k]
+cert = @PKI@/server.pem
+key = @PKI@/server.key
+ca = @PKI@/ca.pem
+[traffic in]
+direction = inbound
+local_port = $3
+keyring = k
+[traffic out]
+direction = outbound
+remote_port = $S
+keyring = k
+server_name = localhost
+EOF2
+}
+policy_with "$WORK/shared.ini" "ticket_key_file = $WORK/ticket.key" "$A, $B"
+policy_with "$WORK/own.ini" "" "$C, $D"
+mkdir -p "$WORK/www"
+echo hi >"$WORK/www/index.html"
+for p in $A $B; do serve_dir "$WORK/shared.ini" "$WORK/www" "$p" "$WORK/shared.log" || exit 1; done
+for p in $C $D; do serve_dir "$WORK/own.ini" "$WORK/www" "$p" "$WORK/own.log" || exit 1; done
+
+# PORT [SESSION-IN [OPTION]]: one request with openssl s_client; prints
+# "New" or "Reused" and the protocol. The session goes to $WORK/sess.PORT.
+s_client() {
+	local in=() out=(-sess_out "$WORK/sess.$1")
+	[ -n "${2:-}" ] && in=(-sess_in "$WORK/sess.$2")
+	(printf 'GET / HTTP/1.0\r\n\r\n'; sleep 1) | timeout 10 openssl s_client -connect "127.0.0.1:$1" \
+		-CAfile "$PKI/ca.pem" -verify_return_error "${in[@]}" "${out[@]}" ${3:-} 2>&1 |
+		grep -oE '^(New|Reused), TLSv1\.[23]'
+}
+first=$(s_client "$A")
+check "a first connection is a full handshake ($first)" [ "$first" = "New, TLSv1.3" ]
+again=$(s_client "$A" "$A")
+check "the same server resumes it: openssl s_client says $again" [ "$again" = "Reused, TLSv1.3" ]
+other=$(s_client "$B" "$A")
+check "another process with the same ticket_key_file resumes it: $other" [ "$other" = "Reused, TLSv1.3" ]
+s_client "$C" >/dev/null
+own=$(s_client "$C" "$C")
+check "without ticket_key_file a process resumes its own sessions: $own" [ "$own" = "Reused, TLSv1.3" ]
+apart=$(s_client "$D" "$C")
+check "without ticket_key_file another process does not: $apart" [ "$apart" = "New, TLSv1.3" ]
+s_client "$A" "" -tls1_2 >/dev/null
+tls12=$(s_client "$B" "$A" -tls1_2)
+check "TLS 1.2 session tickets resume across the two processes too: $tls12" [ "$tls12" = "Reused, TLSv1.2" ]
+
+# Client side: two connections from one process; openssl s_server's page
+# tells whether each was resumed.
+bg openssl s_server -accept "$S" -cert "$PKI/server.pem" -key "$PKI/server.key" -www
+wait_port "$S" || exit 1
+out=$(under "$WORK/shared.ini" curl -sS "http://localhost:$S/" "http://localhost:$S/" |
+	grep -oE '^(New|Reused), TLSv1\.3' | tr '\n' ' ')
+check "a client under attls resumes on its next connection: $out" [ "$out" = "New, TLSv1.3 Reused, TLSv1.3 " ]
+
+# A bad ticket key file is refused when the policy loads.
+head -c 8 /dev/urandom >"$WORK/short.key"
+chmod 600 "$WORK/short.key"
+policy_with "$WORK/short.ini" "ticket_key_file = $WORK/short.key" "$A"
+out=$("$ATTLS" check "$WORK/short.ini" 2>&1)
+check "a ticket_key_file of 8 bytes is refused at load" \
+	grep -q "short.ini:3: ticket_key_file: .*needs at least 32 bytes" <<<"$out"
+chmod 644 "$WORK/ticket.key"
+out=$("$ATTLS" check "$WORK/shared.ini" 2>&1)
+check "a ticket_key_file readable by others is refused at load" grep -q "shared.ini:3: .*mode 0644" <<<"$out"
+finish
