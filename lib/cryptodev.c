@@ -4,10 +4,13 @@
 #include <dlfcn.h>
 #include <gcrypt.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <wolfssl/wolfcrypt/error-crypt.h>
+
+#include "trace.h"
 
 #define GCRYPT_SONAME "libgcrypt.so.20"
 
@@ -28,6 +31,9 @@ static struct {
 } gc;
 
 static bool device_active;
+static atomic_bool device_failed;
+static char device_desc[160];
+static unsigned device_trace; /* the policy's trace mask, for the one warning */
 
 /*
  * One cipher handle per thread, re-keyed only when the key changes: a TLS
@@ -86,43 +92,65 @@ static gcry_cipher_hd_t gcm_for(const Aes *aes)
 	return h->hd;
 }
 
+/*
+ * The device failed: wolfSSL does this operation in software (the key
+ * schedule is there too), sessions that start from now on do not use the
+ * device, and the operator is told once.
+ */
+static int failed(void)
+{
+	if (!atomic_exchange(&device_failed, true))
+		attls_trace(device_trace | ATTLS_TRACE_ERROR, ATTLS_MSG_DEVICE_FAILED, NULL,
+			    "%s", device_desc);
+	return CRYPTOCB_UNAVAILABLE;
+}
+
+/* For tests: makes the device fail as a broken accelerator would. */
+static atomic_bool broken;
+
+void attls_cryptodev_break(bool on)
+{
+	atomic_store(&broken, on);
+}
+
+static int gcm_encrypt(__typeof__(((wc_CryptoInfo *)0)->cipher.aesgcm_enc) *e)
+{
+	gcry_cipher_hd_t hd = atomic_load(&broken) ? NULL : gcm_for(e->aes);
+
+	if (!hd || gc.cipher_setiv(hd, e->iv, e->ivSz) ||
+	    gc.cipher_authenticate(hd, e->authIn, e->authInSz) ||
+	    gc.cipher_encrypt(hd, e->out, e->sz, e->in, e->sz) ||
+	    gc.cipher_gettag(hd, e->authTag, e->authTagSz))
+		return failed();
+	return 0;
+}
+
+static int gcm_decrypt(__typeof__(((wc_CryptoInfo *)0)->cipher.aesgcm_dec) *d)
+{
+	gcry_cipher_hd_t hd = atomic_load(&broken) ? NULL : gcm_for(d->aes);
+	gcry_error_t err;
+
+	if (!hd || gc.cipher_setiv(hd, d->iv, d->ivSz) ||
+	    gc.cipher_authenticate(hd, d->authIn, d->authInSz) ||
+	    gc.cipher_decrypt(hd, d->out, d->sz, d->in, d->sz))
+		return failed();
+	err = gc.cipher_checktag(hd, d->authTag, d->authTagSz);
+	if (err) {
+		memset(d->out, 0, d->sz);
+		return gcry_err_code(err) == GPG_ERR_CHECKSUM ? AES_GCM_AUTH_E : failed();
+	}
+	return 0;
+}
+
 /* AES-GCM on libgcrypt; everything else is answered "unavailable" at once. */
 static int device_cb(int devId, wc_CryptoInfo *info, void *ctx)
 {
-	gcry_cipher_hd_t hd;
-
 	(void)devId;
 	(void)ctx;
-	if (info->algo_type != WC_ALGO_TYPE_CIPHER ||
-	    info->cipher.type != WC_CIPHER_AES_GCM)
+	if (info->algo_type != WC_ALGO_TYPE_CIPHER || info->cipher.type != WC_CIPHER_AES_GCM)
 		return CRYPTOCB_UNAVAILABLE;
-	if (info->cipher.enc) {
-		__typeof__(info->cipher.aesgcm_enc) *e = &info->cipher.aesgcm_enc;
-
-		hd = gcm_for(e->aes);
-		if (!hd || gc.cipher_setiv(hd, e->iv, e->ivSz) ||
-		    gc.cipher_authenticate(hd, e->authIn, e->authInSz) ||
-		    gc.cipher_encrypt(hd, e->out, e->sz, e->in, e->sz) ||
-		    gc.cipher_gettag(hd, e->authTag, e->authTagSz))
-			return CRYPTOCB_UNAVAILABLE;
-		return 0;
-	} else {
-		__typeof__(info->cipher.aesgcm_dec) *d = &info->cipher.aesgcm_dec;
-		gcry_error_t err;
-
-		hd = gcm_for(d->aes);
-		if (!hd || gc.cipher_setiv(hd, d->iv, d->ivSz) ||
-		    gc.cipher_authenticate(hd, d->authIn, d->authInSz) ||
-		    gc.cipher_decrypt(hd, d->out, d->sz, d->in, d->sz))
-			return CRYPTOCB_UNAVAILABLE;
-		err = gc.cipher_checktag(hd, d->authTag, d->authTagSz);
-		if (err) {
-			memset(d->out, 0, d->sz);
-			return gcry_err_code(err) == GPG_ERR_CHECKSUM ? AES_GCM_AUTH_E :
-									  CRYPTOCB_UNAVAILABLE;
-		}
-		return 0;
-	}
+	return info->cipher.enc ? gcm_encrypt(&info->cipher.aesgcm_enc) :
+				  gcm_decrypt(&info->cipher.aesgcm_dec);
 }
 
 static int gcrypt_load(char *why, size_t len)
@@ -193,12 +221,10 @@ static void aes_features(char *out, size_t len)
 	gc.free(flags);
 }
 
-enum attls_device attls_cryptodev_setup(enum attls_device want, char *desc,
-					size_t len)
+static enum attls_device choose(enum attls_device want, char *desc, size_t len)
 {
 	char why[128], feats[96];
 
-	device_active = false;
 	if (want == ATTLS_DEVICE_SOFTWARE) {
 		snprintf(desc, len, "software: chosen by the policy");
 		return ATTLS_DEVICE_SOFTWARE;
@@ -225,8 +251,46 @@ enum attls_device attls_cryptodev_setup(enum attls_device want, char *desc,
 	return ATTLS_DEVICE_CPU;
 }
 
+enum attls_device attls_cryptodev_setup(enum attls_device want, unsigned trace, char *desc,
+					size_t len)
+{
+	enum attls_device d;
+
+	device_active = false;
+	atomic_store(&device_failed, false);
+	device_trace = trace;
+	d = choose(want, device_desc, sizeof(device_desc));
+	snprintf(desc, len, "%s", device_desc);
+	return d;
+}
+
 void attls_cryptodev_apply(WOLFSSL_CTX *ctx)
 {
 	if (device_active)
 		attls_wolf.wolfSSL_CTX_SetDevId(ctx, ATTLS_CRYPTODEV_ID);
+}
+
+bool attls_cryptodev_usable(void)
+{
+	return device_active && !atomic_load_explicit(&device_failed, memory_order_relaxed);
+}
+
+const char *attls_cryptodev_session(WOLFSSL *ssl, char *buf, size_t len)
+{
+	const char *cipher = attls_wolf.wolfSSL_get_cipher_name(ssl);
+
+	if (!cipher || !strstr(cipher, "AES") || !strstr(cipher, "GCM"))
+		snprintf(buf, len, "software: %s is not AES-GCM", cipher ? cipher : "the cipher");
+	else if (device_active && atomic_load(&device_failed))
+		snprintf(buf, len, "software: the device failed (%s)", device_desc);
+	else
+		snprintf(buf, len, "%s", device_desc);
+	return buf;
+}
+
+void attls_cryptodev_session_start(WOLFSSL *ssl)
+{
+	/* Sessions that start after a failure keep away from the device. */
+	if (device_active && atomic_load_explicit(&device_failed, memory_order_relaxed))
+		attls_wolf.wolfSSL_SetDevId(ssl, INVALID_DEVID);
 }

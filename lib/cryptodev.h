@@ -7,6 +7,7 @@
 #ifndef ATTLS_CRYPTODEV_H
 #define ATTLS_CRYPTODEV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "policy.h"
@@ -19,10 +20,24 @@
  * says which one and why, for example "cpu: libgcrypt 1.10.1, aesni+pclmul".
  * Returns the device in use: ATTLS_DEVICE_CPU or ATTLS_DEVICE_SOFTWARE.
  */
-enum attls_device attls_cryptodev_setup(enum attls_device want, char *desc,
+enum attls_device attls_cryptodev_setup(enum attls_device want, unsigned trace, char *desc,
 					size_t len);
 
 /* Puts a context's sessions on the device in use, if any. */
 void attls_cryptodev_apply(WOLFSSL_CTX *ctx);
+
+/*
+ * A device that fails at run time (ATTLS071W, once) leaves the operation
+ * to wolfSSL's software, and sessions that start later do not use it:
+ * session_start takes a new session off a failed device.
+ */
+void attls_cryptodev_session_start(WOLFSSL *ssl);
+bool attls_cryptodev_usable(void);
+
+/* For tests: on, the device fails every operation, as a broken accelerator. */
+void attls_cryptodev_break(bool on);
+
+/* What a session's cipher runs on, and why: "cpu: libgcrypt ..." or "software: ...". */
+const char *attls_cryptodev_session(WOLFSSL *ssl, char *buf, size_t len);
 
 #endif

@@ -72,7 +72,7 @@ static void engine_load(void)
 		goto out;
 	}
 	attls_trace_setup(p->trace, p->syslog_facility);
-	attls_cryptodev_setup(p->device, device, sizeof(device));
+	attls_cryptodev_setup(p->device, p->trace, device, sizeof(device));
 	if (attls_tlsctx_build(p, &errs) < 0) {
 		refuse_all(file, &errs, NULL);
 		attls_policy_free(p);

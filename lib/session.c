@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cryptodev.h"
 #include "linger.h"
 #include "tickets.h"
 #include "session.h"
@@ -175,6 +176,7 @@ struct attls_session *attls_session_new(const struct attls_session_params *p)
 		attls_wolf.wolfSSL_check_domain_name(s->ssl, p->server_name);
 	}
 	attls_tickets_offer(s->ssl, s->resume_key);
+	attls_cryptodev_session_start(s->ssl);
 	return s;
 }
 
@@ -316,11 +318,14 @@ static void handshake_done(struct attls_session *s)
 				sizeof(subject));
 			attls_wolf.wolfSSL_X509_free(peer);
 		}
+		char device[200];
+
 		attls_trace(s->trace, ATTLS_MSG_HS_DONE, s->who,
-			    "protocol=%s cipher=%s resumed=%s peer=\"%s\"",
+			    "protocol=%s cipher=%s resumed=%s peer=\"%s\" device=\"%s\"",
 			    attls_wolf.wolfSSL_get_version(s->ssl),
 			    attls_wolf.wolfSSL_get_cipher_name(s->ssl),
-			    attls_wolf.wolfSSL_session_reused(s->ssl) ? "yes" : "no", subject);
+			    attls_wolf.wolfSSL_session_reused(s->ssl) ? "yes" : "no", subject,
+			    attls_cryptodev_session(s->ssl, device, sizeof(device)));
 	}
 }
 

@@ -32,6 +32,7 @@
 	X(wolfSSL_CTX_set_min_proto_version)     \
 	X(wolfSSL_CTX_set_max_proto_version)     \
 	X(wolfSSL_CTX_SetDevId)                  \
+	X(wolfSSL_SetDevId)                      \
 	X(wolfSSL_new)                           \
 	X(wolfSSL_free)                          \
 	X(wolfSSL_SSLSetIORecv)                  \

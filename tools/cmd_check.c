@@ -25,7 +25,7 @@ int cmd_check(int argc, char **argv)
 	}
 	p = attls_policy_load(argv[1], &errs);
 	if (p) {
-		attls_cryptodev_setup(p->device, device, sizeof(device));
+		attls_cryptodev_setup(p->device, p->trace, device, sizeof(device));
 		attls_tlsctx_build(p, &errs);
 	}
 	for (size_t i = 0; i < errs.n; i++)

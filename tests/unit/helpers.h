@@ -19,5 +19,6 @@ Suite *policy_suite(void);
 Suite *match_suite(void);
 Suite *trace_suite(void);
 Suite *p11uri_suite(void);
+Suite *cryptodev_suite(void);
 
 #endif
