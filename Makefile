@@ -24,10 +24,11 @@ TOOL_OBJ := $(TOOL_SRC:%.c=$(B)/%.o)
 # Debian packages: to build, to test, and the peers the tests use.
 BUILD_PKGS := gcc make pkg-config libwolfssl-dev libinih-dev libgcrypt20-dev check
 TEST_PKGS := openssl curl python3 procps iproute2 socat valgrind nginx redis-server \
-	redis-tools mosquitto mosquitto-clients wrk default-jdk-headless softhsm2 opensc
+	redis-tools mosquitto mosquitto-clients wrk default-jdk-headless softhsm2 opensc \
+	stunnel4
 PKGS := $(BUILD_PKGS) $(TEST_PKGS)
 
-.PHONY: all deps test unit integration demo install clean
+.PHONY: all deps test unit integration demo bench install clean
 
 all: $(B)/libattls.so $(B)/attls
 
@@ -91,6 +92,12 @@ integration: all $(B)/libfault.so $(B)/asan/libattls.so
 demo: deps
 	$(MAKE) all
 	examples/broker/demo
+
+# attls against the program's own TLS, stunnel and plain TCP, interleaved:
+# bench/results/<timestamp>.md. BENCH_QUICK=1 for a short run.
+bench: deps
+	$(MAKE) all
+	bench/run
 
 
 install: all
