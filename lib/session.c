@@ -45,7 +45,6 @@ struct attls_session {
 	unsigned hs_timeout, trace;
 	unsigned char *out;
 	size_t out_off, out_len, out_cap;
-	unsigned char *stage; /* gathers small iovecs into one record */
 	uint64_t bytes_in, bytes_out;
 	char *who;
 	char *resume_key;
@@ -84,6 +83,45 @@ uint64_t attls_now_ms(void)
 static size_t out_pending(const struct attls_session *s)
 {
 	return s->out_len - s->out_off;
+}
+
+/*
+ * The queue of records is let go when it is empty and the program waits
+ * for input, or when a burst made it large: an idle connection holds no
+ * output buffer.
+ */
+static void release_out(struct attls_session *s, size_t keep)
+{
+	if (out_pending(s) || s->out_cap <= keep)
+		return;
+	free(s->out);
+	s->out = NULL;
+	s->out_off = s->out_len = s->out_cap = 0;
+}
+
+/*
+ * Small iovecs are gathered here into one record: one buffer per thread,
+ * not per connection, since it is free again when the write returns.
+ */
+static pthread_key_t stage_key;
+static pthread_once_t stage_once = PTHREAD_ONCE_INIT;
+
+static void stage_key_make(void)
+{
+	pthread_key_create(&stage_key, free);
+}
+
+static unsigned char *thread_stage(void)
+{
+	unsigned char *b;
+
+	pthread_once(&stage_once, stage_key_make);
+	if (!(b = pthread_getspecific(stage_key)) && (b = malloc(WRITE_CHUNK)) &&
+	    pthread_setspecific(stage_key, b)) {
+		free(b);
+		b = NULL;
+	}
+	return b;
 }
 
 /* wolfSSL's input: the real recv, never blocking. */
@@ -294,6 +332,7 @@ static int flush(struct attls_session *s, bool wait)
 		return -1;
 	}
 	s->out_off = s->out_len = 0;
+	release_out(s, 64 * 1024);
 	return 0;
 }
 
@@ -500,6 +539,7 @@ ssize_t attls_session_recv(struct attls_session *s, void *buf, size_t len, int f
 				} else {
 					errno = EAGAIN;
 					s->again++;
+					release_out(s, 0);
 				}
 				break;
 			}
@@ -567,7 +607,9 @@ static int encrypt_from(struct attls_session *s, const struct iovec *iov, int io
 			*off += n;
 		} else {
 			/* Small pieces: gathered so that they go out as one record. */
-			if (!s->stage && !(s->stage = malloc(WRITE_CHUNK))) {
+			unsigned char *stage = thread_stage();
+
+			if (!stage) {
 				errno = ENOMEM;
 				return -1;
 			}
@@ -579,7 +621,7 @@ static int encrypt_from(struct attls_session *s, const struct iovec *iov, int io
 					take = WRITE_CHUNK - n;
 				if (take > len - n)
 					take = len - n;
-				memcpy(s->stage + n, (const char *)iov[*iv].iov_base + *off, take);
+				memcpy(stage + n, (const char *)iov[*iv].iov_base + *off, take);
 				n += take;
 				*off += take;
 				if (*off == iov[*iv].iov_len) {
@@ -587,7 +629,7 @@ static int encrypt_from(struct attls_session *s, const struct iovec *iov, int io
 					*off = 0;
 				}
 			}
-			src = (const char *)s->stage;
+			src = (const char *)stage;
 		}
 		trace_data(s, "out", src, n);
 		int w = attls_wolf.wolfSSL_write(s->ssl, src, (int)n);
@@ -923,8 +965,11 @@ void attls_session_readiness(struct attls_session *s, short want, short krev,
 	}
 	if (krev & (POLLHUP | POLLERR))
 		s->khup = true;
-	if (krev)
+	if (krev) {
 		progress(s, want, krev);
+		/* Back to waiting: an idle connection keeps no output buffer. */
+		release_out(s, 0);
+	}
 	if (s->state == ATTLS_ST_HANDSHAKE) {
 		if (!s->deadline)
 			s->deadline = attls_now_ms() + s->hs_timeout;
@@ -1159,7 +1204,6 @@ void attls_session_free(struct attls_session *s)
 		attls_wolf.wolfSSL_free(s->ssl);
 	pthread_mutex_destroy(&s->lock);
 	free(s->out);
-	free(s->stage);
 	free(s->who);
 	free(s->resume_key);
 	free(s);
