@@ -36,6 +36,9 @@ struct attls_session {
 	bool so_error_pending, ended, forked, used;
 	bool khup;      /* the kernel said the socket hung up or has an error */
 	bool shut_wr_sent, lingering, free_requested;
+	/* Input arrived while plaintext still waits: the kernel is not asked
+	 * for input again until the program has read it. */
+	bool in_parked;
 	uint64_t linger_deadline;
 	unsigned again; /* counts the program's calls that answered EAGAIN */
 	int error;    /* errno for the program's calls once failed */
@@ -966,7 +969,12 @@ void attls_session_readiness(struct attls_session *s, short want, short krev,
 	if (krev & (POLLHUP | POLLERR))
 		s->khup = true;
 	if (krev) {
+		bool had = s->state == ATTLS_ST_OPEN &&
+			   (s->peer_closed || attls_wolf.wolfSSL_pending(s->ssl) > 0);
+
 		progress(s, want, krev);
+		if (had && (krev & POLLIN))
+			s->in_parked = true;
 		/* Back to waiting: an idle connection keeps no output buffer. */
 		release_out(s, 0);
 	}
@@ -985,10 +993,17 @@ void attls_session_readiness(struct attls_session *s, short want, short krev,
 		bool readable = s->peer_closed || s->khup ||
 				attls_wolf.wolfSSL_pending(s->ssl) > 0;
 
+		/*
+		 * Input stays asked for while plaintext waits (a request and its
+		 * answer then cost no epoll_ctl), unless more arrived meanwhile:
+		 * level-triggered, the kernel would report it again and again.
+		 */
+		if (!readable)
+			s->in_parked = false;
 		if (want & POLLIN) {
 			if (readable)
 				r->level |= POLLIN;
-			else
+			if (!readable || (!s->in_parked && !s->peer_closed && !s->khup))
 				r->kernel |= POLLIN;
 		}
 		if ((want & POLLOUT) && out_pending(s) < OUT_LIMIT)
