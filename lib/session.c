@@ -39,6 +39,7 @@ struct attls_session {
 	/* Input arrived while plaintext still waits: the kernel is not asked
 	 * for input again until the program has read it. */
 	bool in_parked;
+	bool corked; /* TCP_CORK: records wait for the uncork or the next wait */
 	uint64_t linger_deadline;
 	unsigned again; /* counts the program's calls that answered EAGAIN */
 	int error;    /* errno for the program's calls once failed */
@@ -681,7 +682,10 @@ ssize_t attls_session_sendv(struct attls_session *s, const struct iovec *iov, in
 		goto out;
 	}
 	if (nb) {
-		if (flush(s, false) < 0)
+		/* Corked, queued records wait for the rest unless the queue is full. */
+		bool corked = s->corked || (flags & MSG_MORE);
+
+		if ((!corked || out_pending(s) >= OUT_LIMIT) && flush(s, false) < 0)
 			goto out;
 		if (out_pending(s) >= OUT_LIMIT) {
 			errno = EAGAIN;
@@ -692,7 +696,10 @@ ssize_t attls_session_sendv(struct attls_session *s, const struct iovec *iov, in
 		size_t room = OUT_LIMIT - out_pending(s);
 		size_t take = total < room ? total : room;
 
-		if (encrypt_from(s, iov, iovcnt, &iv, &off, take) < 0 || flush(s, false) < 0)
+		/* What follows joins these records in one send. */
+		bool hold = corked && out_pending(s) + take < OUT_LIMIT;
+
+		if (encrypt_from(s, iov, iovcnt, &iv, &off, take) < 0 || (!hold && flush(s, false) < 0))
 			goto out;
 		ret = (ssize_t)take;
 		goto out;
@@ -741,7 +748,7 @@ ssize_t attls_session_write_room(struct attls_session *s, int flags)
 		ret = SSIZE_MAX;
 		goto out;
 	}
-	if (flush(s, false) < 0)
+	if ((!s->corked || out_pending(s) >= OUT_LIMIT) && flush(s, false) < 0)
 		goto out;
 	if (out_pending(s) >= OUT_LIMIT) {
 		errno = EAGAIN;
@@ -809,6 +816,18 @@ void attls_session_set_fd(struct attls_session *s, int fd)
 	pthread_mutex_unlock(&s->lock);
 }
 
+int attls_session_set_cork(struct attls_session *s, bool on)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&s->lock);
+	s->corked = on;
+	if (!on && s->state == ATTLS_ST_OPEN && out_pending(s))
+		r = flush(s, !s->nonblock) < 0 && errno != EAGAIN ? -1 : 0;
+	pthread_mutex_unlock(&s->lock);
+	return r;
+}
+
 void attls_session_set_nonblock(struct attls_session *s, bool nonblock)
 {
 	pthread_mutex_lock(&s->lock);
@@ -833,6 +852,9 @@ short attls_session_poll_prepare(struct attls_session *s, short want, short *ker
 
 	pthread_mutex_lock(&s->lock);
 	*deadline_ms = 0;
+	/* The program waits: records held back by a cork go now. */
+	if (!s->ended && s->state == ATTLS_ST_OPEN && out_pending(s))
+		flush(s, false);
 	if (s->ended) {
 		ready = POLLNVAL;
 	} else if (s->state == ATTLS_ST_HANDSHAKE) {
@@ -978,6 +1000,9 @@ void attls_session_readiness(struct attls_session *s, short want, short krev,
 		/* Back to waiting: an idle connection keeps no output buffer. */
 		release_out(s, 0);
 	}
+	/* The program waits: records held back by a cork go now. */
+	if (!krev && s->state == ATTLS_ST_OPEN && out_pending(s))
+		flush(s, false);
 	if (s->state == ATTLS_ST_HANDSHAKE) {
 		if (!s->deadline)
 			s->deadline = attls_now_ms() + s->hs_timeout;

@@ -81,6 +81,12 @@ int attls_session_readable_bytes(struct attls_session *s);
 /* The fd to use when the one it was made for is closed but a dup lives. */
 void attls_session_set_fd(struct attls_session *s, int fd);
 void attls_session_set_nonblock(struct attls_session *s, bool nonblock);
+/*
+ * TCP_CORK: while on, records of non-blocking writes wait, so that what
+ * the program writes in pieces leaves in one send; they go when it is
+ * turned off, when the program waits (poll, select, epoll) or reads.
+ */
+int attls_session_set_cork(struct attls_session *s, bool on);
 enum attls_state attls_session_state(struct attls_session *s);
 
 /*

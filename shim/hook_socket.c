@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 
 #include "../lib/engine.h"
@@ -219,6 +220,22 @@ ATTLS_HOOK int getsockopt(int fd, int level, int opt, void *val, socklen_t *len)
 		}
 	}
 	return REAL(getsockopt)(fd, level, opt, val, len);
+}
+
+/* TCP_CORK on a TLS fd also holds its records back, so they leave together. */
+ATTLS_HOOK int setsockopt(int fd, int level, int opt, const void *val, socklen_t len)
+{
+	struct attls_conn *c;
+
+	if (level == IPPROTO_TCP && opt == TCP_CORK && val && len >= (socklen_t)sizeof(int) &&
+	    (c = attls_fd_get(fd))) {
+		int r = attls_session_set_cork(c->s, *(const int *)val != 0);
+
+		attls_conn_put(c);
+		if (r < 0)
+			return -1;
+	}
+	return REAL(setsockopt)(fd, level, opt, val, len);
 }
 
 ATTLS_HOOK int shutdown(int fd, int how)

@@ -16,6 +16,7 @@
 	X(int, accept, (int, struct sockaddr *, socklen_t *))                            \
 	X(int, accept4, (int, struct sockaddr *, socklen_t *, int))                      \
 	X(int, getsockopt, (int, int, int, void *, socklen_t *))                          \
+	X(int, setsockopt, (int, int, int, const void *, socklen_t))                      \
 	X(int, shutdown, (int, int))                                                      \
 	X(ssize_t, read, (int, void *, size_t))                                           \
 	X(ssize_t, write, (int, const void *, size_t))                                    \

@@ -229,6 +229,28 @@ def _(name):
     report(name, got == b"".join(parts) and records <= 4, f"records={records}")
 
 
+@check("TCP_CORK and MSG_MORE: held pieces go at uncork, or when the program waits")
+def _(name):
+    s = connect(ECHO)
+    s.setblocking(False)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
+    for piece in (b"one ", b"two ", b"three "):
+        s.send(piece)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 0)
+    s.setblocking(True)
+    uncorked = recv_exactly(s, 14) == b"one two three "
+    s.setblocking(False)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
+    s.send(b"held ", socket.MSG_MORE)
+    s.send(b"back")
+    # Still corked: waiting for the answer must send what was held.
+    r, _, _ = select.select([s], [], [], 5)
+    s.setblocking(True)
+    waited = bool(r) and recv_exactly(s, 9) == b"held back"
+    report(name, uncorked and waited, f"uncorked={uncorked} waited={waited}")
+    s.close()
+
+
 @check("shutdown(SHUT_WR) sends close_notify and reading goes on")
 def _(name):
     s = connect(HALF)
