@@ -38,6 +38,13 @@ static slot_t *slot(int fd, bool create)
 	return l2 ? &l2[fd & (L2_SIZE - 1)] : NULL;
 }
 
+bool attls_fd_clear_slow(int fd)
+{
+	slot_t *sl = slot(fd, false);
+
+	return !sl || !atomic_load_explicit(sl, memory_order_relaxed);
+}
+
 struct attls_conn *attls_fd_get(int fd)
 {
 	slot_t *sl = slot(fd, false);

@@ -22,6 +22,19 @@ struct attls_conn {
 /* How many fds carry TLS: 0 lets poll and select skip the table. */
 extern atomic_int attls_tls_fds;
 
+/*
+ * Whether fd is surely clear text: no TLS fd in the process (inline), or
+ * none at fd's place (lock-free). A hook on a socket that matches no
+ * policy then costs a few instructions (bench/: overhead).
+ */
+bool attls_fd_clear_slow(int fd);
+
+static inline bool attls_fd_clear(int fd)
+{
+	return __builtin_expect(!atomic_load_explicit(&attls_tls_fds, memory_order_relaxed), 1) ||
+	       attls_fd_clear_slow(fd);
+}
+
 /* The connection of fd, with a reference; NULL for clear-text fds. */
 struct attls_conn *attls_fd_get(int fd);
 /* Drops a reference, keeping errno; frees at the last. */

@@ -74,6 +74,8 @@ static ssize_t tls_send(int fd, const struct iovec *iov, int n, int flags, bool 
 
 ATTLS_HOOK ssize_t read(int fd, void *buf, size_t len)
 {
+	if (attls_fd_clear(fd))
+		return REAL(read)(fd, buf, len);
 	bool h;
 	ssize_t r = tls_recv(fd, buf, len, 0, &h);
 
@@ -89,6 +91,8 @@ ATTLS_HOOK ssize_t __read_chk(int fd, void *buf, size_t len, size_t buflen)
 
 ATTLS_HOOK ssize_t recv(int fd, void *buf, size_t len, int flags)
 {
+	if (attls_fd_clear(fd))
+		return REAL(recv)(fd, buf, len, flags);
 	bool h;
 	ssize_t r = tls_recv(fd, buf, len, flags, &h);
 
@@ -125,6 +129,8 @@ ATTLS_HOOK ssize_t __recvfrom_chk(int fd, void *buf, size_t len, size_t buflen, 
 
 ATTLS_HOOK ssize_t readv(int fd, const struct iovec *iov, int n)
 {
+	if (attls_fd_clear(fd))
+		return REAL(readv)(fd, iov, n);
 	struct attls_conn *c = attls_fd_get(fd);
 	ssize_t r;
 
@@ -154,6 +160,8 @@ ATTLS_HOOK ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 
 ATTLS_HOOK ssize_t write(int fd, const void *buf, size_t len)
 {
+	if (attls_fd_clear(fd))
+		return REAL(write)(fd, buf, len);
 	struct iovec iov = { (void *)buf, len };
 	bool h;
 	ssize_t r = tls_send(fd, &iov, 1, 0, &h);
@@ -163,6 +171,8 @@ ATTLS_HOOK ssize_t write(int fd, const void *buf, size_t len)
 
 ATTLS_HOOK ssize_t send(int fd, const void *buf, size_t len, int flags)
 {
+	if (attls_fd_clear(fd))
+		return REAL(send)(fd, buf, len, flags);
 	struct iovec iov = { (void *)buf, len };
 	bool h;
 	ssize_t r = tls_send(fd, &iov, 1, flags, &h);
@@ -182,6 +192,8 @@ ATTLS_HOOK ssize_t sendto(int fd, const void *buf, size_t len, int flags,
 
 ATTLS_HOOK ssize_t writev(int fd, const struct iovec *iov, int n)
 {
+	if (attls_fd_clear(fd))
+		return REAL(writev)(fd, iov, n);
 	bool h;
 	ssize_t r = tls_send(fd, iov, n, 0, &h);
 
