@@ -44,7 +44,7 @@ events { worker_connections 20000; }
 http {
 	access_log off;
 	sendfile on;
-	tcp_nopush on;
+	tcp_nopush ${NOPUSH:-on};
 	keepalive_requests 1000000;
 	client_body_temp_path $d/tmp;
 	proxy_temp_path $d/tmp;

@@ -40,6 +40,7 @@ struct attls_session {
 	 * for input again until the program has read it. */
 	bool in_parked;
 	bool corked; /* TCP_CORK: records wait for the uncork or the next wait */
+	bool wrote;  /* the program wrote since release_out last looked */
 	uint64_t linger_deadline;
 	unsigned again; /* counts the program's calls that answered EAGAIN */
 	int error;    /* errno for the program's calls once failed */
@@ -91,12 +92,16 @@ static size_t out_pending(const struct attls_session *s)
 
 /*
  * The queue of records is let go when it is empty and the program waits
- * for input, or when a burst made it large: an idle connection holds no
- * output buffer.
+ * for input without having written since the last look: an idle
+ * connection holds no output buffer, a busy one does not reallocate.
  */
-static void release_out(struct attls_session *s, size_t keep)
+static void release_out(struct attls_session *s)
 {
-	if (out_pending(s) || s->out_cap <= keep)
+	/* A connection that wrote since the last look keeps it: no churn. */
+	bool wrote = s->wrote;
+
+	s->wrote = false;
+	if (out_pending(s) || !s->out || wrote)
 		return;
 	free(s->out);
 	s->out = NULL;
@@ -336,7 +341,6 @@ static int flush(struct attls_session *s, bool wait)
 		return -1;
 	}
 	s->out_off = s->out_len = 0;
-	release_out(s, 64 * 1024);
 	return 0;
 }
 
@@ -543,7 +547,7 @@ ssize_t attls_session_recv(struct attls_session *s, void *buf, size_t len, int f
 				} else {
 					errno = EAGAIN;
 					s->again++;
-					release_out(s, 0);
+					release_out(s);
 				}
 				break;
 			}
@@ -668,6 +672,7 @@ ssize_t attls_session_sendv(struct attls_session *s, const struct iovec *iov, in
 		goto out;
 	}
 	s->used = true;
+	s->wrote = true;
 	nb = s->nonblock || (flags & MSG_DONTWAIT);
 	if (s->state == ATTLS_ST_FAILED) {
 		errno = s->error == ETIMEDOUT || s->error == EACCES ? ECONNRESET : s->error;
@@ -998,7 +1003,7 @@ void attls_session_readiness(struct attls_session *s, short want, short krev,
 		if (had && (krev & POLLIN))
 			s->in_parked = true;
 		/* Back to waiting: an idle connection keeps no output buffer. */
-		release_out(s, 0);
+		release_out(s);
 	}
 	/* The program waits: records held back by a cork go now. */
 	if (!krev && s->state == ATTLS_ST_OPEN && out_pending(s))

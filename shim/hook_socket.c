@@ -222,7 +222,11 @@ ATTLS_HOOK int getsockopt(int fd, int level, int opt, void *val, socklen_t *len)
 	return REAL(getsockopt)(fd, level, opt, val, len);
 }
 
-/* TCP_CORK on a TLS fd also holds its records back, so they leave together. */
+/*
+ * TCP_CORK on a TLS fd also holds its small records back, so that a
+ * response's header and body leave in one send; the kernel is corked too,
+ * as the program asked.
+ */
 ATTLS_HOOK int setsockopt(int fd, int level, int opt, const void *val, socklen_t len)
 {
 	struct attls_conn *c;
