@@ -474,6 +474,11 @@ int attls_epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout_ms,
 	return result;
 }
 
+bool attls_epoll_any(void)
+{
+	return atomic_load_explicit(&live, memory_order_relaxed) != 0;
+}
+
 void attls_epoll_forget(int fd)
 {
 	struct set *gone = NULL;

@@ -9,12 +9,15 @@
 #define ATTLS_EPOLL_SET_H
 
 #include <signal.h>
+#include <stdbool.h>
 #include <sys/epoll.h>
 
 int attls_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev);
 /* timeout_ms < 0: forever; mask as for epoll_pwait. */
 int attls_epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout_ms,
 		     const sigset_t *mask);
+/* Whether the shim keeps any epoll set now. */
+bool attls_epoll_any(void);
 /* fd is about to be closed: forget the set it is, or its registrations. */
 void attls_epoll_forget(int fd);
 /* A read changed fd's readiness: wakes whoever waits on it in another thread. */

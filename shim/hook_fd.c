@@ -29,7 +29,7 @@ ATTLS_HOOK int close(int fd)
 
 static void detach_range(unsigned lo, unsigned hi)
 {
-	if (!atomic_load(&attls_tls_fds))
+	if (!atomic_load(&attls_tls_fds) && !attls_epoll_any())
 		return;
 	if (hi > (1u << 20))
 		hi = 1u << 20;
