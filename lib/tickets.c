@@ -66,10 +66,10 @@ static int hour_key(uint64_t hour, unsigned char key[32])
 	return rc ? -1 : 0;
 }
 
-static int seal(unsigned char *name, unsigned char *iv, unsigned char *mac, int enc,
-		unsigned char *data, int len)
+int attls_ticket_seal(uint64_t when, unsigned char *name, unsigned char *iv, unsigned char *mac,
+		      int enc, unsigned char *data, int len)
 {
-	uint64_t now = (uint64_t)time(NULL) / ROTATE_S, hour = now;
+	uint64_t now = when / ROTATE_S, hour = now;
 	unsigned char key[32];
 	Aes aes;
 	int rc;
@@ -117,7 +117,7 @@ static int ticket_cb(WOLFSSL *ssl, unsigned char name[WOLFSSL_TICKET_NAME_SZ],
 	(void)ssl;
 	(void)ctx;
 	*out_len = len;
-	return seal(name, iv, mac, enc, ticket, len);
+	return attls_ticket_seal((uint64_t)time(NULL), name, iv, mac, enc, ticket, len);
 }
 
 void attls_tickets_apply_server(WOLFSSL_CTX *ctx)

@@ -12,6 +12,7 @@
 #define ATTLS_TICKETS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "policy.h"
 #include "wolf.h"
@@ -19,6 +20,15 @@
 /* At policy load: the secret (file or random). 0, or -1 with errs. */
 int attls_tickets_setup(const struct attls_policy *p, struct attls_errors *errs);
 void attls_tickets_apply_server(WOLFSSL_CTX *ctx);
+
+/*
+ * wolfSSL's ticket callback, at time when (seconds): enc seals data in
+ * place, else opens it. WOLFSSL_TICKET_RET_OK; _CREATE for a ticket of the
+ * hour before (taken, and replaced); _REJECT for an older, forged or
+ * foreign one.
+ */
+int attls_ticket_seal(uint64_t when, unsigned char *name, unsigned char *iv, unsigned char *mac,
+		      int enc, unsigned char *data, int len);
 
 /* Client: offers the session kept for key, if any. */
 void attls_tickets_offer(WOLFSSL *ssl, const char *key);

@@ -20,5 +20,6 @@ Suite *match_suite(void);
 Suite *trace_suite(void);
 Suite *p11uri_suite(void);
 Suite *cryptodev_suite(void);
+Suite *tickets_suite(void);
 
 #endif
