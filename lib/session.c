@@ -656,50 +656,64 @@ static int encrypt_from(struct attls_session *s, const struct iovec *iov, int io
 	return 0;
 }
 
+/*
+ * What a write may take now, with the lock held: the handshake done (or
+ * waited for), the queue flushed unless corked. SSIZE_MAX on a blocking
+ * socket; -1 with errno (EAGAIN when the queue is full).
+ */
+static ssize_t write_start(struct attls_session *s, int flags)
+{
+	bool nb = s->nonblock || (flags & MSG_DONTWAIT);
+	bool corked = s->corked || (flags & MSG_MORE);
+
+	if (s->ended) {
+		errno = EBADF;
+		return -1;
+	}
+	s->used = true;
+	if (s->state == ATTLS_ST_FAILED) {
+		errno = s->error == ETIMEDOUT || s->error == EACCES ? ECONNRESET : s->error;
+		return -1;
+	}
+	if (s->wr_shut) {
+		errno = EPIPE;
+		return -1;
+	}
+	if (handshake(s, !nb) < 0) {
+		s->again += errno == EAGAIN;
+		return -1;
+	}
+	if (!nb)
+		return SSIZE_MAX;
+	/* Corked, queued records wait for the rest unless the queue is full. */
+	if ((!corked || out_pending(s) >= OUT_LIMIT) && flush(s, false) < 0)
+		return -1;
+	if (out_pending(s) >= OUT_LIMIT) {
+		errno = EAGAIN;
+		s->again++;
+		return -1;
+	}
+	return (ssize_t)(OUT_LIMIT - out_pending(s));
+}
+
 ssize_t attls_session_sendv(struct attls_session *s, const struct iovec *iov, int iovcnt,
 			    int flags)
 {
 	size_t total = 0, done = 0, off = 0;
-	ssize_t ret = -1;
+	ssize_t ret = -1, room;
 	int iv = 0;
-	bool nb;
 
 	for (int i = 0; i < iovcnt; i++)
 		total += iov[i].iov_len;
 	pthread_mutex_lock(&s->lock);
-	if (s->ended) {
-		errno = EBADF;
+	if ((room = write_start(s, flags)) < 0)
 		goto out;
-	}
-	s->used = true;
 	s->wrote = true;
-	nb = s->nonblock || (flags & MSG_DONTWAIT);
-	if (s->state == ATTLS_ST_FAILED) {
-		errno = s->error == ETIMEDOUT || s->error == EACCES ? ECONNRESET : s->error;
-		goto out;
-	}
-	if (s->wr_shut) {
-		errno = EPIPE;
-		goto out;
-	}
-	if (handshake(s, !nb) < 0) {
-		s->again += errno == EAGAIN;
-		goto out;
-	}
-	if (nb) {
-		/* Corked, queued records wait for the rest unless the queue is full. */
+	if (room != SSIZE_MAX) {
 		bool corked = s->corked || (flags & MSG_MORE);
 
-		if ((!corked || out_pending(s) >= OUT_LIMIT) && flush(s, false) < 0)
-			goto out;
-		if (out_pending(s) >= OUT_LIMIT) {
-			errno = EAGAIN;
-			s->again++;
-			goto out;
-		}
 		/* Accept what fits under the limit; it is sent, in order, later. */
-		size_t room = OUT_LIMIT - out_pending(s);
-		size_t take = total < room ? total : room;
+		size_t take = total < (size_t)room ? total : (size_t)room;
 
 		/* What follows joins these records in one send. */
 		bool hold = corked && out_pending(s) + take < OUT_LIMIT;
@@ -727,41 +741,10 @@ out:
 
 ssize_t attls_session_write_room(struct attls_session *s, int flags)
 {
-	ssize_t ret = -1;
-	bool nb;
+	ssize_t ret;
 
 	pthread_mutex_lock(&s->lock);
-	if (s->ended) {
-		errno = EBADF;
-		goto out;
-	}
-	s->used = true;
-	nb = s->nonblock || (flags & MSG_DONTWAIT);
-	if (s->state == ATTLS_ST_FAILED) {
-		errno = s->error == ETIMEDOUT || s->error == EACCES ? ECONNRESET : s->error;
-		goto out;
-	}
-	if (s->wr_shut) {
-		errno = EPIPE;
-		goto out;
-	}
-	if (handshake(s, !nb) < 0) {
-		s->again += errno == EAGAIN;
-		goto out;
-	}
-	if (!nb) {
-		ret = SSIZE_MAX;
-		goto out;
-	}
-	if ((!s->corked || out_pending(s) >= OUT_LIMIT) && flush(s, false) < 0)
-		goto out;
-	if (out_pending(s) >= OUT_LIMIT) {
-		errno = EAGAIN;
-		s->again++;
-		goto out;
-	}
-	ret = (ssize_t)(OUT_LIMIT - out_pending(s));
-out:
+	ret = write_start(s, flags);
 	pthread_mutex_unlock(&s->lock);
 	return ret;
 }

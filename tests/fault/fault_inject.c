@@ -52,54 +52,35 @@ static unsigned long long next(void)
 	return y;
 }
 
-enum fault { NONE, AGAIN, SHORT };
-
-static enum fault pick(int flags, size_t len)
+/* 0 with *len perhaps made shorter, or -1 with errno EAGAIN. */
+static int fault(int flags, size_t *len)
 {
 	unsigned roll;
 
 	if (!(flags & MSG_DONTWAIT))
-		return NONE;
+		return 0;
 	roll = (unsigned)(next() % 100);
-	if (roll < rate)
-		return AGAIN;
-	if (roll < 2 * rate && len > 1)
-		return SHORT;
-	return NONE;
+	if (roll < rate) {
+		atomic_fetch_add(&eagains, 1);
+		errno = EAGAIN;
+		return -1;
+	}
+	if (roll < 2 * rate && *len > 1) {
+		atomic_fetch_add(&shorts, 1);
+		*len = 1 + (size_t)(next() % (*len - 1));
+	}
+	return 0;
 }
 
 __attribute__((visibility("default"))) ssize_t recv(int fd, void *buf, size_t len, int flags)
 {
-	switch (pick(flags, len)) {
-	case AGAIN:
-		atomic_fetch_add(&eagains, 1);
-		errno = EAGAIN;
-		return -1;
-	case SHORT:
-		atomic_fetch_add(&shorts, 1);
-		len = 1 + (size_t)(next() % (len - 1));
-		break;
-	case NONE:
-		break;
-	}
-	return real_recv(fd, buf, len, flags);
+	return fault(flags, &len) < 0 ? -1 : real_recv(fd, buf, len, flags);
 }
 
-__attribute__((visibility("default"))) ssize_t send(int fd, const void *buf, size_t len, int flags)
+__attribute__((visibility("default"))) ssize_t send(int fd, const void *buf, size_t len,
+						     int flags)
 {
-	switch (pick(flags, len)) {
-	case AGAIN:
-		atomic_fetch_add(&eagains, 1);
-		errno = EAGAIN;
-		return -1;
-	case SHORT:
-		atomic_fetch_add(&shorts, 1);
-		len = 1 + (size_t)(next() % (len - 1));
-		break;
-	case NONE:
-		break;
-	}
-	return real_send(fd, buf, len, flags);
+	return fault(flags, &len) < 0 ? -1 : real_send(fd, buf, len, flags);
 }
 
 /* How much was injected, appended to FAULT_LOG at exit, so a test sees it. */

@@ -131,3 +131,31 @@ serve_dir() {
 	PIDS+=("$BGPID")
 	wait_port "$3"
 }
+
+# syscall_peers POLICY: the native TLS peers of py/syscalls.py (tls_peer.py
+# on $E, $H and $R, and openssl s_server with a certificate for another
+# name on $B), and a client policy that makes those four ports TLS.
+syscall_peers() {
+	E=$(free_port)
+	H=$(free_port)
+	R=$(free_port)
+	B=$(free_port)
+	policy "$1" <<EOF2
+[global]
+trace = error-stderr, error
+handshake_timeout = 5s
+[keyring k]
+cert = @PKI@/client.pem
+key = @PKI@/client.key
+ca = @PKI@/ca.pem
+[traffic peers]
+direction = outbound
+remote_port = $E, $H, $R, $B
+keyring = k
+server_name = localhost
+EOF2
+	bg python3 "$TOP/tests/integration/py/tls_peer.py" "$PKI/server.pem" "$PKI/server.key" \
+		"$E" "$H" "$R" "$WORK/records.log"
+	bg openssl s_server -quiet -accept "$B" -cert "$PKI/wrongname.pem" -key "$PKI/wrongname.key"
+	wait_port "$E" && wait_port "$H" && wait_port "$R" && wait_port "$B"
+}

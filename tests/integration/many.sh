@@ -2,23 +2,13 @@
 # One event-loop server (python3 asyncio, on epoll) under attls holds 1,000
 # TLS connections at once, all of which exchange data; no fd is left behind.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/servers.sh"
 PY=$TOP/tests/integration/py
 make_pki
 ulimit -n 4096 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 say "open files limit: $(ulimit -n)"
 P=$(free_port)
-policy "$WORK/p.ini" <<EOF2
-[global]
-trace = error-stderr, error
-[keyring k]
-cert = @PKI@/server.pem
-key = @PKI@/server.key
-ca = @PKI@/ca.pem
-[traffic in]
-direction = inbound
-local_port = $P
-keyring = k
-EOF2
+server_policy "$WORK/p.ini" "$P"
 bg env ATTLS_CONFIG="$WORK/p.ini" LD_PRELOAD="$LIB" python3 "$PY/aio_echo.py" server "$P"
 SERVER=$BGPID
 wait_port "$P" || exit 1

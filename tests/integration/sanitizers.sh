@@ -19,26 +19,7 @@ start_nginx "$WORK/n.ini" "$N" 1 || exit 1
 check_nginx "$N" "nginx on the sanitized shim"
 stop "$NGINX_PID"
 
-E=$(free_port)
-H=$(free_port)
-R=$(free_port)
-B=$(free_port)
-policy "$WORK/p.ini" <<EOF2
-[global]
-trace = error-stderr, error
-[keyring k]
-cert = @PKI@/client.pem
-key = @PKI@/client.key
-ca = @PKI@/ca.pem
-[traffic peers]
-direction = outbound
-remote_port = $E, $H, $R, $B
-keyring = k
-server_name = localhost
-EOF2
-bg python3 "$PY/tls_peer.py" "$PKI/server.pem" "$PKI/server.key" "$E" "$H" "$R" "$WORK/records.log"
-bg openssl s_server -quiet -accept "$B" -cert "$PKI/wrongname.pem" -key "$PKI/wrongname.key"
-wait_port "$E" && wait_port "$H" && wait_port "$R" && wait_port "$B" || exit 1
+syscall_peers "$WORK/p.ini" || exit 1
 timeout 120 env ATTLS_CONFIG="$WORK/p.ini" LD_PRELOAD="$PRELOAD" python3 "$PY/syscalls.py" \
 	"$E" "$H" "$R" "$B" "$WORK/records.log" "$WORK" >"$WORK/out" 2>"$WORK/err"
 check "syscalls.py passes on the sanitized shim ($(grep -c '^ok' "$WORK/out") checks)" \

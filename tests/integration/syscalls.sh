@@ -5,29 +5,10 @@
 # flags; writev coalescing; shutdown(SHUT_WR); non-blocking connect and
 # SO_ERROR; backpressure; epoll edge-triggered and one-shot; threads.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/servers.sh"
 PY=$TOP/tests/integration/py
 make_pki
-E=$(free_port)
-H=$(free_port)
-R=$(free_port)
-B=$(free_port)
-policy "$WORK/p.ini" <<EOF2
-[global]
-trace = error-stderr, error
-handshake_timeout = 5s
-[keyring k]
-cert = @PKI@/client.pem
-key = @PKI@/client.key
-ca = @PKI@/ca.pem
-[traffic peers]
-direction = outbound
-remote_port = $E, $H, $R, $B
-keyring = k
-server_name = localhost
-EOF2
-bg python3 "$PY/tls_peer.py" "$PKI/server.pem" "$PKI/server.key" "$E" "$H" "$R" "$WORK/records.log"
-bg openssl s_server -quiet -accept "$B" -cert "$PKI/wrongname.pem" -key "$PKI/wrongname.key"
-wait_port "$E" && wait_port "$H" && wait_port "$R" && wait_port "$B" || exit 1
+syscall_peers "$WORK/p.ini" || exit 1
 under "$WORK/p.ini" python3 "$PY/syscalls.py" "$E" "$H" "$R" "$B" "$WORK/records.log" "$WORK" \
 	>"$WORK/out" 2>"$WORK/err"
 rc=$?
@@ -43,18 +24,7 @@ check "the failed verification was logged" grep -q "ATTLS022E.*does not name ser
 # close() on a non-blocking socket returns at once; what was accepted still
 # arrives, ending with close_notify, though the peer reads only later.
 N=$(free_port)
-policy "$WORK/n.ini" <<EOF2
-[global]
-trace = error-stderr, error
-[keyring k]
-cert = @PKI@/server.pem
-key = @PKI@/server.key
-ca = @PKI@/ca.pem
-[traffic in]
-direction = inbound
-local_port = $N
-keyring = k
-EOF2
+server_policy "$WORK/n.ini" "$N"
 bg env ATTLS_CONFIG="$WORK/n.ini" LD_PRELOAD="$LIB" python3 "$PY/nb_close_server.py" "$N" 3000000 \
 	>"$WORK/nb.out"
 NB=$BGPID
