@@ -25,38 +25,16 @@ bench_files() {
 	head -c 4194304 /dev/urandom >"$WORK/www/f4m"
 }
 
-# nginx_start NAME PORT TLS(yes|no) [PRELOAD POLICY]
+# nginx_start NAME PORT TLS(yes|no) [PRELOAD POLICY]: one worker.
 nginx_start() {
-	local d=$WORK/nginx.$1 listen="listen 127.0.0.1:$2"
-	mkdir -p "$d/tmp"
-	[ "$3" = yes ] && listen="$listen ssl;
+	local d=$WORK/nginx.$1 tls=
+	[ "$3" = yes ] && tls=" ssl;
 		ssl_certificate $PKI/server.pem;
 		ssl_certificate_key $PKI/server.key;
 		ssl_protocols TLSv1.3;
 		ssl_conf_command Ciphersuites TLS_AES_128_GCM_SHA256;
 		ssl_session_tickets on"
-	cat >"$d/nginx.conf" <<EOF2
-worker_processes 1;
-daemon off;
-pid $d/nginx.pid;
-error_log $d/error.log error;
-events { worker_connections 20000; }
-http {
-	access_log off;
-	sendfile on;
-	tcp_nopush ${NOPUSH:-on};
-	keepalive_requests 1000000;
-	client_body_temp_path $d/tmp;
-	proxy_temp_path $d/tmp;
-	fastcgi_temp_path $d/tmp;
-	uwsgi_temp_path $d/tmp;
-	scgi_temp_path $d/tmp;
-	server {
-		$listen;
-		root $WORK/www;
-	}
-}
-EOF2
+	nginx_conf "$d" "$2" 1 "$tls"
 	if [ -n "${4:-}" ]; then
 		bg env ATTLS_CONFIG="$5" LD_PRELOAD="$4" "${SRV[@]}" nginx -e "$d/error.log" -p "$d" \
 			-c "$d/nginx.conf"

@@ -29,34 +29,42 @@ make_files() {
 	done
 }
 
-# start_nginx POLICY PORT WORKERS: plain nginx, sendfile on, under attls.
-start_nginx() {
-	local d=$WORK/nginx.$2
-	mkdir -p "$d/tmp"
-	cat >"$d/nginx.conf" <<EOF2
+# nginx_conf DIR PORT WORKERS [LISTEN OPTIONS]: an nginx.conf in DIR that
+# serves $WORK/www as Debian ships nginx (sendfile, tcp_nopush), keep-alive
+# without a request limit; the fault preload's variables reach the workers.
+nginx_conf() {
+	mkdir -p "$1/tmp"
+	cat >"$1/nginx.conf" <<EOF2
 worker_processes $3;
 daemon off;
 env FAULT_LOG;
 env FAULT_SEED;
 env FAULT_RATE;
-pid $d/nginx.pid;
-error_log $d/error.log notice;
-events { worker_connections 4096; }
+pid $1/nginx.pid;
+error_log $1/error.log notice;
+events { worker_connections 20000; }
 http {
 	access_log off;
 	sendfile on;
-	keepalive_requests 100000;
-	client_body_temp_path $d/tmp;
-	proxy_temp_path $d/tmp;
-	fastcgi_temp_path $d/tmp;
-	uwsgi_temp_path $d/tmp;
-	scgi_temp_path $d/tmp;
+	tcp_nopush on;
+	keepalive_requests 1000000;
+	client_body_temp_path $1/tmp;
+	proxy_temp_path $1/tmp;
+	fastcgi_temp_path $1/tmp;
+	uwsgi_temp_path $1/tmp;
+	scgi_temp_path $1/tmp;
 	server {
-		listen 127.0.0.1:$2;
+		listen 127.0.0.1:$2${4:-};
 		root $WORK/www;
 	}
 }
 EOF2
+}
+
+# start_nginx POLICY PORT WORKERS: plain nginx under attls.
+start_nginx() {
+	local d=$WORK/nginx.$2
+	nginx_conf "$d" "$2" "$3"
 	bg env ATTLS_CONFIG="$1" LD_PRELOAD="$PRELOAD" nginx -e "$d/error.log" -p "$d" \
 		-c "$d/nginx.conf" >>"$d/stderr.log" 2>&1
 	NGINX_PID=$BGPID
