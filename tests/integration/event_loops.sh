@@ -70,23 +70,7 @@ check "mosquitto: messages of 10 B to 1 MiB delivered in order, intact" cmp -s "
 # client under attls with a native TLS server.
 A=$(free_port)
 B=$(free_port)
-policy "$WORK/a.ini" <<EOF2
-[global]
-trace = error-stderr, error
-[keyring k]
-cert = @PKI@/server.pem
-key = @PKI@/server.key
-ca = @PKI@/ca.pem
-[traffic in]
-direction = inbound
-local_port = $A
-keyring = k
-[traffic out]
-direction = outbound
-remote_port = $B
-keyring = k
-server_name = localhost
-EOF2
+in_out_policy "$WORK/a.ini" "$A" "$B"
 sizes="1 100 16384 1000000 4000000"
 bg env ATTLS_CONFIG="$WORK/a.ini" LD_PRELOAD="$LIB" python3 "$PY/aio_echo.py" server "$A"
 bg python3 "$PY/aio_echo.py" server "$B" "$PKI/server.pem" "$PKI/server.key"

@@ -4,6 +4,7 @@
 # under attls resumes its session with openssl s_server on its next
 # connection.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/servers.sh"
 make_pki
 A=$(free_port)
 B=$(free_port)
@@ -12,28 +13,8 @@ D=$(free_port)
 S=$(free_port)
 head -c 32 /dev/urandom >"$WORK/ticket.key"
 chmod 600 "$WORK/ticket.key"
-policy_with() { # FILE "ticket_key_file line or nothing" PORTS
-	policy "$1" <<EOF2
-[global]
-trace = error-stderr, error
-$2
-[keyring k]
-cert = @PKI@/server.pem
-key = @PKI@/server.key
-ca = @PKI@/ca.pem
-[traffic in]
-direction = inbound
-local_port = $3
-keyring = k
-[traffic out]
-direction = outbound
-remote_port = $S
-keyring = k
-server_name = localhost
-EOF2
-}
-policy_with "$WORK/shared.ini" "ticket_key_file = $WORK/ticket.key" "$A, $B"
-policy_with "$WORK/own.ini" "" "$C, $D"
+in_out_policy "$WORK/shared.ini" "$A, $B" "$S" "ticket_key_file = $WORK/ticket.key"
+in_out_policy "$WORK/own.ini" "$C, $D" "$S"
 mkdir -p "$WORK/www"
 echo hi >"$WORK/www/index.html"
 for p in $A $B; do serve_dir "$WORK/shared.ini" "$WORK/www" "$p" "$WORK/shared.log" || exit 1; done
@@ -74,7 +55,7 @@ check "a client under attls resumes on its next connection: $out" [ "$out" = "Ne
 # A bad ticket key file is refused when the policy loads.
 head -c 8 /dev/urandom >"$WORK/short.key"
 chmod 600 "$WORK/short.key"
-policy_with "$WORK/short.ini" "ticket_key_file = $WORK/short.key" "$A"
+in_out_policy "$WORK/short.ini" "$A" "$S" "ticket_key_file = $WORK/short.key"
 out=$("$ATTLS" check "$WORK/short.ini" 2>&1)
 check "a ticket_key_file of 8 bytes is refused at load" \
 	grep -q "short.ini:3: ticket_key_file: .*needs at least 32 bytes" <<<"$out"

@@ -18,6 +18,30 @@ server_policy() {
 	} | policy "$f"
 }
 
+# in_out_policy FILE IN_PORTS OUT_PORT [GLOBAL_LINE]: IN_PORTS inbound, TLS
+# server; OUT_PORT outbound, TLS client to "localhost"; one key ring. The
+# optional [global] line is line 3.
+in_out_policy() {
+	policy "$1" <<EOF2
+[global]
+trace = error-stderr, error
+${4:-}
+[keyring k]
+cert = @PKI@/server.pem
+key = @PKI@/server.key
+ca = @PKI@/ca.pem
+[traffic in]
+direction = inbound
+local_port = $2
+keyring = k
+[traffic out]
+direction = outbound
+remote_port = $3
+keyring = k
+server_name = localhost
+EOF2
+}
+
 # Files of 1 KiB to 16 MiB for the web server, made once.
 make_files() {
 	[ -d "$WORK/www" ] && return 0
