@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "filetrust.h"
+
+int attls_trust_check_fd(int fd, const char *path, enum attls_trust kind,
+			 enum attls_trust_type type, struct stat *st, char *why, size_t whylen)
+{
+	struct stat s;
+	uid_t me = geteuid();
+	mode_t bad = kind == ATTLS_TRUST_SECRET ? (S_IRWXG | S_IRWXO) : (S_IWGRP | S_IWOTH);
+
+	if (fstat(fd, &s) < 0) {
+		snprintf(why, whylen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	errno = EPERM;
+	if (S_ISDIR(s.st_mode) ? !(type & ATTLS_TRUST_DIR) :
+	    !S_ISREG(s.st_mode) || !(type & ATTLS_TRUST_FILE)) {
+		snprintf(why, whylen, "%s is not a %s", path,
+			 type == ATTLS_TRUST_ANY ? "regular file or directory" :
+			 type == ATTLS_TRUST_DIR ? "directory" : "regular file");
+		return -1;
+	}
+	if (s.st_uid != 0 && s.st_uid != me) {
+		snprintf(why, whylen, "%s is owned by uid %u: it must be owned by root%s",
+			 path, (unsigned)s.st_uid, me ? " or by the user attls runs as" : "");
+		return -1;
+	}
+	/* A directory with the sticky bit still lets others replace nothing of
+	 * ours, but a CA directory has no reason to be shared: refuse it too. */
+	if (s.st_mode & bad) {
+		snprintf(why, whylen, "%s is %s by group or others (mode %04o): chmod %s", path,
+			 kind == ATTLS_TRUST_SECRET ? "accessible" : "writable",
+			 (unsigned)(s.st_mode & 07777),
+			 kind == ATTLS_TRUST_SECRET ? "go-rwx" : "go-w");
+		return -1;
+	}
+	if (st)
+		*st = s;
+	return 0;
+}
+
+int attls_trust_open(const char *path, enum attls_trust kind, enum attls_trust_type type,
+		     struct stat *st, char *why, size_t whylen)
+{
+	int fd, flags = O_RDONLY | O_CLOEXEC | O_NOCTTY;
+
+	if (!path || path[0] != '/') {
+		snprintf(why, whylen, "%s: the path must be absolute", path ? path : "(none)");
+		errno = EINVAL;
+		return -1;
+	}
+	if (type == ATTLS_TRUST_DIR)
+		flags |= O_DIRECTORY;
+	/* O_NONBLOCK: a FIFO put in a key's place must not hang the program. */
+	fd = open(path, flags | O_NONBLOCK);
+	if (fd < 0) {
+		snprintf(why, whylen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (attls_trust_check_fd(fd, path, kind, type, st, why, whylen) < 0) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	/* Regular files and directories only: blocking reads are safe now. */
+	fcntl(fd, F_SETFL, flags & ~O_DIRECTORY & O_ACCMODE);
+	return fd;
+}
+
+void attls_trust_free(unsigned char *buf, size_t len)
+{
+	if (!buf)
+		return;
+	explicit_bzero(buf, len);
+	free(buf);
+}
+
+unsigned char *attls_trust_read(const char *path, enum attls_trust kind, size_t max,
+				size_t *len, char *why, size_t whylen)
+{
+	struct stat st;
+	unsigned char *buf;
+	size_t have = 0, cap;
+	int fd = attls_trust_open(path, kind, ATTLS_TRUST_FILE, &st, why, whylen);
+
+	if (fd < 0)
+		return NULL;
+	if ((size_t)st.st_size > max) {
+		snprintf(why, whylen, "%s: larger than %zu bytes", path, max);
+		close(fd);
+		return NULL;
+	}
+	cap = (size_t)st.st_size + 1;
+	buf = malloc(cap);
+	if (!buf) {
+		snprintf(why, whylen, "%s: out of memory", path);
+		close(fd);
+		return NULL;
+	}
+	/* The size read is the size fstat saw: a file growing under us is cut there. */
+	while (have < cap - 1) {
+		ssize_t n = read(fd, buf + have, cap - 1 - have);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			snprintf(why, whylen, "%s: %s", path, strerror(errno));
+			close(fd);
+			attls_trust_free(buf, cap);
+			return NULL;
+		}
+		if (n == 0)
+			break;
+		have += (size_t)n;
+	}
+	close(fd);
+	buf[have] = '\0';
+	*len = have;
+	return buf;
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Files attls trusts: the policy, certificates and CAs, PKCS#11 modules,
+ * key, ticket key and PIN files. A path must be absolute; the file is
+ * opened once and every check is made on the open descriptor (fstat),
+ * never on a second look-up of the path. Symbolic links are followed
+ * (certbot's live/ directory is made of them): what is checked is the file
+ * that was opened.
+ *
+ * Trusted means owned by root or by the effective user, and not writable
+ * by group or others; a secret must also not be readable by them.
+ */
+#ifndef ATTLS_FILETRUST_H
+#define ATTLS_FILETRUST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/stat.h>
+
+enum attls_trust {
+	ATTLS_TRUST_PUBLIC, /* policy, certificates, CAs, modules */
+	ATTLS_TRUST_SECRET, /* private keys, ticket keys, PINs */
+};
+
+/* What may be opened: a regular file, a directory, or either. */
+enum attls_trust_type {
+	ATTLS_TRUST_FILE = 1,
+	ATTLS_TRUST_DIR = 2,
+	ATTLS_TRUST_ANY = 3,
+};
+
+/*
+ * Opens path read-only (O_CLOEXEC) and checks the open file. Returns the
+ * fd (and its stat in st, if not NULL), or -1 with a reason in why such as
+ * "/etc/attls/x.key is writable by group or others (mode 0664): chmod
+ * go-w". errno is left as the failing call set it, or EPERM.
+ */
+int attls_trust_open(const char *path, enum attls_trust kind, enum attls_trust_type type,
+		     struct stat *st, char *why, size_t whylen);
+
+/* The same checks on an fd already open (named path in the reason). */
+int attls_trust_check_fd(int fd, const char *path, enum attls_trust kind,
+			 enum attls_trust_type type, struct stat *st, char *why, size_t whylen);
+
+/*
+ * Reads a whole trusted regular file, at most max bytes, into a new
+ * NUL-terminated buffer. Returns it (length in *len), or NULL with why.
+ * Free it with attls_trust_free, which wipes it first.
+ */
+unsigned char *attls_trust_read(const char *path, enum attls_trust kind, size_t max,
+				size_t *len, char *why, size_t whylen);
+void attls_trust_free(unsigned char *buf, size_t len);
+
+#endif
