@@ -78,6 +78,11 @@ $(B)/libfault.so: tests/fault/fault_inject.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -shared -o $@ $< -ldl
 
+# Stacked after attls in the tests: user look-ups that fail.
+$(B)/libpwfault.so: tests/fault/pw_fault.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -shared -o $@ $< -ldl
+
 # The shim once more with AddressSanitizer and UBSan, for the tests that
 # run real programs on it (tests/integration/sanitizers.sh).
 $(B)/asan/libattls.so: $(LIB_SRC) $(SHIM_SRC) $(wildcard lib/*.h shim/*.h)
@@ -86,7 +91,7 @@ $(B)/asan/libattls.so: $(LIB_SRC) $(SHIM_SRC) $(wildcard lib/*.h shim/*.h)
 		-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined \
 		-shared -o $@ $(LIB_SRC) $(SHIM_SRC) $(LDLIBS_LIB)
 
-integration: all $(B)/libfault.so $(B)/asan/libattls.so
+integration: all $(B)/libfault.so $(B)/libpwfault.so $(B)/asan/libattls.so
 	tests/integration/run-all
 
 demo: deps

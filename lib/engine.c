@@ -92,22 +92,63 @@ void attls_engine_init(void)
 	pthread_once(&engine_once, engine_load);
 }
 
-/* The effective user's name, looked up once per uid, outside the hooks. */
-static const char *user_name(uid_t uid)
+/*
+ * The effective user's name, looked up once per uid, outside the hooks.
+ * Returns 0 with the name (NULL: the uid has no name), or -1 when the
+ * look-up itself failed (an NSS source down): then no name-based user
+ * criterion can be decided. Failures are not cached, so the next
+ * connection asks again. The cache is per thread: no lock, and a fork
+ * keeps the calling thread's answer, which is still right.
+ */
+static int user_name(uid_t uid, const char **name, int *err)
 {
 	static _Thread_local uid_t cached_uid = (uid_t)-1;
 	static _Thread_local char cached[64];
 	struct passwd pw, *res = NULL;
-	char buf[1024];
+	size_t len = 1024;
+	char *buf = NULL;
+	int rc;
 
-	if (uid == cached_uid)
-		return cached[0] ? cached : NULL;
+	*name = NULL;
+	if (uid == cached_uid) {
+		*name = cached[0] ? cached : NULL;
+		return 0;
+	}
 	attls_inside++;
-	getpwuid_r(uid, &pw, buf, sizeof(buf), &res);
+	for (;;) {
+		char *nb = realloc(buf, len);
+
+		if (!nb) {
+			rc = ENOMEM;
+			break;
+		}
+		buf = nb;
+		rc = getpwuid_r(uid, &pw, buf, len, &res);
+		if (rc != ERANGE || len >= 1 << 20)
+			break;
+		len *= 2;
+	}
 	attls_inside--;
-	snprintf(cached, sizeof(cached), "%s", res ? res->pw_name : "");
-	cached_uid = uid;
-	return cached[0] ? cached : NULL;
+	/* "Not found" comes back as 0 or as one of these, by NSS source. */
+	if (rc == ENOENT || rc == ESRCH || rc == EBADF || rc == EPERM)
+		rc = 0;
+	if (rc == 0) {
+		snprintf(cached, sizeof(cached), "%s", res ? res->pw_name : "");
+		cached_uid = uid;
+		*name = cached[0] ? cached : NULL;
+	}
+	free(buf);
+	*err = rc;
+	return rc ? -1 : 0;
+}
+
+/* A connection whose addresses cannot be read cannot be classified: refused. */
+static enum attls_verdict classify_failed(const struct attls_new_conn *nc, const char *call)
+{
+	attls_trace(policy ? policy->trace : ATTLS_TRACE_ERROR, ATTLS_MSG_CONN_REFUSED, NULL,
+		    "fd=%d job=%s: %s: %s: the connection cannot be classified", nc->fd, jobname,
+		    call, strerror(errno));
+	return ATTLS_REFUSE;
 }
 
 enum attls_verdict attls_engine_classify(const struct attls_new_conn *nc,
@@ -119,23 +160,35 @@ enum attls_verdict attls_engine_classify(const struct attls_new_conn *nc,
 	socklen_t len;
 	char la[64], ra[64], who[320], resume[384];
 	unsigned mask;
+	int pw_err = 0;
 
 	attls_engine_init();
 	*out = NULL;
 	len = sizeof(ci.local);
 	if (getsockname(nc->fd, (struct sockaddr *)&ci.local, &len) < 0)
-		return policy ? ATTLS_CLEAR : ATTLS_REFUSE;
+		return classify_failed(nc, "getsockname");
 	if (nc->remote) {
 		memcpy(&ci.remote, nc->remote, nc->remote->sa_family == AF_INET6 ?
 			sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
 	} else {
 		len = sizeof(ci.remote);
 		if (getpeername(nc->fd, (struct sockaddr *)&ci.remote, &len) < 0)
-			return policy ? ATTLS_CLEAR : ATTLS_REFUSE;
+			return classify_failed(nc, "getpeername");
 	}
 	ci.jobname = jobname;
 	ci.uid = geteuid();
-	ci.user = user_name(ci.uid);
+	if (user_name(ci.uid, &ci.user, &pw_err) < 0 && policy &&
+	    attls_user_criterion_applies(policy, &ci)) {
+		/* Which rule applies depends on a name we cannot learn: refuse. */
+		attls_format_addr(&ci.local, la, sizeof(la));
+		attls_format_addr(&ci.remote, ra, sizeof(ra));
+		attls_trace(policy->trace, ATTLS_MSG_CONN_REFUSED, NULL,
+			    "conn=%s%s%s job=%s uid=%u: the user look-up failed (%s) and a "
+			    "user criterion could apply", la,
+			    nc->direction == ATTLS_DIR_INBOUND ? "<-" : "->", ra, jobname,
+			    (unsigned)ci.uid, strerror(pw_err));
+		return ATTLS_REFUSE;
+	}
 	attls_format_addr(&ci.local, la, sizeof(la));
 	attls_format_addr(&ci.remote, ra, sizeof(ra));
 	if (!policy) {

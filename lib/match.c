@@ -115,6 +115,32 @@ int attls_traffic_matches(const struct attls_traffic *t,
 	return 1;
 }
 
+static bool user_is_name(const char *pattern)
+{
+	const char *p = pattern;
+
+	if (!strcmp(pattern, "*"))
+		return false;
+	while (isdigit((unsigned char)*p))
+		p++;
+	return *p != '\0';
+}
+
+bool attls_user_criterion_applies(const struct attls_policy *p,
+				  const struct attls_conn_info *c)
+{
+	struct attls_conn_info open = *c;
+
+	open.unknown |= ATTLS_UNKNOWN_USER;
+	for (size_t i = 0; i < p->n_traffic; i++) {
+		const struct attls_traffic *t = &p->traffic[i];
+
+		if (t->user && user_is_name(t->user) && attls_traffic_matches(t, &open))
+			return true;
+	}
+	return false;
+}
+
 const struct attls_traffic *attls_match(const struct attls_policy *p,
 					const struct attls_conn_info *c)
 {

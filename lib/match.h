@@ -3,6 +3,7 @@
 #ifndef ATTLS_MATCH_H
 #define ATTLS_MATCH_H
 
+#include <stdbool.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -38,6 +39,14 @@ const struct attls_traffic *attls_match(const struct attls_policy *p,
 /* Whether one descriptor's criteria all hold for the connection. */
 int attls_traffic_matches(const struct attls_traffic *t,
 			  const struct attls_conn_info *c);
+
+/*
+ * Whether a descriptor with a user name criterion (a glob, not a uid or
+ * "*") matches the connection in everything else: when the user's name
+ * cannot be looked up, such a connection is refused.
+ */
+bool attls_user_criterion_applies(const struct attls_policy *p,
+				  const struct attls_conn_info *c);
 
 /* "addr:port", with IPv6 in brackets. */
 const char *attls_format_addr(const struct sockaddr_storage *ss, char *buf,
