@@ -29,9 +29,14 @@ void attls_errors_add(struct attls_errors *e, const char *file, int line,
 
 	off = line > 0 ? snprintf(msg, sizeof(msg), "%s:%d: ", file, line) :
 			 snprintf(msg, sizeof(msg), "%s: ", file);
-	va_start(ap, fmt);
-	vsnprintf(msg + off, sizeof(msg) - (size_t)off, fmt, ap);
-	va_end(ap);
+	/* snprintf returns what it would have written: a long path is cut. */
+	if (off < 0)
+		off = 0;
+	if ((size_t)off < sizeof(msg) - 1) {
+		va_start(ap, fmt);
+		vsnprintf(msg + off, sizeof(msg) - (size_t)off, fmt, ap);
+		va_end(ap);
+	}
 	n = realloc(e->msg, (e->n + 1) * sizeof(*n));
 	if (!n)
 		return;

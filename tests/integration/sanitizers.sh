@@ -25,6 +25,17 @@ timeout 120 env ATTLS_CONFIG="$WORK/p.ini" LD_PRELOAD="$PRELOAD" python3 "$PY/sy
 check "syscalls.py passes on the sanitized shim ($(grep -c '^ok' "$WORK/out") checks)" \
 	bash -c "! grep -q FAIL '$WORK/out' && grep -q '^ok' '$WORK/out'"
 grep FAIL "$WORK/out" >&2
+# A policy path longer than an error line (512 bytes): refused cleanly,
+# nothing written past the line. 520 bytes puts what would overflow in the
+# red zone AddressSanitizer keeps after the buffer.
+LONG=$WORK/$(printf 'd%.0s' {1..200})/$(printf 'e%.0s' {1..200})
+LONG=$LONG/$(printf 'f%.0s' $(seq $((520 - ${#LONG} - 1 - 12))))
+mkdir -p "$LONG"
+timeout 30 env ATTLS_CONFIG="$LONG/missing.ini" LD_PRELOAD="$PRELOAD" \
+	python3 -c 'import socket; s = socket.socket(); s.connect(("127.0.0.1", '"$N"'))' \
+	>"$WORK/long.out" 2>&1
+check "a $((${#LONG} + 12))-byte policy path: the policy is refused (connect refused), no overflow" \
+	grep -q "ATTLS003E" "$WORK/long.out"
 if ls "$WORK"/sanitizer.* >/dev/null 2>&1; then
 	head -40 "$WORK"/sanitizer.* >&2
 	fail "AddressSanitizer and UBSan reported nothing"
