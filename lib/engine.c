@@ -34,17 +34,21 @@ static const char *trusted_env(const char *name)
 
 static void refuse_all(const char *file, struct attls_errors *errs, const char *why)
 {
+	char esc[1024];
+
 	attls_trace_setup(ATTLS_TRACE_ERROR, LOG_DAEMON);
 	dprintf(STDERR_FILENO, "attls[%d]: %s %s: %s\n", (int)getpid(),
 		attls_msg_id(ATTLS_MSG_POLICY_REFUSED), attls_msg_text(ATTLS_MSG_POLICY_REFUSED),
-		file);
+		attls_escape(file, esc, sizeof(esc)));
 	attls_trace(ATTLS_TRACE_ERROR, ATTLS_MSG_POLICY_REFUSED, NULL, "%s", file);
 	if (why) {
-		dprintf(STDERR_FILENO, "attls[%d]: %s\n", (int)getpid(), why);
+		dprintf(STDERR_FILENO, "attls[%d]: %s\n", (int)getpid(),
+			attls_escape(why, esc, sizeof(esc)));
 		attls_trace(ATTLS_TRACE_ERROR, ATTLS_MSG_LIB_ERROR, NULL, "%s", why);
 	}
 	for (size_t i = 0; errs && i < errs->n; i++) {
-		dprintf(STDERR_FILENO, "attls[%d]: %s\n", (int)getpid(), errs->msg[i]);
+		dprintf(STDERR_FILENO, "attls[%d]: %s\n", (int)getpid(),
+			attls_escape(errs->msg[i], esc, sizeof(esc)));
 		attls_trace(ATTLS_TRACE_ERROR, ATTLS_MSG_POLICY_ERROR, NULL, "%s", errs->msg[i]);
 	}
 }

@@ -46,10 +46,39 @@ bool attls_trace_on(unsigned mask, enum attls_msg m)
 	return mask & bit;
 }
 
+const char *attls_escape(const char *in, char *out, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+
+	if (!len)
+		return out;
+	for (const unsigned char *c = (const unsigned char *)in; *c; c++) {
+		bool plain = *c >= 0x20 && *c < 0x7f && *c != '\\';
+		size_t need = plain ? 1 : *c == '\\' ? 2 : 4;
+
+		if (o + need >= len)
+			break;
+		if (plain) {
+			out[o++] = (char)*c;
+		} else if (*c == '\\') {
+			out[o++] = '\\';
+			out[o++] = '\\';
+		} else {
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[*c >> 4];
+			out[o++] = hex[*c & 15];
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
 void attls_trace(unsigned mask, enum attls_msg m, const char *who,
 		 const char *fmt, ...)
 {
-	char line[1024];
+	char line[1024], esc[1024];
 	int off, saved = errno;
 	va_list ap;
 
@@ -64,18 +93,16 @@ void attls_trace(unsigned mask, enum attls_msg m, const char *who,
 		vsnprintf(line + off, sizeof(line) - (size_t)off, fmt, ap);
 		va_end(ap);
 	}
-	/* One line, whatever a peer put in a certificate subject. */
-	for (char *c = line; *c; c++)
-		if (*c == '\n' || *c == '\r')
-			*c = ' ';
+	/* One line of printable ASCII, whatever a peer put in a certificate. */
+	attls_escape(line, esc, sizeof(esc));
 	if (catalogue[m].bit == ATTLS_TRACE_ERROR) {
 		if (mask & ATTLS_TRACE_ERROR)
-			syslog(LOG_ERR, "%s", line);
+			syslog(LOG_ERR, "%s", esc);
 		if (mask & ATTLS_TRACE_ERROR_STDERR)
-			dprintf(STDERR_FILENO, "attls[%d]: %s\n", (int)getpid(), line);
+			dprintf(STDERR_FILENO, "attls[%d]: %s\n", (int)getpid(), esc);
 	} else {
 		syslog(catalogue[m].bit >= ATTLS_TRACE_FLOW ? LOG_DEBUG : LOG_INFO,
-		       "%s", line);
+		       "%s", esc);
 	}
 	errno = saved;
 }

@@ -66,4 +66,11 @@ const char *attls_msg_id(enum attls_msg m);
 const char *attls_msg_text(enum attls_msg m);
 unsigned attls_msg_bit(enum attls_msg m);
 
+/*
+ * in as one line of printable ASCII in out (at most len bytes with the
+ * NUL): a backslash doubled, every other byte outside 0x20-0x7e as \xNN.
+ * What does not fit is cut. Returns out.
+ */
+const char *attls_escape(const char *in, char *out, size_t len);
+
 #endif

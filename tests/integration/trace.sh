@@ -55,7 +55,35 @@ serve_dir "$WORK/sw.ini" "$WORK/www" "$Q" "$WORK/sw.log" || exit 1
 	-ciphersuites TLS_CHACHA20_POLY1305_SHA256 >/dev/null 2>&1
 (printf 'GET / HTTP/1.0\r\n\r\n'; sleep 1) | timeout 10 openssl s_client -connect "127.0.0.1:$Q" \
 	>/dev/null 2>&1
+# A server whose certificate subject carries terminal escapes and a bell.
+EVIL=$(free_port)
+(
+	cd "$PKI" || exit 1
+	openssl ecparam -name prime256v1 -genkey -noout -out evil.key 2>/dev/null
+	openssl req -new -key evil.key -subj "/O=attls test/CN=evil$(printf '\033')[31mred$(printf '\007')" \
+		-out evil.csr 2>/dev/null
+	printf 'subjectAltName=DNS:localhost\n' >evil.ext
+	openssl x509 -req -in evil.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
+		-extfile evil.ext -out evil.pem 2>/dev/null
+)
+policy "$WORK/evil.ini" <<EOF2
+[global]
+trace = error-stderr, error, event
+[keyring k]
+ca = @PKI@/ca.pem
+[traffic out]
+direction = outbound
+remote_port = $EVIL
+server_name = localhost
+keyring = k
+EOF2
+bg openssl s_server -accept "$EVIL" -cert "$PKI/evil.pem" -key "$PKI/evil.key" -www -quiet
+wait_port "$EVIL" && under "$WORK/evil.ini" curl -sS -o /dev/null "http://127.0.0.1:$EVIL/"
 sleep 0.5
+check "syslog: a peer subject's escape and bell bytes are written as \\x1b and \\x07" \
+	grep -qF 'CN=evil\x1b[31mred\x07' "$WORK/syslog"
+check "syslog: no line holds a control byte other than the newline" \
+	bash -c "! LC_ALL=C grep -q '[[:cntrl:]]' '$WORK/syslog'"
 check "syslog: the policy loaded (ATTLS001I) and its device (ATTLS070I)" \
 	bash -c "grep -q 'attls\[[0-9]*\]: ATTLS001I' '$WORK/syslog' && grep -q 'ATTLS070I crypto device.*cpu: libgcrypt' '$WORK/syslog'"
 check "syslog: a mapped connection names its rule (ATTLS010I)" \

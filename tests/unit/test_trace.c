@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Trace masks: names, numbers, and which messages each bit lets out. */
 #include <string.h>
+#include <unistd.h>
 
 #include "../../lib/trace.h"
 #include "helpers.h"
@@ -57,6 +58,45 @@ START_TEST(test_catalogue_ids_unique_and_stable)
 }
 END_TEST
 
+START_TEST(test_escape_control_and_high_bytes)
+{
+	char out[64];
+
+	ck_assert_str_eq(attls_escape("CN=evil\x1b[31mred\x07", out, sizeof(out)),
+			 "CN=evil\\x1b[31mred\\x07");
+	ck_assert_str_eq(attls_escape("a\nb\rc\td\\e\x7f\xc3\xa9", out, sizeof(out)),
+			 "a\\x0ab\\x0dc\\x09d\\\\e\\x7f\\xc3\\xa9");
+	/* Cut at the end, never in the middle of an escape. */
+	ck_assert_str_eq(attls_escape("ab\x1b", out, 6), "ab");
+	ck_assert_str_eq(attls_escape("abcdefgh", out, 4), "abc");
+}
+END_TEST
+
+/* An error line on stderr carries no raw control byte. */
+START_TEST(test_trace_line_escaped_on_stderr)
+{
+	char buf[512] = { 0 };
+	int p[2], saved = dup(STDERR_FILENO);
+	ssize_t n;
+
+	ck_assert_int_eq(pipe(p), 0);
+	dup2(p[1], STDERR_FILENO);
+	attls_trace(ATTLS_TRACE_ERROR_STDERR, ATTLS_MSG_HS_FAILED, "peer=\x1b]0;owned\x07",
+		    "%s", "subject=/CN=\x1b[2J");
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	close(p[1]);
+	n = read(p[0], buf, sizeof(buf) - 1);
+	close(p[0]);
+	ck_assert_int_gt(n, 0);
+	ck_assert_ptr_nonnull(strstr(buf, "peer=\\x1b]0;owned\\x07"));
+	ck_assert_ptr_nonnull(strstr(buf, "subject=/CN=\\x1b[2J"));
+	for (ssize_t i = 0; i < n - 1; i++)
+		ck_assert(buf[i] >= 0x20 && buf[i] < 0x7f);
+	ck_assert_int_eq(buf[n - 1], '\n');
+}
+END_TEST
+
 Suite *trace_suite(void)
 {
 	Suite *s = suite_create("trace");
@@ -65,6 +105,8 @@ Suite *trace_suite(void)
 	tcase_add_test(tc, test_parse_names_and_numbers);
 	tcase_add_test(tc, test_bits_gate_messages);
 	tcase_add_test(tc, test_catalogue_ids_unique_and_stable);
+	tcase_add_test(tc, test_escape_control_and_high_bytes);
+	tcase_add_test(tc, test_trace_line_escaped_on_stderr);
 	suite_add_tcase(s, tc);
 	return s;
 }
