@@ -202,12 +202,32 @@ ATTLS_HOOK int __ppoll_chk(struct pollfd *fds, nfds_t n, const struct timespec *
 	return ppoll(fds, n, ts, mask);
 }
 
+/*
+ * fd_set bits by hand: a program may pass sets larger than FD_SETSIZE
+ * (nfds above 1024), which the FD_* macros do not allow.
+ */
+#define LONG_BITS (8 * sizeof(unsigned long))
+
+static bool bit_is(const fd_set *set, int fd)
+{
+	return set && (((const unsigned long *)(const void *)set)[fd / LONG_BITS] >>
+		       (fd % LONG_BITS)) & 1;
+}
+
+static void bit_set(unsigned long *set, int fd)
+{
+	set[fd / LONG_BITS] |= 1UL << (fd % LONG_BITS);
+}
+
 /* select as poll, when a TLS fd is among its sets. */
 static int select_as_poll(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, int timeout_ms,
 			  const sigset_t *mask, bool *handled)
 {
 	struct pollfd pstack[STACK_FDS], *p = pstack;
 	struct attls_conn *stack[STACK_FDS], **conns;
+	/* The kernel reads and writes the longs that hold nfds bits. */
+	size_t longs = ((size_t)nfds + LONG_BITS - 1) / LONG_BITS;
+	unsigned long out_stack[3 * (FD_SETSIZE / LONG_BITS)], *out = out_stack;
 	nfds_t n = 0;
 	int r, count = 0;
 
@@ -215,7 +235,7 @@ static int select_as_poll(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, int time
 	if (!atomic_load_explicit(&attls_tls_fds, memory_order_relaxed) || nfds <= 0)
 		return 0;
 	for (int fd = 0; fd < nfds; fd++)
-		if ((rd && FD_ISSET(fd, rd)) || (wr && FD_ISSET(fd, wr)) || (ex && FD_ISSET(fd, ex)))
+		if (bit_is(rd, fd) || bit_is(wr, fd) || bit_is(ex, fd))
 			n++;
 	if (n > STACK_FDS && !(p = malloc(n * sizeof(*p)))) {
 		errno = ENOMEM;
@@ -226,9 +246,9 @@ static int select_as_poll(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, int time
 	for (int fd = 0; fd < nfds; fd++) {
 		short ev = 0;
 
-		ev |= rd && FD_ISSET(fd, rd) ? POLLIN : 0;
-		ev |= wr && FD_ISSET(fd, wr) ? POLLOUT : 0;
-		ev |= ex && FD_ISSET(fd, ex) ? POLLPRI : 0;
+		ev |= bit_is(rd, fd) ? POLLIN : 0;
+		ev |= bit_is(wr, fd) ? POLLOUT : 0;
+		ev |= bit_is(ex, fd) ? POLLPRI : 0;
 		if (ev)
 			p[n++] = (struct pollfd){ .fd = fd, .events = ev };
 	}
@@ -241,28 +261,52 @@ static int select_as_poll(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, int time
 	*handled = true;
 	r = tls_poll(p, n, timeout_ms, mask, conns);
 	put_conns(conns, n, stack);
+	if (r >= 0 && longs > FD_SETSIZE / LONG_BITS && !(out = calloc(3 * longs, sizeof(long)))) {
+		errno = ENOMEM;
+		r = -1;
+	}
 	if (r >= 0) {
+		/*
+		 * As the kernel does: every result is computed from what was
+		 * asked and counted, and only then written back, read set
+		 * first. A program may pass one fd_set for two kinds (Perl's
+		 * IO::Socket::IP passes the same set for write and except):
+		 * the count still holds every bit found.
+		 */
+		memset(out, 0, 3 * longs * sizeof(long));
 		for (nfds_t i = 0; i < n; i++) {
-			int fd = p[i].fd;
-			short rev = p[i].revents;
+			short rev = p[i].revents, ev = p[i].events;
 
 			if (rev & POLLNVAL) {
 				r = -1;
 				errno = EBADF;
 				break;
 			}
-			if (rd && FD_ISSET(fd, rd) && !(rev & (POLLIN | POLLHUP | POLLERR)))
-				FD_CLR(fd, rd);
-			if (wr && FD_ISSET(fd, wr) && !(rev & (POLLOUT | POLLERR)))
-				FD_CLR(fd, wr);
-			if (ex && FD_ISSET(fd, ex) && !(rev & POLLPRI))
-				FD_CLR(fd, ex);
-			count += (rd && FD_ISSET(fd, rd)) + (wr && FD_ISSET(fd, wr)) +
-				 (ex && FD_ISSET(fd, ex));
+			if ((ev & POLLIN) && (rev & (POLLIN | POLLHUP | POLLERR))) {
+				bit_set(out, p[i].fd);
+				count++;
+			}
+			if ((ev & POLLOUT) && (rev & (POLLOUT | POLLERR))) {
+				bit_set(out + longs, p[i].fd);
+				count++;
+			}
+			if ((ev & POLLPRI) && (rev & POLLPRI)) {
+				bit_set(out + 2 * longs, p[i].fd);
+				count++;
+			}
 		}
-		if (r >= 0)
+		if (r >= 0) {
+			if (rd)
+				memcpy(rd, out, longs * sizeof(long));
+			if (wr)
+				memcpy(wr, out + longs, longs * sizeof(long));
+			if (ex)
+				memcpy(ex, out + 2 * longs, longs * sizeof(long));
 			r = count;
+		}
 	}
+	if (out != out_stack)
+		free(out);
 	if (p != pstack)
 		free(p);
 	return r;
