@@ -71,6 +71,7 @@ test: deps
 unit: $(B)/unit_tests
 	cd tests/unit && CK_DEFAULT_TIMEOUT=30 ../../$(B)/unit_tests
 	cd tests/unit && ATTLS_UNIT_QUICK=1 CK_FORK=no valgrind -q --error-exitcode=9 --leak-check=full \
+		--suppressions=valgrind.supp \
 		--errors-for-leak-kinds=definite ../../$(B)/unit_tests
 
 # Stacked after attls in the tests: EAGAIN and short reads and writes.

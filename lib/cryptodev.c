@@ -14,11 +14,23 @@
 
 #define GCRYPT_SONAME "libgcrypt.so.20"
 
+/*
+ * attls's own libgcrypt: a private copy, loaded with dlmopen into a link
+ * namespace of its own (with its own libgpg-error and libc), so that the
+ * program's libgcrypt, whether the program loads it before attls, after, or
+ * never, is another instance that attls never initialises, configures or
+ * calls: its secure memory, FIPS mode and initialisation state stay the
+ * program's. Loaded and initialised once per process (gcrypt_once); the
+ * table is written there and only read afterwards, so threads need no lock;
+ * a forked child inherits the loaded copy as it is; no signal handler uses
+ * it. A copy that cannot be loaded leaves the process on wolfSSL's software.
+ */
 static struct {
 	__typeof__(&gcry_check_version) check_version;
 	__typeof__(&gcry_control) control;
+	__typeof__(&gcry_set_allocation_handler) set_allocation_handler;
 	__typeof__(&gcry_get_config) get_config;
-	__typeof__(&gcry_free) free;
+	void (*gpgrt_free)(void *); /* what gcry_get_config returns is libgpg-error's */
 	__typeof__(&gcry_cipher_open) cipher_open;
 	__typeof__(&gcry_cipher_close) cipher_close;
 	__typeof__(&gcry_cipher_setkey) cipher_setkey;
@@ -29,6 +41,10 @@ static struct {
 	__typeof__(&gcry_cipher_gettag) cipher_gettag;
 	__typeof__(&gcry_cipher_checktag) cipher_checktag;
 } gc;
+
+static pthread_once_t gcrypt_once = PTHREAD_ONCE_INIT;
+static bool gcrypt_ok;	      /* written in gcrypt_once only */
+static char gcrypt_why[128]; /* why not, when !gcrypt_ok */
 
 static bool device_active;
 static atomic_bool device_failed;
@@ -93,9 +109,9 @@ static gcry_cipher_hd_t gcm_for(const Aes *aes)
 }
 
 /*
- * The device failed: wolfSSL does this operation in software (the key
- * schedule is there too), sessions that start from now on do not use the
- * device, and the operator is told once.
+ * The device failed before it wrote any output: wolfSSL does this operation
+ * in software (the key schedule is there too), sessions that start from now
+ * on do not use the device, and the operator is told once.
  */
 static int failed(void)
 {
@@ -105,40 +121,84 @@ static int failed(void)
 	return CRYPTOCB_UNAVAILABLE;
 }
 
-/* For tests: makes the device fail as a broken accelerator would. */
-static atomic_bool broken;
-
-void attls_cryptodev_break(bool on)
+/*
+ * The device failed after libgcrypt was given the output buffer. Software
+ * must not take over: it would run on what the device left there (in place,
+ * the ciphertext: encrypting it again with the same key and IV gives back
+ * the plaintext, sent with a valid tag; decrypting, the plaintext). This
+ * record fails with a hard error, its output and tag are wiped (no
+ * unauthenticated plaintext, no half-sealed record), and the device is
+ * given up as in failed().
+ */
+static int failed_after_output(void *out, size_t len, void *tag, size_t taglen)
 {
-	atomic_store(&broken, on);
+	if (len)
+		memset(out, 0, len);
+	if (tag && taglen)
+		memset(tag, 0, taglen);
+	failed();
+	return WC_HW_E;
+}
+
+/* For tests: makes the device fail as a broken accelerator would. */
+static atomic_int broken;
+
+void attls_cryptodev_break(enum attls_cryptodev_fault f)
+{
+	atomic_store(&broken, (int)f);
+}
+
+static bool breaks(enum attls_cryptodev_fault f)
+{
+	return atomic_load_explicit(&broken, memory_order_relaxed) == (int)f;
+}
+
+static gcry_error_t gettag(gcry_cipher_hd_t hd, void *tag, size_t len)
+{
+	if (breaks(ATTLS_DEVICE_FAILS_GETTAG))
+		return gcry_error(GPG_ERR_HARDWARE);
+	return gc.cipher_gettag(hd, tag, len);
+}
+
+static gcry_error_t checktag(gcry_cipher_hd_t hd, const void *tag, size_t len)
+{
+	if (breaks(ATTLS_DEVICE_FAILS_CHECKTAG))
+		return gcry_error(GPG_ERR_HARDWARE);
+	return gc.cipher_checktag(hd, tag, len);
 }
 
 static int gcm_encrypt(__typeof__(((wc_CryptoInfo *)0)->cipher.aesgcm_enc) *e)
 {
-	gcry_cipher_hd_t hd = atomic_load(&broken) ? NULL : gcm_for(e->aes);
+	gcry_cipher_hd_t hd = breaks(ATTLS_DEVICE_FAILS) ? NULL : gcm_for(e->aes);
 
 	if (!hd || gc.cipher_setiv(hd, e->iv, e->ivSz) ||
-	    gc.cipher_authenticate(hd, e->authIn, e->authInSz) ||
-	    gc.cipher_encrypt(hd, e->out, e->sz, e->in, e->sz) ||
-	    gc.cipher_gettag(hd, e->authTag, e->authTagSz))
+	    gc.cipher_authenticate(hd, e->authIn, e->authInSz))
 		return failed();
+	/* From here on e->out may hold output (in place: no more plaintext). */
+	if (gc.cipher_encrypt(hd, e->out, e->sz, e->in, e->sz) ||
+	    gettag(hd, e->authTag, e->authTagSz))
+		return failed_after_output(e->out, e->sz, e->authTag, e->authTagSz);
 	return 0;
 }
 
 static int gcm_decrypt(__typeof__(((wc_CryptoInfo *)0)->cipher.aesgcm_dec) *d)
 {
-	gcry_cipher_hd_t hd = atomic_load(&broken) ? NULL : gcm_for(d->aes);
+	gcry_cipher_hd_t hd = breaks(ATTLS_DEVICE_FAILS) ? NULL : gcm_for(d->aes);
 	gcry_error_t err;
 
 	if (!hd || gc.cipher_setiv(hd, d->iv, d->ivSz) ||
-	    gc.cipher_authenticate(hd, d->authIn, d->authInSz) ||
-	    gc.cipher_decrypt(hd, d->out, d->sz, d->in, d->sz))
+	    gc.cipher_authenticate(hd, d->authIn, d->authInSz))
 		return failed();
-	err = gc.cipher_checktag(hd, d->authTag, d->authTagSz);
-	if (err) {
+	/* From here on d->out may hold output (in place: no more ciphertext). */
+	if (gc.cipher_decrypt(hd, d->out, d->sz, d->in, d->sz))
+		return failed_after_output(d->out, d->sz, NULL, 0);
+	err = checktag(hd, d->authTag, d->authTagSz);
+	if (err && gcry_err_code(err) == GPG_ERR_CHECKSUM) {
 		memset(d->out, 0, d->sz);
-		return gcry_err_code(err) == GPG_ERR_CHECKSUM ? AES_GCM_AUTH_E : failed();
+		return AES_GCM_AUTH_E;
 	}
+	if (err)
+		return failed_after_output(d->out, d->sz, NULL, 0);
 	return 0;
 }
 
@@ -153,23 +213,47 @@ static int device_cb(int devId, wc_CryptoInfo *info, void *ctx)
 				  gcm_decrypt(&info->cipher.aesgcm_dec);
 }
 
+/* libgcrypt's allocations go to the program's malloc (see gcrypt_load). */
+static void *gc_alloc(size_t n)
+{
+	return malloc(n);
+}
+
+static int gc_is_secure(const void *p)
+{
+	(void)p;
+	return 0;
+}
+
+static void *gc_realloc(void *p, size_t n)
+{
+	return realloc(p, n);
+}
+
+static void gc_free(void *p)
+{
+	free(p);
+}
+
 static int gcrypt_load(char *why, size_t len)
 {
-	void *h = dlopen(GCRYPT_SONAME, RTLD_NOW | RTLD_LOCAL);
+	void *h = dlmopen(LM_ID_NEWLM, GCRYPT_SONAME, RTLD_NOW | RTLD_LOCAL);
 
 	if (!h) {
-		snprintf(why, len, "%s cannot be loaded", GCRYPT_SONAME);
+		snprintf(why, len, "%s cannot be loaded in a namespace of its own: %s",
+			 GCRYPT_SONAME, dlerror());
 		return -1;
 	}
 #define SYM(field, name)                                                   \
 	if (!(gc.field = (__typeof__(gc.field))dlsym(h, name))) {          \
 		snprintf(why, len, "%s has no %s", GCRYPT_SONAME, name);   \
-		return -1;                                                 \
+		goto fail;                                                 \
 	}
 	SYM(check_version, "gcry_check_version")
 	SYM(control, "gcry_control")
+	SYM(set_allocation_handler, "gcry_set_allocation_handler")
 	SYM(get_config, "gcry_get_config")
-	SYM(free, "gcry_free")
+	SYM(gpgrt_free, "gpgrt_free")
 	SYM(cipher_open, "gcry_cipher_open")
 	SYM(cipher_close, "gcry_cipher_close")
 	SYM(cipher_setkey, "gcry_cipher_setkey")
@@ -180,16 +264,35 @@ static int gcrypt_load(char *why, size_t len)
 	SYM(cipher_gettag, "gcry_cipher_gettag")
 	SYM(cipher_checktag, "gcry_cipher_checktag")
 #undef SYM
-	/* The program may use libgcrypt itself: initialise only if it has not. */
-	if (!gc.control(GCRYCTL_INITIALIZATION_FINISHED_P)) {
-		if (!gc.check_version(NULL)) {
-			snprintf(why, len, "libgcrypt refused to start");
-			return -1;
-		}
-		gc.control(GCRYCTL_DISABLE_SECMEM, 0);
-		gc.control(GCRYCTL_INITIALIZATION_FINISHED, 0);
+	/*
+	 * This copy is attls's alone. Its cipher handles are allocated with
+	 * the program's malloc, not the private libc's: fork() takes the
+	 * program's malloc locks around the fork, never the private ones, so
+	 * a child forked while another thread opened a handle could otherwise
+	 * hang. It needs no secure memory (the keys are wolfSSL's, in
+	 * ordinary memory, and libgcrypt's secure memory would mlock pages and
+	 * may drop a setuid program's privileges).
+	 */
+	gc.set_allocation_handler(gc_alloc, gc_alloc, gc_is_secure, gc_realloc, gc_free);
+	if (!gc.check_version(NULL)) {
+		snprintf(why, len, "libgcrypt refused to start");
+		goto fail;
+	}
+	gc.control(GCRYCTL_DISABLE_SECMEM, 0);
+	gc.control(GCRYCTL_INITIALIZATION_FINISHED, 0);
+	if (pthread_key_create(&handle_key, handle_free)) {
+		snprintf(why, len, "no thread key for the cipher handles");
+		goto fail;
 	}
 	return 0;
+fail:
+	dlclose(h);
+	return -1;
+}
+
+static void gcrypt_load_once(void)
+{
+	gcrypt_ok = gcrypt_load(gcrypt_why, sizeof(gcrypt_why)) == 0;
 }
 
 /* The AES instructions libgcrypt found, e.g. "aesni+pclmul"; "" if none. */
@@ -218,19 +321,20 @@ static void aes_features(char *out, size_t len)
 			strncat(out, known[i].name, len - strlen(out) - 1);
 		}
 	}
-	gc.free(flags);
+	gc.gpgrt_free(flags);
 }
 
 static enum attls_device choose(enum attls_device want, char *desc, size_t len)
 {
-	char why[128], feats[96];
+	char feats[96];
 
 	if (want == ATTLS_DEVICE_SOFTWARE) {
 		snprintf(desc, len, "software: chosen by the policy");
 		return ATTLS_DEVICE_SOFTWARE;
 	}
-	if (gcrypt_load(why, sizeof(why)) < 0) {
-		snprintf(desc, len, "software: %s", why);
+	pthread_once(&gcrypt_once, gcrypt_load_once);
+	if (!gcrypt_ok) {
+		snprintf(desc, len, "software: %s", gcrypt_why);
 		return ATTLS_DEVICE_SOFTWARE;
 	}
 	aes_features(feats, sizeof(feats));
@@ -240,8 +344,7 @@ static enum attls_device choose(enum attls_device want, char *desc, size_t len)
 		snprintf(desc, len, "software: no AES instructions");
 		return ATTLS_DEVICE_SOFTWARE;
 	}
-	if (pthread_key_create(&handle_key, handle_free) ||
-	    attls_wolf.wc_CryptoCb_RegisterDevice(ATTLS_CRYPTODEV_ID, device_cb, NULL)) {
+	if (attls_wolf.wc_CryptoCb_RegisterDevice(ATTLS_CRYPTODEV_ID, device_cb, NULL)) {
 		snprintf(desc, len, "software: the crypto callback cannot be registered");
 		return ATTLS_DEVICE_SOFTWARE;
 	}

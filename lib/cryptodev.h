@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Crypto devices: AES-GCM for the record layer on the processor's crypto
- * instructions through libgcrypt (dlopen'ed), behind wolfSSL's crypto
- * callbacks. Everything else stays with wolfSSL.
+ * instructions through a private copy of libgcrypt (dlmopen'ed into a link
+ * namespace of its own, so the program's libgcrypt is never touched),
+ * behind wolfSSL's crypto callbacks. Everything else stays with wolfSSL.
  */
 #ifndef ATTLS_CRYPTODEV_H
 #define ATTLS_CRYPTODEV_H
@@ -27,15 +28,23 @@ enum attls_device attls_cryptodev_setup(enum attls_device want, unsigned trace, 
 void attls_cryptodev_apply(WOLFSSL_CTX *ctx);
 
 /*
- * A device that fails at run time (ATTLS071W, once) leaves the operation
- * to wolfSSL's software, and sessions that start later do not use it:
- * session_start takes a new session off a failed device.
+ * A device that fails at run time (ATTLS071W, once) before it wrote any
+ * output leaves the operation to wolfSSL's software; one that fails after
+ * (the tag, say) fails that record with WC_HW_E, its output wiped. Either
+ * way sessions that start later do not use it: session_start takes a new
+ * session off a failed device.
  */
 void attls_cryptodev_session_start(WOLFSSL *ssl);
 bool attls_cryptodev_usable(void);
 
-/* For tests: on, the device fails every operation, as a broken accelerator. */
-void attls_cryptodev_break(bool on);
+/* For tests: the device fails as a broken accelerator would, from now on. */
+enum attls_cryptodev_fault {
+	ATTLS_DEVICE_WORKS,
+	ATTLS_DEVICE_FAILS,	     /* every operation, before any output */
+	ATTLS_DEVICE_FAILS_GETTAG,   /* encryption: the tag, after the output */
+	ATTLS_DEVICE_FAILS_CHECKTAG, /* decryption: the tag check (not a bad tag) */
+};
+void attls_cryptodev_break(enum attls_cryptodev_fault f);
 
 /* What a session's cipher runs on, and why: "cpu: libgcrypt ..." or "software: ...". */
 const char *attls_cryptodev_session(WOLFSSL *ssl, char *buf, size_t len);

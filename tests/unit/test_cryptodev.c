@@ -2,11 +2,15 @@
 /*
  * The cpu crypto device (AES-GCM on libgcrypt) against wolfSSL's own
  * software AES-GCM: the GCM specification's test vectors, random records of
- * every size up to 16 KiB in both directions, forged tags, and the fallback
- * to software when the device breaks.
+ * every size up to 16 KiB in both directions, forged tags, the fallback
+ * to software when the device breaks before any output and a hard error
+ * when it breaks after, several threads at once, and a forked child.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "../../lib/cryptodev.h"
 #include "../../lib/wolf.h"
@@ -68,7 +72,7 @@ static void setup(void)
 	char why[160];
 
 	ck_assert_int_eq(attls_wolf_load(why, sizeof(why)), 0);
-	attls_cryptodev_break(false);
+	attls_cryptodev_break(ATTLS_DEVICE_WORKS);
 	ck_assert_int_eq(attls_cryptodev_setup(ATTLS_DEVICE_CPU, 0, why, sizeof(why)),
 			 ATTLS_DEVICE_CPU);
 	ck_assert_msg(!strncmp(why, "cpu: libgcrypt", 14), "%s", why);
@@ -184,7 +188,7 @@ START_TEST(test_broken_device_falls_back)
 	setup();
 	ck_assert(attls_cryptodev_usable());
 	aes_on(&aes, true, key, sizeof(key));
-	attls_cryptodev_break(true);
+	attls_cryptodev_break(ATTLS_DEVICE_FAILS);
 	ck_assert_int_eq(attls_wolf.wc_AesGcmEncrypt(&aes, out, plain, (word32)n, iv, 12, t, 16,
 						     NULL, 0), 0);
 	ck_assert(!memcmp(out, want, n) && !memcmp(t, tag, 16));
@@ -192,8 +196,175 @@ START_TEST(test_broken_device_falls_back)
 						     NULL, 0), 0);
 	ck_assert(!memcmp(back, plain, n));
 	ck_assert(!attls_cryptodev_usable());
-	attls_cryptodev_break(false);
+	attls_cryptodev_break(ATTLS_DEVICE_WORKS);
 	attls_wolf.wc_AesFree(&aes);
+}
+END_TEST
+
+/* One record of the third test case, in place (as TLS seals records) or not. */
+struct record {
+	unsigned char key[16], iv[12], plain[64], want[64], tag[16];
+	size_t n;
+};
+
+static void record_init(struct record *r)
+{
+	const struct vector *v = &nist[2];
+
+	r->n = unhex(v->plain, r->plain);
+	unhex(v->key, r->key);
+	unhex(v->iv, r->iv);
+	unhex(v->cipher, r->want);
+	unhex(v->tag, r->tag);
+}
+
+/*
+ * The tag cannot be had after the device wrote its output: the record fails
+ * (software must not encrypt again what is now ciphertext, with the same key
+ * and IV: that gives back the plaintext, with a valid tag), nothing of the
+ * plaintext is left in the output, and the device is given up.
+ */
+START_TEST(test_gettag_failure_is_hard)
+{
+	struct record r;
+	unsigned char buf[64], t[16];
+	int in_place = _i;
+	Aes aes;
+	int ret;
+
+	record_init(&r);
+	setup();
+	aes_on(&aes, true, r.key, sizeof(r.key));
+	attls_cryptodev_break(ATTLS_DEVICE_FAILS_GETTAG);
+	memcpy(buf, r.plain, r.n);
+	memset(t, 0xa5, sizeof(t));
+	ret = attls_wolf.wc_AesGcmEncrypt(&aes, buf, in_place ? buf : r.plain, (word32)r.n, r.iv,
+					  12, t, 16, NULL, 0);
+	attls_cryptodev_break(ATTLS_DEVICE_WORKS);
+	ck_assert_msg(ret == WC_HW_E, "%s encryption returned %d, not WC_HW_E",
+		      in_place ? "in-place" : "out-of-place", ret);
+	ck_assert_msg(memcmp(buf, r.plain, r.n), "the output holds the plaintext");
+	ck_assert_msg(memcmp(t, r.tag, 16), "the output has a valid tag");
+	ck_assert(!attls_cryptodev_usable());
+	attls_wolf.wc_AesFree(&aes);
+}
+END_TEST
+
+/*
+ * The tag check fails for a reason other than a bad tag after the device
+ * wrote the plaintext: a hard error (not a forged record, not software on
+ * what the device left), and no unauthenticated plaintext is left.
+ */
+START_TEST(test_checktag_failure_is_hard)
+{
+	struct record r;
+	unsigned char buf[64];
+	int in_place = _i;
+	Aes aes;
+	int ret;
+
+	record_init(&r);
+	setup();
+	aes_on(&aes, true, r.key, sizeof(r.key));
+	attls_cryptodev_break(ATTLS_DEVICE_FAILS_CHECKTAG);
+	memcpy(buf, r.want, r.n);
+	ret = attls_wolf.wc_AesGcmDecrypt(&aes, buf, in_place ? buf : r.want, (word32)r.n, r.iv,
+					  12, r.tag, 16, NULL, 0);
+	attls_cryptodev_break(ATTLS_DEVICE_WORKS);
+	ck_assert_msg(ret == WC_HW_E, "%s decryption returned %d, not WC_HW_E",
+		      in_place ? "in-place" : "out-of-place", ret);
+	ck_assert_msg(memcmp(buf, r.plain, r.n), "unauthenticated plaintext is left");
+	ck_assert(!attls_cryptodev_usable());
+	attls_wolf.wc_AesFree(&aes);
+}
+END_TEST
+
+/* Records sealed on the device, checked against software, n at a time. */
+struct worker {
+	unsigned seed;
+	int records, bad;
+};
+
+static void *work(void *arg)
+{
+	struct worker *w = arg;
+	unsigned char key[32], iv[12], aad[13], plain[2048], a[2048], b[2048], ta[16], tb[16];
+
+	for (int i = 0; i < w->records; i++) {
+		size_t size = rand_r(&w->seed) % sizeof(plain), klen = i & 1 ? 32 : 16;
+		Aes dev, sw;
+
+		for (size_t j = 0; j < sizeof(key); j++)
+			key[j] = (unsigned char)rand_r(&w->seed);
+		for (size_t j = 0; j < sizeof(iv); j++)
+			iv[j] = (unsigned char)rand_r(&w->seed);
+		for (size_t j = 0; j < sizeof(aad); j++)
+			aad[j] = (unsigned char)rand_r(&w->seed);
+		for (size_t j = 0; j < size; j++)
+			plain[j] = (unsigned char)rand_r(&w->seed);
+		if (attls_wolf.wc_AesInit(&dev, NULL, ATTLS_CRYPTODEV_ID) ||
+		    attls_wolf.wc_AesInit(&sw, NULL, INVALID_DEVID) ||
+		    attls_wolf.wc_AesGcmSetKey(&dev, key, (word32)klen) ||
+		    attls_wolf.wc_AesGcmSetKey(&sw, key, (word32)klen) ||
+		    attls_wolf.wc_AesGcmEncrypt(&dev, a, plain, (word32)size, iv, 12, ta, 16, aad,
+						13) ||
+		    attls_wolf.wc_AesGcmEncrypt(&sw, b, plain, (word32)size, iv, 12, tb, 16, aad,
+						13) ||
+		    memcmp(a, b, size) || memcmp(ta, tb, 16) ||
+		    attls_wolf.wc_AesGcmDecrypt(&dev, a, b, (word32)size, iv, 12, tb, 16, aad, 13) ||
+		    memcmp(a, plain, size))
+			w->bad++;
+		attls_wolf.wc_AesFree(&dev);
+		attls_wolf.wc_AesFree(&sw);
+	}
+	return NULL;
+}
+
+/* Several threads on the device at once, each with its own keys. */
+START_TEST(test_threads)
+{
+	enum { N = 4 };
+	struct worker w[N];
+	pthread_t t[N];
+	int records = getenv("ATTLS_UNIT_QUICK") ? 100 : 2000;
+
+	setup();
+	for (int i = 0; i < N; i++) {
+		w[i] = (struct worker){ .seed = (unsigned)i + 1, .records = records };
+		ck_assert_int_eq(pthread_create(&t[i], NULL, work, &w[i]), 0);
+	}
+	for (int i = 0; i < N; i++) {
+		ck_assert_int_eq(pthread_join(t[i], NULL), 0);
+		ck_assert_msg(!w[i].bad, "thread %d: %d of %d records differ", i, w[i].bad,
+			      records);
+	}
+	ck_assert(attls_cryptodev_usable());
+}
+END_TEST
+
+/* A forked child, with threads of its own, still seals on the device. */
+START_TEST(test_fork)
+{
+	struct worker w = { .seed = 99, .records = 50 };
+	pid_t pid;
+	int status;
+
+	setup();
+	work(&w); /* this thread has a cipher handle before the fork */
+	ck_assert_int_eq(w.bad, 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct worker c = { .seed = 5, .records = 50 };
+		pthread_t t;
+
+		work(&w);
+		if (pthread_create(&t, NULL, work, &c) || pthread_join(t, NULL))
+			_exit(2);
+		_exit(w.bad || c.bad || !attls_cryptodev_usable() ? 1 : 0);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child: status %d", status);
 }
 END_TEST
 
@@ -206,6 +377,10 @@ Suite *cryptodev_suite(void)
 	tcase_add_loop_test(tc, test_nist_vectors, 0, (int)(sizeof(nist) / sizeof(nist[0])));
 	tcase_add_test(tc, test_every_record_size);
 	tcase_add_test(tc, test_broken_device_falls_back);
+	tcase_add_loop_test(tc, test_gettag_failure_is_hard, 0, 2);
+	tcase_add_loop_test(tc, test_checktag_failure_is_hard, 0, 2);
+	tcase_add_test(tc, test_threads);
+	tcase_add_test(tc, test_fork);
 	suite_add_tcase(s, tc);
 	return s;
 }
