@@ -133,7 +133,7 @@ static const struct {
 	{ KEYRING "[traffic T]\nkeyring = K\nsecurity = Nope\n", 7, "security: no [security Nope]" },
 	{ "[traffic T]\nlocal_port = 1\n", 1, "keyring is required" },
 	{ "[keyring K]\ncert = @D@/cert.pem\nkey = @D@/key644.pem\n", 3,
-	  "has mode 0644: a private key must not be accessible to group or others" },
+	  "key: @D@/key644.pem has mode 0644: a secret must not be accessible to group or others" },
 	{ "[keyring K]\ncert = @D@/missing.pem\nkey = @D@/key.pem\n", 2,
 	  "cert: @D@/missing.pem: No such file or directory" },
 	{ "[keyring K]\ncert = @D@/cert.pem\n", 1, "cert and key go together; key is missing" },
