@@ -25,12 +25,14 @@ int cmd_check(int argc, char **argv)
 	char why[256], device[160];
 	bool no_keys = argc == 3 && !strcmp(argv[1], "--no-keys");
 	const char *file = argv[argc - 1];
+	char abs[4352];
 	int rc = 0;
 
 	if (argc != 2 + no_keys || file[0] == '-') {
 		fprintf(stderr, "usage: attls check [--no-keys] FILE\n");
 		return 2;
 	}
+	file = attls_abs_path(file, abs, sizeof(abs));
 	if (!no_keys && attls_wolf_load(why, sizeof(why)) < 0) {
 		fprintf(stderr, "attls: %s\n", why);
 		return 1;
