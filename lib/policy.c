@@ -317,11 +317,11 @@ static void set_value(struct loader *ld, char **dst, int *line, const char *v)
 
 /*
  * A path must be absolute: a relative one would be resolved against each
- * program's working directory. "file:" is allowed before a PIN source.
+ * program's working directory. "file:" may come before a PIN source.
  */
 static bool path_ok(struct loader *ld, const char *key, const char *v)
 {
-	const char *path = strncmp(v, "file:", 5) ? v : v + 5;
+	const char *path = strcmp(key, "pin_source") || strncmp(v, "file:", 5) ? v : v + 5;
 
 	if (path[0] == '/')
 		return true;
@@ -382,10 +382,10 @@ static void set_crypto(struct loader *ld, const char *k, const char *v)
 static void set_keyring(struct loader *ld, const char *k, const char *v)
 {
 	struct attls_keyring *kr = &ld->p->keyrings[ld->index];
-	bool uri = strcasecmp(k, "ca") && attls_p11uri_is(v); /* checked in check_p11 */
+	const char *key = !strcasecmp(k, "cert") ? "cert" : !strcasecmp(k, "key") ? "key" : "ca";
 
-	if (!uri && !path_ok(ld, !strcasecmp(k, "cert") ? "cert" : !strcasecmp(k, "key") ? "key" : "ca",
-			     v))
+	/* A URI's paths are checked in check_p11. */
+	if ((!strcmp(key, "ca") || !attls_p11uri_is(v)) && !path_ok(ld, key, v))
 		return;
 	if (!strcasecmp(k, "cert"))
 		set_value(ld, &kr->cert, &kr->cert_line, v);

@@ -178,6 +178,8 @@ static const struct {
 	  "module_path: \"libsofthsm2.so\" is not an absolute path" },
 	{ "[crypto]\npin_source = file:pin\n", 2, "pin_source: \"pin\" is not an absolute path" },
 	{ "[crypto]\npin_source = pin\n", 2, "pin_source: \"pin\" is not an absolute path" },
+	{ "[keyring K]\ncert = file:@D@/cert.pem\nkey = @D@/key.pem\n", 2,
+	  "cert: \"file:@D@/cert.pem\" is not an absolute path" },
 	{ "[keyring K]\ncert = @D@/cert.pem\n"
 	  "key = pkcs11:token=t;object=k?module-path=lib.so&pin-source=file:@D@/key.pem\n", 3,
 	  "key: module-path \"lib.so\" is not an absolute path" },
