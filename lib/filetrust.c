@@ -35,9 +35,11 @@ int attls_trust_check_fd(int fd, const char *path, enum attls_trust kind,
 	/* A directory with the sticky bit still lets others replace nothing of
 	 * ours, but a CA directory has no reason to be shared: refuse it too. */
 	if (s.st_mode & bad) {
-		snprintf(why, whylen, "%s is %s by group or others (mode %04o): chmod %s", path,
-			 kind == ATTLS_TRUST_SECRET ? "accessible" : "writable",
+		snprintf(why, whylen, "%s has mode %04o: %s (chmod %s)", path,
 			 (unsigned)(s.st_mode & 07777),
+			 kind == ATTLS_TRUST_SECRET ?
+				 "a secret must not be accessible to group or others" :
+				 "it must not be writable by group or others",
 			 kind == ATTLS_TRUST_SECRET ? "go-rwx" : "go-w");
 		return -1;
 	}
@@ -84,26 +86,20 @@ void attls_trust_free(unsigned char *buf, size_t len)
 	free(buf);
 }
 
-unsigned char *attls_trust_read(const char *path, enum attls_trust kind, size_t max,
-				size_t *len, char *why, size_t whylen)
+unsigned char *attls_trust_read_fd(int fd, const char *path, const struct stat *st, size_t max,
+				   size_t *len, char *why, size_t whylen)
 {
-	struct stat st;
 	unsigned char *buf;
 	size_t have = 0, cap;
-	int fd = attls_trust_open(path, kind, ATTLS_TRUST_FILE, &st, why, whylen);
 
-	if (fd < 0)
-		return NULL;
-	if ((size_t)st.st_size > max) {
+	if ((size_t)st->st_size > max) {
 		snprintf(why, whylen, "%s: larger than %zu bytes", path, max);
-		close(fd);
 		return NULL;
 	}
-	cap = (size_t)st.st_size + 1;
+	cap = (size_t)st->st_size + 1;
 	buf = malloc(cap);
 	if (!buf) {
 		snprintf(why, whylen, "%s: out of memory", path);
-		close(fd);
 		return NULL;
 	}
 	/* The size read is the size fstat saw: a file growing under us is cut there. */
@@ -114,7 +110,6 @@ unsigned char *attls_trust_read(const char *path, enum attls_trust kind, size_t 
 			continue;
 		if (n < 0) {
 			snprintf(why, whylen, "%s: %s", path, strerror(errno));
-			close(fd);
 			attls_trust_free(buf, cap);
 			return NULL;
 		}
@@ -122,8 +117,21 @@ unsigned char *attls_trust_read(const char *path, enum attls_trust kind, size_t 
 			break;
 		have += (size_t)n;
 	}
-	close(fd);
 	buf[have] = '\0';
 	*len = have;
+	return buf;
+}
+
+unsigned char *attls_trust_read(const char *path, enum attls_trust kind, size_t max,
+				size_t *len, char *why, size_t whylen)
+{
+	struct stat st;
+	unsigned char *buf;
+	int fd = attls_trust_open(path, kind, ATTLS_TRUST_FILE, &st, why, whylen);
+
+	if (fd < 0)
+		return NULL;
+	buf = attls_trust_read_fd(fd, path, &st, max, len, why, whylen);
+	close(fd);
 	return buf;
 }

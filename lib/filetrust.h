@@ -32,8 +32,8 @@ enum attls_trust_type {
 /*
  * Opens path read-only (O_CLOEXEC) and checks the open file. Returns the
  * fd (and its stat in st, if not NULL), or -1 with a reason in why such as
- * "/etc/attls/x.key is writable by group or others (mode 0664): chmod
- * go-w". errno is left as the failing call set it, or EPERM.
+ * "/etc/attls/x.pem has mode 0664: it must not be writable by group or
+ * others (chmod go-w)". errno is left as the failing call set it, or EPERM.
  */
 int attls_trust_open(const char *path, enum attls_trust kind, enum attls_trust_type type,
 		     struct stat *st, char *why, size_t whylen);
@@ -50,5 +50,12 @@ int attls_trust_check_fd(int fd, const char *path, enum attls_trust kind,
 unsigned char *attls_trust_read(const char *path, enum attls_trust kind, size_t max,
 				size_t *len, char *why, size_t whylen);
 void attls_trust_free(unsigned char *buf, size_t len);
+
+/*
+ * The same, from an fd already opened and checked (st: its fstat), as for
+ * the entries of a CA directory opened with openat. The fd stays open.
+ */
+unsigned char *attls_trust_read_fd(int fd, const char *path, const struct stat *st, size_t max,
+				   size_t *len, char *why, size_t whylen);
 
 #endif

@@ -1,19 +1,215 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "filetrust.h"
 #include "keycheck.h"
 #include "keyring.h"
 #include "p11uri.h"
 #include "pkcs11.h"
 
-static bool is_dir(const char *path)
-{
-	struct stat st;
+/*
+ * Files are read through attls_trust_read (filetrust.h): opened once,
+ * checked on the descriptor, and the bytes read there are what wolfSSL
+ * gets. Buffers that held a key are wiped.
+ */
+#define CERT_MAX (1u << 20)
+#define CA_MAX (16u << 20)
 
-	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+/* A PEM certificate chain from a trusted file into ctx. */
+static int load_cert_file(const struct attls_policy *p, const struct attls_keyring *kr,
+			  WOLFSSL_CTX *ctx, struct attls_errors *errs)
+{
+	char why[384];
+	size_t len;
+	unsigned char *buf = attls_trust_read(kr->cert, ATTLS_TRUST_PUBLIC, CERT_MAX, &len, why,
+					      sizeof(why));
+	int rc;
+
+	if (!buf) {
+		attls_errors_add(errs, p->file, kr->cert_line, "cert: %s", why);
+		return -1;
+	}
+	rc = attls_wolf.wolfSSL_CTX_use_certificate_chain_buffer(ctx, buf, (long)len);
+	attls_trust_free(buf, len);
+	if (rc != WOLFSSL_SUCCESS) {
+		attls_errors_add(errs, p->file, kr->cert_line,
+				 "cert: cannot load the PEM certificate chain %s (%s)", kr->cert,
+				 attls_wolf_strerror(rc, why, sizeof(why)));
+		return -1;
+	}
+	return 0;
+}
+
+/* Whether a file holds a PEM certificate at all. */
+static bool has_pem_cert(const unsigned char *buf)
+{
+	return strstr((const char *)buf, "-----BEGIN CERTIFICATE-----") ||
+	       strstr((const char *)buf, "-----BEGIN TRUSTED CERTIFICATE-----") ||
+	       strstr((const char *)buf, "-----BEGIN X509 CERTIFICATE-----");
+}
+
+/* The CAs of an open, checked file; 1 if it held none (skipped in a directory). */
+static int load_ca_fd(const struct attls_policy *p, const struct attls_keyring *kr,
+		      WOLFSSL_CTX *ctx, int fd, const struct stat *st, const char *name,
+		      struct attls_errors *errs)
+{
+	char why[384];
+	size_t len;
+	unsigned char *buf = attls_trust_read_fd(fd, name, st, CA_MAX, &len, why, sizeof(why));
+	int rc;
+
+	if (!buf) {
+		attls_errors_add(errs, p->file, kr->ca_line, "ca: %s", why);
+		return -1;
+	}
+	if (!has_pem_cert(buf)) {
+		attls_trust_free(buf, len);
+		return 1;
+	}
+	rc = attls_wolf.wolfSSL_CTX_load_verify_buffer(ctx, buf, (long)len, WOLFSSL_FILETYPE_PEM);
+	attls_trust_free(buf, len);
+	if (rc != WOLFSSL_SUCCESS) {
+		attls_errors_add(errs, p->file, kr->ca_line,
+				 "ca: cannot load CA certificates from %s (%s)", name,
+				 attls_wolf_strerror(rc, why, sizeof(why)));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A CA directory, as /etc/ssl/certs: the directory is checked (owned by
+ * root or the user, not writable by group or others: no one else can add
+ * or replace an entry), then each entry is opened relative to it (openat,
+ * following symbolic links, which is what /etc/ssl/certs is made of) and
+ * the file opened is checked. Regular files are loaded, anything else
+ * (subdirectories, devices) is skipped, and so is a regular file that
+ * holds no PEM certificate (a README, a CRL); a file that holds one and
+ * cannot be loaded is an error, and so is a directory with no CA at all.
+ * A file reached through several names (the hash links) is read once.
+ */
+static int load_ca_dir(const struct attls_policy *p, const struct attls_keyring *kr,
+		       WOLFSSL_CTX *ctx, int dfd, struct attls_errors *errs)
+{
+	struct {
+		dev_t dev;
+		ino_t ino;
+	} *seen = NULL;
+	size_t n_seen = 0, loaded = 0;
+	int dup_fd = dup(dfd), rc = 0;
+	DIR *d = dup_fd < 0 ? NULL : fdopendir(dup_fd);
+	struct dirent *de;
+
+	if (!d) {
+		attls_errors_add(errs, p->file, kr->ca_line, "ca: %s: %s", kr->ca, strerror(errno));
+		if (dup_fd >= 0)
+			close(dup_fd);
+		return -1;
+	}
+	while (rc == 0 && (errno = 0, de = readdir(d))) {
+		char name[4352], why[384];
+		struct stat st;
+		int fd;
+		size_t i;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		snprintf(name, sizeof(name), "%s/%s", kr->ca, de->d_name);
+		fd = openat(dfd, de->d_name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+		if (fd < 0) {
+			/* A dangling link names nothing that could be trusted. */
+			if (errno == ENOENT || errno == ELOOP)
+				continue;
+			attls_errors_add(errs, p->file, kr->ca_line, "ca: %s: %s", name,
+					 strerror(errno));
+			rc = -1;
+			break;
+		}
+		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+			close(fd);
+			continue;
+		}
+		for (i = 0; i < n_seen; i++)
+			if (seen[i].dev == st.st_dev && seen[i].ino == st.st_ino)
+				break;
+		if (i < n_seen) {
+			close(fd);
+			continue;
+		}
+		if (attls_trust_check_fd(fd, name, ATTLS_TRUST_PUBLIC, ATTLS_TRUST_FILE, &st, why,
+					 sizeof(why)) < 0) {
+			attls_errors_add(errs, p->file, kr->ca_line, "ca: %s", why);
+			close(fd);
+			rc = -1;
+			break;
+		}
+		fcntl(fd, F_SETFL, 0);
+		switch (load_ca_fd(p, kr, ctx, fd, &st, name, errs)) {
+		case 0:
+			loaded++;
+			break;
+		case 1:
+			break;
+		default:
+			rc = -1;
+		}
+		close(fd);
+		void *ns = realloc(seen, (n_seen + 1) * sizeof(*seen));
+
+		if (!ns) {
+			attls_errors_add(errs, p->file, kr->ca_line, "ca: out of memory");
+			rc = -1;
+			break;
+		}
+		seen = ns;
+		seen[n_seen].dev = st.st_dev;
+		seen[n_seen++].ino = st.st_ino;
+	}
+	if (rc == 0 && errno) {
+		attls_errors_add(errs, p->file, kr->ca_line, "ca: %s: %s", kr->ca, strerror(errno));
+		rc = -1;
+	}
+	closedir(d);
+	free(seen);
+	if (rc == 0 && !loaded) {
+		attls_errors_add(errs, p->file, kr->ca_line,
+				 "ca: %s holds no PEM CA certificate", kr->ca);
+		rc = -1;
+	}
+	return rc;
+}
+
+static int load_ca(const struct attls_policy *p, const struct attls_keyring *kr,
+		   WOLFSSL_CTX *ctx, struct attls_errors *errs)
+{
+	char why[384];
+	struct stat st;
+	int rc, fd = attls_trust_open(kr->ca, ATTLS_TRUST_PUBLIC, ATTLS_TRUST_ANY, &st, why,
+				      sizeof(why));
+
+	if (fd < 0) {
+		attls_errors_add(errs, p->file, kr->ca_line, "ca: %s", why);
+		return -1;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		rc = load_ca_dir(p, kr, ctx, fd, errs);
+	} else {
+		rc = load_ca_fd(p, kr, ctx, fd, &st, kr->ca, errs);
+		if (rc == 1) {
+			attls_errors_add(errs, p->file, kr->ca_line,
+					 "ca: %s holds no PEM certificate", kr->ca);
+			rc = -1;
+		}
+	}
+	close(fd);
+	return rc;
 }
 
 /*
@@ -69,10 +265,7 @@ static int load_token_objects(const struct attls_policy *p, const struct attls_k
 			goto fail;
 		}
 		line = kr->key_line;
-	} else if (attls_wolf.wolfSSL_CTX_use_certificate_chain_file(ctx, kr->cert) !=
-		   WOLFSSL_SUCCESS) {
-		attls_errors_add(errs, p->file, kr->cert_line,
-				 "cert: cannot load the PEM certificate chain %s", kr->cert);
+	} else if (load_cert_file(p, kr, ctx, errs) < 0) {
 		goto out;
 	}
 	if (open_token(p, &key, &key, &dev, why, sizeof(why)) < 0 ||
@@ -101,16 +294,21 @@ out:
 static int load_files(const struct attls_policy *p, const struct attls_keyring *kr,
 		      WOLFSSL_CTX *ctx, struct attls_errors *errs)
 {
-	char why[128];
-	int rc = attls_wolf.wolfSSL_CTX_use_certificate_chain_file(ctx, kr->cert);
+	char why[384];
+	unsigned char *key;
+	size_t len;
+	int rc;
 
-	if (rc != WOLFSSL_SUCCESS) {
-		attls_errors_add(errs, p->file, kr->cert_line,
-				 "cert: cannot load the PEM certificate chain %s (%s)", kr->cert,
-				 attls_wolf_strerror(rc, why, sizeof(why)));
+	if (load_cert_file(p, kr, ctx, errs) < 0)
+		return -1;
+	key = attls_trust_read(kr->key, ATTLS_TRUST_SECRET, CERT_MAX, &len, why, sizeof(why));
+	if (!key) {
+		attls_errors_add(errs, p->file, kr->key_line, "key: %s", why);
 		return -1;
 	}
-	rc = attls_wolf.wolfSSL_CTX_use_PrivateKey_file(ctx, kr->key, WOLFSSL_FILETYPE_PEM);
+	rc = attls_wolf.wolfSSL_CTX_use_PrivateKey_buffer(ctx, key, (long)len,
+							  WOLFSSL_FILETYPE_PEM);
+	attls_trust_free(key, len);
 	if (rc != WOLFSSL_SUCCESS) {
 		attls_errors_add(errs, p->file, kr->key_line,
 				 "key: cannot load the PEM private key %s (%s)", kr->key,
@@ -128,24 +326,11 @@ static int load_files(const struct attls_policy *p, const struct attls_keyring *
 int attls_keyring_load(const struct attls_policy *p, const struct attls_keyring *kr,
 		       WOLFSSL_CTX *ctx, struct attls_errors *errs)
 {
-	char why[128];
-	int rc;
-
 	if (kr->cert && (attls_p11uri_is(kr->key) ? load_token_objects(p, kr, ctx, errs) :
 						    load_files(p, kr, ctx, errs)) < 0)
 		return -1;
-	if (kr->ca) {
-		bool dir = is_dir(kr->ca);
-
-		rc = attls_wolf.wolfSSL_CTX_load_verify_locations(ctx, dir ? NULL : kr->ca,
-								  dir ? kr->ca : NULL);
-		if (rc != WOLFSSL_SUCCESS) {
-			attls_errors_add(errs, p->file, kr->ca_line,
-					 "ca: cannot load CA certificates from %s (%s)", kr->ca,
-					 attls_wolf_strerror(rc, why, sizeof(why)));
-			return -1;
-		}
-	}
+	if (kr->ca && load_ca(p, kr, ctx, errs) < 0)
+		return -1;
 	return 0;
 }
 

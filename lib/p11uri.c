@@ -58,6 +58,7 @@ static char *decode_str(const char *s, size_t n)
 		return NULL;
 	len = decode(s, n, (unsigned char *)out, n);
 	if (len < 0 || memchr(out, '\0', (size_t)len)) {
+		explicit_bzero(out, n); /* it may be a pin-value */
 		free(out);
 		return NULL;
 	}
@@ -132,6 +133,8 @@ static int attribute(struct attls_p11uri *u, const char *a, size_t n, bool query
 			 (int)klen, a);
 		return -1;
 	}
+	if (*dst)
+		explicit_bzero(*dst, strlen(*dst));
 	free(*dst);
 	if (!(*dst = decode_str(v, vlen)) || !**dst) {
 		snprintf(err, errlen, "%.*s: bad or empty value", (int)klen, a);

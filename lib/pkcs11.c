@@ -4,8 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "filetrust.h"
 #include "pkcs11.h"
 #include "wolf.h"
 
@@ -46,48 +48,72 @@ static struct module *modules;
 static struct token *tokens;
 static int next_dev = DEVID_BASE;
 
+/*
+ * The PIN file is read with no stdio buffer in between: the file's bytes
+ * are in one buffer, wiped and freed here, and the PIN in the one returned,
+ * which the caller wipes.
+ */
 char *attls_p11_read_pin(const char *source, char *err, size_t errlen)
 {
 	const char *path = strncmp(source, "file:", 5) ? source : source + 5;
-	char line[256];
-	FILE *f = fopen(path, "re");
+	char why[384];
+	size_t len, n;
+	unsigned char *buf = attls_trust_read(path, ATTLS_TRUST_SECRET, 4096, &len, why,
+					      sizeof(why));
+	char *pin;
 
-	if (!f) {
-		snprintf(err, errlen, "pin-source %s: %s", path, strerror(errno));
+	if (!buf) {
+		snprintf(err, errlen, "pin-source %s", why);
 		return NULL;
 	}
-	if (!fgets(line, sizeof(line), f))
-		line[0] = '\0';
-	fclose(f);
-	line[strcspn(line, "\r\n")] = '\0';
-	if (!line[0]) {
+	n = strcspn((const char *)buf, "\r\n");
+	if (!n) {
+		attls_trust_free(buf, len);
 		snprintf(err, errlen, "pin-source %s: empty", path);
 		return NULL;
 	}
-	char *pin = strdup(line);
-
-	explicit_bzero(line, sizeof(line));
+	pin = strndup((const char *)buf, n);
+	attls_trust_free(buf, len);
+	if (!pin)
+		snprintf(err, errlen, "pin-source %s: out of memory", path);
 	return pin;
 }
 
+/*
+ * The module is opened and checked once (owned by root or the user, not
+ * writable by group or others) and loaded through /proc/self/fd/N of that
+ * descriptor, so that what is loaded is what was checked.
+ */
 static struct module *module_get(const char *path, char *err, size_t errlen)
 {
 	struct module *m;
-	int rc;
+	struct stat st, via;
+	char why[384], proc[64];
+	int rc, fd;
 
 	for (m = modules; m; m = m->next)
 		if (!strcmp(m->path, path))
 			return m;
-	if (access(path, R_OK) < 0) {
-		snprintf(err, errlen, "PKCS#11 module %s: %s", path, strerror(errno));
+	fd = attls_trust_open(path, ATTLS_TRUST_PUBLIC, ATTLS_TRUST_FILE, &st, why, sizeof(why));
+	if (fd < 0) {
+		snprintf(err, errlen, "PKCS#11 module %s", why);
+		return NULL;
+	}
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	if (stat(proc, &via) < 0 || via.st_dev != st.st_dev || via.st_ino != st.st_ino) {
+		snprintf(err, errlen, "PKCS#11 module %s: not loaded: /proc is not mounted, and "
+			 "a module is only loaded through /proc/self/fd of the file checked", path);
+		close(fd);
 		return NULL;
 	}
 	if (!(m = calloc(1, sizeof(*m))) || !(m->path = strdup(path))) {
 		free(m);
+		close(fd);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	rc = attls_wolf.wc_Pkcs11_Initialize(&m->dev, path, NULL);
+	rc = attls_wolf.wc_Pkcs11_Initialize(&m->dev, proc, NULL);
+	close(fd); /* the mapping keeps what was loaded */
 	if (rc != 0) {
 		snprintf(err, errlen, "PKCS#11 module %s cannot be loaded or initialised (%d)",
 			 path, rc);

@@ -16,6 +16,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "filetrust.h"
 #include "p11uri.h"
 #include "policy.h"
 
@@ -61,6 +62,8 @@ enum section_kind { SEC_NONE, SEC_BAD, SEC_GLOBAL, SEC_CRYPTO, SEC_KEYRING,
 struct loader {
 	const char *file;
 	FILE *fp;
+	struct stat st; /* of the policy file, as opened */
+	unsigned flags; /* ATTLS_POLICY_* */
 	int lineno;
 	struct attls_policy *p;
 	struct attls_errors *errs;
@@ -230,6 +233,8 @@ static char *read_line(char *str, int num, void *stream)
 	len = getline(&line, &cap, ld->fp);
 	if (len < 0) {
 		free(line);
+		/* inih's line buffer, which held every value (PINs too). */
+		explicit_bzero(str, (size_t)num);
 		return NULL;
 	}
 	ld->lineno++;
@@ -278,6 +283,7 @@ static char *read_line(char *str, int num, void *stream)
 	if (ld->kind != SEC_BAD)
 		snprintf(str, (size_t)num, "%s\n", s);
 out:
+	explicit_bzero(line, cap);
 	free(line);
 	return str;
 }
@@ -307,11 +313,31 @@ static const struct {
 	{ "local7", LOG_LOCAL7 },
 };
 
-static void set_path(struct loader *ld, char **dst, int *line, const char *v)
+static void set_value(struct loader *ld, char **dst, int *line, const char *v)
 {
 	free(*dst);
 	*dst = strdup(v);
 	*line = ld->lineno;
+}
+
+/*
+ * A path must be absolute: a relative one would be resolved against each
+ * program's working directory. "file:" may come before a PIN source.
+ */
+static bool path_ok(struct loader *ld, const char *key, const char *v)
+{
+	const char *path = strcmp(key, "pin_source") || strncmp(v, "file:", 5) ? v : v + 5;
+
+	if (path[0] == '/')
+		return true;
+	ERR(ld, "%s: \"%s\" is not an absolute path", key, path);
+	return false;
+}
+
+static void set_path(struct loader *ld, const char *key, char **dst, int *line, const char *v)
+{
+	if (path_ok(ld, key, v))
+		set_value(ld, dst, line, v);
 }
 
 static void set_global(struct loader *ld, const char *k, const char *v)
@@ -331,7 +357,7 @@ static void set_global(struct loader *ld, const char *k, const char *v)
 		ERR(ld, "syslog_facility: \"%s\" is not one of daemon, user, auth, "
 			"authpriv, local0-local7", v);
 	} else if (!strcasecmp(k, "ticket_key_file")) {
-		set_path(ld, &p->ticket_key_file, &p->ticket_key_file_line, v);
+		set_path(ld, "ticket_key_file", &p->ticket_key_file, &p->ticket_key_file_line, v);
 	} else if (attls_parse_duration_ms(v, &p->handshake_timeout_ms) < 0) {
 		ERR(ld, "handshake_timeout: \"%s\" is not a duration such as 10s, "
 			"500ms or 2m (at most 1 hour)", v);
@@ -343,11 +369,11 @@ static void set_crypto(struct loader *ld, const char *k, const char *v)
 	struct attls_policy *p = ld->p;
 
 	if (!strcasecmp(k, "module_path"))
-		set_path(ld, &p->p11_module, &p->p11_module_line, v);
+		set_path(ld, "module_path", &p->p11_module, &p->p11_module_line, v);
 	else if (!strcasecmp(k, "pin_source"))
-		set_path(ld, &p->p11_pin_source, &p->p11_pin_source_line, v);
+		set_path(ld, "pin_source", &p->p11_pin_source, &p->p11_pin_source_line, v);
 	else if (!strcasecmp(k, "pin_value"))
-		set_path(ld, &p->p11_pin_value, &p->p11_pin_value_line, v);
+		set_value(ld, &p->p11_pin_value, &p->p11_pin_value_line, v);
 	else if (!strcasecmp(v, "auto"))
 		p->device = ATTLS_DEVICE_AUTO;
 	else if (!strcasecmp(v, "cpu"))
@@ -361,13 +387,17 @@ static void set_crypto(struct loader *ld, const char *k, const char *v)
 static void set_keyring(struct loader *ld, const char *k, const char *v)
 {
 	struct attls_keyring *kr = &ld->p->keyrings[ld->index];
+	const char *key = !strcasecmp(k, "cert") ? "cert" : !strcasecmp(k, "key") ? "key" : "ca";
 
+	/* A URI's paths are checked in check_p11. */
+	if ((!strcmp(key, "ca") || !attls_p11uri_is(v)) && !path_ok(ld, key, v))
+		return;
 	if (!strcasecmp(k, "cert"))
-		set_path(ld, &kr->cert, &kr->cert_line, v);
+		set_value(ld, &kr->cert, &kr->cert_line, v);
 	else if (!strcasecmp(k, "key"))
-		set_path(ld, &kr->key, &kr->key_line, v);
+		set_value(ld, &kr->key, &kr->key_line, v);
 	else
-		set_path(ld, &kr->ca, &kr->ca_line, v);
+		set_value(ld, &kr->ca, &kr->ca_line, v);
 }
 
 static int proto_token(const char *tok, unsigned *bits)
@@ -420,7 +450,7 @@ static void set_security(struct loader *ld, const char *k, const char *v)
 	if (!strcasecmp(k, "protocols")) {
 		set_protocols(ld, sec, v);
 	} else if (!strcasecmp(k, "ciphers")) {
-		set_path(ld, &sec->ciphers, &sec->ciphers_line, v);
+		set_value(ld, &sec->ciphers, &sec->ciphers_line, v);
 	} else if (!strcasecmp(k, "client_auth")) {
 		if (!strcasecmp(v, "none"))
 			sec->client_auth = ATTLS_CLIENT_AUTH_NONE;
@@ -556,41 +586,36 @@ static int on_key(void *user, const char *section, const char *key,
 	return 1;
 }
 
-/* A key file readable by others is refused, as ssh does. */
+/*
+ * A file the policy names: opened and checked on its descriptor (owner,
+ * mode, type), then closed; it is opened and checked again where it is
+ * read (keyring.c, pkcs11.c, tickets.c), and what is used is what that
+ * descriptor reads. With ATTLS_POLICY_NO_FILES nothing is opened.
+ */
 static void check_file(struct loader *ld, const char *what, const char *path,
 		       int line, bool secret, bool dir_ok)
 {
-	struct stat st;
+	char why[384];
+	int fd;
 
 	ld->lineno = line;
-	if (!path)
+	if (!path || (ld->flags & ATTLS_POLICY_NO_FILES))
 		return;
-	if (stat(path, &st) < 0) {
-		ERR(ld, "%s: %s: %s", what, path, strerror(errno));
-		return;
-	}
-	if (S_ISDIR(st.st_mode) ? !dir_ok : !S_ISREG(st.st_mode)) {
-		ERR(ld, "%s: %s is not a %s", what, path,
-		    dir_ok ? "file or directory" : "regular file");
-		return;
-	}
-	if (access(path, R_OK) < 0) {
-		ERR(ld, "%s: %s: %s", what, path, strerror(errno));
+	if (!strncmp(path, "file:", 5))
+		path += 5;
+	fd = attls_trust_open(path, secret ? ATTLS_TRUST_SECRET : ATTLS_TRUST_PUBLIC,
+			      dir_ok ? ATTLS_TRUST_ANY : ATTLS_TRUST_FILE, NULL, why, sizeof(why));
+	if (fd < 0) {
+		ERR(ld, "%s: %s", what, why);
 		return;
 	}
-	if (secret && (st.st_mode & (S_IRWXG | S_IRWXO))) {
-		ERR(ld, "%s: %s has mode %04o: a private key must not be "
-			"accessible to group or others (chmod 600)",
-		    what, path, (unsigned)(st.st_mode & 07777));
-	}
+	close(fd);
 }
 
 /* Whether the policy file itself is private (mode 0600 or stricter). */
 static bool policy_private(struct loader *ld)
 {
-	struct stat st;
-
-	return stat(ld->p->file, &st) == 0 && !(st.st_mode & (S_IRWXG | S_IRWXO));
+	return !(ld->st.st_mode & (S_IRWXG | S_IRWXO));
 }
 
 /*
@@ -609,6 +634,10 @@ static void check_p11(struct loader *ld, const char *what, const char *uri, int 
 		ERR(ld, "%s: %s", what, why);
 		return;
 	}
+	if (u.module_path && u.module_path[0] != '/')
+		ERR(ld, "%s: module-path \"%s\" is not an absolute path", what, u.module_path);
+	else if (u.module_path)
+		check_file(ld, "module-path", u.module_path, line, false, false);
 	if (!u.module_path && !ld->p->p11_module)
 		ERR(ld, "%s: a PKCS#11 %s needs its module: module-path in the URI "
 			"or module_path in [crypto]", what, is_key ? "key" : "certificate");
@@ -619,10 +648,11 @@ static void check_p11(struct loader *ld, const char *what, const char *uri, int 
 	if (u.pin_value && !policy_private(ld))
 		ERR(ld, "%s: pin-value is only allowed in a policy file of mode 0600; "
 			"use pin-source=file:...", what);
-	if (u.pin_source)
-		check_file(ld, "pin-source",
-			   strncmp(u.pin_source, "file:", 5) ? u.pin_source : u.pin_source + 5,
-			   line, true, false);
+	if (u.pin_source && (strncmp(u.pin_source, "file:", 5) ? u.pin_source :
+							       u.pin_source + 5)[0] != '/')
+		ERR(ld, "%s: pin-source \"%s\" is not an absolute path", what, u.pin_source);
+	else if (u.pin_source)
+		check_file(ld, "pin-source", u.pin_source, line, true, false);
 	attls_p11uri_free(&u);
 }
 
@@ -636,11 +666,7 @@ static void check_crypto(struct loader *ld)
 		ld->lineno = p->p11_pin_value_line;
 		ERR(ld, "pin_value: only allowed in a policy file of mode 0600; use pin_source");
 	}
-	if (p->p11_pin_source)
-		check_file(ld, "pin_source",
-			   strncmp(p->p11_pin_source, "file:", 5) ? p->p11_pin_source :
-								    p->p11_pin_source + 5,
-			   p->p11_pin_source_line, true, false);
+	check_file(ld, "pin_source", p->p11_pin_source, p->p11_pin_source_line, true, false);
 	if (p->p11_module)
 		check_file(ld, "module_path", p->p11_module, p->p11_module_line, false, false);
 }
@@ -741,10 +767,19 @@ static void check_traffic(struct loader *ld, struct attls_traffic *t)
 
 struct attls_policy *attls_policy_load(const char *file, struct attls_errors *errs)
 {
-	struct loader ld = { .file = file, .errs = errs };
+	return attls_policy_load_ex(file, 0, errs);
+}
+
+struct attls_policy *attls_policy_load_ex(const char *file, unsigned flags,
+					  struct attls_errors *errs)
+{
+	struct loader ld = { .file = file, .errs = errs, .flags = flags };
 	struct attls_policy *p;
 	size_t before = errs->n;
-	int rc;
+	char why[384];
+	/* stdio's buffer, ours so that it can be wiped: it held the file (PINs too). */
+	char iobuf[BUFSIZ];
+	int rc, fd;
 
 	p = calloc(1, sizeof(*p));
 	if (!p)
@@ -755,14 +790,28 @@ struct attls_policy *attls_policy_load(const char *file, struct attls_errors *er
 	p->handshake_timeout_ms = 10000;
 	p->device = ATTLS_DEVICE_AUTO;
 	ld.p = p;
-	ld.fp = fopen(file, "re");
-	if (!ld.fp) {
-		attls_errors_add(errs, file, 0, "cannot open policy: %s", strerror(errno));
+	/*
+	 * Opened once and checked on that descriptor: whoever may write the
+	 * policy decides which modules are loaded and what goes in clear.
+	 */
+	fd = attls_trust_open(file, ATTLS_TRUST_PUBLIC, ATTLS_TRUST_FILE, &ld.st, why, sizeof(why));
+	if (fd < 0 || !(ld.fp = fdopen(fd, "r"))) {
+		const char *r = why;
+
+		/* "FILE: No such file..." is said once. */
+		if (!strncmp(why, file, strlen(file)) && !strncmp(why + strlen(file), ": ", 2))
+			r = why + strlen(file) + 2;
+		attls_errors_add(errs, file, 0, "cannot open policy: %s",
+				 fd < 0 ? r : strerror(errno));
+		if (fd >= 0)
+			close(fd);
 		attls_policy_free(p);
 		return NULL;
 	}
+	setvbuf(ld.fp, iobuf, _IOFBF, sizeof(iobuf));
 	rc = ini_parse_stream(read_line, &ld, on_key, &ld);
 	fclose(ld.fp);
+	explicit_bzero(iobuf, sizeof(iobuf));
 	if (rc > 0 && errs->n == before)
 		attls_errors_add(errs, file, rc, "syntax error");
 	check_crypto(&ld);
@@ -784,6 +833,11 @@ void attls_policy_free(struct attls_policy *p)
 	if (!p)
 		return;
 	for (size_t i = 0; i < p->n_keyrings; i++) {
+		/* A URI may hold a pin-value. */
+		if (p->keyrings[i].cert)
+			explicit_bzero(p->keyrings[i].cert, strlen(p->keyrings[i].cert));
+		if (p->keyrings[i].key)
+			explicit_bzero(p->keyrings[i].key, strlen(p->keyrings[i].key));
 		free(p->keyrings[i].cert);
 		free(p->keyrings[i].key);
 		free(p->keyrings[i].ca);

@@ -142,6 +142,12 @@ void attls_errors_free(struct attls_errors *e);
  */
 struct attls_policy *attls_policy_load(const char *file,
 				       struct attls_errors *errs);
+
+/* With ATTLS_POLICY_NO_FILES: no file the policy names is opened (attls
+ * check --no-keys); only the policy itself is, and checked. */
+#define ATTLS_POLICY_NO_FILES 1u
+struct attls_policy *attls_policy_load_ex(const char *file, unsigned flags,
+					  struct attls_errors *errs);
 void attls_policy_free(struct attls_policy *p);
 
 /* Value parsers, shared with the command line. Return 0 or -1. */

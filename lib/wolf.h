@@ -24,6 +24,9 @@
 	X(wolfSSL_CTX_use_certificate_chain_file) \
 	X(wolfSSL_CTX_use_PrivateKey_file)       \
 	X(wolfSSL_CTX_load_verify_locations)     \
+	X(wolfSSL_CTX_use_certificate_chain_buffer) \
+	X(wolfSSL_CTX_use_PrivateKey_buffer)     \
+	X(wolfSSL_CTX_load_verify_buffer)        \
 	X(wolfSSL_CTX_check_private_key)         \
 	X(wolfSSL_CTX_set_verify)                \
 	X(wolfSSL_set_verify)                    \

@@ -2,6 +2,7 @@
 /* The attls command: run a program under attls, check and query policies. */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "attls.h"
 
@@ -9,11 +10,22 @@ static int usage(FILE *out)
 {
 	fprintf(out,
 		"usage: attls run [-c FILE] [-j JOBNAME] -- PROGRAM [ARGS...]\n"
-		"       attls check FILE\n"
+		"       attls check [--no-keys] FILE\n"
 		"       attls query FILE --direction inbound|outbound [--local-port P]\n"
 		"                   [--remote-port P] [--local-addr A] [--remote-addr A]\n"
 		"                   [--jobname J] [--user U]\n");
 	return out == stdout ? 0 : 2;
+}
+
+const char *attls_abs_path(const char *file, char *buf, size_t len)
+{
+	char cwd[4096];
+	int n;
+
+	if (file[0] == '/' || !getcwd(cwd, sizeof(cwd)))
+		return file;
+	n = snprintf(buf, len, "%s/%s", cwd, file);
+	return n < 0 || (size_t)n >= len ? file : buf;
 }
 
 int main(int argc, char **argv)

@@ -6,4 +6,12 @@ int cmd_run(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_query(int argc, char **argv);
 
+#include <stddef.h>
+/*
+ * A policy named on the command line, made absolute against the current
+ * directory (the library takes absolute paths only). Returns file itself
+ * if it is absolute, buf otherwise, or file if it does not fit.
+ */
+const char *attls_abs_path(const char *file, char *buf, size_t len);
+
 #endif

@@ -115,7 +115,9 @@ int cmd_query(int argc, char **argv)
 		fprintf(stderr, "attls query: bad address or port\n");
 		return 2;
 	}
-	p = attls_policy_load(argv[optind], &errs);
+	char abs[4352];
+
+	p = attls_policy_load(attls_abs_path(argv[optind], abs, sizeof(abs)), &errs);
 	if (!p) {
 		for (size_t i = 0; i < errs.n; i++)
 			fprintf(stderr, "%s\n", errs.msg[i]);

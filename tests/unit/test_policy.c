@@ -3,7 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include "helpers.h"
 
@@ -133,7 +135,7 @@ static const struct {
 	{ KEYRING "[traffic T]\nkeyring = K\nsecurity = Nope\n", 7, "security: no [security Nope]" },
 	{ "[traffic T]\nlocal_port = 1\n", 1, "keyring is required" },
 	{ "[keyring K]\ncert = @D@/cert.pem\nkey = @D@/key644.pem\n", 3,
-	  "has mode 0644: a private key must not be accessible to group or others" },
+	  "key: @D@/key644.pem has mode 0644: a secret must not be accessible to group or others" },
 	{ "[keyring K]\ncert = @D@/missing.pem\nkey = @D@/key.pem\n", 2,
 	  "cert: @D@/missing.pem: No such file or directory" },
 	{ "[keyring K]\ncert = @D@/cert.pem\n", 1, "cert and key go together; key is missing" },
@@ -163,17 +165,79 @@ static const struct {
 	  "key = @D@/key.pem\n", 2, "a certificate on a token goes with a key on a token" },
 	{ "[crypto]\npin_value = 1234\n", 2, "pin_value: only allowed in a policy file of mode 0600" },
 	{ "[crypto]\nmodule_path = @D@/nope.so\n", 2, "module_path: @D@/nope.so: No such file" },
+	/* Paths are absolute: a relative one would depend on the program's directory. */
+	{ "[keyring K]\ncert = cert.pem\nkey = @D@/key.pem\n", 2,
+	  "cert: \"cert.pem\" is not an absolute path" },
+	{ "[keyring K]\ncert = @D@/cert.pem\nkey = ./key.pem\n", 3,
+	  "key: \"./key.pem\" is not an absolute path" },
+	{ "[keyring K]\nca = ../ca.pem\n", 2, "ca: \"../ca.pem\" is not an absolute path" },
+	{ "[keyring K]\nca = pkcs11:token=t;object=k\n", 2, "ca: \"pkcs11:token=t;object=k\" is not" },
+	{ "[global]\nticket_key_file = tickets.key\n", 2,
+	  "ticket_key_file: \"tickets.key\" is not an absolute path" },
+	{ "[crypto]\nmodule_path = libsofthsm2.so\n", 2,
+	  "module_path: \"libsofthsm2.so\" is not an absolute path" },
+	{ "[crypto]\npin_source = file:pin\n", 2, "pin_source: \"pin\" is not an absolute path" },
+	{ "[crypto]\npin_source = pin\n", 2, "pin_source: \"pin\" is not an absolute path" },
+	{ "[keyring K]\ncert = file:@D@/cert.pem\nkey = @D@/key.pem\n", 2,
+	  "cert: \"file:@D@/cert.pem\" is not an absolute path" },
+	{ "[keyring K]\ncert = @D@/cert.pem\n"
+	  "key = pkcs11:token=t;object=k?module-path=lib.so&pin-source=file:@D@/key.pem\n", 3,
+	  "key: module-path \"lib.so\" is not an absolute path" },
+	{ "[keyring K]\ncert = @D@/cert.pem\n"
+	  "key = pkcs11:token=t;object=k?module-path=@D@/ca.pem&pin-source=file:pin\n", 3,
+	  "key: pin-source \"file:pin\" is not an absolute path" },
+	/* Named files are checked on the descriptor opened. */
+	{ "[keyring K]\nca = @D@/cadir-gw\n", 2,
+	  "ca: @D@/cadir-gw has mode 0775: it must not be writable by group" },
+	{ "[keyring K]\ncert = @D@/cert.pem\nkey = @D@/nobody.pem\n", 3,
+	  "key: @D@/nobody.pem is owned by uid 65534: it must be owned by root" },
+	{ "[keyring K]\nca = @D@/ca-nobody.pem\n", 2, "ca: @D@/ca-nobody.pem is owned by uid 65534" },
+	{ "[crypto]\nmodule_path = @D@/cert-gw.pem\n", 2,
+	  "module_path: @D@/cert-gw.pem has mode 0664: it must not be writable by group" },
 	{ "[global]\ntrace = 1111111111111111111111111111111111111111111111111111111111111111111"
 	  "1111111111111111111111111111111111111111111111111111111111111111111111111111111111111"
 	  "11111111111111111111111111111111111111111111111111111\n", 2, "line longer than" },
 };
 
+/* Files that must not be trusted, in the fixture directory (made once). */
+static void untrusted_fixtures(void)
+{
+	static const struct {
+		const char *name;
+		mode_t mode;
+		uid_t uid;
+	} f[] = {
+		{ "nobody.pem", 0600, 65534 },
+		{ "ca-nobody.pem", 0644, 65534 },
+		{ "cert-gw.pem", 0664, 0 },
+	};
+	char path[256];
+
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		FILE *fp;
+
+		snprintf(path, sizeof(path), "%s/%s", fixture_dir(), f[i].name);
+		fp = fopen(path, "w");
+		ck_assert_ptr_nonnull(fp);
+		fputs("-----BEGIN PLACEHOLDER-----\n", fp);
+		fclose(fp);
+		ck_assert_int_eq(chmod(path, f[i].mode), 0);
+		ck_assert_int_eq(chown(path, f[i].uid, (gid_t)-1), 0);
+	}
+	snprintf(path, sizeof(path), "%s/cadir-gw", fixture_dir());
+	mkdir(path, 0700);
+	ck_assert_int_eq(chmod(path, 0775), 0);
+}
+
 START_TEST(test_bad_policy)
 {
 	struct attls_errors errs = { 0 };
-	struct attls_policy *p = load_text(bad[_i].text, &errs);
 	char what[256];
 	const char *d = strstr(bad[_i].what, "@D@");
+	struct attls_policy *p;
+
+	untrusted_fixtures();
+	p = load_text(bad[_i].text, &errs);
 
 	if (d)
 		snprintf(what, sizeof(what), "%.*s%s%s", (int)(d - bad[_i].what), bad[_i].what,
@@ -183,6 +247,121 @@ START_TEST(test_bad_policy)
 	ck_assert_ptr_null(p);
 	ck_assert_msg(has_error(&errs, bad[_i].line, what), "case %d: no error at line %d with \"%s\"",
 		      _i, bad[_i].line, what);
+	attls_errors_free(&errs);
+}
+END_TEST
+
+/* The policy file itself: whoever may write it decides what attls does. */
+static const struct {
+	mode_t mode;
+	uid_t uid;
+	const char *what;
+} bad_policy_files[] = {
+	{ 0666, 0, "has mode 0666: it must not be writable by group or others" },
+	{ 0620, 0, "has mode 0620: it must not be writable by group or others" },
+	{ 0602, 0, "has mode 0602" },
+	{ 0644, 65534, "is owned by uid 65534: it must be owned by root" },
+};
+
+/*
+ * A policy file of its own (write_policy's names are reused by the next
+ * test, which must not inherit this one's mode or owner).
+ */
+static const char *own_policy(const char *name, const char *text)
+{
+	static char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", fixture_dir(), name);
+	unlink(path);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+START_TEST(test_untrusted_policy_file)
+{
+	struct attls_errors errs = { 0 };
+	char name[32], want[512];
+	const char *file;
+
+	snprintf(name, sizeof(name), "untrusted%d.ini", _i);
+	file = own_policy(name, "[global]\ntrace = error\n");
+
+	ck_assert_int_eq(chmod(file, bad_policy_files[_i].mode), 0);
+	ck_assert_int_eq(chown(file, bad_policy_files[_i].uid, (gid_t)-1), 0);
+	ck_assert_ptr_null(attls_policy_load(file, &errs));
+	ck_assert_uint_eq(errs.n, 1);
+	snprintf(want, sizeof(want), "%s: cannot open policy: %s %s", file, file,
+		 bad_policy_files[_i].what);
+	ck_assert_msg(!strncmp(errs.msg[0], want, strlen(want)), "got \"%s\"", errs.msg[0]);
+	attls_errors_free(&errs);
+}
+END_TEST
+
+START_TEST(test_relative_policy_refused)
+{
+	struct attls_errors errs = { 0 };
+
+	ck_assert_int_eq(chdir(fixture_dir()), 0);
+	write_policy("[global]\n");
+	ck_assert_ptr_null(attls_policy_load("policy0.ini", &errs));
+	ck_assert_uint_eq(errs.n, 1);
+	ck_assert_str_eq(errs.msg[0], "policy0.ini: cannot open policy: the path must be absolute");
+	attls_errors_free(&errs);
+}
+END_TEST
+
+/* pin_value is allowed in a policy of mode 0600: the mode of the file read. */
+START_TEST(test_private_policy_pin_value)
+{
+	struct attls_errors errs = { 0 };
+	const char *file = own_policy("private.ini", "[crypto]\npin_value = 1234\n");
+	struct attls_policy *p;
+
+	ck_assert_int_eq(chmod(file, 0600), 0);
+	p = attls_policy_load(file, &errs);
+	ck_assert_uint_eq(errs.n, 0);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_str_eq(p->p11_pin_value, "1234");
+	attls_policy_free(p);
+}
+END_TEST
+
+/* attls check --no-keys: no file the policy names is opened. */
+START_TEST(test_no_files)
+{
+	struct attls_errors errs = { 0 };
+	char text[1024];
+	const char *d = fixture_dir(), *file;
+	struct attls_policy *p;
+
+	snprintf(text, sizeof(text),
+		 "[global]\nticket_key_file = %s/absent.key\n"
+		 "[crypto]\nmodule_path = %s/absent.so\npin_source = file:%s/key644.pem\n"
+		 "[keyring K]\ncert = %s/absent.pem\nkey = pkcs11:token=t;object=k\n"
+		 "ca = %s/absent-ca\n"
+		 "[traffic T]\nkeyring = K\nserver_name = x\n",
+		 d, d, d, d, d);
+	file = write_policy(text);
+	ck_assert_ptr_null(attls_policy_load(file, &errs));
+	ck_assert_uint_ge(errs.n, 4);
+	attls_errors_free(&errs);
+	p = attls_policy_load_ex(file, ATTLS_POLICY_NO_FILES, &errs);
+	ck_assert_uint_eq(errs.n, 0);
+	ck_assert_ptr_nonnull(p);
+	attls_policy_free(p);
+	/* Path forms and the policy file itself are still checked. */
+	snprintf(text, sizeof(text), "[keyring K]\ncert = c.pem\nkey = %s/k.pem\n", d);
+	ck_assert_ptr_null(attls_policy_load_ex(write_policy(text), ATTLS_POLICY_NO_FILES, &errs));
+	ck_assert(has_error(&errs, 2, "cert: \"c.pem\" is not an absolute path"));
+	attls_errors_free(&errs);
+	file = own_policy("nofiles-0646.ini", "[global]\n");
+	ck_assert_int_eq(chmod(file, 0646), 0);
+	ck_assert_ptr_null(attls_policy_load_ex(file, ATTLS_POLICY_NO_FILES, &errs));
+	ck_assert_uint_eq(errs.n, 1);
 	attls_errors_free(&errs);
 }
 END_TEST
@@ -256,6 +435,11 @@ Suite *policy_suite(void)
 	tcase_add_test(tc, test_legacy_allowed_by_name);
 	tcase_add_test(tc, test_exemption_needs_no_keyring);
 	tcase_add_loop_test(tc, test_bad_policy, 0, (int)(sizeof(bad) / sizeof(bad[0])));
+	tcase_add_loop_test(tc, test_untrusted_policy_file, 0,
+			    (int)(sizeof(bad_policy_files) / sizeof(bad_policy_files[0])));
+	tcase_add_test(tc, test_relative_policy_refused);
+	tcase_add_test(tc, test_private_policy_pin_value);
+	tcase_add_test(tc, test_no_files);
 	tcase_add_test(tc, test_every_error_reported);
 	tcase_add_test(tc, test_missing_file);
 	tcase_add_test(tc, test_value_parsers);
