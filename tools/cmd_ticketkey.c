@@ -85,24 +85,37 @@ static int cmd_new(const char *path, uint64_t now)
 
 static int cmd_rotate(const char *path, uint64_t now)
 {
-	unsigned char c[ATTLS_CHAIN_SZ], *text;
-	char why[320], tmp[4096], dir[4096];
+	unsigned char c[ATTLS_CHAIN_SZ];
+	char text[256], why[320], tmp[4096], dir[4096];
 	uint64_t hour, target = now - 1;
 	size_t len;
 	int fd, dfd, rc = 1;
 
-	text = attls_trust_read(path, ATTLS_TRUST_SECRET, 4096, &len, why, sizeof(why));
-	if (!text) {
+	/* Read through the trust check (owner root or us, private), once. */
+	fd = attls_trust_open(path, ATTLS_TRUST_SECRET, ATTLS_TRUST_FILE, NULL, why, sizeof(why));
+	if (fd < 0) {
 		fprintf(stderr, "attls: %s\n", why);
 		return 1;
 	}
-	if (attls_ticketkey_parse((const char *)text, len, &hour, c, why, sizeof(why)) < 0) {
+	len = 0;
+	while (len < sizeof(text) - 1) {
+		ssize_t n = read(fd, text + len, sizeof(text) - 1 - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	rc = attls_ticketkey_parse(text, len, &hour, c, why, sizeof(why));
+	explicit_bzero(text, sizeof(text));
+	if (rc < 0) {
 		fprintf(stderr, "attls: %s: %s; make one with \"attls ticket-key new %s\"\n",
 			path, why, path);
-		attls_trust_free(text, len);
 		return 1;
 	}
-	attls_trust_free(text, len);
+	rc = 1;
 	if (hour >= target) {
 		printf("%s: already at hour %" PRIu64 "\n", path, hour);
 		explicit_bzero(c, sizeof(c));
