@@ -105,6 +105,8 @@ struct attls_traffic {
 	int keyring_line, security_line;
 	/* Built when the policy loads (tlsctx.c): one per role it can take. */
 	void *ctx_server, *ctx_client;
+	/* What a server session's handshake proved, bound into its tickets. */
+	unsigned char binding[32];
 };
 
 struct attls_policy {

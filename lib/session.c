@@ -53,6 +53,7 @@ struct attls_session {
 	uint64_t bytes_in, bytes_out;
 	char *who;
 	char *resume_key;
+	struct attls_hello hello; /* server: what the ClientHello offers */
 };
 
 static int dupfd(int fd)
@@ -143,6 +144,8 @@ static int cb_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
 	n = io.recv(s->fd, buf, (size_t)sz, MSG_DONTWAIT);
 	if (n > 0) {
 		s->bytes_in += (uint64_t)n;
+		if (s->role == ATTLS_ROLE_SERVER && !s->hello.done)
+			attls_hello_feed(&s->hello, (const unsigned char *)buf, (size_t)n);
 		return (int)n;
 	}
 	if (n == 0) {
@@ -155,6 +158,13 @@ static int cb_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
 	if (errno == ECONNRESET)
 		return WOLFSSL_CBIO_ERR_CONN_RST;
 	return WOLFSSL_CBIO_ERR_GENERAL;
+}
+
+const struct attls_hello *attls_session_hello(void *io_ctx)
+{
+	const struct attls_session *s = io_ctx;
+
+	return s ? &s->hello : NULL;
 }
 
 /* wolfSSL's output: into the session's buffer, whole records, never "later". */
@@ -1234,6 +1244,7 @@ void attls_session_free(struct attls_session *s)
 	free(s->out);
 	free(s->who);
 	free(s->resume_key);
+	attls_hello_free(&s->hello);
 	free(s);
 }
 

@@ -59,6 +59,8 @@ struct attls_session_params {
 };
 
 struct attls_session *attls_session_new(const struct attls_session_params *p);
+/* A server session's view of its ClientHello (tickets.c), from wolfSSL's IO ctx. */
+const struct attls_hello *attls_session_hello(void *io_ctx);
 
 /* The program's calls. They return what the real call would, errno set. */
 ssize_t attls_session_recv(struct attls_session *s, void *buf, size_t len, int flags);

@@ -37,7 +37,7 @@ static int proto_version(unsigned bit)
 }
 
 static WOLFSSL_CTX *build_one(const struct attls_policy *p,
-			      const struct attls_traffic *t, bool server,
+			      struct attls_traffic *t, bool server,
 			      struct attls_errors *errs)
 {
 	const struct attls_keyring *kr = t->keyring;
@@ -84,9 +84,20 @@ static WOLFSSL_CTX *build_one(const struct attls_policy *p,
 	else
 		mode = WOLFSSL_VERIFY_NONE;
 	attls_wolf.wolfSSL_CTX_set_verify(ctx, mode, NULL);
-	if (server)
-		attls_tickets_apply_server(ctx);
-	else
+	if (server) {
+		char why[320];
+
+		/* Contents, not paths: hosts sharing a ticket_key_file agree when
+		 * their descriptors mean the same. */
+		if (attls_tickets_binding(sec->protocols, sec->ciphers ? sec->ciphers :
+					  attls_default_ciphers, (int)sec->client_auth,
+					  kr->ca, t->binding, why, sizeof(why)) < 0) {
+			attls_errors_add(errs, p->file, kr->ca_line ? kr->ca_line : t->line,
+					 "[traffic %s]: %s", t->name, why);
+			goto fail;
+		}
+		attls_tickets_apply_server(ctx, t->binding);
+	} else
 		attls_wolf.wolfSSL_CTX_UseSessionTicket(ctx);
 	attls_cryptodev_apply(ctx);
 	return ctx;

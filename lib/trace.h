@@ -38,7 +38,9 @@
 	X(DATA_RECORD, "ATTLS060I", ATTLS_TRACE_DATA, "data")                          \
 	X(DEVICE, "ATTLS070I", ATTLS_TRACE_EVENT, "crypto device")                     \
 	X(DEVICE_FAILED, "ATTLS071W", ATTLS_TRACE_ERROR,                               \
-	  "crypto device failed: new sessions use software")
+	  "crypto device failed: new sessions use software")                          \
+	X(TICKET_KEY_OLD, "ATTLS080W", ATTLS_TRACE_ERROR,                              \
+	  "ticket_key_file not rotated for more than two hours")
 
 enum attls_msg {
 #define ATTLS_MSG_ENUM(sym, id, bit, text) ATTLS_MSG_##sym,

@@ -74,6 +74,14 @@
 	X(wolfSSL_CTX_use_certificate_buffer)    \
 	X(wolfSSL_CTX_set_TicketEncCb)           \
 	X(wolfSSL_CTX_set_TicketHint)            \
+	X(wolfSSL_CTX_set_TicketEncCtx)          \
+	X(wolfSSL_CTX_set_session_id_context)    \
+	X(wolfSSL_CTX_set_session_cache_mode)    \
+	X(wolfSSL_GetIOReadCtx)                  \
+	X(wc_InitSha256)                         \
+	X(wc_Sha256Update)                       \
+	X(wc_Sha256Final)                        \
+	X(wc_Sha256Free)                         \
 	X(wolfSSL_CTX_UseSessionTicket)          \
 	X(wolfSSL_get1_session)                  \
 	X(wolfSSL_set_session)                   \

@@ -13,7 +13,8 @@ static int usage(FILE *out)
 		"       attls check [--no-keys] FILE\n"
 		"       attls query FILE --direction inbound|outbound [--local-port P]\n"
 		"                   [--remote-port P] [--local-addr A] [--remote-addr A]\n"
-		"                   [--jobname J] [--user U]\n");
+		"                   [--jobname J] [--user U]\n"
+		"       attls ticket-key new|rotate FILE\n");
 	return out == stdout ? 0 : 2;
 }
 
@@ -38,6 +39,8 @@ int main(int argc, char **argv)
 		return cmd_check(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "query"))
 		return cmd_query(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "ticket-key"))
+		return cmd_ticketkey(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help"))
 		return usage(stdout);
 	fprintf(stderr, "attls: unknown command \"%s\"\n", argv[1]);

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Session resumption. Two server processes that share a ticket_key_file
-# resume each other's sessions; without it each keeps its own. A client
-# under attls resumes its session with openssl s_server on its next
-# connection.
+# resume each other's sessions, the second started after the file was
+# rotated; without it each keeps its own. A client under attls resumes its
+# session with openssl s_server on its next connection. Ticket key files
+# that are stale, of the old format or someone else's.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/servers.sh"
 make_pki
@@ -11,13 +12,22 @@ B=$(free_port)
 C=$(free_port)
 D=$(free_port)
 S=$(free_port)
-head -c 32 /dev/urandom >"$WORK/ticket.key"
-chmod 600 "$WORK/ticket.key"
+# A key file last rotated five hours ago.
+"$ATTLS" ticket-key new "$WORK/ticket.key" >/dev/null || exit 1
+hour=$(($(date +%s) / 3600))
+sed -i "s/^attls-ticket-key 1 [0-9]* /attls-ticket-key 1 $((hour - 5)) /" "$WORK/ticket.key"
 in_out_policy "$WORK/shared.ini" "$A, $B" "$S" "ticket_key_file = $WORK/ticket.key"
 in_out_policy "$WORK/own.ini" "$C, $D" "$S"
 mkdir -p "$WORK/www"
 echo hi >"$WORK/www/index.html"
-for p in $A $B; do serve_dir "$WORK/shared.ini" "$WORK/www" "$p" "$WORK/shared.log" || exit 1; done
+serve_dir "$WORK/shared.ini" "$WORK/www" "$A" "$WORK/shared.log" || exit 1
+check "a key file not rotated for five hours loads with a warning" \
+	grep -q "ATTLS080W .*ticket.key: last rotated 5 hours ago" "$WORK/shared.log"
+out=$("$ATTLS" ticket-key rotate "$WORK/ticket.key")
+check "attls ticket-key rotate moves it to the hour before now: $out" \
+	grep -q "^attls-ticket-key 1 $((hour - 1)) [0-9a-f]\{64\}\$" "$WORK/ticket.key"
+check "and keeps it private" [ "$(stat -c %a "$WORK/ticket.key")" = 600 ]
+serve_dir "$WORK/shared.ini" "$WORK/www" "$B" "$WORK/shared.log" || exit 1
 for p in $C $D; do serve_dir "$WORK/own.ini" "$WORK/www" "$p" "$WORK/own.log" || exit 1; done
 
 # PORT [SESSION-IN [OPTION]]: one request with openssl s_client; prints
@@ -34,7 +44,7 @@ check "a first connection is a full handshake ($first)" [ "$first" = "New, TLSv1
 again=$(s_client "$A" "$A")
 check "the same server resumes it: openssl s_client says $again" [ "$again" = "Reused, TLSv1.3" ]
 other=$(s_client "$B" "$A")
-check "another process with the same ticket_key_file resumes it: $other" [ "$other" = "Reused, TLSv1.3" ]
+check "another process, started from the rotated file, resumes it: $other" [ "$other" = "Reused, TLSv1.3" ]
 s_client "$C" >/dev/null
 own=$(s_client "$C" "$C")
 check "without ticket_key_file a process resumes its own sessions: $own" [ "$own" = "Reused, TLSv1.3" ]
@@ -52,13 +62,20 @@ out=$(under "$WORK/shared.ini" curl -sS "http://localhost:$S/" "http://localhost
 	grep -oE '^(New|Reused), TLSv1\.3' | tr '\n' ' ')
 check "a client under attls resumes on its next connection: $out" [ "$out" = "New, TLSv1.3 Reused, TLSv1.3 " ]
 
-# A bad ticket key file is refused when the policy loads.
-head -c 8 /dev/urandom >"$WORK/short.key"
-chmod 600 "$WORK/short.key"
-in_out_policy "$WORK/short.ini" "$A" "$S" "ticket_key_file = $WORK/short.key"
-out=$("$ATTLS" check "$WORK/short.ini" 2>&1)
-check "a ticket_key_file of 8 bytes is refused at load" \
-	grep -q "short.ini:3: ticket_key_file: .*needs at least 32 bytes" <<<"$out"
+# Bad ticket key files are refused when the policy loads.
+head -c 32 /dev/urandom >"$WORK/old.key"
+chmod 600 "$WORK/old.key"
+in_out_policy "$WORK/old.ini" "$A" "$S" "ticket_key_file = $WORK/old.key"
+out=$("$ATTLS" check "$WORK/old.ini" 2>&1)
+check "a ticket_key_file of the old format (32 random bytes) is refused at load" \
+	grep -q "old.ini:3: ticket_key_file: .*old.key: not an attls ticket key file.*attls ticket-key new" <<<"$out"
+cp "$WORK/ticket.key" "$WORK/foreign.key"
+chown 1:1 "$WORK/foreign.key"
+chmod 600 "$WORK/foreign.key"
+in_out_policy "$WORK/foreign.ini" "$A" "$S" "ticket_key_file = $WORK/foreign.key"
+out=$("$ATTLS" check "$WORK/foreign.ini" 2>&1)
+check "a ticket_key_file of mode 0600 owned by another user is refused at load" \
+	grep -q "foreign.ini:3: ticket_key_file: .*foreign.key is owned by uid 1" <<<"$out"
 chmod 644 "$WORK/ticket.key"
 out=$("$ATTLS" check "$WORK/shared.ini" 2>&1)
 check "a ticket_key_file readable by others is refused at load" grep -q "shared.ini:3: .*mode 0644" <<<"$out"
