@@ -11,6 +11,7 @@
 
 #include "cryptodev.h"
 #include "linger.h"
+#include "resume_client.h"
 #include "tickets.h"
 #include "session.h"
 #include "trace.h"
@@ -53,6 +54,8 @@ struct attls_session {
 	uint64_t bytes_in, bytes_out;
 	char *who;
 	char *resume_key;
+	bool resume_offered; /* client: a kept session was offered */
+	bool ticket_fresh;   /* client: a ticket arrived since the last keep */
 	struct attls_hello hello; /* server: what the ClientHello offers */
 };
 
@@ -232,7 +235,7 @@ struct attls_session *attls_session_new(const struct attls_session_params *p)
 					  (unsigned short)strlen(p->server_name));
 		attls_wolf.wolfSSL_check_domain_name(s->ssl, p->server_name);
 	}
-	attls_tickets_offer(s->ssl, s->resume_key);
+	s->resume_offered = attls_resume_offer(s->ssl, s->resume_key, &s->ticket_fresh);
 	attls_cryptodev_session_start(s->ssl);
 	return s;
 }
@@ -242,6 +245,9 @@ static void fail(struct attls_session *s, int err)
 {
 	if (s->state == ATTLS_ST_FAILED)
 		return;
+	/* A handshake that offered a session and failed: the next one is full. */
+	if (s->state == ATTLS_ST_HANDSHAKE && s->resume_offered)
+		attls_resume_forget(s->resume_key);
 	s->state = ATTLS_ST_FAILED;
 	s->error = err;
 	s->so_error_pending = true;
@@ -364,7 +370,7 @@ static void handshake_failed(struct attls_session *s, enum attls_msg m, const ch
 static void handshake_done(struct attls_session *s)
 {
 	s->state = ATTLS_ST_OPEN;
-	attls_tickets_keep(s->ssl, s->resume_key);
+	attls_resume_keep(s->ssl, s->resume_key, &s->ticket_fresh);
 	if (attls_trace_on(s->trace, ATTLS_MSG_HS_DONE)) {
 		WOLFSSL_X509 *peer = attls_wolf.wolfSSL_get_peer_certificate(s->ssl);
 		char subject[256] = "none";
@@ -1135,7 +1141,7 @@ static void closed(struct attls_session *s)
 {
 	/* TLS 1.3 tickets come after the handshake: the latest is kept. */
 	if (s->state == ATTLS_ST_OPEN)
-		attls_tickets_keep(s->ssl, s->resume_key);
+		attls_resume_keep(s->ssl, s->resume_key, &s->ticket_fresh);
 	if (out_pending(s))
 		attls_trace(s->trace, ATTLS_MSG_CONN_LOST, s->who,
 			    "%zu bytes not sent: the peer did not read within %d ms",

@@ -24,7 +24,6 @@
 #define ROTATE_S 3600
 #define GCM_IV_SZ 12
 #define GCM_TAG_SZ 16
-#define CACHE_MAX 64 /* a wolfSSL session is 41 KiB in Debian's build */
 #define HELLO_MAX 65536
 #define NO_HOUR UINT64_MAX
 
@@ -573,79 +572,4 @@ void attls_tickets_apply_server(WOLFSSL_CTX *ctx, const unsigned char *binding)
 	 */
 	attls_wolf.wolfSSL_CTX_set_session_id_context(ctx, binding, ATTLS_BINDING_SZ);
 	attls_wolf.wolfSSL_CTX_set_session_cache_mode(ctx, WOLFSSL_SESS_CACHE_OFF);
-}
-
-/* Client side: the latest session per "server_name:port", most recent first. */
-struct kept {
-	char *key;
-	WOLFSSL_SESSION *sess;
-	struct kept *next;
-};
-
-static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct kept *cache;
-
-void attls_tickets_offer(WOLFSSL *ssl, const char *key)
-{
-	if (!key)
-		return;
-	pthread_mutex_lock(&cache_lock);
-	for (struct kept *k = cache; k; k = k->next) {
-		if (!strcmp(k->key, key)) {
-			attls_wolf.wolfSSL_set_session(ssl, k->sess);
-			break;
-		}
-	}
-	pthread_mutex_unlock(&cache_lock);
-}
-
-void attls_tickets_keep(WOLFSSL *ssl, const char *key)
-{
-	WOLFSSL_SESSION *sess;
-	struct kept **p, *k;
-	int n = 0;
-
-	if (!key || !(sess = attls_wolf.wolfSSL_get1_session(ssl)))
-		return;
-	if (!attls_wolf.wolfSSL_SESSION_has_ticket(sess)) {
-		attls_wolf.wolfSSL_SESSION_free(sess);
-		return;
-	}
-	pthread_mutex_lock(&cache_lock);
-	for (p = &cache; *p; p = &(*p)->next) {
-		if (!strcmp((*p)->key, key)) {
-			k = *p;
-			*p = k->next;
-			attls_wolf.wolfSSL_SESSION_free(k->sess);
-			goto reuse;
-		}
-	}
-	if (!(k = calloc(1, sizeof(*k))) || !(k->key = strdup(key))) {
-		free(k);
-		attls_wolf.wolfSSL_SESSION_free(sess);
-		goto out;
-	}
-reuse:
-	k->sess = sess;
-	k->next = cache;
-	cache = k;
-	/* Bounded: the least recent go. */
-	for (p = &cache; *p; p = &(*p)->next) {
-		if (++n > CACHE_MAX) {
-			struct kept *old = *p;
-
-			*p = NULL;
-			while (old) {
-				struct kept *next = old->next;
-
-				attls_wolf.wolfSSL_SESSION_free(old->sess);
-				free(old->key);
-				free(old);
-				old = next;
-			}
-			break;
-		}
-	}
-out:
-	pthread_mutex_unlock(&cache_lock);
 }

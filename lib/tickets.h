@@ -18,8 +18,7 @@
  * looked at (attls_hello_feed) and a psk_ke-only offer gets a full
  * handshake.
  *
- * Client side: each peer's latest session is kept per server_name and
- * port, in the process.
+ * The client side is resume_client.c.
  */
 #ifndef ATTLS_TICKETS_H
 #define ATTLS_TICKETS_H
@@ -103,10 +102,5 @@ void attls_hello_free(struct attls_hello *h);
 /* Whether a ClientHello message (type 1, with its 4-byte header) offers a
  * TLS 1.3 PSK that could be taken without a fresh key exchange. */
 bool attls_hello_psk_without_dhe(const unsigned char *msg, size_t len);
-
-/* Client: offers the session kept for key, if any. */
-void attls_tickets_offer(WOLFSSL *ssl, const char *key);
-/* Client: keeps ssl's session for key (after the handshake, and at the end). */
-void attls_tickets_keep(WOLFSSL *ssl, const char *key);
 
 #endif

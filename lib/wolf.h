@@ -86,6 +86,8 @@
 	X(wolfSSL_get1_session)                  \
 	X(wolfSSL_set_session)                   \
 	X(wolfSSL_SESSION_free)                  \
+	X(wolfSSL_SESSION_dup)                   \
+	X(wolfSSL_set_SessionTicket_cb)          \
 	X(wolfSSL_SESSION_has_ticket)            \
 	X(wolfSSL_session_reused)                \
 	X(wc_HmacInit)                           \
