@@ -35,7 +35,10 @@ int attls_jobname(bool secure, char *out, size_t len);
 #define ATTLS_RUN_MARKER "ATTLS_RUN_PENDING"
 
 /*
- * Called once by the constructor: removes the marker. Returns true if this
+ * Called once by the constructor: removes the marker (unsetenv, no lock:
+ * before main there is one thread; a program that dlopens the library
+ * while another thread reads the environment could race only if it was
+ * itself started with the marker, which attls run never lets through). Returns true if this
  * process is attls run's own second stage (marker equal to our pid, not
  * secure), which execs the program next and needs no policy of its own.
  */
