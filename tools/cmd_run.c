@@ -112,6 +112,37 @@ static bool read_ehdr(int fd, ElfW(Ehdr) *eh)
 	       !memcmp(eh->e_ident, ELFMAG, SELFMAG);
 }
 
+/* The file's PT_INTERP, the dynamic loader the kernel starts it with. */
+static bool read_interp(int fd, const ElfW(Ehdr) *eh, char *out, size_t len)
+{
+	for (unsigned i = 0; i < eh->e_phnum; i++) {
+		ElfW(Phdr) ph;
+		ssize_t n;
+
+		if (pread(fd, &ph, sizeof(ph), (off_t)(eh->e_phoff + (ElfW(Off))i *
+						      eh->e_phentsize)) != (ssize_t)sizeof(ph))
+			return false;
+		if (ph.p_type != PT_INTERP)
+			continue;
+		if (ph.p_filesz == 0 || ph.p_filesz >= len)
+			return false;
+		n = pread(fd, out, ph.p_filesz, (off_t)ph.p_offset);
+		if (n != (ssize_t)ph.p_filesz || out[n - 1] != '\0')
+			return false;
+		return true;
+	}
+	return false;
+}
+
+/* Whether two paths name the same file. */
+static bool same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
 /*
  * Whether the kernel would start the file in secure-execution mode, where
  * ld.so ignores LD_PRELOAD paths: set-user-ID or set-group-ID to another
@@ -135,24 +166,25 @@ static const char *secure_exec_reason(int fd, const struct stat *st)
 
 /*
  * Whether ld.so will preload the library into the program at path: an ELF
- * program of attls's class and machine, with an interpreter (PT_INTERP),
- * not in secure-execution mode; a #! script is judged by its interpreter.
- * Returns NULL, or why not (the file is named in file, len bytes).
+ * program of attls's class and machine whose interpreter (PT_INTERP) is
+ * attls's own dynamic loader, not in secure-execution mode; a #! script is
+ * judged by its interpreter. Then the program loads the library as the
+ * second stage did. Returns NULL, or why not (the file is named in file).
  */
 static const char *program_unfit(const char *path, char *file, size_t len)
 {
-	static char why[PATH_MAX + 128];
+	static char why[2 * PATH_MAX + 256];
 	ElfW(Ehdr) self, eh;
-	char cur[PATH_MAX];
+	char cur[PATH_MAX], ld_self[PATH_MAX], ld_prog[PATH_MAX];
 	const char *r;
 	int depth, fd;
 
 	fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || !read_ehdr(fd, &self)) {
+	if (fd < 0 || !read_ehdr(fd, &self) || !read_interp(fd, &self, ld_self, sizeof(ld_self))) {
 		if (fd >= 0)
 			close(fd);
 		snprintf(file, len, "%s", "/proc/self/exe");
-		return "attls cannot read its own ELF header";
+		return "attls cannot read its own ELF header and interpreter";
 	}
 	close(fd);
 	snprintf(cur, sizeof(cur), "%s", path);
@@ -161,7 +193,7 @@ static const char *program_unfit(const char *path, char *file, size_t len)
 		char hdr[256], *s, *e;
 		struct stat st;
 		ssize_t n;
-		bool interp = false;
+		bool interp;
 
 		snprintf(file, len, "%s", cur);
 		fd = open(cur, O_RDONLY | O_CLOEXEC);
@@ -205,17 +237,16 @@ static const char *program_unfit(const char *path, char *file, size_t len)
 			return "it is built for another ELF class or machine than the "
 			       "library, which ld.so would skip";
 		}
-		for (unsigned i = 0; i < eh.e_phnum && !interp; i++) {
-			ElfW(Phdr) ph;
-
-			if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + (ElfW(Off))i *
-							       eh.e_phentsize)) != (ssize_t)sizeof(ph))
-				break;
-			interp = ph.p_type == PT_INTERP;
-		}
+		interp = read_interp(fd, &eh, ld_prog, sizeof(ld_prog));
 		close(fd);
 		if (!interp)
 			return "it is statically linked (no PT_INTERP): no LD_PRELOAD reaches it";
+		if (!same_file(ld_prog, ld_self)) {
+			snprintf(why, sizeof(why), "its dynamic loader %s is not attls's (%s), "
+				 "so whether it preloads the library cannot be told", ld_prog,
+				 ld_self);
+			return why;
+		}
 		return NULL;
 	}
 	return "it is a chain of #! scripts deeper than the kernel follows";

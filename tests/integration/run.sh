@@ -16,7 +16,7 @@ out=$(timeout 20 bash -c 'echo "shell=$$"; exec "$0" run -c "$1" -- sh -c "echo 
 rc=$?
 shell=$(sed -n 's/^shell=//p' <<<"$out")
 check "a normal run keeps the program's exit code ($rc)" [ $rc -eq 7 ]
-check "a normal run keeps the pid and argv ($out)" grep -q "^pid=$shell arg=one$" <<<"$out"
+check "a normal run keeps the pid and argv ($(tail -1 <<<"$out"))" grep -q "^pid=$shell arg=one$" <<<"$out"
 timeout 20 "$ATTLS" run -c "$WORK/p.ini" -- env >"$WORK/env.out"
 check "the program gets LD_PRELOAD" grep -q "^LD_PRELOAD=$LIB$" "$WORK/env.out"
 check "the program sees no marker in its environment" bash -c "! grep -q ATTLS_RUN '$WORK/env.out'"
@@ -61,6 +61,11 @@ refused "a program with file capabilities, run by a user" \
 	setpriv --reuid=nobody --regid=nogroup --clear-groups "$ATTLS" run -c "$WORK/p.ini" -- "$WORK/cap_mark"
 chmod 755 "$WORK"
 check "file capabilities: says why" grep -q "file capabilities.*secure-execution" "$WORK/err"
+# A copy of the system's loader, under another path: not attls's loader.
+cp "$(readelf -l "$WORK/mark" | sed -n 's/.*interpreter: \(.*\)]/\1/p')" "$WORK/other-ld.so"
+gcc -o "$WORK/other_ld_mark" "$WORK/mark.c" -Wl,--dynamic-linker="$WORK/other-ld.so"
+refused "a program with another dynamic loader" "$ATTLS" run -c "$WORK/p.ini" -- "$WORK/other_ld_mark"
+check "another dynamic loader: says why" grep -q "dynamic loader .* is not attls's" "$WORK/err"
 printf '#!%s\n' "$WORK/static_mark" >"$WORK/script"
 chmod 755 "$WORK/script"
 refused "a script whose interpreter is static" "$ATTLS" run -c "$WORK/p.ini" -- "$WORK/script"
