@@ -219,7 +219,7 @@ static const char *program_unfit(const char *path, char *file, size_t len)
 			for (s = hdr + 2; *s == ' ' || *s == '\t'; s++)
 				;
 			e = s + strcspn(s, " \t\n");
-			if (e == s || *e == '\0')
+			if (e == s || (*e == '\0' && n == (ssize_t)sizeof(hdr) - 1))
 				return "it is a #! script whose interpreter cannot be read";
 			*e = '\0';
 			snprintf(cur, sizeof(cur), "%s", s);
