@@ -10,6 +10,7 @@
 
 #include "cryptodev.h"
 #include "engine.h"
+#include "envtrust.h"
 #include "match.h"
 #include "policy.h"
 #include "tlsctx.h"
@@ -23,14 +24,6 @@ _Thread_local int attls_inside;
 static pthread_once_t engine_once = PTHREAD_ONCE_INIT;
 static struct attls_policy *policy; /* NULL: none in force, refuse */
 static char jobname[64];
-
-/* The environment is not trusted in a setuid or setgid program. */
-static const char *trusted_env(const char *name)
-{
-	if (getuid() != geteuid() || getgid() != getegid())
-		return NULL;
-	return getenv(name);
-}
 
 static void refuse_all(const char *file, struct attls_errors *errs, const char *why)
 {
@@ -56,16 +49,20 @@ static void refuse_all(const char *file, struct attls_errors *errs, const char *
 static void engine_load(void)
 {
 	struct attls_errors errs = { 0 };
-	const char *file = trusted_env("ATTLS_CONFIG");
-	const char *job = trusted_env("ATTLS_JOBNAME");
+	/* The kernel says whether the caller's environment may choose (envtrust.h). */
+	bool secure = attls_secure_exec();
+	const char *file = attls_env(secure, "ATTLS_CONFIG");
 	char why[256], device[160];
 	struct attls_policy *p;
 
 	attls_inside++;
-	snprintf(jobname, sizeof(jobname), "%s",
-		 job && *job ? job : program_invocation_short_name);
 	if (!file || !*file)
 		file = DEFAULT_CONFIG;
+	if (attls_jobname(secure, jobname, sizeof(jobname)) < 0) {
+		refuse_all(file, NULL, "secure-execution mode and /proc/self/exe cannot be "
+			   "read: no job name to match rules against");
+		goto out;
+	}
 	if (attls_wolf_load(why, sizeof(why)) < 0) {
 		refuse_all(file, NULL, why);
 		goto out;

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "p11uri.h"
+#include "policy.h"
 
 bool attls_p11uri_is(const char *s)
 {
@@ -95,7 +97,8 @@ static int attribute(struct attls_p11uri *u, const char *a, size_t n, bool query
 		return 0;
 	}
 	if (!query && IS("slot-id")) {
-		char buf[24], *end;
+		char buf[24];
+		unsigned long n;
 
 		if (vlen == 0 || vlen >= sizeof(buf)) {
 			snprintf(err, errlen, "slot-id: not a number");
@@ -103,11 +106,11 @@ static int attribute(struct attls_p11uri *u, const char *a, size_t n, bool query
 		}
 		memcpy(buf, v, vlen);
 		buf[vlen] = '\0';
-		u->slot_id = strtol(buf, &end, 10);
-		if (*end || u->slot_id < 0) {
+		if (attls_parse_number(buf, LONG_MAX, &n, NULL) < 0) {
 			snprintf(err, errlen, "slot-id: \"%s\" is not a number", buf);
 			return -1;
 		}
+		u->slot_id = (long)n;
 		return 0;
 	}
 	if (!query && IS("token"))

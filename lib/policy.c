@@ -500,6 +500,15 @@ static void set_traffic(struct loader *ld, const char *k, const char *v)
 		free(t->jobname);
 		t->jobname = strdup(v);
 	} else if (!strcasecmp(k, "user")) {
+		unsigned long uid;
+
+		/* All digits is a uid (match.c): one that fits, not (uid_t)-1. */
+		if (strspn(v, "0123456789") == strlen(v) &&
+		    attls_parse_number(v, (uid_t)-2, &uid, NULL) < 0) {
+			ERR(ld, "user: \"%s\" is not a uid 0-%lu or a name", v,
+			    (unsigned long)(uid_t)-2);
+			return;
+		}
 		free(t->user);
 		t->user = strdup(v);
 	} else if (!strcasecmp(k, "role")) {
@@ -517,12 +526,12 @@ static void set_traffic(struct loader *ld, const char *k, const char *v)
 	} else if (!strcasecmp(k, "security")) {
 		set_name_ref(ld, t->security_ref, &t->security_line, k, v);
 	} else if (!strcasecmp(k, "priority")) {
-		char *e;
+		unsigned long n;
 
-		errno = 0;
-		t->priority = strtol(v, &e, 10);
-		if (errno || e == v || *e || t->priority < 0 || t->priority > 1000000)
+		if (attls_parse_number(v, 1000000, &n, NULL) < 0)
 			ERR(ld, "priority: \"%s\" is not a number 0-1000000", v);
+		else
+			t->priority = (long)n;
 	} else if (!strcasecmp(k, "enabled")) {
 		if (parse_bool(v, &t->enabled) < 0)
 			ERR(ld, "enabled: \"%s\" is not yes or no", v);

@@ -153,6 +153,13 @@ struct attls_policy *attls_policy_load_ex(const char *file, unsigned flags,
 void attls_policy_free(struct attls_policy *p);
 
 /* Value parsers, shared with the command line. Return 0 or -1. */
+/*
+ * A decimal number: digits only (no sign, no blank, not empty), at most
+ * max, checked before it can overflow. With end, *end gets what follows
+ * the digits; without, nothing may follow.
+ */
+int attls_parse_number(const char *s, unsigned long max, unsigned long *out,
+		       const char **end);
 int attls_parse_trace(const char *s, unsigned *out);
 int attls_parse_ports(const char *s, struct attls_port_set *out);
 int attls_parse_addrs(const char *s, struct attls_addr_set *out);

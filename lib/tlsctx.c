@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ciphercheck.h"
 #include "cryptodev.h"
 #include "keyring.h"
 #include "tickets.h"
@@ -71,6 +72,8 @@ static WOLFSSL_CTX *build_one(const struct attls_policy *p,
 				 sec->ciphers ? sec->ciphers : attls_default_ciphers);
 		goto fail;
 	}
+	if (attls_ciphers_check(ctx, p->file, sec->ciphers_line, errs) < 0)
+		goto fail;
 	attls_wolf.wolfSSL_CTX_set_groups(ctx, default_groups,
 					  (int)(sizeof(default_groups) / sizeof(default_groups[0])));
 	if (attls_keyring_load(p, kr, ctx, errs) < 0 || (server && !kr->cert))

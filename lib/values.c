@@ -36,6 +36,29 @@ static int for_each_token(const char *s, int (*fn)(const char *tok, void *arg),
 	return n > 0 ? 0 : -1;
 }
 
+int attls_parse_number(const char *s, unsigned long max, unsigned long *out,
+		       const char **end)
+{
+	unsigned long v = 0;
+	const char *p = s;
+
+	if (!isdigit((unsigned char)*p))
+		return -1;
+	for (; isdigit((unsigned char)*p); p++) {
+		unsigned d = (unsigned)(*p - '0');
+
+		if (v > max / 10 || d > max - v * 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	if (end)
+		*end = p;
+	else if (*p)
+		return -1;
+	*out = v;
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	unsigned bit;
@@ -52,7 +75,6 @@ static const struct {
 static int trace_token(const char *tok, void *arg)
 {
 	unsigned *mask = arg;
-	char *end;
 	unsigned long v;
 	size_t i;
 
@@ -62,11 +84,7 @@ static int trace_token(const char *tok, void *arg)
 			return 0;
 		}
 	}
-	if (!isdigit((unsigned char)tok[0]))
-		return -1;
-	errno = 0;
-	v = strtoul(tok, &end, 10);
-	if (errno || *end || v > 255)
+	if (attls_parse_number(tok, 255, &v, NULL) < 0)
 		return -1;
 	*mask |= (unsigned)v;
 	return 0;
@@ -84,17 +102,11 @@ int attls_parse_trace(const char *s, unsigned *out)
 
 static int parse_port(const char *s, const char **end, uint16_t *out)
 {
-	char *e;
 	unsigned long v;
 
-	if (!isdigit((unsigned char)*s))
-		return -1;
-	errno = 0;
-	v = strtoul(s, &e, 10);
-	if (errno || v > 65535)
+	if (attls_parse_number(s, 65535, &v, end) < 0)
 		return -1;
 	*out = (uint16_t)v;
-	*end = e;
 	return 0;
 }
 
@@ -184,13 +196,9 @@ static int addr_token(const char *tok, void *arg)
 		return -1;
 	}
 	if (slash) {
-		char *e;
 		unsigned long v;
 
-		if (!isdigit((unsigned char)slash[1]))
-			return -1;
-		v = strtoul(slash + 1, &e, 10);
-		if (*e || v > c.prefix)
+		if (attls_parse_number(slash + 1, c.prefix, &v, NULL) < 0)
 			return -1;
 		c.prefix = (unsigned)v;
 	}
@@ -235,27 +243,26 @@ int attls_parse_direction(const char *s, unsigned *out)
 	return 0;
 }
 
-/* "10s", "500ms", "2m" or a bare number of seconds. */
+/* "10s", "500ms", "2m" or a bare number of seconds: 1 ms to 1 hour. */
 int attls_parse_duration_ms(const char *s, unsigned *out)
 {
-	char *e;
-	unsigned long v;
+	const unsigned long limit = 3600000;
+	unsigned long v, unit;
+	const char *e;
 
-	if (!isdigit((unsigned char)*s))
-		return -1;
-	errno = 0;
-	v = strtoul(s, &e, 10);
-	if (errno)
+	if (attls_parse_number(s, limit, &v, &e) < 0)
 		return -1;
 	if (!*e || !strcasecmp(e, "s"))
-		v *= 1000;
+		unit = 1000;
 	else if (!strcasecmp(e, "m"))
-		v *= 60000;
-	else if (strcasecmp(e, "ms"))
+		unit = 60000;
+	else if (!strcasecmp(e, "ms"))
+		unit = 1;
+	else
 		return -1;
-	if (v == 0 || v > 3600000)
+	if (v == 0 || v > limit / unit) /* checked before it is multiplied */
 		return -1;
-	*out = (unsigned)v;
+	*out = (unsigned)(v * unit);
 	return 0;
 }
 

@@ -94,7 +94,11 @@
 	X(wc_HmacSetKey)                         \
 	X(wc_HmacUpdate)                         \
 	X(wc_HmacFinal)                          \
-	X(wc_HmacFree)
+	X(wc_HmacFree)                           \
+	X(wolfSSL_get_ciphers_compat)            \
+	X(wolfSSL_sk_SSL_CIPHER_num)             \
+	X(wolfSSL_sk_SSL_CIPHER_value)           \
+	X(wolfSSL_CIPHER_get_name)
 
 struct attls_wolf {
 #define ATTLS_WOLF_FIELD(fn) __typeof__(&fn) fn;

@@ -7,6 +7,7 @@
 #include <pthread.h>
 
 #include "../lib/engine.h"
+#include "../lib/envtrust.h"
 #include "../lib/linger.h"
 #include "../lib/pkcs11.h"
 #include "epoll_set.h"
@@ -59,7 +60,9 @@ static void atfork_child(void)
 
 /*
  * Before main: resolve the real symbols, then read the policy while the
- * program still has the rights its start script gave it.
+ * program still has the rights its start script gave it. In attls run's
+ * second stage (the attls command itself, about to exec the program) the
+ * policy is left for the first connection, which never comes.
  */
 __attribute__((constructor(101))) static void attls_start(void)
 {
@@ -69,12 +72,14 @@ __attribute__((constructor(101))) static void attls_start(void)
 		.dupfd = real_dupfd_io, .close = real_close_io,
 	};
 	int saved = errno;
+	bool run_stage = attls_run_marker_clear(attls_secure_exec());
 
 	attls_real_init();
 	attls_session_set_io(&io);
 	attls_session_set_notify(attls_epoll_notify);
 	pthread_atfork(attls_fd_atfork_prepare, attls_fd_atfork_parent, atfork_child);
-	attls_engine_init();
+	if (!run_stage)
+		attls_engine_init();
 	errno = saved;
 }
 

@@ -19,13 +19,9 @@ static int parse_endpoint(const char *addr, const char *port, struct sockaddr_st
 	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
 	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
 	unsigned long p = 0;
-	char *e;
 
-	if (port) {
-		p = strtoul(port, &e, 10);
-		if (!*port || *e || p > 65535)
-			return -1;
-	}
+	if (port && attls_parse_number(port, 65535, &p, NULL) < 0)
+		return -1;
 	memset(ss, 0, sizeof(*ss));
 	if (!addr || inet_pton(AF_INET, addr, &s4->sin_addr) == 1) {
 		s4->sin_family = AF_INET;
@@ -92,11 +88,11 @@ int cmd_query(int argc, char **argv)
 		case 'R': raddr = optarg; ci.unknown &= ~ATTLS_UNKNOWN_RADDR; break;
 		case 'j': ci.jobname = optarg; ci.unknown &= ~ATTLS_UNKNOWN_JOB; break;
 		case 'u': {
-			char *e;
-			unsigned long uid = strtoul(optarg, &e, 10);
+			unsigned long uid;
 
 			ci.user = optarg;
-			ci.uid = *optarg && !*e ? (uid_t)uid : (uid_t)-1;
+			ci.uid = attls_parse_number(optarg, (uid_t)-2, &uid, NULL) == 0 ?
+					 (uid_t)uid : (uid_t)-1;
 			ci.unknown &= ~ATTLS_UNKNOWN_USER;
 			break;
 		}

@@ -1,13 +1,35 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* attls run: a program under attls, with its policy and job name. */
+/*
+ * attls run: a program under attls, with its policy and job name. It never
+ * starts the program without the library: the library's path must be one
+ * LD_PRELOAD can carry, the program must be one ld.so preloads into (an
+ * ELF program of our class with an interpreter, not in secure-execution
+ * mode), and the library must confirm it is loaded before the program is
+ * exec'ed. Both stages exec, so the program keeps attls run's pid and its
+ * own exit code.
+ */
+#include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <link.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/statvfs.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
+#include "../lib/envtrust.h"
 #include "attls.h"
+
+#define RUN_USAGE "usage: attls run [-c FILE] [-j JOBNAME] -- PROGRAM [ARGS...]\n"
+/* Exit codes of attls run itself, as a shell's: found but not run, not found. */
+#define RUN_REFUSED 126
+#define RUN_NOT_FOUND 127
 
 /* The library: installed beside the command's LIBDIR, or next to it in build/. */
 static int find_library(char *out, size_t len)
@@ -34,12 +56,258 @@ static int find_library(char *out, size_t len)
 	return access(out, R_OK);
 }
 
+/*
+ * Whether ld.so (glibc) takes the path as it is from LD_PRELOAD: it splits
+ * the list at blanks and colons, and substitutes $ORIGIN, $LIB and
+ * $PLATFORM (also as ${...}) in a name; anything else is used verbatim.
+ */
+static const char *preload_unsafe(const char *path)
+{
+	if (path[0] != '/')
+		return "it is not absolute";
+	if (strchr(path, ' '))
+		return "it has a blank, where ld.so splits LD_PRELOAD";
+	if (strchr(path, ':'))
+		return "it has a colon, where ld.so splits LD_PRELOAD";
+	if (strchr(path, '$'))
+		return "it has a \"$\", which ld.so would take for $ORIGIN, $LIB or $PLATFORM";
+	return NULL;
+}
+
+/* PROGRAM as execvp finds it: a path if it has a slash, else along PATH. */
+static int find_program(const char *name, char *out, size_t len)
+{
+	const char *path = getenv("PATH"), *p, *colon;
+	struct stat st;
+	int err = ENOENT;
+
+	if (strchr(name, '/')) {
+		if ((size_t)snprintf(out, len, "%s", name) >= len)
+			return ENAMETOOLONG;
+		return access(out, X_OK) < 0 ? errno : 0;
+	}
+	if (!*name)
+		return ENOENT;
+	if (!path)
+		path = "/bin:/usr/bin"; /* glibc's execvp default */
+	for (p = path;; p = colon + 1) {
+		size_t dl;
+
+		colon = strchr(p, ':');
+		dl = colon ? (size_t)(colon - p) : strlen(p);
+		if ((size_t)snprintf(out, len, "%.*s%s%s", (int)dl, p, dl ? "/" : "", name) < len &&
+		    stat(out, &st) == 0 && S_ISREG(st.st_mode)) {
+			if (access(out, X_OK) == 0)
+				return 0;
+			err = EACCES;
+		}
+		if (!colon)
+			return err;
+	}
+}
+
+static bool read_ehdr(int fd, ElfW(Ehdr) *eh)
+{
+	return pread(fd, eh, sizeof(*eh), 0) == (ssize_t)sizeof(*eh) &&
+	       !memcmp(eh->e_ident, ELFMAG, SELFMAG);
+}
+
+/* The file's PT_INTERP, the dynamic loader the kernel starts it with. */
+static bool read_interp(int fd, const ElfW(Ehdr) *eh, char *out, size_t len)
+{
+	for (unsigned i = 0; i < eh->e_phnum; i++) {
+		ElfW(Phdr) ph;
+		ssize_t n;
+
+		if (pread(fd, &ph, sizeof(ph), (off_t)(eh->e_phoff + (ElfW(Off))i *
+						      eh->e_phentsize)) != (ssize_t)sizeof(ph))
+			return false;
+		if (ph.p_type != PT_INTERP)
+			continue;
+		if (ph.p_filesz == 0 || ph.p_filesz >= len)
+			return false;
+		n = pread(fd, out, ph.p_filesz, (off_t)ph.p_offset);
+		if (n != (ssize_t)ph.p_filesz || out[n - 1] != '\0')
+			return false;
+		return true;
+	}
+	return false;
+}
+
+/* Whether two paths name the same file. */
+static bool same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
+/*
+ * Whether the kernel would start the file in secure-execution mode, where
+ * ld.so ignores LD_PRELOAD paths: set-user-ID or set-group-ID to another
+ * user or group, or file capabilities for anyone but root (commoncap's
+ * rules); neither counts on a nosuid mount.
+ */
+static const char *secure_exec_reason(int fd, const struct stat *st)
+{
+	struct statvfs vfs;
+
+	if (fstatvfs(fd, &vfs) == 0 && (vfs.f_flag & ST_NOSUID))
+		return NULL;
+	if ((st->st_mode & S_ISUID) && st->st_uid != getuid())
+		return "it is set-user-ID";
+	if ((st->st_mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP) && st->st_gid != getgid())
+		return "it is set-group-ID";
+	if (getuid() != 0 && fgetxattr(fd, "security.capability", NULL, 0) > 0)
+		return "it has file capabilities";
+	return NULL;
+}
+
+/*
+ * Whether ld.so will preload the library into the program at path: an ELF
+ * program of attls's class and machine whose interpreter (PT_INTERP) is
+ * attls's own dynamic loader, not in secure-execution mode; a #! script is
+ * judged by its interpreter. Then the program loads the library as the
+ * second stage did. Returns NULL, or why not (the file is named in file).
+ */
+static const char *program_unfit(const char *path, char *file, size_t len)
+{
+	static char why[2 * PATH_MAX + 256];
+	ElfW(Ehdr) self, eh;
+	char cur[PATH_MAX], ld_self[PATH_MAX], ld_prog[PATH_MAX];
+	const char *r;
+	int depth, fd;
+
+	fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || !read_ehdr(fd, &self) || !read_interp(fd, &self, ld_self, sizeof(ld_self))) {
+		if (fd >= 0)
+			close(fd);
+		snprintf(file, len, "%s", "/proc/self/exe");
+		return "attls cannot read its own ELF header and interpreter";
+	}
+	close(fd);
+	snprintf(cur, sizeof(cur), "%s", path);
+	/* The kernel follows at most 4 levels of #! (BINPRM_MAX_RECURSION). */
+	for (depth = 0; depth < 5; depth++) {
+		char hdr[256], *s, *e;
+		struct stat st;
+		ssize_t n;
+		bool interp;
+
+		snprintf(file, len, "%s", cur);
+		fd = open(cur, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			snprintf(why, sizeof(why), "cannot open it: %s", strerror(errno));
+			return why;
+		}
+		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+			close(fd);
+			return "it is not a regular file";
+		}
+		r = secure_exec_reason(fd, &st);
+		if (r) {
+			close(fd);
+			snprintf(why, sizeof(why), "%s: the kernel runs it in secure-execution "
+				 "mode, where ld.so does not preload the library from a path", r);
+			return why;
+		}
+		n = pread(fd, hdr, sizeof(hdr) - 1, 0);
+		if (n >= 2 && hdr[0] == '#' && hdr[1] == '!') {
+			close(fd);
+			hdr[n] = '\0';
+			for (s = hdr + 2; *s == ' ' || *s == '\t'; s++)
+				;
+			e = s + strcspn(s, " \t\n");
+			if (e == s || (*e == '\0' && n == (ssize_t)sizeof(hdr) - 1))
+				return "it is a #! script whose interpreter cannot be read";
+			*e = '\0';
+			snprintf(cur, sizeof(cur), "%s", s);
+			continue;
+		}
+		if (!read_ehdr(fd, &eh)) {
+			close(fd);
+			return "it is neither an ELF program nor a #! script, so whether "
+			       "ld.so loads it cannot be told";
+		}
+		if (eh.e_ident[EI_CLASS] != self.e_ident[EI_CLASS] ||
+		    eh.e_ident[EI_DATA] != self.e_ident[EI_DATA] ||
+		    eh.e_machine != self.e_machine) {
+			close(fd);
+			return "it is built for another ELF class or machine than the "
+			       "library, which ld.so would skip";
+		}
+		interp = read_interp(fd, &eh, ld_prog, sizeof(ld_prog));
+		close(fd);
+		if (!interp)
+			return "it is statically linked (no PT_INTERP): no LD_PRELOAD reaches it";
+		if (!same_file(ld_prog, ld_self)) {
+			snprintf(why, sizeof(why), "its dynamic loader %s is not attls's (%s), "
+				 "so whether it preloads the library cannot be told", ld_prog,
+				 ld_self);
+			return why;
+		}
+		return NULL;
+	}
+	return "it is a chain of #! scripts deeper than the kernel follows";
+}
+
+/* Whether the file at path is mapped into this process (/proc/self/maps). */
+static bool mapped(const char *path)
+{
+	unsigned maj, min;
+	unsigned long ino;
+	struct stat st;
+	char line[PATH_MAX + 128];
+	bool found = false;
+	FILE *f;
+
+	if (stat(path, &st) < 0)
+		return false;
+	f = fopen("/proc/self/maps", "re");
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%*s %*s %*s %x:%x %lu", &maj, &min, &ino) == 3)
+			found = ino == st.st_ino && makedev(maj, min) == st.st_dev;
+	fclose(f);
+	return found;
+}
+
+/*
+ * The second stage: attls itself, exec'ed by the first with LD_PRELOAD and
+ * the marker. The library's constructor removed the marker if it loaded.
+ * argv: PATH ARGV0 [ARGS...].
+ */
+static int stage2(int argc, char **argv)
+{
+	char lib[PATH_MAX];
+
+	if (argc < 2) {
+		fprintf(stderr, RUN_USAGE);
+		return 2;
+	}
+	if (getenv(ATTLS_RUN_MARKER) || find_library(lib, sizeof(lib)) < 0 || !mapped(lib)) {
+		const char *pre = getenv("LD_PRELOAD");
+
+		fprintf(stderr, "attls run: the library did not load from LD_PRELOAD=\"%s\"; "
+			"%s is not started\n", pre ? pre : "", argv[1]);
+		return RUN_REFUSED;
+	}
+	execv(argv[0], argv + 1);
+	fprintf(stderr, "attls run: %s: %s\n", argv[0], strerror(errno));
+	return errno == ENOENT ? RUN_NOT_FOUND : RUN_REFUSED;
+}
+
 int cmd_run(int argc, char **argv)
 {
-	char lib[PATH_MAX], conf[PATH_MAX], *preload;
-	const char *old;
-	int o;
+	char lib[PATH_MAX], conf[PATH_MAX], prog[PATH_MAX], file[PATH_MAX], pid[24];
+	char **av, *preload;
+	const char *old, *why;
+	int o, err;
 
+	if (argc >= 2 && !strcmp(argv[1], "--stage2"))
+		return stage2(argc - 2, argv + 2);
 	optind = 1;
 	while ((o = getopt(argc, argv, "+c:j:")) != -1) {
 		switch (o) {
@@ -54,17 +322,35 @@ int cmd_run(int argc, char **argv)
 			setenv("ATTLS_JOBNAME", optarg, 1);
 			break;
 		default:
-			fprintf(stderr, "usage: attls run [-c FILE] [-j JOBNAME] -- PROGRAM [ARGS...]\n");
+			fprintf(stderr, RUN_USAGE);
 			return 2;
 		}
 	}
 	if (optind >= argc) {
-		fprintf(stderr, "usage: attls run [-c FILE] [-j JOBNAME] -- PROGRAM [ARGS...]\n");
+		fprintf(stderr, RUN_USAGE);
 		return 2;
 	}
 	if (find_library(lib, sizeof(lib)) < 0) {
-		fprintf(stderr, "attls: cannot find libattls.so (looked in %s)\n", lib);
+		fprintf(stderr, "attls run: cannot find libattls.so (looked in %s)\n", lib);
 		return 2;
+	}
+	why = preload_unsafe(lib);
+	if (why) {
+		fprintf(stderr, "attls run: the library's path \"%s\" cannot go into LD_PRELOAD: "
+			"%s; install attls under a path without blanks, colons or \"$\"\n",
+			lib, why);
+		return RUN_REFUSED;
+	}
+	err = find_program(argv[optind], prog, sizeof(prog));
+	if (err) {
+		fprintf(stderr, "attls run: %s: %s\n", argv[optind], strerror(err));
+		return err == ENOENT ? RUN_NOT_FOUND : RUN_REFUSED;
+	}
+	why = program_unfit(prog, file, sizeof(file));
+	if (why) {
+		fprintf(stderr, "attls run: %s cannot run under attls: %s: %s\n",
+			argv[optind], file, why);
+		return RUN_REFUSED;
 	}
 	old = getenv("LD_PRELOAD");
 	if (old && *old) {
@@ -78,7 +364,18 @@ int cmd_run(int argc, char **argv)
 		preload = lib;
 	}
 	setenv("LD_PRELOAD", preload, 1);
-	execvp(argv[optind], argv + optind);
-	fprintf(stderr, "attls: %s: %s\n", argv[optind], strerror(errno));
-	return 127;
+	snprintf(pid, sizeof(pid), "%ld", (long)getpid());
+	setenv(ATTLS_RUN_MARKER, pid, 1);
+	/* attls run --stage2 PATH ARGV0 [ARGS...] */
+	av = calloc((size_t)(argc - optind) + 5, sizeof(*av));
+	if (!av)
+		return 2;
+	av[0] = "attls";
+	av[1] = "run";
+	av[2] = "--stage2";
+	av[3] = prog;
+	memcpy(av + 4, argv + optind, (size_t)(argc - optind) * sizeof(*av));
+	execv("/proc/self/exe", av);
+	fprintf(stderr, "attls run: cannot exec attls again: %s\n", strerror(errno));
+	return RUN_REFUSED;
 }

@@ -21,5 +21,6 @@ Suite *trace_suite(void);
 Suite *p11uri_suite(void);
 Suite *cryptodev_suite(void);
 Suite *tickets_suite(void);
+Suite *envtrust_suite(void);
 
 #endif

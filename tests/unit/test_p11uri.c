@@ -61,6 +61,8 @@ START_TEST(test_errors)
 		{ "pkcs11:token=t;object=", "object: bad or empty value" },
 		{ "pkcs11:token;object=k", "is not name=value" },
 		{ "pkcs11:slot-id=x;object=k", "slot-id" },
+		{ "pkcs11:slot-id=99999999999999999999;object=k", "slot-id" },
+		{ "pkcs11:slot-id=+3;object=k", "slot-id" },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct attls_p11uri u;

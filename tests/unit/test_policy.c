@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The policy loader: defaults, values, and every error path. */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -7,6 +8,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "../../lib/ciphercheck.h"
 #include "helpers.h"
 
 #define KEYRING "[keyring K]\ncert = @D@/cert.pem\nkey = @D@/key.pem\nca = @D@/ca.pem\n"
@@ -114,6 +116,28 @@ static const struct {
 	{ "[global]\nsyslog_facility = kernel\n", 2, "syslog_facility: \"kernel\"" },
 	{ "[global]\nhandshake_timeout = soon\n", 2, "handshake_timeout: \"soon\"" },
 	{ "[global]\nhandshake_timeout = 0s\n", 2, "handshake_timeout: \"0s\"" },
+	/* 18446744073709552 s is 2^64 + 384 ms: it must not wrap to 384 ms. */
+	{ "[global]\nhandshake_timeout = 18446744073709552\n", 2,
+	  "handshake_timeout: \"18446744073709552\"" },
+	{ "[global]\nhandshake_timeout = 307445734561826m\n", 2,
+	  "handshake_timeout: \"307445734561826m\"" },
+	{ "[global]\nhandshake_timeout = 99999999999999999999999ms\n", 2,
+	  "handshake_timeout: \"99999999999999999999999ms\"" },
+	{ "[global]\nhandshake_timeout = 3601s\n", 2, "handshake_timeout: \"3601s\"" },
+	{ "[global]\nhandshake_timeout = -5s\n", 2, "handshake_timeout: \"-5s\"" },
+	{ "[traffic T]\npriority = -0\nenabled = no\n", 2, "priority: \"-0\"" },
+	{ "[traffic T]\npriority = +5\nenabled = no\n", 2, "priority: \"+5\"" },
+	{ "[traffic T]\npriority = 1000001\nenabled = no\n", 2, "priority: \"1000001\"" },
+	{ "[traffic T]\npriority = 18446744073709551617\nenabled = no\n", 2,
+	  "priority: \"18446744073709551617\"" },
+	{ "[traffic T]\nuser = 99999999999999999999\nenabled = no\n", 2,
+	  "user: \"99999999999999999999\" is not a uid" },
+	{ "[traffic T]\nuser = 4294967295\nenabled = no\n", 2, "user: \"4294967295\"" },
+	{ "[traffic T]\nlocal_port = 18446744073709551696\nenabled = no\n", 2,
+	  "local_port: \"18446744073709551696\"" },
+	{ "[traffic T]\nlocal_addr = 10.0.0.0/18446744073709551624\nenabled = no\n", 2,
+	  "local_addr: \"10.0.0.0/18446744073709551624\"" },
+	{ "[global]\ntrace = 18446744073709551618\n", 2, "trace: \"18446744073709551618\"" },
 	{ "[crypto]\ndevice = gpu\n", 2, "device: \"gpu\" is not one of auto, cpu, software" },
 	{ "[security S]\nprotocols = SSLv3, TLSv1.2\n", 2, "SSLv3 is refused" },
 	{ "[security S]\nprotocols = TLSv1.1\n", 2, "refused unless allow_legacy = yes" },
@@ -418,10 +442,60 @@ START_TEST(test_value_parsers)
 	ck_assert_int_eq(attls_parse_duration_ms("2m", &v), 0);
 	ck_assert_uint_eq(v, 120000);
 	ck_assert_int_eq(attls_parse_duration_ms("2h", &v), -1);
+	ck_assert_int_eq(attls_parse_duration_ms("500ms", &v), 0);
+	ck_assert_uint_eq(v, 500);
+	ck_assert_int_eq(attls_parse_duration_ms("60m", &v), 0);
+	ck_assert_uint_eq(v, 3600000);
+	v = 7;
+	ck_assert_int_eq(attls_parse_duration_ms("18446744073709552", &v), -1);
+	ck_assert_int_eq(attls_parse_duration_ms("4294968", &v), -1); /* 2^32 + 704 ms */
+	ck_assert_int_eq(attls_parse_duration_ms("", &v), -1);
+	ck_assert_int_eq(attls_parse_duration_ms("s", &v), -1);
+	ck_assert_int_eq(attls_parse_duration_ms("10x", &v), -1);
+	ck_assert_uint_eq(v, 7);
+	ck_assert_int_eq(attls_parse_ports("+80", &ps), -1);
+	ck_assert_int_eq(attls_parse_ports("80-18446744073709551696", &ps), -1);
+	{
+		unsigned long n;
+		const char *end;
+
+		ck_assert_int_eq(attls_parse_number("18446744073709551615", ULONG_MAX, &n, NULL), 0);
+		ck_assert_uint_eq(n, ULONG_MAX);
+		ck_assert_int_eq(attls_parse_number("18446744073709551616", ULONG_MAX, &n, NULL), -1);
+		ck_assert_int_eq(attls_parse_number("256", 255, &n, NULL), -1);
+		ck_assert_int_eq(attls_parse_number("255", 255, &n, NULL), 0);
+		ck_assert_int_eq(attls_parse_number("", 255, &n, NULL), -1);
+		ck_assert_int_eq(attls_parse_number(" 1", 255, &n, NULL), -1);
+		ck_assert_int_eq(attls_parse_number("-1", 255, &n, NULL), -1);
+		ck_assert_int_eq(attls_parse_number("1 ", 255, &n, NULL), -1);
+		ck_assert_int_eq(attls_parse_number("12ms", 255, &n, &end), 0);
+		ck_assert_str_eq(end, "ms");
+	}
 	ck_assert_int_eq(attls_parse_direction("BOTH", &v), 0);
 	ck_assert_uint_eq(v, ATTLS_DIR_BOTH);
 	attls_port_set_free(&ps);
 	attls_addr_set_free(&as);
+}
+END_TEST
+
+START_TEST(test_cipher_names)
+{
+	static const char *const refused[] = {
+		"TLS13-SHA256-SHA256", "TLS13-SHA384-SHA384", "ECDHE-ECDSA-NULL-SHA",
+		"DHE-PSK-NULL-SHA384", "WDM-NULL-SHA256", "ADH-AES128-SHA",
+		"ADH-AES256-GCM-SHA384", "AECDH-AES128-SHA", "PSK-CHACHA20-POLY1305",
+		"ECDHE-PSK-AES128-GCM-SHA256", "DHE-PSK-AES256-GCM-SHA384",
+	};
+	static const char *const taken[] = {
+		"TLS13-AES128-GCM-SHA256", "TLS13-CHACHA20-POLY1305-SHA256",
+		"ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-CHACHA20-POLY1305",
+		"DHE-RSA-AES256-GCM-SHA384",
+	};
+
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		ck_assert_msg(attls_cipher_weakness(refused[i]), "%s taken", refused[i]);
+	for (size_t i = 0; i < sizeof(taken) / sizeof(taken[0]); i++)
+		ck_assert_msg(!attls_cipher_weakness(taken[i]), "%s refused", taken[i]);
 }
 END_TEST
 
@@ -443,6 +517,7 @@ Suite *policy_suite(void)
 	tcase_add_test(tc, test_every_error_reported);
 	tcase_add_test(tc, test_missing_file);
 	tcase_add_test(tc, test_value_parsers);
+	tcase_add_test(tc, test_cipher_names);
 	suite_add_tcase(s, tc);
 	return s;
 }
