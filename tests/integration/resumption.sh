@@ -62,6 +62,23 @@ out=$(under "$WORK/shared.ini" curl -sS "http://localhost:$S/" "http://localhost
 	grep -oE '^(New|Reused), TLSv1\.3' | tr '\n' ' ')
 check "a client under attls resumes on its next connection: $out" [ "$out" = "New, TLSv1.3 Reused, TLSv1.3 " ]
 
+# Many short connections, one after another and from threads at once:
+# every session attls offers must be one the server accepts (a session
+# copied before its ticket arrived makes OpenSSL refuse the binder). The
+# "noread" connections only connect, write and close, so their tickets
+# arrive, if at all, while they close.
+gcc -O1 -Wall -Werror -pthread -o "$WORK/short_conns" "$TOP/tests/integration/c/short_conns.c" || exit 1
+for shape in "1 100" "8 10" "8 10 nonblock"; do
+	out=$(under "$WORK/shared.ini" "$WORK/short_conns" "$S" $shape 2>"$WORK/short.err")
+	check "short connections to openssl s_server, $shape (threads, each): $out" \
+		bash -c "grep -q ' failed=0 ' <<<'$out' && [ \$(sed 's/.*reused=//' <<<'$out') -ge 50 ]"
+done
+for shape in "16 10 noread" "16 10 noread"; do
+	out=$(under "$WORK/shared.ini" "$WORK/short_conns" "$S" $shape 2>"$WORK/short.err")
+	check "short connections to openssl s_server, $shape: $out" grep -q " failed=0 " <<<"$out"
+done
+grep -v "^$" "$WORK/short.err" | sort | uniq -c | head -5 >&2
+
 # Bad ticket key files are refused when the policy loads.
 head -c 32 /dev/urandom >"$WORK/old.key"
 chmod 600 "$WORK/old.key"
