@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# sendfile to a reader that keeps up slowly: a blocking sendfile on a TLS
+# socket must go on to the end of the file, as natively, never return 0
+# before it (Python's socket.sendfile() and others take 0 for the end of
+# the file and cut it short). The same server without attls, sending in
+# clear text, is the control.
+source "$(dirname "$0")/lib.sh"
+make_pki
+PY=$TOP/tests/integration/py
+P=$(free_port) Q=$(free_port)
+policy "$WORK/s.ini" <<EOF2
+[global]
+trace = error-stderr, error
+[keyring k]
+cert = @PKI@/server.pem
+key = @PKI@/server.key
+[traffic t]
+direction = inbound
+local_port = $P
+keyring = k
+EOF2
+head -c 8M /dev/urandom >"$WORK/file"
+want=$(sha256sum <"$WORK/file" | cut -c1-64)
+gcc -O1 -Wall -Werror -o "$WORK/sendfile_server" "$TOP/tests/integration/c/sendfile_server.c" || exit 1
+
+# Control: clear text, the reader reads 64 KiB every 2 ms.
+timeout 60 "$WORK/sendfile_server" "$Q" "$WORK/file" >"$WORK/plain.out" 2>&1 &
+PIDS+=($!)
+wait_port "$Q" || exit 1
+got=$(timeout 60 python3 -c '
+import hashlib, socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=30)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
+h, n = hashlib.sha256(), 0
+while d := s.recv(65536):
+    h.update(d); n += len(d); time.sleep(0.002)
+print(n, h.hexdigest())' "$Q")
+wait
+check "without attls: $(cat "$WORK/plain.out")" grep -q "^sent 8388608 of 8388608" "$WORK/plain.out"
+check "without attls: the reader got it all" [ "$got" = "8388608 $want" ]
+
+timeout 60 env ATTLS_CONFIG="$WORK/s.ini" LD_PRELOAD="$LIB" "$WORK/sendfile_server" "$P" "$WORK/file" \
+	>"$WORK/tls.out" 2>&1 &
+PIDS+=($!)
+wait_port "$P" || exit 1
+got=$(timeout 60 python3 "$PY/slow_reader.py" "$P" "$PKI/ca.pem" 0 0.002)
+wait
+check "under attls: $(cat "$WORK/tls.out")" grep -q "^sent 8388608 of 8388608" "$WORK/tls.out"
+check "under attls: the TLS reader got it all, then close_notify" \
+	[ "$got" = "8388608 bytes sha256=$want close_notify" ]
+finish
