@@ -11,6 +11,7 @@
 
 #include "cryptodev.h"
 #include "linger.h"
+#include "peername.h"
 #include "resume_client.h"
 #include "tickets.h"
 #include "session.h"
@@ -376,9 +377,8 @@ static void handshake_done(struct attls_session *s)
 		char subject[256] = "none";
 
 		if (peer) {
-			attls_wolf.wolfSSL_X509_NAME_oneline(
-				attls_wolf.wolfSSL_X509_get_subject_name(peer), subject,
-				sizeof(subject));
+			attls_peer_name(attls_wolf.wolfSSL_X509_get_subject_name(peer), subject,
+					sizeof(subject));
 			attls_wolf.wolfSSL_X509_free(peer);
 		}
 		char device[200];

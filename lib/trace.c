@@ -54,16 +54,12 @@ const char *attls_escape(const char *in, char *out, size_t len)
 	if (!len)
 		return out;
 	for (const unsigned char *c = (const unsigned char *)in; *c; c++) {
-		bool plain = *c >= 0x20 && *c < 0x7f && *c != '\\';
-		size_t need = plain ? 1 : *c == '\\' ? 2 : 4;
+		bool plain = *c >= 0x20 && *c < 0x7f;
 
-		if (o + need >= len)
+		if (o + (plain ? 1 : 4) >= len)
 			break;
 		if (plain) {
 			out[o++] = (char)*c;
-		} else if (*c == '\\') {
-			out[o++] = '\\';
-			out[o++] = '\\';
 		} else {
 			out[o++] = '\\';
 			out[o++] = 'x';

@@ -70,8 +70,9 @@ unsigned attls_msg_bit(enum attls_msg m);
 
 /*
  * in as one line of printable ASCII in out (at most len bytes with the
- * NUL): a backslash doubled, every other byte outside 0x20-0x7e as \xNN.
- * What does not fit is cut. Returns out.
+ * NUL): every byte outside 0x20-0x7e as \xNN. What does not fit is cut.
+ * Backslashes are left as they are: fields a peer chooses (a certificate
+ * subject, see peername.h) escape their own. Returns out.
  */
 const char *attls_escape(const char *in, char *out, size_t len);
 

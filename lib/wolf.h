@@ -57,6 +57,14 @@
 	X(wolfSSL_get_peer_certificate)          \
 	X(wolfSSL_X509_get_subject_name)         \
 	X(wolfSSL_X509_NAME_oneline)             \
+	X(wolfSSL_X509_NAME_entry_count)         \
+	X(wolfSSL_X509_NAME_get_entry)           \
+	X(wolfSSL_X509_NAME_ENTRY_get_data)      \
+	X(wolfSSL_X509_NAME_ENTRY_get_object)    \
+	X(wolfSSL_OBJ_obj2nid)                   \
+	X(wolfSSL_OBJ_nid2sn)                    \
+	X(wolfSSL_ASN1_STRING_data)              \
+	X(wolfSSL_ASN1_STRING_length)            \
 	X(wolfSSL_X509_free)                     \
 	X(wolfSSL_ERR_error_string_n)            \
 	X(wc_CryptoCb_RegisterDevice)            \

@@ -56,7 +56,7 @@ serve_dir "$WORK/sw.ini" "$WORK/www" "$Q" "$WORK/sw.log" || exit 1
 (printf 'GET / HTTP/1.0\r\n\r\n'; sleep 1) | timeout 10 openssl s_client -connect "127.0.0.1:$Q" \
 	>/dev/null 2>&1
 # A server whose certificate subject carries terminal escapes and a bell.
-EVIL=$(free_port)
+EVIL=$(free_port) ODD=$(free_port)
 (
 	cd "$PKI" || exit 1
 	openssl ecparam -name prime256v1 -genkey -noout -out evil.key 2>/dev/null
@@ -73,15 +73,22 @@ trace = error-stderr, error, event
 ca = @PKI@/ca.pem
 [traffic out]
 direction = outbound
-remote_port = $EVIL
+remote_port = $EVIL, $ODD
 server_name = localhost
 keyring = k
 EOF2
 bg openssl s_server -accept "$EVIL" -cert "$PKI/evil.pem" -key "$PKI/evil.key" -www -quiet
 wait_port "$EVIL" && under "$WORK/evil.ini" curl -sS -o /dev/null "http://127.0.0.1:$EVIL/"
+# One whose CN holds a quote and fields after it, a NUL, and an escape.
+/usr/bin/python3 "$PY/odd_cert.py" "$PKI/ca.pem" "$PKI/ca.key" "$PKI/odd.pem" "$PKI/odd.key" localhost
+bg openssl s_server -accept "$ODD" -cert "$PKI/odd.pem" -key "$PKI/odd.key" -www -quiet
+wait_port "$ODD" && under "$WORK/evil.ini" curl -sS -o /dev/null "http://127.0.0.1:$ODD/"
 sleep 0.5
 check "syslog: a peer subject's escape and bell bytes are written as \\x1b and \\x07" \
-	grep -qF 'CN=evil\x1b[31mred\x07' "$WORK/syslog"
+	grep -qF 'peer="/O=attls test/CN=evil\x1b[31mred\x07"' "$WORK/syslog"
+check "syslog: a subject's quote, NUL and escape cannot end its field or the name early" \
+	grep -qF 'peer="/O=attls test/CN=good.client\x00.evil\x22 rule\x3dadmin job\x3dROOT \x1b[2J" device=' \
+	"$WORK/syslog"
 check "syslog: no line holds a control byte other than the newline" \
 	bash -c "! LC_ALL=C grep -q '[[:cntrl:]]' '$WORK/syslog'"
 check "syslog: the policy loaded (ATTLS001I) and its device (ATTLS070I)" \

@@ -65,7 +65,7 @@ START_TEST(test_escape_control_and_high_bytes)
 	ck_assert_str_eq(attls_escape("CN=evil\x1b[31mred\x07", out, sizeof(out)),
 			 "CN=evil\\x1b[31mred\\x07");
 	ck_assert_str_eq(attls_escape("a\nb\rc\td\\e\x7f\xc3\xa9", out, sizeof(out)),
-			 "a\\x0ab\\x0dc\\x09d\\\\e\\x7f\\xc3\\xa9");
+			 "a\\x0ab\\x0dc\\x09d\\e\\x7f\\xc3\\xa9");
 	/* Cut at the end, never in the middle of an escape. */
 	ck_assert_str_eq(attls_escape("ab\x1b", out, 6), "ab");
 	ck_assert_str_eq(attls_escape("abcdefgh", out, 4), "abc");
