@@ -168,8 +168,12 @@ int attls_ticketkey_parse(const char *text, size_t len, uint64_t *hour,
 	int digits = 0;
 
 	if (len < sizeof(head) - 1 || memcmp(p, head, sizeof(head) - 1)) {
-		snprintf(why, whylen, "not an attls ticket key file (the old format of random "
-				      "bytes is not read any more)");
+		if (len > 17 && !memcmp(p, head, 17))
+			snprintf(why, whylen, "a ticket key file of a version this attls does "
+					      "not read (it reads version 1)");
+		else
+			snprintf(why, whylen, "not an attls ticket key file (the old format of "
+					      "random bytes is not read any more)");
 		return -1;
 	}
 	p += sizeof(head) - 1;

@@ -91,10 +91,28 @@ static int cmd_rotate(const char *path, uint64_t now)
 	size_t len;
 	int fd, dfd, rc = 1;
 
-	/* Read through the trust check (owner root or us, private), once. */
-	fd = attls_trust_open(path, ATTLS_TRUST_SECRET, ATTLS_TRUST_FILE, NULL, why, sizeof(why));
+	/*
+	 * Read through the trust check (owner root or us, private), once. Not
+	 * through a symbolic link: the rename below would replace the link
+	 * and leave the file it points to, which others read, unrotated.
+	 */
+	if (path[0] != '/') {
+		fprintf(stderr, "attls: %s: the path must be absolute\n", path);
+		return 1;
+	}
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
+		if (errno == ELOOP)
+			fprintf(stderr, "attls: %s is a symbolic link: rotate the file it points "
+					"to\n", path);
+		else
+			fprintf(stderr, "attls: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	if (attls_trust_check_fd(fd, path, ATTLS_TRUST_SECRET, ATTLS_TRUST_FILE, NULL, why,
+				 sizeof(why)) < 0) {
 		fprintf(stderr, "attls: %s\n", why);
+		close(fd);
 		return 1;
 	}
 	len = 0;

@@ -27,6 +27,15 @@ out=$("$ATTLS" ticket-key rotate "$WORK/ticket.key")
 check "attls ticket-key rotate moves it to the hour before now: $out" \
 	grep -q "^attls-ticket-key 1 $((hour - 1)) [0-9a-f]\{64\}\$" "$WORK/ticket.key"
 check "and keeps it private" [ "$(stat -c %a "$WORK/ticket.key")" = 600 ]
+# Through a symbolic link, rotate would replace the link and leave the
+# shared file behind: it is refused, and the file is untouched.
+"$ATTLS" ticket-key new "$WORK/linked.key" >/dev/null
+sed -i "s/^attls-ticket-key 1 [0-9]* /attls-ticket-key 1 $((hour - 5)) /" "$WORK/linked.key"
+ln -s "$WORK/linked.key" "$WORK/link.key"
+before=$(cat "$WORK/linked.key")
+out=$("$ATTLS" ticket-key rotate "$WORK/link.key" 2>&1)
+check "rotate through a symbolic link is refused: $out" \
+	bash -c "[ -L '$WORK/link.key' ] && [ \"\$(cat '$WORK/linked.key')\" = '$before' ] && grep -q 'is a symbolic link' <<<'$out'"
 serve_dir "$WORK/shared.ini" "$WORK/www" "$B" "$WORK/shared.log" || exit 1
 for p in $C $D; do serve_dir "$WORK/own.ini" "$WORK/www" "$p" "$WORK/own.log" || exit 1; done
 
