@@ -30,13 +30,47 @@ const char *attls_cipher_weakness(const char *name)
 	return NULL;
 }
 
-int attls_ciphers_check(void *ctx, const char *file, int line,
-			struct attls_errors *errs)
+/*
+ * Each name of the list, alone, must be one wolfSSL knows: given a list,
+ * wolfSSL drops the names it does not know without a word, so a typo
+ * would silently narrow the suites.
+ */
+static int check_names(const char *list, const char *file, int line, struct attls_errors *errs)
+{
+	WOLFSSL_CTX *scratch = attls_wolf.wolfSSL_CTX_new(attls_wolf.wolfSSLv23_server_method());
+	char buf[1024], *save = NULL;
+	int rc = 0;
+
+	if (!scratch)
+		return 0; /* the list itself is checked below */
+	snprintf(buf, sizeof(buf), "%s", list);
+	if (!strtok_r(buf, ":", &save)) {
+		attls_errors_add(errs, file, line, "ciphers: \"%s\" names no cipher suite", list);
+		rc = -1;
+	}
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (char *tok = strtok_r(buf, ":", &save); tok; tok = strtok_r(NULL, ":", &save)) {
+		if (strchr("!+-@", tok[0])) {
+			attls_errors_add(errs, file, line, "ciphers: \"%s\": this wolfSSL takes no "
+					 "operators (! + - @): list the suites to use", tok);
+			rc = -1;
+		} else if (attls_wolf.wolfSSL_CTX_set_cipher_list(scratch, tok) != WOLFSSL_SUCCESS) {
+			attls_errors_add(errs, file, line, "ciphers: \"%s\" is no cipher suite "
+					 "this wolfSSL knows", tok);
+			rc = -1;
+		}
+	}
+	attls_wolf.wolfSSL_CTX_free(scratch);
+	return rc;
+}
+
+int attls_ciphers_check(void *ctx, const char *list, unsigned protocols, const char *file,
+			int line, struct attls_errors *errs)
 {
 	WOLF_STACK_OF(WOLFSSL_CIPHER) *sk;
-	char list[400];
+	char refused[400];
 	size_t off = 0;
-	int n, bad = 0;
+	int n, bad = 0, n13 = 0, n12 = 0;
 	bool full = false, reported = false;
 	char prefix[300];
 	WOLFSSL *ssl;
@@ -44,13 +78,13 @@ int attls_ciphers_check(void *ctx, const char *file, int line,
 	ssl = attls_wolf.wolfSSL_new(ctx);
 	sk = ssl ? attls_wolf.wolfSSL_get_ciphers_compat(ssl) : NULL;
 	if (!sk) {
-		attls_errors_add(errs, file, line, "ciphers: the suites wolfSSL would offer "
-				 "cannot be listed, so they cannot be checked");
+		attls_errors_add(errs, file, line, "ciphers: \"%s\" leaves no suite wolfSSL can "
+				 "use with the protocols of this security level", list);
 		if (ssl)
 			attls_wolf.wolfSSL_free(ssl);
 		return -1;
 	}
-	list[0] = '\0';
+	refused[0] = '\0';
 	n = attls_wolf.wolfSSL_sk_SSL_CIPHER_num(sk);
 	for (int i = 0; i < n; i++) {
 		const char *name = attls_wolf.wolfSSL_CIPHER_get_name(
@@ -58,15 +92,20 @@ int attls_ciphers_check(void *ctx, const char *file, int line,
 		const char *why = name ? attls_cipher_weakness(name) : NULL;
 		int w;
 
+		if (name && !strncmp(name, "TLS13-", 6))
+			n13++;
+		else if (name)
+			n12++;
+
 		if (!why)
 			continue;
 		bad++;
 		if (full)
 			continue;
-		w = snprintf(list + off, sizeof(list) - off, "%s%s (%s)", off ? ", " : "",
+		w = snprintf(refused + off, sizeof(refused) - off, "%s%s (%s)", off ? ", " : "",
 			     name, why);
-		if (w < 0 || (size_t)w >= sizeof(list) - off) {
-			list[off] = '\0'; /* the names that fit, then "..." */
+		if (w < 0 || (size_t)w >= sizeof(refused) - off) {
+			refused[off] = '\0'; /* the names that fit, then "..." */
 			full = true;
 			continue;
 		}
@@ -80,7 +119,19 @@ int attls_ciphers_check(void *ctx, const char *file, int line,
 	if (bad && !reported)
 		attls_errors_add(errs, file, line, "ciphers: %d suite%s refused, without "
 				 "encryption or without authentication: %s%s", bad,
-				 bad == 1 ? "" : "s", list, full ? ", ..." : "");
+				 bad == 1 ? "" : "s", refused, full ? ", ..." : "");
 	attls_wolf.wolfSSL_free(ssl);
-	return bad ? -1 : 0;
+	if (bad)
+		return -1;
+	if (check_names(list, file, line, errs) < 0)
+		return -1;
+	/* A level whose protocols have no suite in the list can never connect. */
+	if (!((protocols & ATTLS_PROTO_TLS13) && n13) &&
+	    !((protocols & (ATTLS_PROTO_TLS10 | ATTLS_PROTO_TLS11 | ATTLS_PROTO_TLS12)) && n12)) {
+		attls_errors_add(errs, file, line, "ciphers: \"%s\" leaves no suite for the "
+				 "protocols of this security level (%d for TLS 1.3, %d for TLS 1.2 "
+				 "and older)", list, n13, n12);
+		return -1;
+	}
+	return 0;
 }

@@ -16,9 +16,12 @@ const char *attls_cipher_weakness(const char *name);
  * after wolfSSL expanded the list (ALL, eNULL, ...). Each suite without
  * encryption (NULL, TLS 1.3 integrity-only) or without authentication
  * (anonymous, pre-shared key only) is named in one "FILE:LINE: ciphers:"
- * error. Returns 0, or -1 with the error added.
+ * error. Then each name of list (the policy's, colon-separated) must be one
+ * wolfSSL knows on its own, and the suites must hold one for the
+ * protocols (enum attls_proto bits) of the level. Returns 0, or -1 with
+ * the errors added.
  */
-int attls_ciphers_check(void *ctx, const char *file, int line,
-			struct attls_errors *errs);
+int attls_ciphers_check(void *ctx, const char *list, unsigned protocols, const char *file,
+			int line, struct attls_errors *errs);
 
 #endif

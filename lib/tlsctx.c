@@ -72,7 +72,8 @@ static WOLFSSL_CTX *build_one(const struct attls_policy *p,
 				 sec->ciphers ? sec->ciphers : attls_default_ciphers);
 		goto fail;
 	}
-	if (attls_ciphers_check(ctx, p->file, sec->ciphers_line, errs) < 0)
+	if (attls_ciphers_check(ctx, sec->ciphers ? sec->ciphers : attls_default_ciphers,
+				sec->protocols, p->file, sec->ciphers_line, errs) < 0)
 		goto fail;
 	attls_wolf.wolfSSL_CTX_set_groups(ctx, default_groups,
 					  (int)(sizeof(default_groups) / sizeof(default_groups[0])));

@@ -39,6 +39,20 @@ done
 with_ciphers "TLS13-AES128-GCM-SHA256:ECDHE-ECDSA-AES128-GCM-SHA256"
 rc=$?
 check "AEAD suites with certificates pass ($rc)" [ $rc -eq 0 ]
+# Lists that could never make a handshake, or that lose a name silently.
+with_ciphers ":"
+check "ciphers = : names no suite: refused" grep -q 'c.ini:5: ciphers: ":" names no cipher suite' "$WORK/check.out"
+with_ciphers "FOO:TLS13-AES128-GCM-SHA256"
+check "ciphers = FOO:...: the unknown name is an error, not dropped" \
+	grep -q 'c.ini:5: ciphers: "FOO" is no cipher suite this wolfSSL knows' "$WORK/check.out"
+with_ciphers "TLS13-AES128-GCM-SHA256:!aNULL"
+check "ciphers with an operator (!aNULL): refused, with what to do instead" \
+	grep -q 'c.ini:5: ciphers: "!aNULL": this wolfSSL takes no operators' "$WORK/check.out"
+sed -i 's/^\[security s\]$/[security s]\nprotocols = TLSv1.3/' "$WORK/c.ini"
+sed -i 's/^ciphers = .*/ciphers = ECDHE-ECDSA-AES128-GCM-SHA256/' "$WORK/c.ini"
+"$ATTLS" check "$WORK/c.ini" >"$WORK/check.out" 2>&1
+check "TLS 1.2 suites only at a TLS 1.3 level: refused" \
+	grep -q 'c.ini:6: ciphers: "ECDHE-ECDSA-AES128-GCM-SHA256" leaves no suite' "$WORK/check.out"
 
 # 18446744073709552 s is 2^64 + 384 ms.
 printf '[global]\nhandshake_timeout = 18446744073709552\n' >"$WORK/t.ini"
