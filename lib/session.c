@@ -133,6 +133,8 @@ static unsigned char *thread_stage(void)
 	return b;
 }
 
+static int flush(struct attls_session *s, bool wait);
+
 /* wolfSSL's input: the real recv, never blocking. */
 static int cb_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
 {
@@ -140,6 +142,14 @@ static int cb_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
 	ssize_t n;
 
 	(void)ssl;
+	/*
+	 * During the handshake the peer answers a flight only once it has it
+	 * all: the flight goes first, and while part of it waits there is
+	 * nothing to read yet.
+	 */
+	if (s->state == ATTLS_ST_HANDSHAKE && out_pending(s) && flush(s, false) != 0)
+		return s->state == ATTLS_ST_FAILED ? WOLFSSL_CBIO_ERR_GENERAL :
+						     WOLFSSL_CBIO_ERR_WANT_READ;
 	n = io.recv(s->fd, buf, (size_t)sz, MSG_DONTWAIT);
 	if (n > 0) {
 		s->bytes_in += (uint64_t)n;
@@ -428,19 +438,38 @@ static int handshake(struct attls_session *s, bool wait)
 
 		if (s->state == ATTLS_ST_OPEN)
 			return 0;
+		/* The deadline runs from the first attempt, a connect's wait included. */
+		if (s->state == ATTLS_ST_HANDSHAKE && !s->deadline)
+			s->deadline = attls_now_ms() + s->hs_timeout;
 		if (s->state == ATTLS_ST_FAILED || check_deadline(s) < 0) {
 			errno = s->error;
 			return -1;
 		}
 		if (s->connecting) {
-			/* A non-blocking connect still under way. */
+			/* A connect still under way (non-blocking, or interrupted). */
+			uint64_t now = attls_now_ms();
+			int err = 0;
+			socklen_t len = sizeof(err);
+
 			if (!wait) {
 				errno = EAGAIN;
 				return -1;
 			}
-			if (wait_fd(s, POLLOUT, (int)(s->deadline - attls_now_ms()), ETIMEDOUT) < 0)
+			if (wait_fd(s, POLLOUT, now < s->deadline ? (int)(s->deadline - now) : 0,
+				    ETIMEDOUT) < 0) {
+				if (errno == ETIMEDOUT)
+					continue;
 				return -1;
+			}
 			s->connecting = false;
+			io.getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+			if (err) {
+				/* TCP itself failed: the program sees its error. */
+				s->state = ATTLS_ST_FAILED;
+				s->error = err;
+				errno = err;
+				return -1;
+			}
 		}
 		r = handshake_step(s);
 		if (r == 0)
