@@ -26,6 +26,9 @@
 /* How long the end of a connection may take: flush, close_notify, drain. */
 #define LINGER_MS 3000
 
+#define SHUT_HELD_RD 1u
+#define SHUT_HELD_WR 2u
+
 struct attls_session {
 	pthread_mutex_t lock;
 	WOLFSSL *ssl;
@@ -36,6 +39,15 @@ struct attls_session {
 	bool so_error_pending, ended, forked, used;
 	bool khup;      /* the kernel said the socket hung up or has an error */
 	bool shut_wr_sent, lingering, free_requested;
+	bool notified;   /* close_notify queued (wr_shut: the program shut its side) */
+	/*
+	 * shutdown(2) asked for during the handshake, held until it is done
+	 * (SHUT_HELD_RD, SHUT_HELD_WR): the kernel's sides cannot go before
+	 * the handshake's last flight.
+	 */
+	unsigned shut_held;
+	/* The kernel's SHUT_WR waits until the queued records are sent. */
+	bool kshut_wr;
 	/* Input arrived while plaintext still waits: the kernel is not asked
 	 * for input again until the program has read it. */
 	bool in_parked;
@@ -351,6 +363,12 @@ static int flush(struct attls_session *s, bool wait)
 		return -1;
 	}
 	s->out_off = s->out_len = 0;
+	if (s->kshut_wr) {
+		/* A shutdown(SHUT_WR) waited for these records: now it goes. */
+		s->kshut_wr = false;
+		s->shut_wr_sent = true;
+		io.shutdown(s->fd, SHUT_WR);
+	}
 	return 0;
 }
 
@@ -361,9 +379,29 @@ static void handshake_failed(struct attls_session *s, enum attls_msg m, const ch
 		s->role == ATTLS_ROLE_CLIENT ? EACCES : ECONNRESET);
 }
 
+static int send_close_notify(struct attls_session *s, bool wait);
+
+/* A shutdown(2) held during the handshake goes now, behind its last flight. */
+static void shutdown_held(struct attls_session *s)
+{
+	unsigned held = s->shut_held;
+
+	s->shut_held = 0;
+	if (held & SHUT_HELD_RD)
+		io.shutdown(s->fd, SHUT_RD);
+	if (held & SHUT_HELD_WR) {
+		s->kshut_wr = true;
+		if (send_close_notify(s, false) < 0)
+			return;
+		flush(s, false);
+	}
+}
+
 static void handshake_done(struct attls_session *s)
 {
 	s->state = ATTLS_ST_OPEN;
+	if (s->shut_held)
+		shutdown_held(s);
 	attls_tickets_keep(s->ssl, s->resume_key);
 	if (attls_trace_on(s->trace, ATTLS_MSG_HS_DONE)) {
 		WOLFSSL_X509 *peer = attls_wolf.wolfSSL_get_peer_certificate(s->ssl);
@@ -781,25 +819,55 @@ ssize_t attls_session_write_room(struct attls_session *s, int flags)
 /* Sends close_notify once (and everything before it). */
 static int send_close_notify(struct attls_session *s, bool wait)
 {
-	if (s->wr_shut || s->state != ATTLS_ST_OPEN)
+	if (s->notified || s->state != ATTLS_ST_OPEN)
 		return 0;
+	s->notified = true;
 	s->wr_shut = true;
 	attls_wolf.wolfSSL_shutdown(s->ssl);
 	attls_trace(s->trace, ATTLS_MSG_FLOW_CALL, s->who, "close_notify sent");
 	return flush(s, wait);
 }
 
+/*
+ * shutdown(2) never fails for TLS's sake. During the handshake it is held
+ * (the handshake still needs both directions) and done when the handshake
+ * is: close_notify, then the kernel's side. Once open, close_notify is
+ * queued behind what the program wrote and, on a blocking socket, waited
+ * for as a write would (SO_SNDTIMEO); what is still queued after that (a
+ * timeout, a signal, a non-blocking socket) goes with a later call, a wait
+ * or the close, and the kernel's write side is shut behind it.
+ */
 int attls_session_shutdown(struct attls_session *s, int how)
 {
-	int r = 0;
+	bool held = false, now = true;
 
 	pthread_mutex_lock(&s->lock);
 	s->used = true;
-	if (how != SHUT_RD && s->state == ATTLS_ST_OPEN)
-		r = send_close_notify(s, !s->nonblock);
+	if (s->state == ATTLS_ST_HANDSHAKE && (how == SHUT_RD || how == SHUT_WR || how == SHUT_RDWR)) {
+		/* Writes say EPIPE from now on, as on the kernel's socket. */
+		if (how != SHUT_RD)
+			s->wr_shut = true;
+		s->shut_held |= how == SHUT_RD ? SHUT_HELD_RD :
+				 how == SHUT_WR ? SHUT_HELD_WR : SHUT_HELD_RD | SHUT_HELD_WR;
+		held = true;
+	} else if (how != SHUT_RD && s->state == ATTLS_ST_OPEN) {
+		int saved = errno;
+
+		s->wr_shut = true;
+		if (!s->notified)
+			send_close_notify(s, !s->nonblock);
+		if (out_pending(s) && s->state == ATTLS_ST_OPEN) {
+			/* Interrupted, timed out or non-blocking: the rest follows. */
+			s->kshut_wr = true;
+			now = false;
+		}
+		errno = saved;
+	}
 	pthread_mutex_unlock(&s->lock);
-	if (r < 0 && errno != EAGAIN)
-		return -1;
+	if (held)
+		return 0;
+	if (!now)
+		return how == SHUT_RDWR ? io.shutdown(s->fd, SHUT_RD) : 0;
 	return io.shutdown(s->fd, how);
 }
 
@@ -1122,7 +1190,7 @@ short attls_session_linger_step(struct attls_session *s)
 			goto out;
 		}
 	}
-	if (!s->wr_shut && send_close_notify(s, false) != 0) {
+	if (!s->notified && send_close_notify(s, false) != 0) {
 		ev = out_pending(s) ? POLLOUT : 0;
 		goto out;
 	}
