@@ -2,9 +2,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -28,6 +30,9 @@
 /* How long the end of a connection may take: flush, close_notify, drain. */
 #define LINGER_MS 3000
 
+#define SHUT_HELD_RD 1u
+#define SHUT_HELD_WR 2u
+
 struct attls_session {
 	pthread_mutex_t lock;
 	WOLFSSL *ssl;
@@ -38,6 +43,15 @@ struct attls_session {
 	bool so_error_pending, ended, forked, used;
 	bool khup;      /* the kernel said the socket hung up or has an error */
 	bool shut_wr_sent, lingering, free_requested;
+	bool notified;   /* close_notify queued (wr_shut: the program shut its side) */
+	/*
+	 * shutdown(2) asked for during the handshake, held until it is done
+	 * (SHUT_HELD_RD, SHUT_HELD_WR): the kernel's sides cannot go before
+	 * the handshake's last flight.
+	 */
+	unsigned shut_held;
+	/* The kernel's SHUT_WR waits until the queued records are sent. */
+	bool kshut_wr;
 	/* Input arrived while plaintext still waits: the kernel is not asked
 	 * for input again until the program has read it. */
 	bool in_parked;
@@ -138,6 +152,8 @@ static unsigned char *thread_stage(void)
 	return b;
 }
 
+static int flush(struct attls_session *s, bool wait);
+
 /* wolfSSL's input: the real recv, never blocking. */
 static int cb_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
 {
@@ -145,6 +161,14 @@ static int cb_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
 	ssize_t n;
 
 	(void)ssl;
+	/*
+	 * During the handshake the peer answers a flight only once it has it
+	 * all: the flight goes first, and while part of it waits there is
+	 * nothing to read yet.
+	 */
+	if (s->state == ATTLS_ST_HANDSHAKE && out_pending(s) && flush(s, false) != 0)
+		return s->state == ATTLS_ST_FAILED ? WOLFSSL_CBIO_ERR_GENERAL :
+						     WOLFSSL_CBIO_ERR_WANT_READ;
 	n = io.recv(s->fd, buf, (size_t)sz, MSG_DONTWAIT);
 	if (n > 0) {
 		s->bytes_in += (uint64_t)n;
@@ -298,41 +322,170 @@ static const char *ssl_reason(struct attls_session *s, int ret, char *buf, size_
 	return buf;
 }
 
-/* Waits for events on the fd with the session unlocked. */
-static int wait_fd(struct attls_session *s, short events, int timeout_ms, int timeout_errno)
+/* Signals a fault raises: never held back, or the kernel kills at once. */
+static bool sync_signal(int sig)
 {
-	struct pollfd pfd = { .fd = s->fd, .events = events };
-	int r;
+	return sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE ||
+	       sig == SIGTRAP || sig == SIGSYS;
+}
+
+/*
+ * Whether one of the signals in set, delivered inside the program's
+ * blocking send or recv, would have made it fail with EINTR. The kernel
+ * restarts such a call after a handler installed with SA_RESTART, unless
+ * the socket has SO_SNDTIMEO or SO_RCVTIMEO for it (timed: then EINTR,
+ * sock_intr_errno() in the kernel); any other handler gives EINTR; a
+ * signal without a handler (ignored, ignored by default, stop, continue)
+ * interrupts nothing.
+ */
+static bool interrupts(const sigset_t *set, bool timed)
+{
+	for (int sig = 1; sig < NSIG; sig++) {
+		struct sigaction sa;
+
+		if (sigismember(set, sig) != 1 || sigaction(sig, NULL, &sa) < 0 ||
+		    sa.sa_handler == SIG_DFL || sa.sa_handler == SIG_IGN)
+			continue;
+		if (timed || !(sa.sa_flags & SA_RESTART))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The internal wait of a blocking call: for events on the fd, with the
+ * session unlocked (another thread may read or write meanwhile), until
+ * deadline (CLOCK_MONOTONIC ms, 0: none). 0 when ready; -1 with errno:
+ * timeout_errno at the deadline, EINTR where the kernel would have said
+ * it (see interrupts(); timed: the program set SO_SNDTIMEO or SO_RCVTIMEO
+ * for this call), EBADF if the session ended meanwhile.
+ *
+ * poll() alone cannot tell an SA_RESTART handler from another: it says
+ * EINTR after any. So the signals this thread had unblocked are blocked
+ * for the wait and watched through a signalfd in the same poll. When one
+ * is pending, its number (sigpending) and its disposition (sigaction
+ * query) say what the kernel would have done; then the thread's own mask
+ * comes back and the handlers run, outside the session lock, before the
+ * call goes on or returns, as they would have inside the real call. The
+ * signal mask is the calling thread's: another thread is not affected. A
+ * signal sent to the process while this thread holds it back goes to a
+ * thread that does not, as the kernel chooses; if none does, it stays
+ * pending until the wait sees it. Without a signalfd (no fd left), the
+ * wait is a plain poll and an EINTR restarts it only if every handler
+ * the thread can receive has SA_RESTART. Nothing here survives the call:
+ * fork and a second thread see no state of it.
+ */
+static int wait_fd(struct attls_session *s, short events, uint64_t deadline, int timeout_errno,
+		   bool timed)
+{
+	struct pollfd pfd[2] = { { .fd = s->fd, .events = events }, { .fd = -1, .events = POLLIN } };
+	sigset_t all, old, watch, pending;
+	int r, err = 0;
 
 	pthread_mutex_unlock(&s->lock);
-	r = io.poll(&pfd, 1, timeout_ms);
+	sigfillset(&all);
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sync_signal(sig))
+			sigdelset(&all, sig);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	sigemptyset(&watch);
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sigismember(&all, sig) == 1 && sigismember(&old, sig) == 0)
+			sigaddset(&watch, sig);
+	pfd[1].fd = signalfd(-1, &watch, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (pfd[1].fd < 0)
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	for (;;) {
+		int ms = -1;
+
+		if (deadline) {
+			uint64_t now = attls_now_ms();
+
+			if (now >= deadline) {
+				err = timeout_errno;
+				break;
+			}
+			ms = deadline - now > INT_MAX ? INT_MAX : (int)(deadline - now);
+		}
+		r = io.poll(pfd, pfd[1].fd >= 0 ? 2 : 1, ms);
+		if (r < 0 && errno == EINTR && pfd[1].fd < 0) {
+			/* The handler already ran: only its kind is known. */
+			if (interrupts(&watch, timed)) {
+				err = EINTR;
+				break;
+			}
+			continue;
+		}
+		if (r < 0 && errno != EINTR) {
+			err = errno;
+			break;
+		}
+		if (r > 0 && pfd[0].revents)
+			break;
+		if (r > 0 && pfd[1].revents) {
+			sigpending(&pending);
+			sigandset(&pending, &pending, &watch);
+			if (interrupts(&pending, timed)) {
+				err = EINTR;
+				break;
+			}
+			/* Its handler runs now; the call goes on, as restarted. */
+			pthread_sigmask(SIG_SETMASK, &old, NULL);
+			pthread_sigmask(SIG_BLOCK, &all, NULL);
+		}
+	}
+	if (pfd[1].fd >= 0) {
+		io.close(pfd[1].fd);
+		/* What is pending is delivered here, its handler outside the lock. */
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	}
 	pthread_mutex_lock(&s->lock);
 	if (s->ended) {
 		errno = EBADF;
 		return -1;
 	}
-	if (r == 0) {
-		errno = timeout_errno;
-		return -1;
-	}
-	return r < 0 ? -1 : 0;
+	errno = err;
+	return err ? -1 : 0;
 }
 
-/* SO_RCVTIMEO or SO_SNDTIMEO in ms; -1 if none. */
-static int sock_timeout(struct attls_session *s, int opt)
+/*
+ * The deadline SO_RCVTIMEO or SO_SNDTIMEO sets for a call starting now
+ * (0 if none); *timed says whether one is set.
+ */
+static uint64_t sock_deadline(struct attls_session *s, int opt, bool *timed)
 {
 	struct timeval tv = { 0 };
 	socklen_t len = sizeof(tv);
 
+	*timed = false;
 	if (io.getsockopt(s->fd, SOL_SOCKET, opt, &tv, &len) < 0 ||
 	    (tv.tv_sec == 0 && tv.tv_usec == 0))
-		return -1;
-	return (int)(tv.tv_sec * 1000 + (tv.tv_usec + 999) / 1000);
+		return 0;
+	*timed = true;
+	return attls_now_ms() + (uint64_t)tv.tv_sec * 1000 + ((uint64_t)tv.tv_usec + 999) / 1000;
 }
 
-/* Sends queued records. 0: all sent; 1: some left (!wait); -1: error. */
-static int flush(struct attls_session *s, bool wait)
+/* When a call's waits for output end: SO_SNDTIMEO counts for the whole call. */
+struct out_timeout {
+	bool asked, timed;
+	int terr;
+	uint64_t deadline;
+};
+
+/*
+ * Sends queued records as far as the kernel takes them, and with wait,
+ * waits until no more than keep bytes are left. 0: all sent; 1: some left;
+ * -1: error. Waiting, it ends at SO_SNDTIMEO (EAGAIN) or, during the
+ * handshake, at its deadline (ETIMEDOUT), whichever comes first; EINTR
+ * as wait_fd says. t carries the call's deadline from one send_out to the
+ * next (NULL: this one only).
+ */
+static int send_out(struct attls_session *s, bool wait, size_t keep, struct out_timeout *t)
 {
+	struct out_timeout mine = { 0 };
+
+	if (!t)
+		t = &mine;
 	while (out_pending(s)) {
 		ssize_t n = io.send(s->fd, s->out + s->out_off, out_pending(s),
 				    MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -344,9 +497,19 @@ static int flush(struct attls_session *s, bool wait)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			if (!wait)
+			if (!wait || out_pending(s) <= keep)
 				return 1;
-			if (wait_fd(s, POLLOUT, sock_timeout(s, SO_SNDTIMEO), EAGAIN) < 0)
+			if (!t->asked) {
+				t->asked = true;
+				t->terr = EAGAIN;
+				t->deadline = sock_deadline(s, SO_SNDTIMEO, &t->timed);
+				if (s->state == ATTLS_ST_HANDSHAKE && s->deadline &&
+				    (!t->deadline || s->deadline < t->deadline)) {
+					t->deadline = s->deadline;
+					t->terr = ETIMEDOUT;
+				}
+			}
+			if (wait_fd(s, POLLOUT, t->deadline, t->terr, t->timed) < 0)
 				return -1;
 			continue;
 		}
@@ -358,7 +521,19 @@ static int flush(struct attls_session *s, bool wait)
 		return -1;
 	}
 	s->out_off = s->out_len = 0;
+	if (s->kshut_wr) {
+		/* A shutdown(SHUT_WR) waited for these records: now it goes. */
+		s->kshut_wr = false;
+		s->shut_wr_sent = true;
+		io.shutdown(s->fd, SHUT_WR);
+	}
 	return 0;
+}
+
+/* Sends queued records. 0: all sent; 1: some left (!wait); -1: error. */
+static int flush(struct attls_session *s, bool wait)
+{
+	return send_out(s, wait, 0, NULL);
 }
 
 static void handshake_failed(struct attls_session *s, enum attls_msg m, const char *why)
@@ -368,9 +543,29 @@ static void handshake_failed(struct attls_session *s, enum attls_msg m, const ch
 		s->role == ATTLS_ROLE_CLIENT ? EACCES : ECONNRESET);
 }
 
+static int send_close_notify(struct attls_session *s, bool wait);
+
+/* A shutdown(2) held during the handshake goes now, behind its last flight. */
+static void shutdown_held(struct attls_session *s)
+{
+	unsigned held = s->shut_held;
+
+	s->shut_held = 0;
+	if (held & SHUT_HELD_RD)
+		io.shutdown(s->fd, SHUT_RD);
+	if (held & SHUT_HELD_WR) {
+		s->kshut_wr = true;
+		if (send_close_notify(s, false) < 0)
+			return;
+		flush(s, false);
+	}
+}
+
 static void handshake_done(struct attls_session *s)
 {
 	s->state = ATTLS_ST_OPEN;
+	if (s->shut_held)
+		shutdown_held(s);
 	attls_resume_keep(s->ssl, s->resume_key, &s->ticket_fresh);
 	if (attls_trace_on(s->trace, ATTLS_MSG_HS_DONE)) {
 		WOLFSSL_X509 *peer = attls_wolf.wolfSSL_get_peer_certificate(s->ssl);
@@ -444,23 +639,40 @@ static int handshake(struct attls_session *s, bool wait)
 
 		if (s->state == ATTLS_ST_OPEN)
 			return 0;
+		/* The deadline runs from the first attempt, a connect's wait included. */
+		if (s->state == ATTLS_ST_HANDSHAKE && !s->deadline)
+			s->deadline = attls_now_ms() + s->hs_timeout;
 		if (s->state == ATTLS_ST_FAILED || check_deadline(s) < 0) {
 			errno = s->error;
 			return -1;
 		}
 		if (s->connecting) {
-			/* A non-blocking connect still under way. */
+			/* A connect still under way (non-blocking, or interrupted). */
+			int err = 0;
+			socklen_t len = sizeof(err);
+
 			if (!wait) {
 				errno = EAGAIN;
 				return -1;
 			}
-			if (wait_fd(s, POLLOUT, (int)(s->deadline - attls_now_ms()), ETIMEDOUT) < 0)
+			if (wait_fd(s, POLLOUT, s->deadline, ETIMEDOUT, false) < 0) {
+				if (errno == ETIMEDOUT)
+					continue;
 				return -1;
+			}
 			s->connecting = false;
+			io.getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+			if (err) {
+				/* TCP itself failed: the program sees its error. */
+				s->state = ATTLS_ST_FAILED;
+				s->error = err;
+				errno = err;
+				return -1;
+			}
 		}
 		r = handshake_step(s);
 		if (r == 0)
-			return wait && flush(s, true) < 0 ? -1 : 0;
+			return wait && flush(s, true) < 0 && errno != ETIMEDOUT ? -1 : 0;
 		if (r < 0) {
 			errno = s->error;
 			return -1;
@@ -469,12 +681,10 @@ static int handshake(struct attls_session *s, bool wait)
 			errno = EAGAIN;
 			return -1;
 		}
-		if (flush(s, true) < 0)
+		if (flush(s, true) < 0 && errno != ETIMEDOUT)
 			return -1;
-		uint64_t now = attls_now_ms();
-		if (now < s->deadline &&
-		    wait_fd(s, POLLIN, (int)(s->deadline - now), ETIMEDOUT) < 0 &&
-		    errno != ETIMEDOUT)
+		if (s->state == ATTLS_ST_HANDSHAKE &&
+		    wait_fd(s, POLLIN, s->deadline, ETIMEDOUT, false) < 0 && errno != ETIMEDOUT)
 			return -1;
 	}
 }
@@ -514,7 +724,8 @@ static void peer_ended(struct attls_session *s, bool notified)
 
 ssize_t attls_session_recv(struct attls_session *s, void *buf, size_t len, int flags)
 {
-	bool nb;
+	bool nb, timed = false, asked = false;
+	uint64_t deadline = 0;
 	size_t got = 0;
 	ssize_t ret = -1;
 
@@ -525,7 +736,12 @@ ssize_t attls_session_recv(struct attls_session *s, void *buf, size_t len, int f
 	}
 	s->used = true;
 	nb = s->nonblock || (flags & MSG_DONTWAIT);
-	if (handshake(s, !nb) < 0 || flush(s, !nb) < 0) {
+	/*
+	 * Queued records go as far as they can without waiting: a read never
+	 * waits for output, which another thread may be writing while the
+	 * peer waits for this one to read. The rest goes during the wait.
+	 */
+	if (handshake(s, !nb) < 0 || flush(s, false) < 0) {
 		s->again += errno == EAGAIN;
 		goto out;
 	}
@@ -567,11 +783,18 @@ ssize_t attls_session_recv(struct attls_session *s, void *buf, size_t len, int f
 				}
 				break;
 			}
-			if (wait_fd(s, POLLIN, sock_timeout(s, SO_RCVTIMEO), EAGAIN) < 0) {
+			if (!asked) {
+				asked = true;
+				deadline = sock_deadline(s, SO_RCVTIMEO, &timed);
+			}
+			if (wait_fd(s, (short)(POLLIN | (out_pending(s) ? POLLOUT : 0)), deadline,
+				    EAGAIN, timed) < 0) {
 				if (got)
 					ret = (ssize_t)got;
 				break;
 			}
+			if (out_pending(s))
+				flush(s, false);
 			continue;
 		}
 		if (err == WOLFSSL_ERROR_ZERO_RETURN) {
@@ -715,6 +938,7 @@ static ssize_t write_start(struct attls_session *s, int flags)
 ssize_t attls_session_sendv(struct attls_session *s, const struct iovec *iov, int iovcnt,
 			    int flags)
 {
+	struct out_timeout t = { 0 };
 	size_t total = 0, done = 0, off = 0;
 	ssize_t ret = -1, room;
 	int iv = 0;
@@ -739,17 +963,28 @@ ssize_t attls_session_sendv(struct attls_session *s, const struct iovec *iov, in
 		ret = (ssize_t)take;
 		goto out;
 	}
+	/*
+	 * Blocking. Records a past call left queued (it was interrupted, or
+	 * timed out) are what the kernel's full buffer would be: they go
+	 * first, and until they have, nothing is taken (EAGAIN at SO_SNDTIMEO,
+	 * EINTR after a handler that would interrupt the real call).
+	 */
+	if (out_pending(s) && send_out(s, true, 0, &t) < 0)
+		goto out;
 	while (done < total) {
 		size_t n = total - done < WRITE_CHUNK ? total - done : WRITE_CHUNK;
 
-		if (encrypt_from(s, iov, iovcnt, &iv, &off, n) < 0 || flush(s, true) < 0) {
-			if (done)
-				ret = (ssize_t)done;
-			goto out;
-		}
+		if (encrypt_from(s, iov, iovcnt, &iv, &off, n) < 0)
+			break;
+		/* Encrypted is written: the records go out whatever comes next. */
 		done += n;
+		/* Up to OUT_LIMIT queued between chunks; nothing when it returns. */
+		if (send_out(s, true, done < total ? OUT_LIMIT - WRITE_CHUNK : 0, &t) < 0)
+			break;
 	}
-	ret = (ssize_t)total;
+	/* Bytes taken are reported, as the kernel does after a partial send. */
+	if (done || total == 0)
+		ret = (ssize_t)done;
 out:
 	pthread_mutex_unlock(&s->lock);
 	return ret;
@@ -768,25 +1003,55 @@ ssize_t attls_session_write_room(struct attls_session *s, int flags)
 /* Sends close_notify once (and everything before it). */
 static int send_close_notify(struct attls_session *s, bool wait)
 {
-	if (s->wr_shut || s->state != ATTLS_ST_OPEN)
+	if (s->notified || s->state != ATTLS_ST_OPEN)
 		return 0;
+	s->notified = true;
 	s->wr_shut = true;
 	attls_wolf.wolfSSL_shutdown(s->ssl);
 	attls_trace(s->trace, ATTLS_MSG_FLOW_CALL, s->who, "close_notify sent");
 	return flush(s, wait);
 }
 
+/*
+ * shutdown(2) never fails for TLS's sake. During the handshake it is held
+ * (the handshake still needs both directions) and done when the handshake
+ * is: close_notify, then the kernel's side. Once open, close_notify is
+ * queued behind what the program wrote and, on a blocking socket, waited
+ * for as a write would (SO_SNDTIMEO); what is still queued after that (a
+ * timeout, a signal, a non-blocking socket) goes with a later call, a wait
+ * or the close, and the kernel's write side is shut behind it.
+ */
 int attls_session_shutdown(struct attls_session *s, int how)
 {
-	int r = 0;
+	bool held = false, now = true;
 
 	pthread_mutex_lock(&s->lock);
 	s->used = true;
-	if (how != SHUT_RD && s->state == ATTLS_ST_OPEN)
-		r = send_close_notify(s, !s->nonblock);
+	if (s->state == ATTLS_ST_HANDSHAKE && (how == SHUT_RD || how == SHUT_WR || how == SHUT_RDWR)) {
+		/* Writes say EPIPE from now on, as on the kernel's socket. */
+		if (how != SHUT_RD)
+			s->wr_shut = true;
+		s->shut_held |= how == SHUT_RD ? SHUT_HELD_RD :
+				 how == SHUT_WR ? SHUT_HELD_WR : SHUT_HELD_RD | SHUT_HELD_WR;
+		held = true;
+	} else if (how != SHUT_RD && s->state == ATTLS_ST_OPEN) {
+		int saved = errno;
+
+		s->wr_shut = true;
+		if (!s->notified)
+			send_close_notify(s, !s->nonblock);
+		if (out_pending(s) && s->state == ATTLS_ST_OPEN) {
+			/* Interrupted, timed out or non-blocking: the rest follows. */
+			s->kshut_wr = true;
+			now = false;
+		}
+		errno = saved;
+	}
 	pthread_mutex_unlock(&s->lock);
-	if (r < 0 && errno != EAGAIN)
-		return -1;
+	if (held)
+		return 0;
+	if (!now)
+		return how == SHUT_RDWR ? io.shutdown(s->fd, SHUT_RD) : 0;
 	return io.shutdown(s->fd, how);
 }
 
@@ -827,7 +1092,7 @@ int attls_session_set_cork(struct attls_session *s, bool on)
 	pthread_mutex_lock(&s->lock);
 	s->corked = on;
 	if (!on && s->state == ATTLS_ST_OPEN && out_pending(s))
-		r = flush(s, !s->nonblock) < 0 && errno != EAGAIN ? -1 : 0;
+		r = flush(s, !s->nonblock) < 0 && errno != EAGAIN && errno != EINTR ? -1 : 0;
 	pthread_mutex_unlock(&s->lock);
 	return r;
 }
@@ -1109,7 +1374,7 @@ short attls_session_linger_step(struct attls_session *s)
 			goto out;
 		}
 	}
-	if (!s->wr_shut && send_close_notify(s, false) != 0) {
+	if (!s->notified && send_close_notify(s, false) != 0) {
 		ev = out_pending(s) ? POLLOUT : 0;
 		goto out;
 	}

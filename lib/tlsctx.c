@@ -54,6 +54,12 @@ static WOLFSSL_CTX *build_one(const struct attls_policy *p,
 				 t->name);
 		return NULL;
 	}
+	/*
+	 * Debian's wolfSSL retries a read that would block up to ten times
+	 * during the handshake, before the flight it answers is even sent: a
+	 * busy loop. The session waits for input itself.
+	 */
+	attls_wolf.wolfSSL_CTX_clear_mode(ctx, SSL_MODE_AUTO_RETRY);
 	for (unsigned b = ATTLS_PROTO_TLS10; b <= ATTLS_PROTO_TLS13; b <<= 1)
 		if (sec->protocols & b) {
 			lo = lo ? lo : b;

@@ -32,6 +32,7 @@
 	X(wolfSSL_set_verify)                    \
 	X(wolfSSL_CTX_set_cipher_list)           \
 	X(wolfSSL_CTX_set_groups)                \
+	X(wolfSSL_CTX_clear_mode)                \
 	X(wolfSSL_CTX_set_min_proto_version)     \
 	X(wolfSSL_CTX_set_max_proto_version)     \
 	X(wolfSSL_CTX_SetDevId)                  \
