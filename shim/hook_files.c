@@ -28,8 +28,13 @@ static int pipe_bytes(int fd)
 
 /*
  * From in (at *off if off, else at its position) to the session, up to
- * count. The first chunk may wait as the socket does; then only what is
- * there and what fits goes.
+ * count. On a blocking socket every chunk waits for room, as the kernel's
+ * sendfile does, so only the end of the input, an error or an interrupt
+ * stops it short (never 0 before the end: programs take 0 for the end of
+ * the file). On a non-blocking one, what the session takes now goes; from
+ * a pipe, after the first chunk, only what the pipe holds. Whatever is
+ * read and not taken is given back to a file's position; from a pipe no
+ * more is read than the session takes.
  */
 static ssize_t to_tls(struct attls_session *s, int in, loff_t *off, size_t count, bool pipe)
 {
@@ -37,7 +42,9 @@ static ssize_t to_tls(struct attls_session *s, int in, loff_t *off, size_t count
 	size_t done = 0;
 
 	while (done < count) {
-		ssize_t room = attls_session_write_room(s, done ? MSG_DONTWAIT : 0);
+		bool more_from_pipe = done && pipe;
+		ssize_t room = attls_session_write_room(s, more_from_pipe ? MSG_DONTWAIT : 0);
+		bool blocking = room == SSIZE_MAX;
 		size_t want = count - done < CHUNK ? count - done : CHUNK;
 		ssize_t n, w;
 
@@ -45,23 +52,28 @@ static ssize_t to_tls(struct attls_session *s, int in, loff_t *off, size_t count
 			return done ? (ssize_t)done : -1;
 		if ((size_t)room < want)
 			want = (size_t)room;
-		if (done && pipe && (size_t)pipe_bytes(in) < want &&
+		if (more_from_pipe && (size_t)pipe_bytes(in) < want &&
 		    (want = (size_t)pipe_bytes(in)) == 0)
 			break;
 		n = off ? pread(in, buf, want, *off) : REAL(read)(in, buf, want);
 		if (n <= 0)
 			return done ? (ssize_t)done : n;
 		struct iovec iov = { buf, (size_t)n };
-		w = attls_session_sendv(s, &iov, 1, MSG_DONTWAIT);
+		int e;
+
+		w = attls_session_sendv(s, &iov, 1, blocking && !more_from_pipe ? 0 : MSG_DONTWAIT);
+		e = errno;
 		if (w < 0)
-			w = 0; /* the session failed: its error comes with the next call */
+			w = 0;
 		if (off)
 			*off += w;
 		else if (w < n && !pipe)
 			lseek(in, w - n, SEEK_CUR);
 		done += (size_t)w;
-		if (w < n)
-			break;
+		if (w < n) {
+			errno = e;
+			return done ? (ssize_t)done : -1;
+		}
 	}
 	return (ssize_t)done;
 }
