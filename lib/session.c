@@ -43,6 +43,14 @@ struct attls_session {
 	bool so_error_pending, ended, forked, used;
 	bool khup;      /* the kernel said the socket hung up or has an error */
 	bool shut_wr_sent, lingering, free_requested;
+	/*
+	 * notified, shut_held and kshut_wr, like the fields around them, are
+	 * read and written with lock held; they nest under nothing. A second
+	 * thread acts on them once it has the lock (a write after the held
+	 * shutdown says EPIPE). A signal handler runs either outside attls or
+	 * inside wait_fd, where the lock is not held. After fork the child's
+	 * copy keeps them and acts on them only if it uses the session.
+	 */
 	bool notified;   /* close_notify queued (wr_shut: the program shut its side) */
 	/*
 	 * shutdown(2) asked for during the handshake, held until it is done

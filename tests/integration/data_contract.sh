@@ -99,19 +99,29 @@ check "SO_RCVTIMEO and a handler with SA_RESTART: EINTR after about 300 ms, as t
 		(( \${BASH_REMATCH[1]} >= 250 && \${BASH_REMATCH[1]} <= 1500 ))"
 
 # 3. Full duplex: one thread reads while another writes, 8 MiB each way.
+# The reader starts while the writer is blocked on the peer, which sends
+# all before it reads. Five connections: whether a read that waits for the
+# writer's queue deadlocks depends on how much of it the kernel still
+# takes at that moment.
 head -c 8388608 /dev/urandom >"$WORK/data2"
-bg $PEER duplex "$OUT" "$PKI/server.pem" "$PKI/server.key" "$WORK/data2" "$WORK/d.peer" 2>>"$WORK/peers.log" \
-	>"$WORK/d.out"
-D=$BGPID
-wait_port "$OUT" || exit 1
-out=$(timeout 20 env ATTLS_CONFIG="$WORK/p.ini" LD_PRELOAD="$LIB" "$WORK/duplex" "$OUT" \
-	"$WORK/data" "$WORK/d.got")
-stop "$D"
-say "full duplex: ${out:-no answer in 20 s}; the peer, which sends all before it reads: $(cat "$WORK/d.out")"
-check "full duplex on one blocking fd: 8 MiB each way within 20 s, intact both ways (sha256)" \
-	bash -c "[ '$out' = 'wrote=8388608 read=8388608' ] && \
-		[ '$(sum "$WORK/d.got")' = '$(sum "$WORK/data2")' ] && \
-		[ '$(sum "$WORK/d.peer")' = '$SUM' ]"
+ok=true
+for round in 1 2 3 4 5; do
+	bg $PEER duplex "$OUT" "$PKI/server.pem" "$PKI/server.key" "$WORK/data2" "$WORK/d.peer" \
+		2>>"$WORK/peers.log" >"$WORK/d.out"
+	D=$BGPID
+	wait_port "$OUT" || exit 1
+	out=$(timeout 20 env ATTLS_CONFIG="$WORK/p.ini" LD_PRELOAD="$LIB" "$WORK/duplex" "$OUT" \
+		"$WORK/data" "$WORK/d.got")
+	stop "$D"
+	say "full duplex $round: ${out:-no answer in 20 s}; the peer: $(cat "$WORK/d.out")"
+	if ! [ "$out" = 'wrote=8388608 read=8388608' ] ||
+		! [ "$(sum "$WORK/d.got")" = "$(sum "$WORK/data2")" ] ||
+		! [ "$(sum "$WORK/d.peer")" = "$SUM" ]; then
+		ok=false
+		break
+	fi
+done
+check "full duplex on one blocking fd, five times: 8 MiB each way within 20 s, intact both ways (sha256)" $ok
 
 # 4. shutdown(SHUT_WR) before the handshake, as ncat --recv-only does.
 head -c 1048576 /dev/urandom >"$WORK/small"

@@ -4,18 +4,20 @@
  * the write side, another reads to EOF into OUT, both at once. The socket
  * has 128 KiB buffers, as servers that size their buffers do: the kernel
  * then cannot absorb what either side sends before the other reads. The
- * writer starts first and is blocked (the peer sends all before it reads)
- * when the reader starts, 300 ms later.
+ * writer starts first; the reader starts once the writer has made no
+ * progress for 300 ms (blocked: the peer sends all before it reads).
  *   duplex PORT FILE OUT
  * Prints "wrote=N read=N".
  */
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "util.h"
 
 static int fd;
 static unsigned char *data;
 static size_t len, got;
+static atomic_size_t written;
 static const char *out_path;
 
 static void *writer(void *arg)
@@ -29,6 +31,7 @@ static void *writer(void *arg)
 		if (w <= 0)
 			die("write");
 		done += (size_t)w;
+		atomic_store(&written, done);
 	}
 	if (shutdown(fd, SHUT_WR) < 0)
 		die("shutdown");
@@ -77,7 +80,12 @@ int main(int argc, char **argv)
 			die("connect");
 	}
 	pthread_create(&w, NULL, writer, NULL);
-	usleep(300000);
+	for (int still = 0, i = 0; still < 3 && i < 100; i++) {
+		size_t before = atomic_load(&written);
+
+		usleep(100000);
+		still = atomic_load(&written) == before ? still + 1 : 0;
+	}
 	pthread_create(&r, NULL, reader, NULL);
 	pthread_join(w, NULL);
 	pthread_join(r, NULL);
