@@ -15,14 +15,24 @@ static int for_each_token(const char *s, int (*fn)(const char *tok, void *arg),
 {
 	char buf[64];
 	int n = 0;
+	bool comma = false; /* a comma with no item after it yet */
 
 	while (*s) {
 		size_t len;
 
-		while (*s == ',' || isspace((unsigned char)*s))
+		while (isspace((unsigned char)*s))
 			s++;
+		if (*s == ',') {
+			/* An empty item ("1,,2", a leading or trailing comma) is a typo. */
+			if (comma || !n)
+				return -1;
+			comma = true;
+			s++;
+			continue;
+		}
 		if (!*s)
 			break;
+		comma = false;
 		len = strcspn(s, ", \t");
 		if (len >= sizeof(buf))
 			return -1;
@@ -33,7 +43,7 @@ static int for_each_token(const char *s, int (*fn)(const char *tok, void *arg),
 		n++;
 		s += len;
 	}
-	return n > 0 ? 0 : -1;
+	return n > 0 && !comma ? 0 : -1;
 }
 
 int attls_parse_number(const char *s, unsigned long max, unsigned long *out,

@@ -430,6 +430,12 @@ START_TEST(test_value_parsers)
 	ck_assert_int_eq(attls_parse_ports("", &ps), -1);
 	ck_assert_int_eq(attls_parse_ports("80-", &ps), -1);
 	ck_assert_int_eq(attls_parse_ports("-1", &ps), -1);
+	/* An empty item is a typo, not nothing. */
+	ck_assert_int_eq(attls_parse_ports("1,,2", &ps), -1);
+	ck_assert_int_eq(attls_parse_ports(",80", &ps), -1);
+	ck_assert_int_eq(attls_parse_ports("80,", &ps), -1);
+	ck_assert_int_eq(attls_parse_ports("80 443", &ps), 0);
+	ck_assert_int_eq(attls_parse_addrs("::1,,127.0.0.1", &as), -1);
 	ck_assert_int_eq(attls_parse_addrs("::1, 127.0.0.1/8", &as), 0);
 	ck_assert_uint_eq(as.n, 2);
 	ck_assert_int_eq(as.c[0].family, AF_INET6);
