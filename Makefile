@@ -28,9 +28,9 @@ TEST_PKGS := openssl curl python3 procps iproute2 socat valgrind nginx redis-ser
 	stunnel4 libwww-perl python3-cryptography haproxy rabbitmq-server python3-pika strace
 PKGS := $(BUILD_PKGS) $(TEST_PKGS)
 
-.PHONY: all deps test unit integration demo bench install clean
+.PHONY: all deps test unit integration demo bench install clean check-boundary
 
-all: $(B)/libattls.so $(B)/attls
+all: $(B)/libattls.so $(B)/attls $(B)/boundary.ok
 
 # Installs what is missing, on Debian (sudo when not root).
 deps:
@@ -49,6 +49,25 @@ $(B)/%.o: %.c $(wildcard lib/*.h shim/*.h tools/*.h)
 
 $(B)/libattls.so: $(LIB_OBJ) $(SHIM_OBJ)
 	$(CC) -shared -o $@ $^ $(LDLIBS_LIB) -Wl,-z,defs -Wl,-z,now
+
+# lib/ reaches the kernel only through its io table (lib/sysio.h): no
+# object of lib/ may call a name the shim exports (a hook) or may come to
+# hook, or that call would land in attls's own hook. sysio.o resolves them.
+HOOKABLE := open open64 openat openat64 creat creat64 socket socketpair pipe pipe2 \
+	eventfd signalfd timerfd_create memfd_create epoll_create epoll_create1 inotify_init \
+	inotify_init1 fclose fcloseall fdopen syscall _Fork fork vfork __close close_range \
+	closefrom pread pwrite preadv pwritev preadv2 pwritev2
+$(B)/boundary.ok: $(B)/libattls.so $(filter-out $(B)/lib/sysio.o,$(LIB_OBJ))
+	@hooks=$$( (nm -D --defined-only $(B)/libattls.so | awk '{print $$3}'; \
+		printf '%s\n' $(HOOKABLE)) | sort -u); \
+	bad=0; for o in $(filter-out $(B)/lib/sysio.o,$(LIB_OBJ)); do \
+		for n in $$(nm -u $$o | awk '{print $$2}' | sed 's/@.*//'); do \
+			if printf '%s\n' $$hooks | grep -qx -- "$$n"; then \
+				echo "$$o calls $$n by its name: go through attls_io (lib/sysio.h)"; bad=1; fi; \
+		done; done; [ $$bad = 0 ]
+	@touch $@
+
+check-boundary: $(B)/boundary.ok
 
 $(B)/libattls-core.a: $(LIB_OBJ)
 	ar rcs $@ $^

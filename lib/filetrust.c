@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sysio.h"
 #include "filetrust.h"
 
 int attls_trust_check_fd(int fd, const char *path, enum attls_trust kind,
@@ -61,7 +62,7 @@ int attls_trust_open(const char *path, enum attls_trust kind, enum attls_trust_t
 	if (type == ATTLS_TRUST_DIR)
 		flags |= O_DIRECTORY;
 	/* O_NONBLOCK: a FIFO put in a key's place must not hang the program. */
-	fd = open(path, flags | O_NONBLOCK);
+	fd = attls_io.open(path, flags | O_NONBLOCK);
 	if (fd < 0) {
 		snprintf(why, whylen, "%s: %s", path, strerror(errno));
 		return -1;
@@ -69,12 +70,12 @@ int attls_trust_open(const char *path, enum attls_trust kind, enum attls_trust_t
 	if (attls_trust_check_fd(fd, path, kind, type, st, why, whylen) < 0) {
 		int e = errno;
 
-		close(fd);
+		attls_io.close(fd);
 		errno = e;
 		return -1;
 	}
 	/* Regular files and directories only: blocking reads are safe now. */
-	fcntl(fd, F_SETFL, flags & ~O_DIRECTORY & O_ACCMODE);
+	attls_io.fcntl(fd, F_SETFL, flags & ~O_DIRECTORY & O_ACCMODE);
 	return fd;
 }
 
@@ -104,7 +105,7 @@ unsigned char *attls_trust_read_fd(int fd, const char *path, const struct stat *
 	}
 	/* The size read is the size fstat saw: a file growing under us is cut there. */
 	while (have < cap - 1) {
-		ssize_t n = read(fd, buf + have, cap - 1 - have);
+		ssize_t n = attls_io.read(fd, buf + have, cap - 1 - have);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -132,6 +133,6 @@ unsigned char *attls_trust_read(const char *path, enum attls_trust kind, size_t 
 	if (fd < 0)
 		return NULL;
 	buf = attls_trust_read_fd(fd, path, &st, max, len, why, whylen);
-	close(fd);
+	attls_io.close(fd);
 	return buf;
 }

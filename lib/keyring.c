@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "sysio.h"
 #include "filetrust.h"
 #include "keycheck.h"
 #include "keyring.h"
@@ -103,14 +104,14 @@ static int load_ca_dir(const struct attls_policy *p, const struct attls_keyring 
 		ino_t ino;
 	} *seen = NULL;
 	size_t n_seen = 0, loaded = 0;
-	int dup_fd = dup(dfd), rc = 0;
+	int dup_fd = attls_io.dup(dfd), rc = 0;
 	DIR *d = dup_fd < 0 ? NULL : fdopendir(dup_fd);
 	struct dirent *de;
 
 	if (!d) {
 		attls_errors_add(errs, p->file, kr->ca_line, "ca: %s: %s", kr->ca, strerror(errno));
 		if (dup_fd >= 0)
-			close(dup_fd);
+			attls_io.close(dup_fd);
 		return -1;
 	}
 	while (rc == 0 && (errno = 0, de = readdir(d))) {
@@ -122,7 +123,7 @@ static int load_ca_dir(const struct attls_policy *p, const struct attls_keyring 
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
 		snprintf(name, sizeof(name), "%s/%s", kr->ca, de->d_name);
-		fd = openat(dfd, de->d_name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+		fd = attls_io.openat(dfd, de->d_name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 		if (fd < 0) {
 			/* A dangling link names nothing that could be trusted. */
 			if (errno == ENOENT || errno == ELOOP)
@@ -133,24 +134,24 @@ static int load_ca_dir(const struct attls_policy *p, const struct attls_keyring 
 			break;
 		}
 		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-			close(fd);
+			attls_io.close(fd);
 			continue;
 		}
 		for (i = 0; i < n_seen; i++)
 			if (seen[i].dev == st.st_dev && seen[i].ino == st.st_ino)
 				break;
 		if (i < n_seen) {
-			close(fd);
+			attls_io.close(fd);
 			continue;
 		}
 		if (attls_trust_check_fd(fd, name, ATTLS_TRUST_PUBLIC, ATTLS_TRUST_FILE, &st, why,
 					 sizeof(why)) < 0) {
 			attls_errors_add(errs, p->file, kr->ca_line, "ca: %s", why);
-			close(fd);
+			attls_io.close(fd);
 			rc = -1;
 			break;
 		}
-		fcntl(fd, F_SETFL, 0);
+		attls_io.fcntl(fd, F_SETFL, 0);
 		switch (load_ca_fd(p, kr, ctx, fd, &st, name, errs)) {
 		case 0:
 			loaded++;
@@ -160,7 +161,7 @@ static int load_ca_dir(const struct attls_policy *p, const struct attls_keyring 
 		default:
 			rc = -1;
 		}
-		close(fd);
+		attls_io.close(fd);
 		void *ns = realloc(seen, (n_seen + 1) * sizeof(*seen));
 
 		if (!ns) {
@@ -208,7 +209,7 @@ static int load_ca(const struct attls_policy *p, const struct attls_keyring *kr,
 			rc = -1;
 		}
 	}
-	close(fd);
+	attls_io.close(fd);
 	return rc;
 }
 

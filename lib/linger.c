@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sysio.h"
 #include "linger.h"
 #include "session.h"
 
@@ -30,7 +31,7 @@ static void wake(void)
 {
 	uint64_t one = 1;
 
-	if (write(wakefd, &one, sizeof(one)) < 0)
+	if (attls_io.write(wakefd, &one, sizeof(one)) < 0)
 		return; /* already signalled */
 }
 
@@ -106,12 +107,12 @@ static void *run(void *arg)
 		pthread_mutex_unlock(&lock);
 		now = attls_now_ms();
 		timeout = !deadline ? -1 : deadline > now ? (int)(deadline - now) : 0;
-		if (poll(pfd, (nfds_t)n, timeout) < 0 && errno != EINTR)
+		if (attls_io.poll(pfd, (nfds_t)n, timeout) < 0 && errno != EINTR)
 			continue;
 		if (pfd[0].revents) {
 			uint64_t v;
 
-			if (read(wakefd, &v, sizeof(v)) < 0)
+			if (attls_io.read(wakefd, &v, sizeof(v)) < 0)
 				v = 0;
 		}
 		step_all(pfd, n);
@@ -129,7 +130,7 @@ static int start_locked(void)
 
 	if (thread_pid == getpid())
 		return 0;
-	if (wakefd < 0 && (wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0)
+	if (wakefd < 0 && (wakefd = attls_io.eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0)
 		return -1;
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -185,7 +186,7 @@ void attls_linger_atfork_child(void)
 	pthread_cond_init(&empty, NULL);
 	/* The parent ends these; the child only lets go of its copies. */
 	for (struct item *it = items; it; it = it->next)
-		close(attls_session_linger_fd(it->s));
+		attls_io.close(attls_session_linger_fd(it->s));
 	items = NULL;
 	count = 0;
 }

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "sysio.h"
 #include "filetrust.h"
 #include "pkcs11.h"
 #include "wolf.h"
@@ -103,17 +104,17 @@ static struct module *module_get(const char *path, char *err, size_t errlen)
 	if (stat(proc, &via) < 0 || via.st_dev != st.st_dev || via.st_ino != st.st_ino) {
 		snprintf(err, errlen, "PKCS#11 module %s: not loaded: /proc is not mounted, and "
 			 "a module is only loaded through /proc/self/fd of the file checked", path);
-		close(fd);
+		attls_io.close(fd);
 		return NULL;
 	}
 	if (!(m = calloc(1, sizeof(*m))) || !(m->path = strdup(path))) {
 		free(m);
-		close(fd);
+		attls_io.close(fd);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
 	rc = attls_wolf.wc_Pkcs11_Initialize(&m->dev, proc, NULL);
-	close(fd); /* the mapping keeps what was loaded */
+	attls_io.close(fd); /* the mapping keeps what was loaded */
 	if (rc != 0) {
 		snprintf(err, errlen, "PKCS#11 module %s cannot be loaded or initialised (%d)",
 			 path, rc);

@@ -16,6 +16,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "sysio.h"
 #include "filetrust.h"
 #include "p11uri.h"
 #include "policy.h"
@@ -61,7 +62,8 @@ enum section_kind { SEC_NONE, SEC_BAD, SEC_GLOBAL, SEC_CRYPTO, SEC_KEYRING,
 
 struct loader {
 	const char *file;
-	FILE *fp;
+	const char *buf; /* the whole file, read before parsing */
+	size_t len, pos;
 	struct stat st; /* of the policy file, as opened */
 	unsigned flags; /* ATTLS_POLICY_* */
 	int lineno;
@@ -226,17 +228,27 @@ static bool open_section(struct loader *ld, const char *hdr)
 static char *read_line(char *str, int num, void *stream)
 {
 	struct loader *ld = stream;
-	char *line = NULL, *s, *e;
-	size_t cap = 0;
-	ssize_t len;
+	char *line, *s, *e;
+	const char *nl;
+	size_t cap, n;
 
-	len = getline(&line, &cap, ld->fp);
-	if (len < 0) {
-		free(line);
+	if (ld->pos >= ld->len) {
 		/* inih's line buffer, which held every value (PINs too). */
 		explicit_bzero(str, (size_t)num);
 		return NULL;
 	}
+	nl = memchr(ld->buf + ld->pos, '\n', ld->len - ld->pos);
+	n = nl ? (size_t)(nl - (ld->buf + ld->pos)) + 1 : ld->len - ld->pos;
+	cap = n + 1;
+	line = malloc(cap);
+	if (!line) {
+		ERR(ld, "out of memory");
+		explicit_bzero(str, (size_t)num);
+		return NULL;
+	}
+	memcpy(line, ld->buf + ld->pos, n);
+	line[n] = '\0';
+	ld->pos += n;
 	ld->lineno++;
 	s = line;
 	if (ld->lineno == 1 && !strncmp(s, "\xEF\xBB\xBF", 3))
@@ -618,7 +630,7 @@ static void check_file(struct loader *ld, const char *what, const char *path,
 		ERR(ld, "%s: %s", what, why);
 		return;
 	}
-	close(fd);
+	attls_io.close(fd);
 }
 
 /* Whether the policy file itself is private (mode 0600 or stricter). */
@@ -784,10 +796,9 @@ struct attls_policy *attls_policy_load_ex(const char *file, unsigned flags,
 {
 	struct loader ld = { .file = file, .errs = errs, .flags = flags };
 	struct attls_policy *p;
-	size_t before = errs->n;
+	size_t before = errs->n, len = 0;
+	unsigned char *buf = NULL;
 	char why[384];
-	/* stdio's buffer, ours so that it can be wiped: it held the file (PINs too). */
-	char iobuf[BUFSIZ];
 	int rc, fd;
 
 	p = calloc(1, sizeof(*p));
@@ -800,27 +811,40 @@ struct attls_policy *attls_policy_load_ex(const char *file, unsigned flags,
 	p->device = ATTLS_DEVICE_AUTO;
 	ld.p = p;
 	/*
-	 * Opened once and checked on that descriptor: whoever may write the
-	 * policy decides which modules are loaded and what goes in clear.
+	 * Opened once, without blocking, and checked on that descriptor: a
+	 * regular file (a directory, a device or a FIFO is refused before any
+	 * read), owned and writable as filetrust.h says, at most
+	 * ATTLS_POLICY_MAX bytes. Whoever may write the policy decides which
+	 * modules are loaded and what goes in clear. It is read whole before
+	 * it is parsed: a read that fails part-way is an error, never an end
+	 * of file that would drop the descriptors after it.
 	 */
 	fd = attls_trust_open(file, ATTLS_TRUST_PUBLIC, ATTLS_TRUST_FILE, &ld.st, why, sizeof(why));
-	if (fd < 0 || !(ld.fp = fdopen(fd, "r"))) {
+	if (fd >= 0) {
+		if (ld.st.st_size > ATTLS_POLICY_MAX)
+			snprintf(why, sizeof(why), "%s: %lld bytes, more than the %u MiB a policy may have",
+				 file, (long long)ld.st.st_size, ATTLS_POLICY_MAX >> 20);
+		else
+			buf = attls_trust_read_fd(fd, file, &ld.st, ATTLS_POLICY_MAX, &len,
+						  why, sizeof(why));
+		attls_io.close(fd);
+	}
+	if (!buf) {
 		const char *r = why;
 
 		/* "FILE: No such file..." is said once. */
 		if (!strncmp(why, file, strlen(file)) && !strncmp(why + strlen(file), ": ", 2))
 			r = why + strlen(file) + 2;
-		attls_errors_add(errs, file, 0, "cannot open policy: %s",
-				 fd < 0 ? r : strerror(errno));
-		if (fd >= 0)
-			close(fd);
+		attls_errors_add(errs, file, 0, "cannot %s policy: %s", fd < 0 ? "open" : "read", r);
 		attls_policy_free(p);
 		return NULL;
 	}
-	setvbuf(ld.fp, iobuf, _IOFBF, sizeof(iobuf));
+	ld.buf = (const char *)buf;
+	ld.len = len;
 	rc = ini_parse_stream(read_line, &ld, on_key, &ld);
-	fclose(ld.fp);
-	explicit_bzero(iobuf, sizeof(iobuf));
+	/* It held the file (PINs too). */
+	attls_trust_free(buf, len + 1);
+	ld.buf = NULL;
 	if (rc > 0 && errs->n == before)
 		attls_errors_add(errs, file, rc, "syntax error");
 	check_crypto(&ld);
@@ -830,6 +854,9 @@ struct attls_policy *attls_policy_load_ex(const char *file, unsigned flags,
 		check_security(&ld, &p->security[i]);
 	for (size_t i = 0; i < p->n_traffic; i++)
 		check_traffic(&ld, &p->traffic[i]);
+	/* No descriptor: every connection would go in clear. */
+	if (!p->n_traffic)
+		attls_errors_add(errs, file, 0, "no traffic descriptor: nothing would be protected");
 	if (errs->n != before) {
 		attls_policy_free(p);
 		return NULL;

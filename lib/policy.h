@@ -137,9 +137,14 @@ void attls_errors_add(struct attls_errors *e, const char *file, int line,
 	__attribute__((format(printf, 4, 5)));
 void attls_errors_free(struct attls_errors *e);
 
+/* The largest policy file read, in bytes. */
+#define ATTLS_POLICY_MAX (16u << 20)
+
 /*
- * Reads and validates a policy file. Returns NULL and fills errs on any
- * error. Checks the key files' modes but does not load certificates: that
+ * Reads and validates a policy file: a regular file (after symbolic
+ * links) of at most ATTLS_POLICY_MAX bytes, read whole (a read error is
+ * an error), with at least one [traffic] descriptor. Returns NULL and
+ * fills errs on any error. Checks the key files' modes but does not load certificates: that
  * is attls_tlsctx_build's job.
  */
 struct attls_policy *attls_policy_load(const char *file,

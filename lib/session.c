@@ -82,19 +82,20 @@ struct attls_session {
 	struct attls_hello hello; /* server: what the ClientHello offers */
 };
 
-static int dupfd(int fd)
-{
-	return fcntl(fd, F_DUPFD_CLOEXEC, 0);
-}
+/* The one boundary to the kernel (sysio.h): the real functions, never the hooks. */
+#define io attls_io
 
-static struct attls_io io = {
-	.recv = recv, .send = send, .poll = poll, .shutdown = shutdown,
-	.getsockopt = getsockopt, .dupfd = dupfd, .close = close,
-};
-
+/* Entries left NULL keep the real function. */
 void attls_session_set_io(const struct attls_io *i)
 {
-	io = *i;
+	attls_io_resolve();
+#define ATTLS_IO_SET(ret, name, args) \
+	if (i->name)                  \
+		io.name = i->name;
+	ATTLS_IO_FUNCS(ATTLS_IO_SET)
+#undef ATTLS_IO_SET
+	if (i->dupfd)
+		io.dupfd = i->dupfd;
 }
 
 static void (*notify_change)(int fd);
@@ -400,7 +401,7 @@ static int wait_fd(struct attls_session *s, short events, uint64_t deadline, int
 	for (int sig = 1; sig < NSIG; sig++)
 		if (sigismember(&all, sig) == 1 && sigismember(&old, sig) == 0)
 			sigaddset(&watch, sig);
-	pfd[1].fd = signalfd(-1, &watch, SFD_NONBLOCK | SFD_CLOEXEC);
+	pfd[1].fd = io.signalfd(-1, &watch, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (pfd[1].fd < 0)
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 	for (;;) {

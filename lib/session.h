@@ -19,17 +19,9 @@
 #include <sys/uio.h>
 
 #include "policy.h"
+#include "sysio.h"
 
-/* The real socket calls, so that lib/ never goes through the hooks. */
-struct attls_io {
-	ssize_t (*recv)(int, void *, size_t, int);
-	ssize_t (*send)(int, const void *, size_t, int);
-	int (*poll)(struct pollfd *, nfds_t, int);
-	int (*shutdown)(int, int);
-	int (*getsockopt)(int, int, int, void *, socklen_t *);
-	int (*dupfd)(int);  /* a new fd for the same socket, close-on-exec */
-	int (*close)(int);
-};
+/* The real calls (sysio.h): lib/ never goes through the hooks. Tests may swap them. */
 void attls_session_set_io(const struct attls_io *io);
 /*
  * Called, unlocked, when a read leaves decrypted plaintext behind or has

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sysio.h"
 #include "filetrust.h"
 #include "session.h"
 #include "tickets.h"
@@ -275,7 +276,7 @@ static int hash_fd(int fd, unsigned char out[32])
 	ssize_t n;
 	int rc = attls_wolf.wc_InitSha256(&sha);
 
-	while (!rc && ((n = read(fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR)))
+	while (!rc && ((n = attls_io.read(fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR)))
 		if (n > 0)
 			rc = attls_wolf.wc_Sha256Update(&sha, buf, (word32)n);
 	if (!rc && n < 0)
@@ -307,7 +308,7 @@ static int hash_ca(wc_Sha256 *sha, const char *ca, char *why, size_t whylen)
 
 	if (!ca)
 		return attls_wolf.wc_Sha256Update(sha, (const byte *)"none", 5) ? -1 : 0;
-	fd = open(ca, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	fd = attls_io.open(ca, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		snprintf(why, whylen, "ca: %s: %s", ca, strerror(errno));
 		goto fail;
@@ -317,7 +318,7 @@ static int hash_ca(wc_Sha256 *sha, const char *ca, char *why, size_t whylen)
 			snprintf(why, whylen, "ca: %s: %s", ca, strerror(errno));
 			goto fail;
 		}
-		close(fd);
+		attls_io.close(fd);
 		return attls_wolf.wc_Sha256Update(sha, (const byte *)"file", 5) ||
 		       attls_wolf.wc_Sha256Update(sha, h, sizeof(h)) ? -1 : 0;
 	}
@@ -333,7 +334,7 @@ static int hash_ca(wc_Sha256 *sha, const char *ca, char *why, size_t whylen)
 	rc = attls_wolf.wc_Sha256Update(sha, (const byte *)"dir", 4) ? -1 : 0;
 	for (int i = 0; i < n; i++) {
 		/* Followed, as wolfSSL follows c_rehash's links; regular files only. */
-		int f = rc ? -1 : openat(fd, ents[i]->d_name,
+		int f = rc ? -1 : attls_io.openat(fd, ents[i]->d_name,
 					 O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 
 		if (f >= 0 && fstat(f, &st) == 0 && S_ISREG(st.st_mode)) {
@@ -347,15 +348,15 @@ static int hash_ca(wc_Sha256 *sha, const char *ca, char *why, size_t whylen)
 			}
 		}
 		if (f >= 0)
-			close(f);
+			attls_io.close(f);
 		free(ents[i]);
 	}
 	free(ents);
-	close(fd);
+	attls_io.close(fd);
 	return rc;
 fail:
 	if (fd >= 0)
-		close(fd);
+		attls_io.close(fd);
 	return -1;
 }
 

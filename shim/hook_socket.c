@@ -15,41 +15,6 @@
 #include "hooks.h"
 #include "real.h"
 
-static int real_poll_io(struct pollfd *fds, nfds_t n, int timeout)
-{
-	return REAL(poll)(fds, n, timeout);
-}
-
-static ssize_t real_recv_io(int fd, void *buf, size_t len, int flags)
-{
-	return REAL(recv)(fd, buf, len, flags);
-}
-
-static ssize_t real_send_io(int fd, const void *buf, size_t len, int flags)
-{
-	return REAL(send)(fd, buf, len, flags);
-}
-
-static int real_shutdown_io(int fd, int how)
-{
-	return REAL(shutdown)(fd, how);
-}
-
-static int real_dupfd_io(int fd)
-{
-	return REAL(fcntl)(fd, F_DUPFD_CLOEXEC, 0);
-}
-
-static int real_close_io(int fd)
-{
-	return REAL(close)(fd);
-}
-
-static int real_getsockopt_io(int fd, int level, int opt, void *val, socklen_t *len)
-{
-	return REAL(getsockopt)(fd, level, opt, val, len);
-}
-
 static void atfork_child(void)
 {
 	attls_epoll_atfork_child();
@@ -59,23 +24,19 @@ static void atfork_child(void)
 }
 
 /*
- * Before main: resolve the real symbols, then read the policy while the
- * program still has the rights its start script gave it. In attls run's
+ * Before main: resolve the real symbols (the shim's and lib/'s), then
+ * read the policy while the program still has the rights its start script gave it. In attls run's
  * second stage (the attls command itself, about to exec the program) the
  * policy is left for the first connection, which never comes.
  */
 __attribute__((constructor(101))) static void attls_start(void)
 {
-	static const struct attls_io io = {
-		.recv = real_recv_io, .send = real_send_io, .poll = real_poll_io,
-		.shutdown = real_shutdown_io, .getsockopt = real_getsockopt_io,
-		.dupfd = real_dupfd_io, .close = real_close_io,
-	};
 	int saved = errno;
 	bool run_stage = attls_run_marker_clear(attls_secure_exec());
 
 	attls_real_init();
-	attls_session_set_io(&io);
+	/* lib/'s own calls to the kernel: the real functions (lib/sysio.h). */
+	attls_io_resolve();
 	attls_session_set_notify(attls_epoll_notify);
 	pthread_atfork(attls_fd_atfork_prepare, attls_fd_atfork_parent, atfork_child);
 	if (!run_stage)

@@ -26,7 +26,8 @@ chmod 644 "$PKI/server.key"
 printf '[keyring k]\ncert = %s\nkey = %s\n' "$PKI/server.pem" "$PKI/server.key" >"$WORK/mode.ini"
 check "a key readable by others is refused" grep -q "mode.ini:3: key: .* has mode 0644" <("$ATTLS" check "$WORK/mode.ini" 2>&1)
 chmod 600 "$PKI/server.key"
-printf '[keyring k]\ncert = %s\nkey = %s\n' "$PKI/server.key" "$PKI/server.key" >"$WORK/notcert.ini"
+printf '[keyring k]\ncert = %s\nkey = %s\n[traffic t]\ndirection = inbound\nkeyring = k\n' \
+	"$PKI/server.key" "$PKI/server.key" >"$WORK/notcert.ini"
 check "a file that is no certificate is refused" grep -q "notcert.ini:2: cert: cannot load" <("$ATTLS" check "$WORK/notcert.ini" 2>&1)
 "$ATTLS" check "$TOP/conf/broker.ini" >"$WORK/broker.out" 2>&1
 broker_clean() {

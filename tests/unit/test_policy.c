@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The policy loader: defaults, values, and every error path. */
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include "../../lib/ciphercheck.h"
+#include "../../lib/session.h"
 #include "helpers.h"
 
 #define KEYRING "[keyring K]\ncert = @D@/cert.pem\nkey = @D@/key.pem\nca = @D@/ca.pem\n"
@@ -58,7 +60,7 @@ END_TEST
 START_TEST(test_global_defaults)
 {
 	struct attls_errors errs = { 0 };
-	struct attls_policy *p = load_text("[global]\n", &errs);
+	struct attls_policy *p = load_text("[global]\n[traffic X]\nlocal_port = 1\nenabled = no\n", &errs);
 
 	ck_assert_ptr_nonnull(p);
 	ck_assert_uint_eq(p->trace, 2);
@@ -73,7 +75,8 @@ START_TEST(test_legacy_allowed_by_name)
 {
 	struct attls_errors errs = { 0 };
 	struct attls_policy *p = load_text(
-		"[security Old]\nprotocols = TLSv1.1, TLSv1.2\nallow_legacy = yes\n", &errs);
+		"[security Old]\nprotocols = TLSv1.1, TLSv1.2\nallow_legacy = yes\n"
+		"[traffic X]\nlocal_port = 1\nenabled = no\n", &errs);
 
 	ck_assert_uint_eq(errs.n, 0);
 	ck_assert_ptr_nonnull(p);
@@ -342,7 +345,7 @@ END_TEST
 START_TEST(test_private_policy_pin_value)
 {
 	struct attls_errors errs = { 0 };
-	const char *file = own_policy("private.ini", "[crypto]\npin_value = 1234\n");
+	const char *file = own_policy("private.ini", "[crypto]\npin_value = 1234\n[traffic X]\nlocal_port = 1\nenabled = no\n");
 	struct attls_policy *p;
 
 	ck_assert_int_eq(chmod(file, 0600), 0);
@@ -397,11 +400,83 @@ START_TEST(test_every_error_reported)
 					   &errs);
 
 	ck_assert_ptr_null(p);
-	ck_assert_uint_eq(errs.n, 4);
+	ck_assert_uint_eq(errs.n, 5);
+	ck_assert(strstr(errs.msg[4], ": no traffic descriptor: nothing would be protected"));
 	ck_assert(has_error(&errs, 2, "trace"));
 	ck_assert(has_error(&errs, 3, "bogus"));
 	ck_assert(has_error(&errs, 4, "[nope]"));
 	ck_assert(has_error(&errs, 6, "device"));
+	attls_errors_free(&errs);
+}
+END_TEST
+
+/* No [traffic] at all: nothing would be protected, so it is no policy. */
+START_TEST(test_no_traffic_descriptor)
+{
+	struct attls_errors errs = { 0 };
+
+	ck_assert_ptr_null(load_text("[global]\ntrace = error\n", &errs));
+	ck_assert_uint_eq(errs.n, 1);
+	ck_assert_msg(strstr(errs.msg[0], ".ini: no traffic descriptor: nothing would be protected"),
+		      "got \"%s\"", errs.msg[0]);
+	attls_errors_free(&errs);
+	ck_assert_ptr_null(load_text("", &errs));
+	ck_assert_uint_eq(errs.n, 1);
+	attls_errors_free(&errs);
+}
+END_TEST
+
+/* More than ATTLS_POLICY_MAX bytes: refused before a byte is read. */
+START_TEST(test_policy_too_large)
+{
+	struct attls_errors errs = { 0 };
+	struct attls_policy *p;
+	const char *file = write_policy("[traffic X]\nlocal_port = 1\nenabled = no\n");
+
+	ck_assert_int_eq(truncate(file, (off_t)ATTLS_POLICY_MAX + 1), 0);
+	ck_assert_ptr_null(attls_policy_load(file, &errs));
+	ck_assert_uint_eq(errs.n, 1);
+	ck_assert_msg(strstr(errs.msg[0], "cannot read policy: 16777217 bytes, more than the 16 MiB"),
+		      "got \"%s\"", errs.msg[0]);
+	attls_errors_free(&errs);
+	/* Exactly the limit is read, and loads. */
+	ck_assert_int_eq(truncate(file, (off_t)ATTLS_POLICY_MAX), 0);
+	p = attls_policy_load(file, &errs);
+	ck_assert_uint_eq(errs.n, 0);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_uint_eq(p->n_traffic, 1);
+	attls_policy_free(p);
+}
+END_TEST
+
+/* A read that fails part-way is an error, not an end of file. */
+static int reads;
+static ssize_t failing_read(int fd, void *buf, size_t len)
+{
+	if (reads++ == 0) {
+		ssize_t n = read(fd, buf, len > 16 ? 16 : len);
+
+		return n;
+	}
+	errno = EIO;
+	return -1;
+}
+
+START_TEST(test_policy_read_error)
+{
+	struct attls_errors errs = { 0 };
+	const char *file = write_policy("[traffic X]\nlocal_port = 1\nenabled = no\n"
+					"[traffic Y]\nlocal_port = 2\nenabled = no\n");
+	struct attls_io fail = { .read = failing_read }, real = { .read = read };
+
+	reads = 0;
+	attls_session_set_io(&fail);
+	ck_assert_ptr_null(attls_policy_load(file, &errs));
+	attls_session_set_io(&real);
+	ck_assert_int_ge(reads, 2);
+	ck_assert_uint_eq(errs.n, 1);
+	ck_assert_msg(strstr(errs.msg[0], "cannot read policy: Input/output error"),
+		      "got \"%s\"", errs.msg[0]);
 	attls_errors_free(&errs);
 }
 END_TEST
@@ -522,6 +597,9 @@ Suite *policy_suite(void)
 	tcase_add_test(tc, test_no_files);
 	tcase_add_test(tc, test_every_error_reported);
 	tcase_add_test(tc, test_missing_file);
+	tcase_add_test(tc, test_no_traffic_descriptor);
+	tcase_add_test(tc, test_policy_too_large);
+	tcase_add_test(tc, test_policy_read_error);
 	tcase_add_test(tc, test_value_parsers);
 	tcase_add_test(tc, test_cipher_names);
 	suite_add_tcase(s, tc);
