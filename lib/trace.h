@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Tracing to syslog (ident "attls", with the pid), with AT-TLS's trace
- * bits. Every message is one line that starts with a stable id from the
- * catalogue below (documented in README.md).
+ * Tracing to syslog, with AT-TLS's trace bits: attls writes its lines
+ * itself to /dev/log, with ident "attls[pid]" and the policy's facility,
+ * whatever the program does with openlog, closelog or LOG_PERROR. Every
+ * message is one line that starts with a stable id from the catalogue
+ * below (documented in README.md).
  */
 #ifndef ATTLS_TRACE_H
 #define ATTLS_TRACE_H
