@@ -113,8 +113,9 @@ echo 1234 >"$WORK/pin"
 chmod 600 "$WORK/pin"
 cp "$MODULE" "$WORK/mod/libsofthsm2.so"
 p11_policy() { # FILE MODULE PIN
-	printf '[crypto]\nmodule_path = %s\npin_source = file:%s\n[keyring k]\ncert = %s\nkey = %s\n' \
-		"$2" "$3" "$PKI/server.pem" "pkcs11:token=attls;object=ecdsa" >"$1"
+	printf '[crypto]\nmodule_path = %s\npin_source = file:%s\n[keyring k]\ncert = %s\nkey = %s\n%b' \
+		"$2" "$3" "$PKI/server.pem" "pkcs11:token=attls;object=ecdsa" \
+		'[traffic t]\nlocal_port = 1\nenabled = no\n' >"$1"
 }
 p11_policy "$WORK/mod.ini" "$WORK/mod/libsofthsm2.so" "$WORK/pin"
 chmod 755 "$WORK/mod/libsofthsm2.so"

@@ -140,6 +140,7 @@ bad() { # NAME KEYRING-LINES -> prints attls check's output
 	{
 		printf '[crypto]\nmodule_path = %s\n' "$MODULE"
 		printf '[keyring k]\n%s\n' "$2"
+		printf '[traffic t]\nlocal_port = 1\nenabled = no\n'
 	} | policy "$WORK/$1.ini"
 	"$ATTLS" check "$WORK/$1.ini" 2>&1
 	echo "exit=$?"

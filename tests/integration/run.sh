@@ -8,7 +8,7 @@
 source "$(dirname "$0")/lib.sh"
 make_pki
 chmod 755 "$WORK"
-printf '[global]\ntrace = error-stderr\n' >"$WORK/p.ini"
+printf '[global]\ntrace = error-stderr\n[traffic t]\nlocal_port = 1\nenabled = no\n' >"$WORK/p.ini"
 
 # A normal run: the same process (exec), argv, exit code; no marker left.
 out=$(timeout 20 bash -c 'echo "shell=$$"; exec "$0" run -c "$1" -- sh -c "echo pid=\$\$ arg=\$1; exit 7" zero one' \
