@@ -19,6 +19,13 @@ struct item {
 	struct item *next;
 };
 
+/*
+ * lock guards items, count, wakefd and thread_pid. 5 in the lock order of
+ * shim/locks.h: taken under a session's lock when a session is handed
+ * over; the linger thread takes a lingering session's lock under it (such
+ * a session is in no fd slot). No signal handler takes it. fork: prepare
+ * takes it, both processes let go; the child drops the list.
+ */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t empty = PTHREAD_COND_INITIALIZER;
 static struct item *items;
@@ -179,13 +186,35 @@ __attribute__((destructor)) void attls_linger_wait_all(void)
 	pthread_mutex_unlock(&lock);
 }
 
+/* fork: 5 in shim/locks.h. */
+void attls_linger_atfork_prepare(void)
+{
+	pthread_mutex_lock(&lock);
+}
+
+void attls_linger_atfork_parent(void)
+{
+	pthread_mutex_unlock(&lock);
+}
+
+/*
+ * The parent ends these; the child only lets go of its copies (the
+ * sessions stay the parent's, their memory untouched). The condition had
+ * only the parent's threads as waiters.
+ */
 void attls_linger_atfork_child(void)
 {
-	pthread_mutex_init(&lock, NULL);
-	pthread_cond_init(&empty, NULL);
-	/* The parent ends these; the child only lets go of its copies. */
-	for (struct item *it = items; it; it = it->next)
-		close(attls_session_linger_fd(it->s));
+	struct item *it = items;
+
 	items = NULL;
 	count = 0;
+	pthread_cond_init(&empty, NULL);
+	pthread_mutex_unlock(&lock);
+	while (it) {
+		struct item *next = it->next;
+
+		close(attls_session_linger_fd(it->s));
+		free(it);
+		it = next;
+	}
 }

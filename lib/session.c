@@ -34,6 +34,12 @@
 #define SHUT_HELD_WR 2u
 
 struct attls_session {
+	/*
+	 * Guards every field below. Its place in the lock order: 4 in
+	 * shim/locks.h. A second thread waits for it; wait_fd lets it go
+	 * while blocked, so a blocked call never holds it. fork: prepare
+	 * takes it and both processes let go (attls_session_fork_release).
+	 */
 	pthread_mutex_t lock;
 	WOLFSSL *ssl;
 	int fd;
@@ -452,6 +458,8 @@ static int wait_fd(struct attls_session *s, short events, uint64_t deadline, int
 		errno = EBADF;
 		return -1;
 	}
+	/* A call that waited across a fork goes on here: this process uses it. */
+	s->used = true;
 	errno = err;
 	return err ? -1 : 0;
 }
@@ -1527,12 +1535,35 @@ void attls_session_free(struct attls_session *s)
 	free(s);
 }
 
-void attls_session_after_fork(struct attls_session *s, bool child)
+/*
+ * fork (shim/fork.c): prepare takes the lock in the order of shim/locks.h;
+ * the release marks the copy and lets go, in each process.
+ *
+ * Who owns a connection after fork: output queued at fork time belongs to
+ * the parent, whose copy stays the owner (its close flushes it, sends
+ * close_notify and drains), so that system() or popen() loses nothing;
+ * the child's copy starts with none. With nothing queued, both copies are
+ * shared: the first process to use its copy owns it, and a copy never
+ * used is only let go at close (a forking server's parent closing the
+ * connection its child serves). A call in progress in another thread at
+ * fork time that goes on in the parent is a use (wait_fd).
+ */
+void attls_session_fork_lock(struct attls_session *s)
 {
-	if (child)
-		pthread_mutex_init(&s->lock, NULL);
+	pthread_mutex_lock(&s->lock);
+}
+
+void attls_session_fork_release(struct attls_session *s, bool child)
+{
+	bool queued = !s->ended && out_pending(s) > 0;
+
 	s->forked = true;
-	s->used = false;
+	s->used = !child && queued;
+	if (child && queued) {
+		s->out_off = 0;
+		s->out_len = 0;
+	}
+	pthread_mutex_unlock(&s->lock);
 }
 
 bool attls_session_owned(struct attls_session *s)

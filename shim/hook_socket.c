@@ -13,6 +13,7 @@
 #include "epoll_set.h"
 #include "fdtable.h"
 #include "hooks.h"
+#include "locks.h"
 #include "real.h"
 
 static int real_poll_io(struct pollfd *fds, nfds_t n, int timeout)
@@ -50,14 +51,6 @@ static int real_getsockopt_io(int fd, int level, int opt, void *val, socklen_t *
 	return REAL(getsockopt)(fd, level, opt, val, len);
 }
 
-static void atfork_child(void)
-{
-	attls_epoll_atfork_child();
-	attls_linger_atfork_child();
-	attls_p11_atfork_child();
-	attls_fd_atfork_child();
-}
-
 /*
  * Before main: resolve the real symbols, then read the policy while the
  * program still has the rights its start script gave it. In attls run's
@@ -77,7 +70,8 @@ __attribute__((constructor(101))) static void attls_start(void)
 	attls_real_init();
 	attls_session_set_io(&io);
 	attls_session_set_notify(attls_epoll_notify);
-	pthread_atfork(attls_fd_atfork_prepare, attls_fd_atfork_parent, atfork_child);
+	/* Every attls lock around fork, in one order: shim/locks.h. */
+	pthread_atfork(attls_fork_prepare, attls_fork_parent, attls_fork_child);
 	if (!run_stage)
 		attls_engine_init();
 	errno = saved;
