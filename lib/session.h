@@ -147,7 +147,16 @@ void attls_session_free(struct attls_session *s);
  * shared and unused (session.c says why).
  */
 void attls_session_fork_lock(struct attls_session *s);
-void attls_session_fork_release(struct attls_session *s, bool child);
+/*
+ * gen: in the parent, the fork's pipe (read end), which tells when the
+ * child has exec'd or exited; NULL in the child. Each session holds a
+ * reference to the last one; new takes the caller's, put closes the fd at
+ * the last.
+ */
+struct attls_fork_gen;
+struct attls_fork_gen *attls_fork_gen_new(int fd);
+void attls_fork_gen_put(struct attls_fork_gen *g);
+void attls_session_fork_release(struct attls_session *s, bool child, struct attls_fork_gen *gen);
 /* Whether this process used the session since the last fork. */
 bool attls_session_owned(struct attls_session *s);
 

@@ -192,7 +192,7 @@ void attls_fd_atfork_prepare(void)
 }
 
 /* Marks each copy (attls_session_fork_release) and lets the locks go. */
-static void release_all(bool child)
+static void release_all(bool child, struct attls_fork_gen *gen)
 {
 	for (int i = 0; i < L1_SIZE; i++) {
 		slot_t *l2 = atomic_load(&table[i]);
@@ -202,29 +202,30 @@ static void release_all(bool child)
 
 			if (c && c->fork_held) {
 				c->fork_held = false;
-				attls_session_fork_release(c->s, child);
+				attls_session_fork_release(c->s, child, gen);
 			}
 		}
 	}
 	pthread_mutex_unlock(&table_lock);
 }
 
-void attls_fd_atfork_parent(void)
+void attls_fd_atfork_parent(struct attls_fork_gen *gen)
 {
-	release_all(false);
+	release_all(false, gen);
 }
 
 void attls_fd_atfork_child(void)
 {
-	release_all(true);
+	release_all(true, NULL);
 }
 
 /*
  * In a child made by _Fork no handler ran: any lock may be held by a
  * thread the child does not have, and only async-signal-safe calls are
  * allowed. The child cannot use the parent's connections: each TLS fd
- * becomes an unconnected socket of the same domain (same number, I/O says
- * ENOTCONN, nothing reaches the parent's peer), and its slot is emptied
+ * becomes an unconnected socket of the same domain (same number; a write
+ * says EPIPE, with SIGPIPE as on a connection the peer closed, a read
+ * ENOTCONN; nothing reaches the parent's peer), and its slot is emptied
  * without a lock (the child has one thread) so that no hook on it takes
  * one. The connections' memory is left as it is. The parent keeps sole
  * ownership: its copies are not marked.

@@ -53,10 +53,11 @@ void attls_fd_detach(int fd);
 
 /*
  * fork (shim/fork.c): prepare takes the table's lock and every TLS
- * session's (shim/locks.h); parent and child mark each copy and let go.
+ * session's (shim/locks.h); parent and child mark each copy and let go
+ * (the parent's copies get gen, the fork's pipe: session.h).
  */
 void attls_fd_atfork_prepare(void);
-void attls_fd_atfork_parent(void);
+void attls_fd_atfork_parent(struct attls_fork_gen *gen);
 void attls_fd_atfork_child(void);
 /* In a child made by _Fork: every TLS fd is cut off (fdtable.c says how). */
 void attls_fd_forget_all_raw(void);
