@@ -22,10 +22,7 @@
  * check, a handshake or a last reference (2 -> 4), a session handing its
  * end to the linger thread (4 -> 5), a handshake's PKCS#11 signature
  * (4 -> 7), its kept session and tickets (4 -> 8, 4 -> 9). The rest are
- * ordered only for prepare. One exception, not a cycle: the
- * linger thread takes a lingering session's lock under 5 (5 -> 4); such a
- * session is in no fd slot, so prepare never takes it, and the thread that
- * hands one over holds no other session. The table lock (3) is held only
+ * ordered only for prepare. The table lock (3) is held only
  * for a slot's change or a reference; the sessions (4) are taken under it
  * in prepare only, and no thread takes 3 while it holds a session (a
  * session never calls a hook on a TLS fd).
