@@ -32,14 +32,15 @@
  */
 static int pipe_rd = -1, pipe_wr = -1;
 
+/* Near the fd limit, but no higher than 4096: the kernel's fd array grows to it. */
 static int move_high(int fd)
 {
 	struct rlimit rl;
 	int hi;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur < 256 || rl.rlim_cur > 1 << 20)
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur < 256)
 		return fd;
-	hi = REAL(fcntl)(fd, F_DUPFD_CLOEXEC, (int)rl.rlim_cur - 64);
+	hi = REAL(fcntl)(fd, F_DUPFD_CLOEXEC, (int)(rl.rlim_cur > 4096 ? 4096 : rl.rlim_cur) - 64);
 	if (hi < 0)
 		return fd;
 	REAL(close)(fd);

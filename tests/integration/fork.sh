@@ -60,6 +60,8 @@ for nb in 1 0; do
 		[ "$(sum "$WORK/got")" = "$BIGSUM" ]
 	check "system(), popen(), fork+exec then close ($kind): the peer got close_notify" \
 		grep -q "eof=close_notify$" <<<"$peer"
+	check "system(), popen(), fork+exec ($kind): the next fd number is the one before" \
+		grep -q "next_fd=same" "$WORK/s.out"
 done
 
 # 2. fork while another thread is blocked in a TLS write; the child connects.

@@ -89,7 +89,7 @@ int main(int argc, char **argv)
 	if (argc < 3)
 		return 2;
 	if (!strcmp(argv[1], "system") && argc == 5) {
-		int nb = atoi(argv[4]), status = -1;
+		int nb = atoi(argv[4]), status = -1, before, after;
 		pid_t pid;
 		FILE *p;
 
@@ -101,6 +101,9 @@ int main(int argc, char **argv)
 			fcntl(conn, F_SETFL, fcntl(conn, F_GETFL) | O_NONBLOCK);
 		if (write_all(conn, data, data_len, nb) != (ssize_t)data_len)
 			die("write");
+		/* The fd the next open gets, before and after: fork takes none. */
+		before = open("/dev/null", O_RDONLY);
+		close(before);
 		if (system("true") != 0)
 			die("system");
 		if (!(p = popen("true", "r")) || pclose(p) != 0)
@@ -113,9 +116,11 @@ int main(int argc, char **argv)
 		}
 		if (pid < 0 || waitpid(pid, &status, 0) < 0 || status != 0)
 			die("fork and exec");
+		after = open("/dev/null", O_RDONLY);
+		close(after);
 		if (close(conn) < 0)
 			die("close");
-		printf("wrote=%zu\n", data_len);
+		printf("wrote=%zu next_fd=%s\n", data_len, before == after ? "same" : "moved");
 		return 0;
 	}
 	if (!strcmp(argv[1], "writer") && argc == 5) {
