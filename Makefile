@@ -111,7 +111,15 @@ $(B)/asan/libattls.so: $(LIB_SRC) $(SHIM_SRC) $(wildcard lib/*.h shim/*.h)
 		-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined \
 		-shared -o $@ $(LIB_SRC) $(SHIM_SRC) $(LDLIBS_LIB)
 
-integration: all $(B)/libfault.so $(B)/libpwfault.so $(B)/asan/libattls.so
+# The shim once more with ThreadSanitizer, for the thread and fork tests
+# (tests/integration/tsan.sh).
+$(B)/tsan/libattls.so: $(LIB_SRC) $(SHIM_SRC) $(wildcard lib/*.h shim/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -std=c11 -Wall -Wextra -Werror -fPIC -fvisibility=hidden -pthread -g -O1 \
+		-fsanitize=thread -fno-omit-frame-pointer \
+		-shared -o $@ $(LIB_SRC) $(SHIM_SRC) $(LDLIBS_LIB)
+
+integration: all $(B)/libfault.so $(B)/libpwfault.so $(B)/asan/libattls.so $(B)/tsan/libattls.so
 	tests/integration/run-all
 
 demo: deps

@@ -16,10 +16,18 @@
 
 struct item {
 	struct attls_session *s;
-	short events;
+	short events;   /* written by the linger thread only */
+	bool finished;  /* likewise */
 	struct item *next;
 };
 
+/*
+ * lock guards items (the list's links), count, wakefd and thread_pid. 5
+ * in the lock order of shim/locks.h: taken under a session's lock when a
+ * session is handed over; no session's lock is taken under it. No signal
+ * handler takes it. fork: prepare takes it, both processes let go; the
+ * child drops the list.
+ */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t empty = PTHREAD_COND_INITIALIZER;
 static struct item *items;
@@ -35,22 +43,36 @@ static void wake(void)
 		return; /* already signalled */
 }
 
-/* Each connection's next step; the finished are taken off the list. */
+/*
+ * Each connection's next step; the finished are taken off the list. The
+ * steps take each session's lock without this file's lock (the order of
+ * shim/locks.h: a session's lock, then this one): only this thread takes
+ * items off the list and adopt only adds at its head, so the items from
+ * the head read under the lock stay while they are stepped.
+ */
 static void step_all(const struct pollfd *pfd, int n)
 {
 	uint64_t now = attls_now_ms();
-	struct item **p = &items, *done = NULL;
+	struct item **p, *first, *done = NULL;
 	int i = 1;
 
 	pthread_mutex_lock(&lock);
-	while (*p) {
-		struct item *it = *p;
+	first = items;
+	pthread_mutex_unlock(&lock);
+	for (struct item *it = first; it; it = it->next) {
 		bool ready = i < n && pfd[i].fd == attls_session_linger_fd(it->s) && pfd[i].revents;
 
 		i++;
 		if (ready)
 			it->events = attls_session_linger_step(it->s);
-		if (it->events && now < attls_session_linger_deadline(it->s)) {
+		it->finished = !it->events || now >= attls_session_linger_deadline(it->s);
+	}
+	pthread_mutex_lock(&lock);
+	p = &items;
+	while (*p) {
+		struct item *it = *p;
+
+		if (!it->finished) {
 			p = &it->next;
 			continue;
 		}
@@ -180,13 +202,35 @@ __attribute__((destructor)) void attls_linger_wait_all(void)
 	pthread_mutex_unlock(&lock);
 }
 
+/* fork: 5 in shim/locks.h. */
+void attls_linger_atfork_prepare(void)
+{
+	pthread_mutex_lock(&lock);
+}
+
+void attls_linger_atfork_parent(void)
+{
+	pthread_mutex_unlock(&lock);
+}
+
+/*
+ * The parent ends these; the child only lets go of its copies (the
+ * sessions stay the parent's, their memory untouched). The condition had
+ * only the parent's threads as waiters.
+ */
 void attls_linger_atfork_child(void)
 {
-	pthread_mutex_init(&lock, NULL);
-	pthread_cond_init(&empty, NULL);
-	/* The parent ends these; the child only lets go of its copies. */
-	for (struct item *it = items; it; it = it->next)
-		attls_io.close(attls_session_linger_fd(it->s));
+	struct item *it = items;
+
 	items = NULL;
 	count = 0;
+	pthread_cond_init(&empty, NULL);
+	pthread_mutex_unlock(&lock);
+	while (it) {
+		struct item *next = it->next;
+
+		attls_io.close(attls_session_linger_fd(it->s));
+		free(it);
+		it = next;
+	}
 }

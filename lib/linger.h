@@ -13,7 +13,10 @@ struct attls_session;
 int attls_linger_adopt(struct attls_session *s, short events);
 /* At exit: waits, bounded, for what lingers to end. */
 void attls_linger_wait_all(void);
-/* After fork, in the child: the parent's connections are the parent's. */
+/* fork: prepare takes the lock (shim/locks.h), parent and child let go; in
+ * the child the parent's connections stay the parent's. */
+void attls_linger_atfork_prepare(void);
+void attls_linger_atfork_parent(void);
 void attls_linger_atfork_child(void);
 
 #endif

@@ -40,10 +40,11 @@ struct token {
 	Pkcs11Token tok;
 	int dev_id;
 	pid_t pid; /* the process whose session tok holds */
-	pthread_mutex_t lock;
+	pthread_mutex_t lock; /* the token's session: 7 in shim/locks.h */
 	struct token *next;
 };
 
+/* modules, tokens: 6 in shim/locks.h; fork: prepare takes it, both let go. */
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct module *modules;
 static struct token *tokens;
@@ -369,9 +370,17 @@ out:
 	return rc;
 }
 
-void attls_p11_atfork_child(void)
+/* fork: 6 and 7 in shim/locks.h; the child reopens its tokens at first use. */
+void attls_p11_atfork_prepare(void)
 {
-	pthread_mutex_init(&reg_lock, NULL);
+	pthread_mutex_lock(&reg_lock);
 	for (struct token *t = tokens; t; t = t->next)
-		pthread_mutex_init(&t->lock, NULL);
+		pthread_mutex_lock(&t->lock);
+}
+
+void attls_p11_atfork_release(void)
+{
+	for (struct token *t = tokens; t; t = t->next)
+		pthread_mutex_unlock(&t->lock);
+	pthread_mutex_unlock(&reg_lock);
 }

@@ -32,7 +32,9 @@ int attls_p11_find(int dev_id, enum attls_p11_class cls, const struct attls_p11u
 /* The PIN from a pin-source ("file:PATH" or PATH): first line, malloc'ed. */
 char *attls_p11_read_pin(const char *source, char *err, size_t errlen);
 
-/* After fork, in the child: the locks start free; tokens reopen on first use. */
-void attls_p11_atfork_child(void);
+/* fork: prepare takes the locks (shim/locks.h), parent and child let go;
+ * a child's tokens reopen on first use. */
+void attls_p11_atfork_prepare(void);
+void attls_p11_atfork_release(void);
 
 #endif

@@ -17,31 +17,25 @@ struct kept {
  * cache_lock guards the list (most recent first) and the sessions in it.
  * It nests under a session's own lock (offer and keep are called with it
  * held) and nothing nests under it but wolfSSL's copy and free. No signal
- * handler takes it. It is taken around fork, so a child never inherits it
- * held by a thread that does not exist there.
+ * handler takes it. 8 in the lock order of shim/locks.h: fork's prepare
+ * takes it, so a child never inherits it held by a thread that does not
+ * exist there, and both processes let go.
  */
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 static struct kept *cache;
 
-static void atfork_prepare(void)
+void attls_resume_atfork_prepare(void)
 {
 	pthread_mutex_lock(&cache_lock);
 }
 
-static void atfork_release(void)
+void attls_resume_atfork_release(void)
 {
 	pthread_mutex_unlock(&cache_lock);
 }
 
-static void atfork_register(void)
-{
-	pthread_atfork(atfork_prepare, atfork_release, atfork_release);
-}
-
 static void lock(void)
 {
-	pthread_once(&atfork_once, atfork_register);
 	pthread_mutex_lock(&cache_lock);
 }
 

@@ -27,4 +27,8 @@ void attls_resume_keep(WOLFSSL *ssl, const char *key, bool *fresh);
 /* Drops the session kept for key (its resumption failed). */
 void attls_resume_forget(const char *key);
 
+/* fork: prepare takes the cache's lock (shim/locks.h), both processes let go. */
+void attls_resume_atfork_prepare(void);
+void attls_resume_atfork_release(void);
+
 #endif

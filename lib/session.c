@@ -2,7 +2,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +36,12 @@
 #define SHUT_HELD_WR 2u
 
 struct attls_session {
+	/*
+	 * Guards every field below. Its place in the lock order: 4 in
+	 * shim/locks.h. A second thread waits for it; wait_fd lets it go
+	 * while blocked, so a blocked call never holds it. fork: prepare
+	 * takes it and both processes let go (attls_session_fork_release).
+	 */
 	pthread_mutex_t lock;
 	WOLFSSL *ssl;
 	int fd;
@@ -41,6 +49,7 @@ struct attls_session {
 	enum attls_state state;
 	bool nonblock, connecting, hs_started, peer_closed, wr_shut;
 	bool so_error_pending, ended, forked, used;
+	struct attls_fork_gen *gen; /* the last fork's, in the parent (fork_release) */
 	bool khup;      /* the kernel said the socket hung up or has an error */
 	bool shut_wr_sent, lingering, free_requested;
 	/*
@@ -453,6 +462,8 @@ static int wait_fd(struct attls_session *s, short events, uint64_t deadline, int
 		errno = EBADF;
 		return -1;
 	}
+	/* A call that waited across a fork goes on here: this process uses it. */
+	s->used = true;
 	errno = err;
 	return err ? -1 : 0;
 }
@@ -1466,6 +1477,8 @@ static bool linger_in_background(struct attls_session *s)
 	return false;
 }
 
+static bool fork_gen_gone(struct attls_fork_gen *g);
+
 void attls_session_end(struct attls_session *s, bool owner)
 {
 	pthread_mutex_lock(&s->lock);
@@ -1473,8 +1486,8 @@ void attls_session_end(struct attls_session *s, bool owner)
 		pthread_mutex_unlock(&s->lock);
 		return;
 	}
-	if (owner && s->forked && !s->used)
-		owner = false; /* another process goes on with it */
+	if (owner && s->forked && !s->used && !(s->gen && fork_gen_gone(s->gen)))
+		owner = false; /* another process may go on with it */
 	if (owner && s->state == ATTLS_ST_OPEN && s->nonblock && linger_in_background(s)) {
 		pthread_mutex_unlock(&s->lock);
 		return;
@@ -1525,15 +1538,81 @@ void attls_session_free(struct attls_session *s)
 	free(s->who);
 	free(s->resume_key);
 	attls_hello_free(&s->hello);
+	attls_fork_gen_put(s->gen);
 	free(s);
 }
 
-void attls_session_after_fork(struct attls_session *s, bool child)
+/*
+ * fork (shim/fork.c): prepare takes the lock in the order of shim/locks.h;
+ * the release marks the copy and lets go, in each process.
+ *
+ * Who owns a connection after fork:
+ * - output queued at fork time belongs to the parent, whose copy stays the
+ *   owner (its close flushes it, sends close_notify and drains); the
+ *   child's copy starts with none;
+ * - otherwise both copies are shared, and the first process to use its
+ *   copy owns it (a call in progress in another thread at fork time that
+ *   goes on in the parent is a use: wait_fd);
+ * - a parent that closes a copy it did not use owns it if the child can
+ *   no longer hold one: the child has exec'd (TLS fds are close-on-exec)
+ *   or exited, which the fork's pipe tells (its write end lives, close-
+ *   on-exec, in the child and its children only). So system(), popen()
+ *   and fork + exec lose nothing, and a forking server's parent, closing
+ *   the connection its living child serves, only lets go of its copy;
+ * - a child's copy it did not use is only let go.
+ */
+struct attls_fork_gen {
+	int fd; /* the read end of the fork's pipe, in the parent */
+	atomic_int refs;
+};
+
+struct attls_fork_gen *attls_fork_gen_new(int fd)
 {
-	if (child)
-		pthread_mutex_init(&s->lock, NULL);
+	struct attls_fork_gen *g = malloc(sizeof(*g));
+
+	if (g) {
+		g->fd = fd;
+		atomic_init(&g->refs, 1);
+	}
+	return g;
+}
+
+void attls_fork_gen_put(struct attls_fork_gen *g)
+{
+	if (g && atomic_fetch_sub(&g->refs, 1) == 1) {
+		io.close(g->fd);
+		free(g);
+	}
+}
+
+/* Whether every process made by that fork has exec'd or exited. */
+static bool fork_gen_gone(struct attls_fork_gen *g)
+{
+	struct pollfd pfd = { .fd = g->fd, .events = POLLIN };
+
+	return io.poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLHUP | POLLERR));
+}
+
+void attls_session_fork_lock(struct attls_session *s)
+{
+	pthread_mutex_lock(&s->lock);
+}
+
+void attls_session_fork_release(struct attls_session *s, bool child, struct attls_fork_gen *gen)
+{
+	bool queued = !s->ended && out_pending(s) > 0;
+
 	s->forked = true;
-	s->used = false;
+	s->used = !child && queued;
+	if (child && queued) {
+		s->out_off = 0;
+		s->out_len = 0;
+	}
+	attls_fork_gen_put(s->gen);
+	s->gen = gen;
+	if (gen)
+		atomic_fetch_add(&gen->refs, 1);
+	pthread_mutex_unlock(&s->lock);
 }
 
 bool attls_session_owned(struct attls_session *s)

@@ -113,8 +113,8 @@ void attls_session_readiness(struct attls_session *s, short want, short krev,
 /*
  * The end. The owner flushes, sends close_notify and drains what the peer
  * still sends, bounded in time, so that closing never makes the kernel
- * reset the connection. A copy inherited through fork and never used is
- * only freed. Does not close the fd.
+ * reset the connection. A copy shared through fork and never used is
+ * only freed (see attls_session_fork_release). Does not close the fd.
  */
 void attls_session_end(struct attls_session *s, bool owner);
 
@@ -132,8 +132,23 @@ void attls_session_linger_finish(struct attls_session *s);
 /* Frees the memory, after attls_session_end and the last reference. */
 void attls_session_free(struct attls_session *s);
 
-/* After fork: both processes hold a copy, marked shared and unused. */
-void attls_session_after_fork(struct attls_session *s, bool child);
+/*
+ * fork: the lock is taken before (in the order of shim/locks.h), and the
+ * release marks each process's copy: output queued at fork time stays the
+ * parent's, which keeps owning the connection; otherwise both copies are
+ * shared and unused (session.c says why).
+ */
+void attls_session_fork_lock(struct attls_session *s);
+/*
+ * gen: in the parent, the fork's pipe (read end), which tells when the
+ * child has exec'd or exited; NULL in the child. Each session holds a
+ * reference to the last one; new takes the caller's, put closes the fd at
+ * the last.
+ */
+struct attls_fork_gen;
+struct attls_fork_gen *attls_fork_gen_new(int fd);
+void attls_fork_gen_put(struct attls_fork_gen *g);
+void attls_session_fork_release(struct attls_session *s, bool child, struct attls_fork_gen *gen);
 /* Whether this process used the session since the last fork. */
 bool attls_session_owned(struct attls_session *s);
 

@@ -38,23 +38,17 @@ static const unsigned char magic[8] = "attlstk2";
  * HMAC. A second thread waits for it (a few microseconds, once an hour a
  * few HMACs more). Signal handlers never seal or open tickets. fork: the
  * child inherits the state (so it resumes the parent's sessions) and the
- * lock is taken around fork (pthread_atfork) so that it is never inherited
- * held.
+ * lock is taken by fork's prepare (9, the last, in shim/locks.h) so that
+ * it is never inherited held; both processes let go.
  */
 static pthread_mutex_t ratchet_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 static unsigned char chain[ATTLS_CHAIN_SZ];
 static unsigned char key_now[32], key_prev[32];
 static uint64_t hour_c = NO_HOUR; /* NO_HOUR: set at first use */
 static bool have_keys, have_prev;
 
-static void atfork_prepare(void) { pthread_mutex_lock(&ratchet_lock); }
-static void atfork_release(void) { pthread_mutex_unlock(&ratchet_lock); }
-
-static void atfork_register(void)
-{
-	pthread_atfork(atfork_prepare, atfork_release, atfork_release);
-}
+void attls_tickets_atfork_prepare(void) { pthread_mutex_lock(&ratchet_lock); }
+void attls_tickets_atfork_release(void) { pthread_mutex_unlock(&ratchet_lock); }
 
 static void wipe(void)
 {
@@ -109,7 +103,6 @@ static int hour_key(const unsigned char c[ATTLS_CHAIN_SZ], uint64_t h, unsigned 
 
 void attls_tickets_start(uint64_t hour, const unsigned char c[ATTLS_CHAIN_SZ])
 {
-	pthread_once(&atfork_once, atfork_register);
 	pthread_mutex_lock(&ratchet_lock);
 	wipe();
 	memcpy(chain, c, sizeof(chain));

@@ -103,4 +103,8 @@ void attls_hello_free(struct attls_hello *h);
  * TLS 1.3 PSK that could be taken without a fresh key exchange. */
 bool attls_hello_psk_without_dhe(const unsigned char *msg, size_t len);
 
+/* fork: prepare takes the ratchet's lock (shim/locks.h), both processes let go. */
+void attls_tickets_atfork_prepare(void);
+void attls_tickets_atfork_release(void);
+
 #endif

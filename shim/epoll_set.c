@@ -46,7 +46,7 @@ struct reg {
 struct set {
 	int epfd;
 	int refs; /* the table's, plus one per call in flight */
-	pthread_mutex_t lock;
+	pthread_mutex_t lock; /* the registrations: 2 in shim/locks.h */
 	struct reg *regs;
 	struct reg **by_fd;
 	int nby;
@@ -56,6 +56,7 @@ struct set {
 	struct set *next;
 };
 
+/* The list of sets: 1 in shim/locks.h; fork: prepare takes it, both let go. */
 static pthread_mutex_t sets_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct set *sets;
 static atomic_int live; /* sets in the list: 0 lets every call go straight by */
@@ -536,12 +537,28 @@ void attls_epoll_notify(int fd)
 	pthread_mutex_unlock(&sets_lock);
 }
 
+/* fork: steps 1 and 2 of shim/locks.h; both processes let go. */
+void attls_epoll_atfork_prepare(void)
+{
+	pthread_mutex_lock(&sets_lock);
+	for (struct set *st = sets; st; st = st->next)
+		pthread_mutex_lock(&st->lock);
+}
+
+void attls_epoll_atfork_parent(void)
+{
+	for (struct set *st = sets; st; st = st->next)
+		pthread_mutex_unlock(&st->lock);
+	pthread_mutex_unlock(&sets_lock);
+}
+
+/* The waiters were the parent's threads. */
 void attls_epoll_atfork_child(void)
 {
-	pthread_mutex_init(&sets_lock, NULL);
 	for (struct set *st = sets; st; st = st->next) {
-		pthread_mutex_init(&st->lock, NULL);
 		st->waiters = 0;
+		pthread_mutex_unlock(&st->lock);
 	}
 	atomic_store(&waiting, 0);
+	pthread_mutex_unlock(&sets_lock);
 }

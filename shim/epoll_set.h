@@ -22,7 +22,9 @@ bool attls_epoll_any(void);
 void attls_epoll_forget(int fd);
 /* A read changed fd's readiness: wakes whoever waits on it in another thread. */
 void attls_epoll_notify(int fd);
-/* After fork, in the child: the locks start free. */
+/* fork: prepare takes every lock (shim/locks.h), parent and child let go. */
+void attls_epoll_atfork_prepare(void);
+void attls_epoll_atfork_parent(void);
 void attls_epoll_atfork_child(void);
 
 #endif

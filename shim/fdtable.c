@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "fdtable.h"
 #include "real.h"
@@ -14,7 +16,13 @@
 typedef _Atomic(struct attls_conn *) slot_t;
 
 static _Atomic(slot_t *) table[L1_SIZE];
-/* Taken to change an entry, and to take a reference to a TLS fd's conn. */
+/*
+ * Taken to change an entry, and to take a reference to a TLS fd's conn.
+ * Nothing is taken under it but, in fork's prepare, the sessions' locks:
+ * 3 in the lock order of shim/locks.h. A second thread waits a few
+ * instructions; a signal handler never takes it (a clear-text fd's look-up
+ * is lock-free); fork: prepare takes it and both processes let go.
+ */
 static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
 atomic_int attls_tls_fds;
 
@@ -159,7 +167,32 @@ void attls_fd_detach(int fd)
 	errno = saved;
 }
 
-static void mark_all(bool child)
+/*
+ * fork, step 3 and 4 of shim/locks.h: the table's lock, then each TLS
+ * session's lock once (a dup'ed fd names the same connection: fork_held
+ * says it is taken). fork_held is written only here, with table_lock held.
+ */
+void attls_fd_atfork_prepare(void)
+{
+	pthread_mutex_lock(&table_lock);
+	if (!atomic_load(&attls_tls_fds))
+		return;
+	for (int i = 0; i < L1_SIZE; i++) {
+		slot_t *l2 = atomic_load(&table[i]);
+
+		for (int j = 0; l2 && j < L2_SIZE; j++) {
+			struct attls_conn *c = atomic_load(&l2[j]);
+
+			if (c && !c->fork_held) {
+				attls_session_fork_lock(c->s);
+				c->fork_held = true;
+			}
+		}
+	}
+}
+
+/* Marks each copy (attls_session_fork_release) and lets the locks go. */
+static void release_all(bool child, struct attls_fork_gen *gen)
 {
 	for (int i = 0; i < L1_SIZE; i++) {
 		slot_t *l2 = atomic_load(&table[i]);
@@ -167,27 +200,57 @@ static void mark_all(bool child)
 		for (int j = 0; l2 && j < L2_SIZE; j++) {
 			struct attls_conn *c = atomic_load(&l2[j]);
 
-			if (c)
-				attls_session_after_fork(c->s, child);
+			if (c && c->fork_held) {
+				c->fork_held = false;
+				attls_session_fork_release(c->s, child, gen);
+			}
 		}
 	}
-}
-
-void attls_fd_atfork_prepare(void)
-{
-	pthread_mutex_lock(&table_lock);
-}
-
-void attls_fd_atfork_parent(void)
-{
-	if (atomic_load(&attls_tls_fds))
-		mark_all(false);
 	pthread_mutex_unlock(&table_lock);
+}
+
+void attls_fd_atfork_parent(struct attls_fork_gen *gen)
+{
+	release_all(false, gen);
 }
 
 void attls_fd_atfork_child(void)
 {
-	pthread_mutex_init(&table_lock, NULL);
-	if (atomic_load(&attls_tls_fds))
-		mark_all(true);
+	release_all(true, NULL);
+}
+
+/*
+ * In a child made by _Fork no handler ran: any lock may be held by a
+ * thread the child does not have, and only async-signal-safe calls are
+ * allowed. The child cannot use the parent's connections: each TLS fd
+ * becomes an unconnected socket of the same domain (same number; a write
+ * says EPIPE, with SIGPIPE as on a connection the peer closed, a read
+ * ENOTCONN; nothing reaches the parent's peer), and its slot is emptied
+ * without a lock (the child has one thread) so that no hook on it takes
+ * one. The connections' memory is left as it is. The parent keeps sole
+ * ownership: its copies are not marked.
+ */
+void attls_fd_forget_all_raw(void)
+{
+	if (!atomic_load(&attls_tls_fds))
+		return;
+	for (int i = 0; i < L1_SIZE; i++) {
+		slot_t *l2 = atomic_load(&table[i]);
+
+		for (int j = 0; l2 && j < L2_SIZE; j++) {
+			int fd = (i << L2_BITS) + j, domain = AF_INET, dead;
+			socklen_t len = sizeof(domain);
+
+			if (!atomic_load(&l2[j]))
+				continue;
+			REAL(getsockopt)(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len);
+			dead = socket(domain, SOCK_STREAM | SOCK_CLOEXEC, 0);
+			if (dead < 0 || REAL(dup3)(dead, fd, O_CLOEXEC) < 0)
+				REAL(close)(fd); /* closed rather than left to carry clear text */
+			if (dead >= 0)
+				REAL(close)(dead);
+			atomic_store(&l2[j], NULL);
+			atomic_fetch_sub(&attls_tls_fds, 1);
+		}
+	}
 }

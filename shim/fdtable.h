@@ -17,6 +17,7 @@ struct attls_conn {
 	struct attls_session *s;
 	atomic_int refs; /* fds plus calls in flight */
 	atomic_int fds;  /* fds that name it */
+	bool fork_held;  /* fork's prepare holds its session's lock (fdtable.c) */
 };
 
 /* How many fds carry TLS: 0 lets poll and select skip the table. */
@@ -50,9 +51,15 @@ void attls_fd_dup(int oldfd, int newfd);
  */
 void attls_fd_detach(int fd);
 
-/* fork: marks every connection shared, in both processes. */
+/*
+ * fork (shim/fork.c): prepare takes the table's lock and every TLS
+ * session's (shim/locks.h); parent and child mark each copy and let go
+ * (the parent's copies get gen, the fork's pipe: session.h).
+ */
 void attls_fd_atfork_prepare(void);
-void attls_fd_atfork_parent(void);
+void attls_fd_atfork_parent(struct attls_fork_gen *gen);
 void attls_fd_atfork_child(void);
+/* In a child made by _Fork: every TLS fd is cut off (fdtable.c says how). */
+void attls_fd_forget_all_raw(void);
 
 #endif

@@ -13,21 +13,15 @@
 #include "epoll_set.h"
 #include "fdtable.h"
 #include "hooks.h"
+#include "locks.h"
 #include "real.h"
-
-static void atfork_child(void)
-{
-	attls_epoll_atfork_child();
-	attls_linger_atfork_child();
-	attls_p11_atfork_child();
-	attls_fd_atfork_child();
-}
 
 /*
  * Before main: resolve the real symbols (the shim's and lib/'s), then
- * read the policy while the program still has the rights its start script gave it. In attls run's
- * second stage (the attls command itself, about to exec the program) the
- * policy is left for the first connection, which never comes.
+ * read the policy while the program still has the rights its start
+ * script gave it. In attls run's second stage (the attls command itself,
+ * about to exec the program) the policy is left for the first connection,
+ * which never comes.
  */
 __attribute__((constructor(101))) static void attls_start(void)
 {
@@ -38,7 +32,8 @@ __attribute__((constructor(101))) static void attls_start(void)
 	/* lib/'s own calls to the kernel: the real functions (lib/sysio.h). */
 	attls_io_resolve();
 	attls_session_set_notify(attls_epoll_notify);
-	pthread_atfork(attls_fd_atfork_prepare, attls_fd_atfork_parent, atfork_child);
+	/* Every attls lock around fork, in one order: shim/locks.h. */
+	pthread_atfork(attls_fork_prepare, attls_fork_parent, attls_fork_child);
 	if (!run_stage)
 		attls_engine_init();
 	errno = saved;

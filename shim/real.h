@@ -50,7 +50,8 @@
 	X(int, ioctl, (int, unsigned long, ...))                                          \
 	X(int, epoll_ctl, (int, int, int, struct epoll_event *))                          \
 	X(int, epoll_pwait, (int, struct epoll_event *, int, int, const sigset_t *))      \
-	X(pid_t, fork, (void))
+	X(pid_t, fork, (void))                                                           \
+	X(pid_t, _Fork, (void))
 
 struct attls_real {
 #define ATTLS_REAL_FIELD(ret, name, args) ret(*name) args;

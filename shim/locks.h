@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * attls's locks, in the one order they nest (outermost first). A thread
+ * that holds one may take only those below it; fork's prepare handler
+ * (shim/fork.c) takes every one of them in this order, and the parent and
+ * the child release them, so that a child never inherits a lock held by a
+ * thread it does not have, and no lock is ever re-initialised. Each lock's
+ * own comment points here.
+ *
+ *  1. sets_lock            shim/epoll_set.c  the list of epoll sets
+ *  2. struct set.lock      shim/epoll_set.c  one set's registrations (list order)
+ *  3. table_lock           shim/fdtable.c    the fd table's slots
+ *  4. attls_session.lock   lib/session.c     one TLS connection (fd order,
+ *                                            each session once)
+ *  5. linger.c lock        lib/linger.c      the background closes
+ *  6. reg_lock             lib/pkcs11.c      the PKCS#11 modules and tokens
+ *  7. struct token.lock    lib/pkcs11.c      one token's session (list order)
+ *  8. cache_lock           lib/resume_client.c  the kept client sessions
+ *  9. ratchet_lock         lib/tickets.c     the ticket keys
+ *
+ * Where one is taken under another: a set's lock around a readiness
+ * check, a handshake or a last reference (2 -> 4), a session handing its
+ * end to the linger thread (4 -> 5), a handshake's PKCS#11 signature
+ * (4 -> 7), its kept session and tickets (4 -> 8, 4 -> 9). The rest are
+ * ordered only for prepare. The table lock (3) is held only
+ * for a slot's change or a reference; the sessions (4) are taken under it
+ * in prepare only, and no thread takes 3 while it holds a session (a
+ * session never calls a hook on a TLS fd).
+ *
+ * Not locks, and safe across fork as they are: the pthread_once of the
+ * engine (lib/engine.c) and of libgcrypt (lib/cryptodev.c), whose tables
+ * are written once and then only read; the per-thread user cache of
+ * engine.c. A signal handler takes none of these locks: the hooks a
+ * handler may call on a clear-text fd take none, and attls blocks the
+ * signals it must while it waits (lib/session.c, wait_fd).
+ *
+ * A child made by _Fork runs no handler: see attls_fd_forget_all_raw.
+ */
+#ifndef ATTLS_LOCKS_H
+#define ATTLS_LOCKS_H
+
+/* The fork handlers (shim/fork.c), registered once by the constructor. */
+void attls_fork_prepare(void);
+void attls_fork_parent(void);
+void attls_fork_child(void);
+
+#endif
