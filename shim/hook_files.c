@@ -55,6 +55,15 @@ static ssize_t to_tls(struct attls_session *s, int in, loff_t *off, size_t count
 		if (more_from_pipe && (size_t)pipe_bytes(in) < want &&
 		    (want = (size_t)pipe_bytes(in)) == 0)
 			break;
+		/*
+		 * What is read from a pipe cannot be given back: on a blocking
+		 * socket, first wait for the records already queued to go (an
+		 * empty write does that, and may be interrupted or time out
+		 * with nothing read), so that the chunk is taken whole.
+		 */
+		if (pipe && blocking && !more_from_pipe &&
+		    attls_session_sendv(s, NULL, 0, 0) < 0)
+			return done ? (ssize_t)done : -1;
 		n = off ? pread(in, buf, want, *off) : REAL(read)(in, buf, want);
 		if (n <= 0)
 			return done ? (ssize_t)done : n;
