@@ -147,8 +147,9 @@ static int dup_onto(int oldfd, int newfd, int flags, bool three)
 	if (oldfd == newfd)
 		return three ? REAL(dup3)(oldfd, newfd, flags) : REAL(dup2)(oldfd, newfd);
 	c = attls_fd_close_begin(newfd);
-	if (c)
-		keep = REAL(fcntl)(newfd, F_DUPFD_CLOEXEC, 0);
+	/* Above oldfd: the lowest free number may be oldfd itself, if it is not open. */
+	if (c && oldfd >= 0)
+		keep = REAL(fcntl)(newfd, F_DUPFD_CLOEXEC, oldfd + 1);
 	r = three ? REAL(dup3)(oldfd, newfd, flags) : REAL(dup2)(oldfd, newfd);
 	err = errno;
 	if (r < 0) {
