@@ -8,6 +8,7 @@
  */
 #include <fcntl.h>
 #include <stdarg.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
 #include <sys/signalfd.h>
@@ -143,6 +144,20 @@ ATTLS_HOOK int creat(const char *path, mode_t mode)
 ATTLS_HOOK int creat64(const char *path, mode_t mode)
 {
 	return made(REAL(creat64)(path, mode), false);
+}
+
+/*
+ * epoll fds: made here only to reset the slot; the epoll layer
+ * (hook_epoll.c) keeps its own record of them.
+ */
+ATTLS_HOOK int epoll_create(int size)
+{
+	return made(REAL(epoll_create)(size), false);
+}
+
+ATTLS_HOOK int epoll_create1(int flags)
+{
+	return made(REAL(epoll_create1)(flags), false);
 }
 
 ATTLS_HOOK int eventfd(unsigned count, int flags)

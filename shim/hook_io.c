@@ -159,6 +159,49 @@ ATTLS_HOOK ssize_t readv(int fd, const struct iovec *iov, int n)
 }
 
 /*
+ * preadv2 and pwritev2 at offset -1 read and write at the current
+ * position, which on a socket is readv and writev: TLS on a TLS fd. Any
+ * other offset is the kernel's (ESPIPE on a socket). RWF_NOWAIT asks
+ * what MSG_DONTWAIT does.
+ */
+static int rwf_flags(int rwf)
+{
+	return rwf & RWF_NOWAIT ? MSG_DONTWAIT : 0;
+}
+
+ATTLS_HOOK ssize_t preadv2(int fd, const struct iovec *iov, int n, off_t off, int rwf)
+{
+	struct attls_conn *c;
+	int st = off != -1 || attls_fd_clear(fd) ? 0 : attls_fd_data(fd, &c);
+	ssize_t r;
+
+	if (st <= 0)
+		return st ? -1 : REAL(preadv2)(fd, iov, n, off, rwf);
+	r = recv_iov(c->s, iov, n, rwf_flags(rwf));
+	attls_conn_put(c);
+	return r;
+}
+
+ATTLS_HOOK ssize_t preadv64v2(int fd, const struct iovec *iov, int n, off_t off, int rwf)
+{
+	return preadv2(fd, iov, n, off, rwf);
+}
+
+ATTLS_HOOK ssize_t pwritev2(int fd, const struct iovec *iov, int n, off_t off, int rwf)
+{
+	int st = 0;
+	ssize_t r = off != -1 || attls_fd_clear(fd) ? 0 : tls_send(fd, iov, n, rwf_flags(rwf),
+								    &st);
+
+	return st ? r : REAL(pwritev2)(fd, iov, n, off, rwf);
+}
+
+ATTLS_HOOK ssize_t pwritev64v2(int fd, const struct iovec *iov, int n, off_t off, int rwf)
+{
+	return pwritev2(fd, iov, n, off, rwf);
+}
+
+/*
  * fds received through SCM_RIGHTS: new numbers no hook made, whatever
  * their slots said. Each becomes UNSEEN, looked at on its first data call
  * (a TCP connection a descriptor covers is refused there).

@@ -22,6 +22,8 @@
 	X(ssize_t, read, (int, void *, size_t))                                           \
 	X(ssize_t, write, (int, const void *, size_t))                                    \
 	X(ssize_t, readv, (int, const struct iovec *, int))                               \
+	X(ssize_t, preadv2, (int, const struct iovec *, int, off_t, int))                 \
+	X(ssize_t, pwritev2, (int, const struct iovec *, int, off_t, int))                \
 	X(ssize_t, writev, (int, const struct iovec *, int))                              \
 	X(ssize_t, recv, (int, void *, size_t, int))                                      \
 	X(ssize_t, send, (int, const void *, size_t, int))                                \
@@ -68,6 +70,8 @@
 	X(int, __openat64_2, (int, const char *, int))                                    \
 	X(int, creat, (const char *, mode_t))                                             \
 	X(int, creat64, (const char *, mode_t))                                           \
+	X(int, epoll_create, (int))                                                       \
+	X(int, epoll_create1, (int))                                                      \
 	X(int, eventfd, (unsigned, int))                                                  \
 	X(int, signalfd, (int, const sigset_t *, int))                                    \
 	X(int, timerfd_create, (int, int))                                                \
