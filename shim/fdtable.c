@@ -241,6 +241,8 @@ static void replace(int fd, uintptr_t nv)
 		if (!is_conn(v))
 			return;
 	}
+	if (is_conn(v) && !(v & ATTLS_SLOT_CLOSING))
+		attls_epoll_forget(fd); /* while the slot still says TLS: that is how it knows */
 	pthread_mutex_lock(&table_lock);
 	v = atomic_exchange(sl, nv);
 	if (is_conn(v)) {
@@ -261,7 +263,6 @@ static void replace(int fd, uintptr_t nv)
 	if (is_conn(nv))
 		REAL(fcntl)(fd, F_SETFD, FD_CLOEXEC);
 	if (stale_tls) {
-		attls_epoll_forget(fd);
 		if (atomic_load(&old->fds) == 0) {
 			attls_session_end(old->s, false);
 		} else {

@@ -17,17 +17,19 @@
 #include "real.h"
 
 /*
- * close: the slot becomes CLOSING first (the fd's data calls in other
- * threads fail with EBADF from then on, never clear text), the epoll sets
- * forget it, the session ends (close_notify, drain) if it was its last
+ * close: the epoll sets forget the fd, its slot becomes CLOSING (the
+ * fd's data calls in other threads fail with EBADF from then on, never
+ * clear text), the session ends (close_notify, drain) if it was its last
  * fd, and the slot is cleared only after the real close (fdtable.h).
  */
 ATTLS_HOOK int close(int fd)
 {
-	struct attls_conn *c = attls_fd_close_begin(fd);
+	struct attls_conn *c;
 	int r;
 
+	/* The epoll layer first: it knows a TLS fd by its TLS slot. */
 	attls_epoll_forget(fd);
+	c = attls_fd_close_begin(fd);
 	attls_fd_close_session(c, fd, -1);
 	r = REAL(close)(fd);
 	attls_fd_close_end(fd, c);
@@ -59,10 +61,10 @@ static struct range_conn *range_begin(unsigned lo, unsigned *hi, size_t *n)
 	if (!atomic_load(&attls_tls_fds) && !attls_epoll_any())
 		return NULL;
 	for (unsigned fd = lo; fd <= *hi; fd++) {
-		struct attls_conn *c = attls_fd_close_begin((int)fd);
+		struct attls_conn *c;
 
 		attls_epoll_forget((int)fd);
-		if (!c)
+		if (!(c = attls_fd_close_begin((int)fd)))
 			continue;
 		if (*n == cap) {
 			struct range_conn *nv = realloc(v, (cap = cap ? cap * 2 : 16) * sizeof(*v));
@@ -146,6 +148,8 @@ static int dup_onto(int oldfd, int newfd, int flags, bool three)
 
 	if (oldfd == newfd)
 		return three ? REAL(dup3)(oldfd, newfd, flags) : REAL(dup2)(oldfd, newfd);
+	/* The epoll layer knows a TLS fd by its TLS slot: it forgets newfd now, as before a close. */
+	attls_epoll_forget(newfd);
 	c = attls_fd_close_begin(newfd);
 	/* Above oldfd: the lowest free number may be oldfd itself, if it is not open. */
 	if (c && oldfd >= 0)
@@ -159,7 +163,6 @@ static int dup_onto(int oldfd, int newfd, int flags, bool three)
 		errno = err;
 		return r;
 	}
-	attls_epoll_forget(newfd);
 	attls_fd_close_session(c, newfd, keep);
 	attls_fd_close_end(newfd, c);
 	if (keep >= 0)

@@ -19,8 +19,8 @@ ATTLS_HOOK int fclose(FILE *f)
 	int r;
 
 	if (fd >= 0) {
+		attls_epoll_forget(fd); /* first: it knows a TLS fd by its TLS slot */
 		c = attls_fd_close_begin(fd);
-		attls_epoll_forget(fd);
 		attls_fd_close_session(c, fd, -1);
 	}
 	r = REAL(fclose)(f);
