@@ -33,7 +33,14 @@ _Atomic(attls_slot_t *) attls_fd_l1[ATTLS_FD_L1_SIZE] = { first_block };
  * few instructions; a signal handler that closes a TLS fd while its thread
  * holds it would wait forever, as with any lock of libc's (close of a TLS
  * fd is not async-signal-safe under attls, close of a clear one is). fork:
- * see attls_fd_atfork_*.
+ * attls_fd_atfork_prepare takes it, so no slot is half-changed in the
+ * child; the parent releases it and the child starts it afresh.
+ *
+ * The slots themselves: written with atomics only, so a second thread
+ * sees a state before or after a change, never between; a signal handler
+ * that writes on a clear fd reads one word and takes no lock (and an L2
+ * block it needs is mmap'ed, which is async-signal-safe). A fork copies
+ * them as they are: the child's TLS slots are its copies of the sessions.
  */
 static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
 atomic_int attls_tls_fds;
