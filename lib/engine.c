@@ -237,3 +237,53 @@ enum attls_verdict attls_engine_classify(const struct attls_new_conn *nc,
 	}
 	return ATTLS_TLS;
 }
+
+enum attls_verdict attls_engine_unseen(int fd, const char *how)
+{
+	struct attls_conn_info ci = { 0 };
+	const struct attls_traffic *t = NULL;
+	const char *why = NULL;
+	char la[64], ra[64];
+	socklen_t len;
+	int pw_err = 0;
+
+	attls_engine_init();
+	len = sizeof(ci.local);
+	if (getsockname(fd, (struct sockaddr *)&ci.local, &len) < 0) {
+		why = "getsockname failed: it cannot be classified";
+		goto refuse;
+	}
+	len = sizeof(ci.remote);
+	if (getpeername(fd, (struct sockaddr *)&ci.remote, &len) < 0) {
+		why = "getpeername failed: it cannot be classified";
+		goto refuse;
+	}
+	ci.jobname = jobname;
+	ci.uid = geteuid();
+	if (!policy) {
+		why = "no policy in force";
+		goto refuse;
+	}
+	for (unsigned d = 0; d < 2 && !t; d++) {
+		ci.direction = d ? ATTLS_DIR_OUTBOUND : ATTLS_DIR_INBOUND;
+		if (user_name(ci.uid, &ci.user, &pw_err) < 0 &&
+		    attls_user_criterion_applies(policy, &ci)) {
+			why = "the user look-up failed and a user criterion could apply";
+			goto refuse;
+		}
+		t = attls_match(policy, &ci);
+		if (t && !t->enabled)
+			t = NULL;
+	}
+	if (!t)
+		return ATTLS_CLEAR;
+	why = "a traffic descriptor covers it";
+refuse:
+	attls_format_addr(&ci.local, la, sizeof(la));
+	attls_format_addr(&ci.remote, ra, sizeof(ra));
+	attls_trace(policy ? policy->trace : ATTLS_TRACE_ERROR, ATTLS_MSG_CONN_REFUSED, NULL,
+		    "fd=%d conn=%s<->%s job=%s rule=%s: a TCP connection this process did not "
+		    "accept or connect (%s): %s, and its TLS state is elsewhere; its data calls "
+		    "fail with ECONNRESET", fd, la, ra, jobname, t ? t->name : "-", how, why);
+	return ATTLS_REFUSE;
+}

@@ -34,4 +34,14 @@ struct attls_new_conn {
 enum attls_verdict attls_engine_classify(const struct attls_new_conn *nc,
 					 struct attls_session **out);
 
+/*
+ * A connected TCP socket this process did not see accepted or connected
+ * (received through SCM_RIGHTS, inherited across exec): ATTLS_REFUSE,
+ * logged as ATTLS013E with the reason, when a descriptor covers it in
+ * either direction, when no policy is in force, or when it cannot be
+ * classified; ATTLS_CLEAR when nothing covers it. Never TLS: its
+ * handshake, if any, happened elsewhere.
+ */
+enum attls_verdict attls_engine_unseen(int fd, const char *how);
+
 #endif

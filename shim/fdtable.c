@@ -1,71 +1,83 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "../lib/engine.h"
+#include "epoll_set.h"
 #include "fdtable.h"
 #include "real.h"
 
-#define L2_BITS 10
-#define L2_SIZE (1 << L2_BITS)
-#define L1_SIZE 1024 /* fds up to 1M */
+#ifndef IPPROTO_MPTCP
+#define IPPROTO_MPTCP 262
+#endif
 
-typedef _Atomic(struct attls_conn *) slot_t;
+#define L2_SIZE (1 << ATTLS_FD_L2_BITS)
 
-static _Atomic(slot_t *) table[L1_SIZE];
+/* fds 0-1023 need no allocation at all. */
+static attls_slot_t first_block[L2_SIZE];
+_Atomic(attls_slot_t *) attls_fd_l1[ATTLS_FD_L1_SIZE] = { first_block };
 /*
- * Taken to change an entry, and to take a reference to a TLS fd's conn.
- * Nothing is taken under it but, in fork's prepare, the sessions' locks:
- * 3 in the lock order of shim/locks.h. A second thread waits a few
- * instructions; a signal handler never takes it (a clear-text fd's look-up
- * is lock-free); fork: prepare takes it and both processes let go.
+ * Guards every change of a slot to or from a connection (TLS, CLOSING),
+ * the counts attls_tls_fds and conn->fds, and the taking of a reference
+ * from a slot (so that the last put cannot race a look-up). Changes
+ * between UNSEEN, CLEAR and REFUSED are compare-and-swap without it, so
+ * that the data calls on clear fds (a signal handler's write) never take
+ * it. Nests under an epoll set's lock (epoll_set.c looks fds up with it
+ * held); nothing is taken under it, and no session lock: the session is
+ * ended or moved after it is released. A second thread waits on it for a
+ * few instructions; a signal handler that closes a TLS fd while its thread
+ * holds it would wait forever, as with any lock of libc's (close of a TLS
+ * fd is not async-signal-safe under attls, close of a clear one is). fork:
+ * 3 in the lock order of shim/locks.h; attls_fd_atfork_prepare takes it
+ * (and then each TLS session's lock), so no slot is half-changed in the
+ * child, and both processes let go.
+ *
+ * The slots themselves: written with atomics only, so a second thread
+ * sees a state before or after a change, never between; a signal handler
+ * that writes on a clear fd reads one word and takes no lock (and an L2
+ * block it needs is mmap'ed, which is async-signal-safe). A fork copies
+ * them as they are: the child's TLS slots are its copies of the sessions.
  */
 static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
 atomic_int attls_tls_fds;
 
-static slot_t *slot(int fd, bool create)
+static bool is_conn(uintptr_t v)
 {
-	slot_t *l2;
+	return v > ATTLS_SLOT_REFUSED;
+}
 
-	if (fd < 0 || fd >= L1_SIZE * L2_SIZE)
+static struct attls_conn *conn_of(uintptr_t v)
+{
+	return (struct attls_conn *)(v & ~ATTLS_SLOT_CLOSING);
+}
+
+static attls_slot_t *slot(int fd, bool create)
+{
+	unsigned u = (unsigned)fd;
+	attls_slot_t *l2;
+
+	if (u >= (unsigned)ATTLS_FD_L1_SIZE << ATTLS_FD_L2_BITS)
 		return NULL;
-	l2 = atomic_load_explicit(&table[fd >> L2_BITS], memory_order_acquire);
+	l2 = atomic_load_explicit(&attls_fd_l1[u >> ATTLS_FD_L2_BITS], memory_order_acquire);
 	if (!l2 && create) {
-		slot_t *fresh = calloc(L2_SIZE, sizeof(*fresh));
+		/* mmap, not malloc: a signal handler's first write on a high fd gets here. */
+		attls_slot_t *fresh = mmap(NULL, L2_SIZE * sizeof(*fresh), PROT_READ | PROT_WRITE,
+					   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
-		if (!fresh)
+		if (fresh == MAP_FAILED)
 			return NULL;
-		if (!atomic_compare_exchange_strong(&table[fd >> L2_BITS], &l2, fresh))
-			free(fresh); /* l2 holds the winner */
+		if (!atomic_compare_exchange_strong(&attls_fd_l1[u >> ATTLS_FD_L2_BITS], &l2, fresh))
+			munmap(fresh, L2_SIZE * sizeof(*fresh)); /* l2 holds the winner */
 		else
 			l2 = fresh;
 	}
-	return l2 ? &l2[fd & (L2_SIZE - 1)] : NULL;
-}
-
-bool attls_fd_clear_slow(int fd)
-{
-	slot_t *sl = slot(fd, false);
-
-	return !sl || !atomic_load_explicit(sl, memory_order_relaxed);
-}
-
-struct attls_conn *attls_fd_get(int fd)
-{
-	slot_t *sl = slot(fd, false);
-	struct attls_conn *c;
-
-	if (!sl || !atomic_load_explicit(sl, memory_order_relaxed))
-		return NULL;
-	pthread_mutex_lock(&table_lock);
-	c = atomic_load(sl);
-	if (c)
-		atomic_fetch_add(&c->refs, 1);
-	pthread_mutex_unlock(&table_lock);
-	return c;
+	return l2 ? &l2[u & (L2_SIZE - 1)] : NULL;
 }
 
 void attls_conn_put(struct attls_conn *c)
@@ -79,83 +91,280 @@ void attls_conn_put(struct attls_conn *c)
 	errno = saved;
 }
 
-/* Puts c in fd's slot; a connection already there is detached first. */
-static int install(int fd, struct attls_conn *c)
+/* Another fd whose slot names c as TLS, if any (a dup'ed fd closed first). */
+static int other_fd(struct attls_conn *c, int not)
 {
-	slot_t *sl = slot(fd, true);
+	for (int i = 0; i < ATTLS_FD_L1_SIZE; i++) {
+		attls_slot_t *l2 = atomic_load(&attls_fd_l1[i]);
+
+		for (int j = 0; l2 && j < L2_SIZE; j++)
+			if (atomic_load(&l2[j]) == (uintptr_t)c && (i << ATTLS_FD_L2_BITS) + j != not)
+				return (i << ATTLS_FD_L2_BITS) + j;
+	}
+	return -1;
+}
+
+/*
+ * What an UNSEEN fd is, looked at once. Returns the state to keep, or
+ * UNSEEN to keep none (the fd is closed, or a socket not connected yet:
+ * the real call answers, and the next call looks again).
+ */
+static uintptr_t look(int fd)
+{
+	struct sockaddr_storage peer;
+	int dom = 0, type = 0, proto = 0;
+	socklen_t len = sizeof(dom);
+	enum attls_verdict v;
+
+	if (attls_inside)
+		return ATTLS_SLOT_UNSEEN;
+	if (REAL(getsockopt)(fd, SOL_SOCKET, SO_DOMAIN, &dom, &len) < 0) {
+		if (errno == ENOTSOCK)
+			return ATTLS_SLOT_CLEAR;
+		if (errno == EBADF)
+			return ATTLS_SLOT_UNSEEN;
+		goto ask; /* a socket attls cannot read: the engine decides, or refuses */
+	}
+	if (dom != AF_INET && dom != AF_INET6)
+		return ATTLS_SLOT_CLEAR;
+	len = sizeof(type);
+	if (REAL(getsockopt)(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0)
+		goto ask;
+	if (type != SOCK_STREAM)
+		return ATTLS_SLOT_CLEAR;
+	len = sizeof(proto);
+	if (REAL(getsockopt)(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &len) < 0)
+		goto ask;
+	if (proto != IPPROTO_TCP && proto != IPPROTO_MPTCP)
+		return ATTLS_SLOT_CLEAR;
+	len = sizeof(peer);
+	if (getpeername(fd, (struct sockaddr *)&peer, &len) < 0) {
+		if (errno == ENOTCONN || errno == EBADF)
+			return ATTLS_SLOT_UNSEEN;
+		goto ask;
+	}
+ask:
+	attls_inside++;
+	v = attls_engine_unseen(fd, "inherited across exec, received through SCM_RIGHTS, "
+				"or made where no hook saw it");
+	attls_inside--;
+	return v == ATTLS_CLEAR ? ATTLS_SLOT_CLEAR : ATTLS_SLOT_REFUSED;
+}
+
+int attls_fd_data(int fd, struct attls_conn **cp)
+{
+	attls_slot_t *sl = slot(fd, true);
+	int saved = errno;
+
+	*cp = NULL;
+	if (!sl) {
+		/* Out of the table's range, or no memory: look, without keeping it. */
+		uintptr_t st = fd < 0 || fd >= ATTLS_FD_L1_SIZE << ATTLS_FD_L2_BITS ?
+				       ATTLS_SLOT_CLEAR : look(fd);
+
+		errno = saved;
+		if (st != ATTLS_SLOT_REFUSED)
+			return 0;
+		errno = ECONNRESET;
+		return -1;
+	}
+	for (;;) {
+		uintptr_t v = atomic_load(sl), st;
+
+		if (v == ATTLS_SLOT_CLEAR)
+			return 0;
+		if (v == ATTLS_SLOT_REFUSED) {
+			errno = ECONNRESET;
+			return -1;
+		}
+		if (v == ATTLS_SLOT_UNSEEN) {
+			st = look(fd);
+			errno = saved;
+			if (st == ATTLS_SLOT_UNSEEN)
+				return 0;
+			atomic_compare_exchange_strong(sl, &v, st);
+			continue; /* whatever the slot holds now */
+		}
+		if (v & ATTLS_SLOT_CLOSING) {
+			errno = EBADF;
+			return -1;
+		}
+		pthread_mutex_lock(&table_lock);
+		if (atomic_load(sl) == v) {
+			*cp = conn_of(v);
+			atomic_fetch_add(&(*cp)->refs, 1);
+		}
+		pthread_mutex_unlock(&table_lock);
+		if (*cp)
+			return 1;
+	}
+}
+
+struct attls_conn *attls_fd_get(int fd)
+{
+	attls_slot_t *sl = slot(fd, false);
+	struct attls_conn *c = NULL;
+	uintptr_t v;
+
+	if (!sl || !is_conn(v = atomic_load_explicit(sl, memory_order_relaxed)) ||
+	    (v & ATTLS_SLOT_CLOSING))
+		return NULL;
+	pthread_mutex_lock(&table_lock);
+	v = atomic_load(sl);
+	if (is_conn(v) && !(v & ATTLS_SLOT_CLOSING)) {
+		c = conn_of(v);
+		atomic_fetch_add(&c->refs, 1);
+	}
+	pthread_mutex_unlock(&table_lock);
+	return c;
+}
+
+bool attls_fd_closing(int fd)
+{
+	attls_slot_t *sl = slot(fd, false);
+	uintptr_t v = sl ? atomic_load(sl) : 0;
+
+	return is_conn(v) && (v & ATTLS_SLOT_CLOSING);
+}
+
+/*
+ * Puts nv in fd's slot, whatever was there. A connection found there is
+ * stale: its fd was closed where no hook saw it, and the number names
+ * another file now, so it ends without a word on the wire.
+ */
+static void replace(int fd, uintptr_t nv)
+{
+	attls_slot_t *sl = slot(fd, true);
+	struct attls_conn *old = NULL;
+	bool stale_tls = false;
+	uintptr_t v;
+	int saved = errno;
 
 	if (!sl)
-		return -1;
-	if (atomic_load(sl))
-		attls_fd_detach(fd);
-	/* TLS state cannot cross exec: the fd must not either. */
-	REAL(fcntl)(fd, F_SETFD, FD_CLOEXEC);
+		return;
+	v = atomic_load(sl);
+	if (!is_conn(v) && !is_conn(nv)) {
+		/* Clear states only: no lock (a signal handler may be here). */
+		while (!is_conn(v) && !atomic_compare_exchange_weak(sl, &v, nv))
+			;
+		if (!is_conn(v))
+			return;
+	}
+	if (is_conn(v) && !(v & ATTLS_SLOT_CLOSING))
+		attls_epoll_forget(fd); /* while the slot still says TLS: that is how it knows */
 	pthread_mutex_lock(&table_lock);
-	atomic_fetch_add(&c->refs, 1);
-	atomic_fetch_add(&c->fds, 1);
-	atomic_store(sl, c);
-	atomic_fetch_add(&attls_tls_fds, 1);
+	v = atomic_exchange(sl, nv);
+	if (is_conn(v)) {
+		old = conn_of(v);
+		atomic_fetch_sub(&attls_tls_fds, 1);
+		if (!(v & ATTLS_SLOT_CLOSING)) {
+			stale_tls = true;
+			atomic_fetch_sub(&old->fds, 1);
+		}
+	}
+	if (is_conn(nv)) {
+		/* TLS state cannot cross exec: the fd must not either. */
+		atomic_fetch_add(&attls_tls_fds, 1);
+		atomic_fetch_add(&conn_of(nv)->fds, 1);
+		atomic_fetch_add(&conn_of(nv)->refs, 1);
+	}
 	pthread_mutex_unlock(&table_lock);
-	return 0;
+	if (is_conn(nv))
+		REAL(fcntl)(fd, F_SETFD, FD_CLOEXEC);
+	if (stale_tls) {
+		if (atomic_load(&old->fds) == 0) {
+			attls_session_end(old->s, false);
+		} else {
+			int other = other_fd(old, fd);
+
+			if (other >= 0)
+				attls_session_set_fd(old->s, other);
+		}
+	}
+	if (old)
+		attls_conn_put(old);
+	errno = saved;
+}
+
+void attls_fd_new(int fd, bool maybe_socket)
+{
+	if (fd >= 0)
+		replace(fd, maybe_socket ? ATTLS_SLOT_UNSEEN : ATTLS_SLOT_CLEAR);
+}
+
+void attls_fd_set_clear(int fd)
+{
+	if (fd >= 0)
+		replace(fd, ATTLS_SLOT_CLEAR);
 }
 
 int attls_fd_attach(int fd, struct attls_session *s)
 {
 	struct attls_conn *c = calloc(1, sizeof(*c));
 
-	if (!c)
+	if (!c || !slot(fd, true)) {
+		free(c);
+		attls_session_end(s, false);
+		attls_session_free(s);
 		return -1;
+	}
 	c->s = s;
 	atomic_init(&c->refs, 1);
 	atomic_init(&c->fds, 0);
-	if (install(fd, c) < 0) {
-		attls_session_end(s, false);
-		attls_conn_put(c);
-		return -1;
-	}
+	replace(fd, (uintptr_t)c);
 	attls_conn_put(c);
 	return 0;
 }
 
 void attls_fd_dup(int oldfd, int newfd)
 {
-	struct attls_conn *c = attls_fd_get(oldfd);
+	attls_slot_t *sl = slot(oldfd, false);
+	uintptr_t v = sl ? atomic_load(sl) : ATTLS_SLOT_UNSEEN;
+	struct attls_conn *c;
 
-	if (!c)
+	if (newfd < 0 || newfd == oldfd)
 		return;
-	install(newfd, c);
+	if (!is_conn(v)) {
+		replace(newfd, v);
+		return;
+	}
+	if (!(c = attls_fd_get(oldfd))) {
+		/* oldfd's close has begun: newfd is a socket attls will look at. */
+		replace(newfd, ATTLS_SLOT_UNSEEN);
+		return;
+	}
+	replace(newfd, (uintptr_t)c);
 	attls_conn_put(c);
 }
 
-/* Another fd that names c, if any (a dup'ed fd closed first). */
-static int other_fd(struct attls_conn *c, int not)
+struct attls_conn *attls_fd_close_begin(int fd)
 {
-	for (int i = 0; i < L1_SIZE; i++) {
-		slot_t *l2 = atomic_load(&table[i]);
+	attls_slot_t *sl = slot(fd, false);
+	struct attls_conn *c = NULL;
+	uintptr_t v;
 
-		for (int j = 0; l2 && j < L2_SIZE; j++)
-			if (atomic_load(&l2[j]) == c && (i << L2_BITS) + j != not)
-				return (i << L2_BITS) + j;
+	if (!sl || !is_conn(atomic_load_explicit(sl, memory_order_relaxed)))
+		return NULL;
+	pthread_mutex_lock(&table_lock);
+	v = atomic_load(sl);
+	if (is_conn(v) && !(v & ATTLS_SLOT_CLOSING)) {
+		c = conn_of(v);
+		atomic_store(sl, v | ATTLS_SLOT_CLOSING);
+		atomic_fetch_sub(&c->fds, 1);
+		atomic_fetch_add(&c->refs, 1); /* the caller's */
 	}
-	return -1;
+	pthread_mutex_unlock(&table_lock);
+	return c;
 }
 
-void attls_fd_detach(int fd)
+void attls_fd_close_session(struct attls_conn *c, int fd, int keep)
 {
-	slot_t *sl = slot(fd, false);
-	struct attls_conn *c;
 	int saved = errno;
 
-	if (!sl || !atomic_load_explicit(sl, memory_order_relaxed))
-		return;
-	pthread_mutex_lock(&table_lock);
-	c = atomic_exchange(sl, NULL);
-	if (c)
-		atomic_fetch_sub(&attls_tls_fds, 1);
-	pthread_mutex_unlock(&table_lock);
 	if (!c)
 		return;
-	if (atomic_fetch_sub(&c->fds, 1) == 1) {
+	if (atomic_load(&c->fds) == 0) {
+		attls_session_set_fd(c->s, keep >= 0 ? keep : fd);
 		attls_session_end(c->s, true);
 	} else {
 		int other = other_fd(c, fd);
@@ -163,6 +372,48 @@ void attls_fd_detach(int fd)
 		if (other >= 0)
 			attls_session_set_fd(c->s, other);
 	}
+	errno = saved;
+}
+
+void attls_fd_close_end(int fd, struct attls_conn *c)
+{
+	attls_slot_t *sl = slot(fd, false);
+	uintptr_t v;
+	int saved = errno;
+
+	if (!sl)
+		goto out;
+	v = atomic_load(sl);
+	if (!c) {
+		/* A clear slot: UNSEEN, unless a new fd took the number and its state already. */
+		if (v == ATTLS_SLOT_CLEAR || v == ATTLS_SLOT_REFUSED)
+			atomic_compare_exchange_strong(sl, &v, ATTLS_SLOT_UNSEEN);
+		goto out;
+	}
+	pthread_mutex_lock(&table_lock);
+	v = (uintptr_t)c | ATTLS_SLOT_CLOSING;
+	if (atomic_compare_exchange_strong(sl, &v, ATTLS_SLOT_UNSEEN)) {
+		atomic_fetch_sub(&attls_tls_fds, 1);
+		atomic_fetch_sub(&c->refs, 1); /* the slot's; the caller's keeps c alive */
+	}
+	pthread_mutex_unlock(&table_lock);
+	attls_conn_put(c);
+out:
+	errno = saved;
+}
+
+void attls_fd_close_undo(int fd, struct attls_conn *c)
+{
+	attls_slot_t *sl = slot(fd, false);
+	uintptr_t v = (uintptr_t)c | ATTLS_SLOT_CLOSING;
+	int saved = errno;
+
+	if (!c)
+		return;
+	pthread_mutex_lock(&table_lock);
+	if (sl && atomic_compare_exchange_strong(sl, &v, (uintptr_t)c))
+		atomic_fetch_add(&c->fds, 1);
+	pthread_mutex_unlock(&table_lock);
 	attls_conn_put(c);
 	errno = saved;
 }
@@ -177,15 +428,20 @@ void attls_fd_atfork_prepare(void)
 	pthread_mutex_lock(&table_lock);
 	if (!atomic_load(&attls_tls_fds))
 		return;
-	for (int i = 0; i < L1_SIZE; i++) {
-		slot_t *l2 = atomic_load(&table[i]);
+	for (int i = 0; i < ATTLS_FD_L1_SIZE; i++) {
+		attls_slot_t *l2 = atomic_load(&attls_fd_l1[i]);
 
 		for (int j = 0; l2 && j < L2_SIZE; j++) {
-			struct attls_conn *c = atomic_load(&l2[j]);
+			uintptr_t v = atomic_load(&l2[j]);
 
-			if (c && !c->fork_held) {
-				attls_session_fork_lock(c->s);
-				c->fork_held = true;
+			/*
+			 * A CLOSING slot's session is being ended by the thread
+			 * that closes it (a drain may take seconds): its lock is
+			 * not waited for, and the child never uses that copy.
+			 */
+			if (is_conn(v) && !(v & ATTLS_SLOT_CLOSING) && !conn_of(v)->fork_held) {
+				attls_session_fork_lock(conn_of(v)->s);
+				conn_of(v)->fork_held = true;
 			}
 		}
 	}
@@ -194,15 +450,15 @@ void attls_fd_atfork_prepare(void)
 /* Marks each copy (attls_session_fork_release) and lets the locks go. */
 static void release_all(bool child, struct attls_fork_gen *gen)
 {
-	for (int i = 0; i < L1_SIZE; i++) {
-		slot_t *l2 = atomic_load(&table[i]);
+	for (int i = 0; i < ATTLS_FD_L1_SIZE; i++) {
+		attls_slot_t *l2 = atomic_load(&attls_fd_l1[i]);
 
 		for (int j = 0; l2 && j < L2_SIZE; j++) {
-			struct attls_conn *c = atomic_load(&l2[j]);
+			uintptr_t v = atomic_load(&l2[j]);
 
-			if (c && c->fork_held) {
-				c->fork_held = false;
-				attls_session_fork_release(c->s, child, gen);
+			if (is_conn(v) && conn_of(v)->fork_held) {
+				conn_of(v)->fork_held = false;
+				attls_session_fork_release(conn_of(v)->s, child, gen);
 			}
 		}
 	}
@@ -234,22 +490,22 @@ void attls_fd_forget_all_raw(void)
 {
 	if (!atomic_load(&attls_tls_fds))
 		return;
-	for (int i = 0; i < L1_SIZE; i++) {
-		slot_t *l2 = atomic_load(&table[i]);
+	for (int i = 0; i < ATTLS_FD_L1_SIZE; i++) {
+		attls_slot_t *l2 = atomic_load(&attls_fd_l1[i]);
 
 		for (int j = 0; l2 && j < L2_SIZE; j++) {
-			int fd = (i << L2_BITS) + j, domain = AF_INET, dead;
+			int fd = (i << ATTLS_FD_L2_BITS) + j, domain = AF_INET, dead;
 			socklen_t len = sizeof(domain);
 
-			if (!atomic_load(&l2[j]))
+			if (!is_conn(atomic_load(&l2[j])))
 				continue;
 			REAL(getsockopt)(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len);
-			dead = socket(domain, SOCK_STREAM | SOCK_CLOEXEC, 0);
+			dead = REAL(socket)(domain, SOCK_STREAM | SOCK_CLOEXEC, 0);
 			if (dead < 0 || REAL(dup3)(dead, fd, O_CLOEXEC) < 0)
 				REAL(close)(fd); /* closed rather than left to carry clear text */
 			if (dead >= 0)
 				REAL(close)(dead);
-			atomic_store(&l2[j], NULL);
+			atomic_store(&l2[j], ATTLS_SLOT_UNSEEN);
 			atomic_fetch_sub(&attls_tls_fds, 1);
 		}
 	}

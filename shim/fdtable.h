@@ -1,55 +1,125 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The fd table: which fds carry TLS. Two levels of atomic pointers, never
- * reallocated, so that the look-up of a clear-text fd takes no lock (a
- * signal handler may call write). A TLS fd's connection is reference
- * counted: one reference per fd that names it, one per call in flight.
+ * The fd table: what attls knows of each fd number. Two levels of atomic
+ * words, never reallocated (the second level is mmap'ed, so that a signal
+ * handler may make one), so that the look-up of a clear-text fd takes no
+ * lock. A slot is:
+ *
+ *   UNSEEN   attls has not looked at what the number names now: a number
+ *            no hook saw made (inherited across exec, received through
+ *            SCM_RIGHTS, made inside libc), or one whose fd was closed or
+ *            made anew where a socket may come of it. The first data call
+ *            looks, once: a connected TCP (or MPTCP) socket of AF_INET or
+ *            AF_INET6 goes through attls_engine_unseen(); anything else
+ *            becomes CLEAR.
+ *   CLEAR    clear text, checked: the data calls go straight to the kernel.
+ *   REFUSED  a TCP connection this process did not see begin, that a
+ *            descriptor covers: its data calls fail with ECONNRESET.
+ *   TLS      a struct attls_conn pointer.
+ *   CLOSING  the same pointer with bit 0 set: close (or dup2 onto it) has
+ *            begun. Data calls fail with EBADF, as on a closed fd, and
+ *            never reach the kernel; the slot becomes UNSEEN only after
+ *            the real close.
+ *
+ * Every call that yields an fd resets its slot (attls_fd_new), so that a
+ * close no hook saw (fclose, a close inside libc) cannot leave a stale
+ * state on the next fd with that number.
+ *
+ * A TLS fd's connection is reference counted: one reference per TLS or
+ * CLOSING slot that names it, one per call in flight.
  */
 #ifndef ATTLS_FDTABLE_H
 #define ATTLS_FDTABLE_H
 
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "../lib/session.h"
 
 struct attls_conn {
 	struct attls_session *s;
-	atomic_int refs; /* fds plus calls in flight */
-	atomic_int fds;  /* fds that name it */
+	atomic_int refs; /* TLS and CLOSING slots plus calls in flight */
+	atomic_int fds;  /* TLS slots (not CLOSING) that name it */
 	bool fork_held;  /* fork's prepare holds its session's lock (fdtable.c) */
 };
 
-/* How many fds carry TLS: 0 lets poll and select skip the table. */
+#define ATTLS_FD_L2_BITS 10
+#define ATTLS_FD_L1_SIZE 1024 /* fds up to 1M */
+#define ATTLS_SLOT_UNSEEN ((uintptr_t)0)
+#define ATTLS_SLOT_CLEAR ((uintptr_t)1)
+#define ATTLS_SLOT_REFUSED ((uintptr_t)2)
+#define ATTLS_SLOT_CLOSING ((uintptr_t)1) /* the bit, on a conn pointer */
+
+typedef _Atomic uintptr_t attls_slot_t;
+extern _Atomic(attls_slot_t *) attls_fd_l1[ATTLS_FD_L1_SIZE];
+
+/* How many slots hold a connection (TLS or CLOSING): 0 lets poll and select skip the table. */
 extern atomic_int attls_tls_fds;
 
 /*
- * Whether fd is surely clear text: no TLS fd in the process (inline), or
- * none at fd's place (lock-free). A hook on a socket that matches no
- * policy then costs a few instructions (bench/: overhead).
+ * Whether fd is known clear text (CLEAR): one look-up, no lock, the fast
+ * path of every data call. false sends the caller to attls_fd_data().
  */
-bool attls_fd_clear_slow(int fd);
-
 static inline bool attls_fd_clear(int fd)
 {
-	return __builtin_expect(!atomic_load_explicit(&attls_tls_fds, memory_order_relaxed), 1) ||
-	       attls_fd_clear_slow(fd);
+	unsigned u = (unsigned)fd;
+	attls_slot_t *l2;
+
+	if (__builtin_expect(u >= (unsigned)ATTLS_FD_L1_SIZE << ATTLS_FD_L2_BITS, 0))
+		return false;
+	l2 = atomic_load_explicit(&attls_fd_l1[u >> ATTLS_FD_L2_BITS], memory_order_acquire);
+	return __builtin_expect(l2 != NULL, 1) &&
+	       atomic_load_explicit(&l2[u & ((1u << ATTLS_FD_L2_BITS) - 1)],
+				    memory_order_relaxed) == ATTLS_SLOT_CLEAR;
 }
 
-/* The connection of fd, with a reference; NULL for clear-text fds. */
+/*
+ * For a data call on fd: 0 clear text (the caller goes to the kernel), 1
+ * TLS (*c, with a reference), -1 with errno: EBADF on a CLOSING fd,
+ * ECONNRESET on a REFUSED one. An UNSEEN fd is looked at here, once.
+ */
+int attls_fd_data(int fd, struct attls_conn **c);
+
+/* The connection of a TLS fd, with a reference; NULL for any other state. */
 struct attls_conn *attls_fd_get(int fd);
+/* Whether fd's close has begun (CLOSING). */
+bool attls_fd_closing(int fd);
 /* Drops a reference, keeping errno; frees at the last. */
 void attls_conn_put(struct attls_conn *c);
 
+/*
+ * fd was just made by a call attls saw: the slot is reset, UNSEEN if it
+ * may be a socket, CLEAR if it surely is not (a pipe, a file, an eventfd).
+ * A connection left on the number by a close no hook saw is ended without
+ * a word on the wire (the number names another file now).
+ */
+void attls_fd_new(int fd, bool maybe_socket);
+/* connect or accept decided clear text for fd. */
+void attls_fd_set_clear(int fd);
 /* A new connection on fd (takes the caller's session). */
 int attls_fd_attach(int fd, struct attls_session *s);
-/* newfd names the same connection as oldfd (dup). */
+/* newfd (just made by dup, dup2, dup3, F_DUPFD) names what oldfd names. */
 void attls_fd_dup(int oldfd, int newfd);
+
 /*
- * fd is being closed: forget it, and end the connection if it was its
- * last fd (close_notify and drain when this process owns it).
+ * close in three steps, around the real close:
+ *   c = attls_fd_close_begin(fd)   a TLS slot becomes CLOSING; returns its
+ *                                  connection with a reference, or NULL
+ *   attls_fd_close_session(c, fd, keep)
+ *                                  the session ends (close_notify, drain)
+ *                                  if fd was its last fd, on keep if >= 0
+ *                                  (dup2: fd is about to name another
+ *                                  file); else moves to its other fd
+ *   (the real close)
+ *   attls_fd_close_end(fd, c)      the slot becomes UNSEEN; drops c
+ * attls_fd_close_undo(fd, c) instead, when the real call failed and fd
+ * still names the connection (a failed dup2).
  */
-void attls_fd_detach(int fd);
+struct attls_conn *attls_fd_close_begin(int fd);
+void attls_fd_close_session(struct attls_conn *c, int fd, int keep);
+void attls_fd_close_end(int fd, struct attls_conn *c);
+void attls_fd_close_undo(int fd, struct attls_conn *c);
 
 /*
  * fork (shim/fork.c): prepare takes the table's lock and every TLS

@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
 #include <linux/close_range.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -14,42 +16,114 @@
 #include "hooks.h"
 #include "real.h"
 
-/* fd goes away: from the epoll sets first, then from the fd table. */
-static void forget(int fd)
-{
-	attls_epoll_forget(fd);
-	attls_fd_detach(fd);
-}
-
+/*
+ * close: the epoll sets forget the fd, its slot becomes CLOSING (the
+ * fd's data calls in other threads fail with EBADF from then on, never
+ * clear text), the session ends (close_notify, drain) if it was its last
+ * fd, and the slot is cleared only after the real close (fdtable.h).
+ */
 ATTLS_HOOK int close(int fd)
 {
-	forget(fd);
-	return REAL(close)(fd);
+	struct attls_conn *c;
+	int r;
+
+	/* The epoll layer first: it knows a TLS fd by its TLS slot. */
+	attls_epoll_forget(fd);
+	c = attls_fd_close_begin(fd);
+	attls_fd_close_session(c, fd, -1);
+	r = REAL(close)(fd);
+	attls_fd_close_end(fd, c);
+	return r;
 }
 
-static void detach_range(unsigned lo, unsigned hi)
+ATTLS_HOOK int __close(int fd)
 {
+	return close(fd);
+}
+
+/*
+ * close_range and closefrom: every TLS fd of the range is closed as
+ * close does it, in its three steps around the one real call.
+ */
+struct range_conn {
+	int fd;
+	struct attls_conn *c;
+};
+
+static struct range_conn *range_begin(unsigned lo, unsigned *hi, size_t *n)
+{
+	struct range_conn *v = NULL;
+	size_t cap = 0;
+
+	*n = 0;
+	if (*hi >= (1u << 20))
+		*hi = (1u << 20) - 1;
 	if (!atomic_load(&attls_tls_fds) && !attls_epoll_any())
-		return;
-	if (hi > (1u << 20))
-		hi = 1u << 20;
-	for (unsigned fd = lo; fd <= hi; fd++)
-		forget((int)fd);
+		return NULL;
+	for (unsigned fd = lo; fd <= *hi; fd++) {
+		struct attls_conn *c;
+
+		attls_epoll_forget((int)fd);
+		if (!(c = attls_fd_close_begin((int)fd)))
+			continue;
+		if (*n == cap) {
+			struct range_conn *nv = realloc(v, (cap = cap ? cap * 2 : 16) * sizeof(*v));
+
+			if (!nv) {
+				/* No room to remember it: it ends now, as it would anyway. */
+				attls_fd_close_session(c, (int)fd, -1);
+				attls_conn_put(c);
+				continue;
+			}
+			v = nv;
+		}
+		v[(*n)++] = (struct range_conn){ (int)fd, c };
+	}
+	for (size_t i = 0; i < *n; i++)
+		attls_fd_close_session(v[i].c, v[i].fd, -1);
+	return v;
+}
+
+static void range_end(unsigned lo, unsigned hi, struct range_conn *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		attls_fd_close_end(v[i].fd, v[i].c);
+	free(v);
+	/* The clear slots of the range: UNSEEN again. */
+	for (unsigned fd = lo; fd <= hi; fd++) {
+		if (!attls_fd_l1[fd >> ATTLS_FD_L2_BITS]) {
+			fd |= (1u << ATTLS_FD_L2_BITS) - 1;
+			continue;
+		}
+		attls_fd_close_end((int)fd, NULL);
+	}
 }
 
 ATTLS_HOOK int close_range(unsigned lo, unsigned hi, int flags)
 {
-	if (!(flags & CLOSE_RANGE_CLOEXEC))
-		detach_range(lo, hi);
-	return (int)syscall(436 /* SYS_close_range */, lo, hi, flags);
+	struct range_conn *v;
+	unsigned top = hi;
+	size_t n = 0;
+	int r;
+
+	if (flags & CLOSE_RANGE_CLOEXEC)
+		return (int)REAL(syscall)(SYS_close_range, lo, hi, flags);
+	v = range_begin(lo, &top, &n);
+	r = (int)REAL(syscall)(SYS_close_range, lo, hi, flags);
+	range_end(lo, top, v, n);
+	return r;
 }
 
 ATTLS_HOOK void closefrom(int lo)
 {
-	detach_range((unsigned)lo, ~0u);
-	if (syscall(436 /* SYS_close_range */, (unsigned)lo, ~0u, 0) < 0)
+	unsigned top = ~0u;
+	size_t n = 0;
+	struct range_conn *v = range_begin((unsigned)lo, &top, &n);
+
+	if (REAL(syscall)(SYS_close_range, (unsigned)lo, ~0u, 0) < 0)
 		for (int fd = lo; fd < 65536; fd++)
 			REAL(close)(fd);
+	range_end((unsigned)lo, top, v, n);
 }
 
 ATTLS_HOOK int dup(int fd)
@@ -61,28 +135,56 @@ ATTLS_HOOK int dup(int fd)
 	return r;
 }
 
+/*
+ * dup2 and dup3 onto a TLS fd: the target is CLOSING during the real call
+ * and keeps its state if the call fails; on success its session ends on
+ * a duplicate kept for the purpose, since the number names oldfd's file
+ * by then, and the target takes oldfd's state.
+ */
+static int dup_onto(int oldfd, int newfd, int flags, bool three)
+{
+	struct attls_conn *c;
+	int r, err, keep = -1;
+
+	if (oldfd == newfd)
+		return three ? REAL(dup3)(oldfd, newfd, flags) : REAL(dup2)(oldfd, newfd);
+	/* The epoll layer knows a TLS fd by its TLS slot: it forgets newfd now, as before a close. */
+	attls_epoll_forget(newfd);
+	c = attls_fd_close_begin(newfd);
+	/* Above oldfd: the lowest free number may be oldfd itself, if it is not open. */
+	if (c && oldfd >= 0)
+		keep = REAL(fcntl)(newfd, F_DUPFD_CLOEXEC, oldfd + 1);
+	r = three ? REAL(dup3)(oldfd, newfd, flags) : REAL(dup2)(oldfd, newfd);
+	err = errno;
+	if (r < 0) {
+		attls_fd_close_undo(newfd, c);
+		if (keep >= 0)
+			REAL(close)(keep);
+		errno = err;
+		return r;
+	}
+	attls_fd_close_session(c, newfd, keep);
+	attls_fd_close_end(newfd, c);
+	if (keep >= 0)
+		REAL(close)(keep);
+	attls_fd_dup(oldfd, newfd);
+	errno = err;
+	return r;
+}
+
 ATTLS_HOOK int dup2(int oldfd, int newfd)
 {
-	int r;
+	return dup_onto(oldfd, newfd, 0, false);
+}
 
-	if (oldfd != newfd)
-		forget(newfd);
-	r = REAL(dup2)(oldfd, newfd);
-	if (r >= 0 && oldfd != newfd)
-		attls_fd_dup(oldfd, r);
-	return r;
+ATTLS_HOOK int __dup2(int oldfd, int newfd)
+{
+	return dup_onto(oldfd, newfd, 0, false);
 }
 
 ATTLS_HOOK int dup3(int oldfd, int newfd, int flags)
 {
-	int r;
-
-	if (oldfd != newfd)
-		forget(newfd);
-	r = REAL(dup3)(oldfd, newfd, flags);
-	if (r >= 0)
-		attls_fd_dup(oldfd, r);
-	return r;
+	return dup_onto(oldfd, newfd, flags, true);
 }
 
 static int tls_fcntl(int (*real)(int, int, ...), int fd, int cmd, void *arg)
@@ -138,6 +240,17 @@ ATTLS_HOOK int fcntl64(int fd, int cmd, ...)
 	return tls_fcntl(REAL(fcntl64), fd, cmd, arg);
 }
 
+ATTLS_HOOK int __fcntl(int fd, int cmd, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	return tls_fcntl(REAL(fcntl), fd, cmd, arg);
+}
+
 ATTLS_HOOK int ioctl(int fd, unsigned long req, ...)
 {
 	struct attls_conn *c;
@@ -169,3 +282,5 @@ ATTLS_HOOK pid_t vfork(void)
 {
 	return REAL(fork)();
 }
+
+/* __vfork and _Fork: shim/fork.c. */

@@ -111,11 +111,12 @@ static bool is_pipe(int fd)
 
 ATTLS_HOOK ssize_t sendfile(int out, int in, off_t *off, size_t count)
 {
-	struct attls_conn *c = attls_fd_get(out);
+	struct attls_conn *c;
+	int st = attls_fd_data(out, &c);
 	ssize_t r;
 
-	if (!c)
-		return REAL(sendfile)(out, in, off, count);
+	if (st <= 0) /* a CLOSING or REFUSED fd: -1, never the kernel */
+		return st ? -1 : REAL(sendfile)(out, in, off, count);
 	r = to_tls(c->s, in, (loff_t *)off, count, false);
 	attls_conn_put(c);
 	return r;
@@ -130,12 +131,15 @@ ATTLS_HOOK ssize_t splice(int in, loff_t *off_in, int out, loff_t *off_out, size
 			  unsigned flags)
 {
 	struct attls_conn *c;
+	int so = attls_fd_data(out, &c), si = 0;
 	ssize_t r;
 
-	if ((c = attls_fd_get(out))) {
+	if (so < 0 || (so == 0 && (si = attls_fd_data(in, &c)) < 0))
+		return -1; /* a CLOSING or REFUSED fd, as on a closed one */
+	if (so > 0) {
 		r = off_out ? (errno = ESPIPE, -1) :
 			      to_tls(c->s, in, off_in, len, is_pipe(in));
-	} else if ((c = attls_fd_get(in))) {
+	} else if (si > 0) {
 		r = off_in ? (errno = ESPIPE, -1) : from_tls(c->s, out, len, flags);
 	} else {
 		return REAL(splice)(in, off_in, out, off_out, len, flags);
@@ -147,10 +151,13 @@ ATTLS_HOOK ssize_t splice(int in, loff_t *off_in, int out, loff_t *off_out, size
 ATTLS_HOOK ssize_t copy_file_range(int in, loff_t *off_in, int out, loff_t *off_out,
 				   size_t len, unsigned flags)
 {
-	struct attls_conn *c = attls_fd_get(out);
+	struct attls_conn *c;
+	int st = attls_fd_data(out, &c);
 	ssize_t r;
 
-	if (!c)
+	if (st < 0)
+		return -1;
+	if (!st)
 		return REAL(copy_file_range)(in, off_in, out, off_out, len, flags);
 	if (off_out || flags) {
 		attls_conn_put(c);

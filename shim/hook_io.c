@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../lib/trace.h"
 #include "fdtable.h"
 #include "hooks.h"
 #include "real.h"
@@ -33,14 +34,19 @@ static ssize_t recv_iov(struct attls_session *s, const struct iovec *iov, int n,
 	return total;
 }
 
-static ssize_t tls_recv(int fd, void *buf, size_t len, int flags, bool *handled)
+/*
+ * Each data call asks the fd table first: 0 clear text (the kernel's), 1
+ * TLS, -1 refused (a CLOSING fd: EBADF; a REFUSED one: ECONNRESET).
+ * *state says which; on 1 the call is done here and r is its result.
+ */
+static ssize_t tls_recv(int fd, void *buf, size_t len, int flags, int *state)
 {
-	struct attls_conn *c = attls_fd_get(fd);
+	struct attls_conn *c;
 	ssize_t r;
 
-	*handled = c != NULL;
-	if (!c)
-		return 0;
+	*state = attls_fd_data(fd, &c);
+	if (*state <= 0)
+		return -1;
 	if (flags & MSG_OOB) {
 		attls_conn_put(c);
 		errno = EOPNOTSUPP;
@@ -51,14 +57,14 @@ static ssize_t tls_recv(int fd, void *buf, size_t len, int flags, bool *handled)
 	return r;
 }
 
-static ssize_t tls_send(int fd, const struct iovec *iov, int n, int flags, bool *handled)
+static ssize_t tls_send(int fd, const struct iovec *iov, int n, int flags, int *state)
 {
-	struct attls_conn *c = attls_fd_get(fd);
+	struct attls_conn *c;
 	ssize_t r;
 
-	*handled = c != NULL;
-	if (!c)
-		return 0;
+	*state = attls_fd_data(fd, &c);
+	if (*state <= 0)
+		return -1;
 	if (flags & MSG_OOB) {
 		attls_conn_put(c);
 		errno = EOPNOTSUPP;
@@ -72,14 +78,22 @@ static ssize_t tls_send(int fd, const struct iovec *iov, int n, int flags, bool 
 	return r;
 }
 
+/* The clear path: 0 goes to the kernel, else the result is r. */
+#define CLEAR_OR(st, r, kernel) ((st) == 0 ? (kernel) : (r))
+
 ATTLS_HOOK ssize_t read(int fd, void *buf, size_t len)
 {
 	if (attls_fd_clear(fd))
 		return REAL(read)(fd, buf, len);
-	bool h;
-	ssize_t r = tls_recv(fd, buf, len, 0, &h);
+	int st;
+	ssize_t r = tls_recv(fd, buf, len, 0, &st);
 
-	return h ? r : REAL(read)(fd, buf, len);
+	return CLEAR_OR(st, r, REAL(read)(fd, buf, len));
+}
+
+ATTLS_HOOK ssize_t __read(int fd, void *buf, size_t len)
+{
+	return read(fd, buf, len);
 }
 
 ATTLS_HOOK ssize_t __read_chk(int fd, void *buf, size_t len, size_t buflen)
@@ -93,10 +107,10 @@ ATTLS_HOOK ssize_t recv(int fd, void *buf, size_t len, int flags)
 {
 	if (attls_fd_clear(fd))
 		return REAL(recv)(fd, buf, len, flags);
-	bool h;
-	ssize_t r = tls_recv(fd, buf, len, flags, &h);
+	int st;
+	ssize_t r = tls_recv(fd, buf, len, flags, &st);
 
-	return h ? r : REAL(recv)(fd, buf, len, flags);
+	return CLEAR_OR(st, r, REAL(recv)(fd, buf, len, flags));
 }
 
 ATTLS_HOOK ssize_t __recv_chk(int fd, void *buf, size_t len, size_t buflen, int flags)
@@ -109,12 +123,14 @@ ATTLS_HOOK ssize_t __recv_chk(int fd, void *buf, size_t len, size_t buflen, int 
 ATTLS_HOOK ssize_t recvfrom(int fd, void *buf, size_t len, int flags,
 			    struct sockaddr *addr, socklen_t *alen)
 {
-	bool h;
-	ssize_t r = tls_recv(fd, buf, len, flags, &h);
-
-	if (!h)
+	if (attls_fd_clear(fd))
 		return REAL(recvfrom)(fd, buf, len, flags, addr, alen);
-	if (r >= 0 && addr && alen)
+	int st;
+	ssize_t r = tls_recv(fd, buf, len, flags, &st);
+
+	if (st == 0)
+		return REAL(recvfrom)(fd, buf, len, flags, addr, alen);
+	if (st > 0 && r >= 0 && addr && alen)
 		*alen = 0; /* as TCP does: no source address */
 	return r;
 }
@@ -131,23 +147,125 @@ ATTLS_HOOK ssize_t readv(int fd, const struct iovec *iov, int n)
 {
 	if (attls_fd_clear(fd))
 		return REAL(readv)(fd, iov, n);
-	struct attls_conn *c = attls_fd_get(fd);
+	struct attls_conn *c;
+	int st = attls_fd_data(fd, &c);
 	ssize_t r;
 
-	if (!c)
-		return REAL(readv)(fd, iov, n);
+	if (st <= 0)
+		return st ? -1 : REAL(readv)(fd, iov, n);
 	r = recv_iov(c->s, iov, n, 0);
 	attls_conn_put(c);
 	return r;
 }
 
-ATTLS_HOOK ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+/*
+ * preadv2 and pwritev2 at offset -1 read and write at the current
+ * position, which on a socket is readv and writev: TLS on a TLS fd. Any
+ * other offset is the kernel's (ESPIPE on a socket). RWF_NOWAIT asks
+ * what MSG_DONTWAIT does.
+ */
+static int rwf_flags(int rwf)
 {
-	struct attls_conn *c = attls_fd_get(fd);
+	return rwf & RWF_NOWAIT ? MSG_DONTWAIT : 0;
+}
+
+ATTLS_HOOK ssize_t preadv2(int fd, const struct iovec *iov, int n, off_t off, int rwf)
+{
+	struct attls_conn *c;
+	int st = off != -1 || attls_fd_clear(fd) ? 0 : attls_fd_data(fd, &c);
 	ssize_t r;
 
-	if (!c)
-		return REAL(recvmsg)(fd, msg, flags);
+	if (st <= 0)
+		return st ? -1 : REAL(preadv2)(fd, iov, n, off, rwf);
+	r = recv_iov(c->s, iov, n, rwf_flags(rwf));
+	attls_conn_put(c);
+	return r;
+}
+
+ATTLS_HOOK ssize_t preadv64v2(int fd, const struct iovec *iov, int n, off_t off, int rwf)
+{
+	return preadv2(fd, iov, n, off, rwf);
+}
+
+ATTLS_HOOK ssize_t pwritev2(int fd, const struct iovec *iov, int n, off_t off, int rwf)
+{
+	int st = 0;
+	ssize_t r = off != -1 || attls_fd_clear(fd) ? 0 : tls_send(fd, iov, n, rwf_flags(rwf),
+								    &st);
+
+	return st ? r : REAL(pwritev2)(fd, iov, n, off, rwf);
+}
+
+ATTLS_HOOK ssize_t pwritev64v2(int fd, const struct iovec *iov, int n, off_t off, int rwf)
+{
+	return pwritev2(fd, iov, n, off, rwf);
+}
+
+/*
+ * fds received through SCM_RIGHTS: new numbers no hook made, whatever
+ * their slots said. Each becomes UNSEEN, looked at on its first data call
+ * (a TCP connection a descriptor covers is refused there).
+ */
+static void received_fds(const struct msghdr *msg)
+{
+	struct cmsghdr *cm;
+
+	if (!msg->msg_control || msg->msg_controllen < sizeof(struct cmsghdr))
+		return;
+	for (cm = CMSG_FIRSTHDR((struct msghdr *)msg); cm;
+	     cm = CMSG_NXTHDR((struct msghdr *)msg, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (size_t i = 0; i < (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(fd));
+			attls_fd_new(fd, true);
+		}
+	}
+}
+
+/* A TLS fd sent to another process cannot speak TLS there: say so. */
+static void sent_fds(int via, const struct msghdr *msg)
+{
+	struct cmsghdr *cm;
+
+	if (!atomic_load_explicit(&attls_tls_fds, memory_order_relaxed) || !msg->msg_control ||
+	    msg->msg_controllen < sizeof(struct cmsghdr))
+		return;
+	for (cm = CMSG_FIRSTHDR((struct msghdr *)msg); cm;
+	     cm = CMSG_NXTHDR((struct msghdr *)msg, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (size_t i = 0; i < (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
+			struct attls_conn *c;
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(fd));
+			if (!(c = attls_fd_get(fd)))
+				continue;
+			attls_conn_put(c);
+			attls_trace(attls_trace_mask(), ATTLS_MSG_TLS_FD_SENT, NULL,
+				    "fd %d through fd %d: the receiver refuses its data calls", fd,
+				    via);
+		}
+	}
+}
+
+ATTLS_HOOK ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	struct attls_conn *c;
+	int st = attls_fd_clear(fd) ? 0 : attls_fd_data(fd, &c);
+	ssize_t r;
+
+	if (st == 0) {
+		r = REAL(recvmsg)(fd, msg, flags);
+		if (r >= 0)
+			received_fds(msg);
+		return r;
+	}
+	if (st < 0)
+		return -1;
 	r = recv_iov(c->s, msg->msg_iov, (int)msg->msg_iovlen, flags);
 	attls_conn_put(c);
 	if (r >= 0) {
@@ -163,10 +281,15 @@ ATTLS_HOOK ssize_t write(int fd, const void *buf, size_t len)
 	if (attls_fd_clear(fd))
 		return REAL(write)(fd, buf, len);
 	struct iovec iov = { (void *)buf, len };
-	bool h;
-	ssize_t r = tls_send(fd, &iov, 1, 0, &h);
+	int st;
+	ssize_t r = tls_send(fd, &iov, 1, 0, &st);
 
-	return h ? r : REAL(write)(fd, buf, len);
+	return CLEAR_OR(st, r, REAL(write)(fd, buf, len));
+}
+
+ATTLS_HOOK ssize_t __write(int fd, const void *buf, size_t len)
+{
+	return write(fd, buf, len);
 }
 
 ATTLS_HOOK ssize_t send(int fd, const void *buf, size_t len, int flags)
@@ -174,49 +297,68 @@ ATTLS_HOOK ssize_t send(int fd, const void *buf, size_t len, int flags)
 	if (attls_fd_clear(fd))
 		return REAL(send)(fd, buf, len, flags);
 	struct iovec iov = { (void *)buf, len };
-	bool h;
-	ssize_t r = tls_send(fd, &iov, 1, flags, &h);
+	int st;
+	ssize_t r = tls_send(fd, &iov, 1, flags, &st);
 
-	return h ? r : REAL(send)(fd, buf, len, flags);
+	return CLEAR_OR(st, r, REAL(send)(fd, buf, len, flags));
+}
+
+ATTLS_HOOK ssize_t __send(int fd, const void *buf, size_t len, int flags)
+{
+	return send(fd, buf, len, flags);
 }
 
 ATTLS_HOOK ssize_t sendto(int fd, const void *buf, size_t len, int flags,
 			  const struct sockaddr *addr, socklen_t alen)
 {
+	if (attls_fd_clear(fd))
+		return REAL(sendto)(fd, buf, len, flags, addr, alen);
 	struct iovec iov = { (void *)buf, len };
-	bool h;
-	ssize_t r = tls_send(fd, &iov, 1, flags, &h);
+	int st;
+	ssize_t r = tls_send(fd, &iov, 1, flags, &st);
 
-	return h ? r : REAL(sendto)(fd, buf, len, flags, addr, alen);
+	return CLEAR_OR(st, r, REAL(sendto)(fd, buf, len, flags, addr, alen));
 }
 
 ATTLS_HOOK ssize_t writev(int fd, const struct iovec *iov, int n)
 {
 	if (attls_fd_clear(fd))
 		return REAL(writev)(fd, iov, n);
-	bool h;
-	ssize_t r = tls_send(fd, iov, n, 0, &h);
+	int st;
+	ssize_t r = tls_send(fd, iov, n, 0, &st);
 
-	return h ? r : REAL(writev)(fd, iov, n);
+	return CLEAR_OR(st, r, REAL(writev)(fd, iov, n));
 }
 
 ATTLS_HOOK ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
-	bool h;
-	ssize_t r = tls_send(fd, msg->msg_iov, (int)msg->msg_iovlen, flags, &h);
+	int st = 0;
+	ssize_t r = attls_fd_clear(fd) ? 0 : tls_send(fd, msg->msg_iov, (int)msg->msg_iovlen,
+						      flags, &st);
 
-	return h ? r : REAL(sendmsg)(fd, msg, flags);
+	if (st != 0)
+		return r;
+	sent_fds(fd, msg);
+	return REAL(sendmsg)(fd, msg, flags);
 }
 
 /* Batches of messages: each is a recvmsg or sendmsg; the first may wait. */
 ATTLS_HOOK int recvmmsg(int fd, struct mmsghdr *vec, unsigned n, int flags,
 			struct timespec *timeout)
 {
-	struct attls_conn *c = attls_fd_get(fd);
+	struct attls_conn *c;
+	int st = attls_fd_clear(fd) ? 0 : attls_fd_data(fd, &c);
 	unsigned i;
 
-	if (!c)
-		return REAL(recvmmsg)(fd, vec, n, flags, timeout);
+	if (st == 0) {
+		int r = REAL(recvmmsg)(fd, vec, n, flags, timeout);
+
+		for (int k = 0; k < r; k++)
+			received_fds(&vec[k].msg_hdr);
+		return r;
+	}
+	if (st < 0)
+		return -1;
 	for (i = 0; i < n; i++) {
 		struct msghdr *m = &vec[i].msg_hdr;
 		ssize_t r = recv_iov(c->s, m->msg_iov, (int)m->msg_iovlen,
@@ -240,11 +382,17 @@ ATTLS_HOOK int recvmmsg(int fd, struct mmsghdr *vec, unsigned n, int flags,
 
 ATTLS_HOOK int sendmmsg(int fd, struct mmsghdr *vec, unsigned n, int flags)
 {
-	struct attls_conn *c = attls_fd_get(fd);
+	struct attls_conn *c;
+	int st = attls_fd_clear(fd) ? 0 : attls_fd_data(fd, &c);
 	unsigned i;
 
-	if (!c)
+	if (st == 0) {
+		for (unsigned k = 0; k < n; k++)
+			sent_fds(fd, &vec[k].msg_hdr);
 		return REAL(sendmmsg)(fd, vec, n, flags);
+	}
+	if (st < 0)
+		return -1;
 	for (i = 0; i < n; i++) {
 		const struct msghdr *m = &vec[i].msg_hdr;
 		size_t want = 0;

@@ -5,11 +5,13 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
+#include <string.h>
 
 #include "../lib/engine.h"
 #include "../lib/envtrust.h"
 #include "../lib/linger.h"
 #include "../lib/pkcs11.h"
+#include "../lib/trace.h"
 #include "epoll_set.h"
 #include "fdtable.h"
 #include "hooks.h"
@@ -39,16 +41,29 @@ __attribute__((constructor(101))) static void attls_start(void)
 	errno = saved;
 }
 
-static bool is_tcp(int fd)
+#ifndef IPPROTO_MPTCP
+#define IPPROTO_MPTCP 262
+#endif
+
+/*
+ * Whether fd is a stream socket attls classifies: TCP, or MPTCP (what
+ * mptcpize makes of a program's TCP sockets). 1 yes, 0 no, -1 attls
+ * cannot tell (errno set): the connect is refused, never made in clear.
+ * EBADF and ENOTSOCK are 0: the real call answers them as it would.
+ */
+static int is_tcp(int fd)
 {
 	int type = 0, proto = 0;
 	socklen_t len = sizeof(type);
 
-	if (REAL(getsockopt)(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 || type != SOCK_STREAM)
-		return false;
+	if (REAL(getsockopt)(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0)
+		return errno == EBADF || errno == ENOTSOCK ? 0 : -1;
+	if (type != SOCK_STREAM)
+		return 0;
 	len = sizeof(proto);
-	return REAL(getsockopt)(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &len) == 0 &&
-	       proto == IPPROTO_TCP;
+	if (REAL(getsockopt)(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &len) < 0)
+		return errno == EBADF ? 0 : -1;
+	return proto == IPPROTO_TCP || proto == IPPROTO_MPTCP;
 }
 
 static bool is_inet(const struct sockaddr *sa)
@@ -78,7 +93,7 @@ ATTLS_HOOK int connect(int fd, const struct sockaddr *addr, socklen_t len)
 	struct attls_new_conn nc = { .fd = fd, .direction = ATTLS_DIR_OUTBOUND, .remote = addr };
 	struct attls_session *s;
 	struct attls_conn *c;
-	int r, err;
+	int r, err, tcp;
 
 	if (attls_inside || !is_inet(addr))
 		return REAL(connect)(fd, addr, len);
@@ -87,7 +102,19 @@ ATTLS_HOOK int connect(int fd, const struct sockaddr *addr, socklen_t len)
 		attls_conn_put(c);
 		return r;
 	}
-	if (!is_tcp(fd))
+	if (attls_fd_closing(fd)) {
+		errno = EBADF;
+		return -1;
+	}
+	tcp = is_tcp(fd);
+	if (tcp < 0) {
+		attls_trace(attls_trace_mask(), ATTLS_MSG_CONN_REFUSED, NULL,
+			    "fd=%d: its socket type cannot be read (%s): the connect is refused", fd,
+			    strerror(errno));
+		errno = EACCES;
+		return -1;
+	}
+	if (!tcp)
 		return REAL(connect)(fd, addr, len);
 	r = REAL(connect)(fd, addr, len);
 	err = errno;
@@ -97,6 +124,7 @@ ATTLS_HOOK int connect(int fd, const struct sockaddr *addr, socklen_t len)
 	nc.connecting = r < 0;
 	switch (attls_engine_classify(&nc, &s)) {
 	case ATTLS_CLEAR:
+		attls_fd_set_clear(fd);
 		break;
 	case ATTLS_REFUSE:
 		REAL(shutdown)(fd, SHUT_RDWR);
@@ -124,6 +152,11 @@ ATTLS_HOOK int connect(int fd, const struct sockaddr *addr, socklen_t len)
 	return r;
 }
 
+ATTLS_HOOK int __connect(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	return connect(fd, addr, len);
+}
+
 /* A connection accepted on a listening socket. */
 static int accepted(int fd, int flags)
 {
@@ -133,14 +166,29 @@ static int accepted(int fd, int flags)
 	struct attls_session *s;
 	int saved = errno;
 
-	if (fd < 0 || attls_inside)
+	if (fd < 0)
 		return fd;
-	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0 ||
-	    !is_inet((struct sockaddr *)&ss))
+	attls_fd_new(fd, true); /* a new number: no state left from an fd closed unseen */
+	if (attls_inside)
 		return fd;
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0) {
+		/* Which family it is cannot be told: refused, as the engine refuses. */
+		attls_trace(attls_trace_mask(), ATTLS_MSG_CONN_REFUSED, NULL,
+			    "fd=%d: getsockname: %s: the accepted connection cannot be classified",
+			    fd, strerror(errno));
+		REAL(close)(fd);
+		errno = ECONNABORTED;
+		return -1;
+	}
+	if (!is_inet((struct sockaddr *)&ss)) {
+		attls_fd_set_clear(fd); /* a unix socket's connection */
+		errno = saved;
+		return fd;
+	}
 	nc.nonblock = flags & SOCK_NONBLOCK;
 	switch (attls_engine_classify(&nc, &s)) {
 	case ATTLS_CLEAR:
+		attls_fd_set_clear(fd);
 		break;
 	case ATTLS_TLS:
 		if (attls_fd_attach(fd, s) == 0)
@@ -208,8 +256,13 @@ ATTLS_HOOK int shutdown(int fd, int how)
 	struct attls_conn *c = attls_fd_get(fd);
 	int r;
 
-	if (!c)
+	if (!c) {
+		if (attls_fd_closing(fd)) {
+			errno = EBADF; /* no FIN in the middle of close_notify */
+			return -1;
+		}
 		return REAL(shutdown)(fd, how);
+	}
 	r = attls_session_shutdown(c->s, how);
 	attls_conn_put(c);
 	return r;

@@ -5,6 +5,7 @@
 
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <sys/epoll.h>
 #include <sys/select.h>
 #include <sys/socket.h>
@@ -21,6 +22,8 @@
 	X(ssize_t, read, (int, void *, size_t))                                           \
 	X(ssize_t, write, (int, const void *, size_t))                                    \
 	X(ssize_t, readv, (int, const struct iovec *, int))                               \
+	X(ssize_t, preadv2, (int, const struct iovec *, int, off_t, int))                 \
+	X(ssize_t, pwritev2, (int, const struct iovec *, int, off_t, int))                \
 	X(ssize_t, writev, (int, const struct iovec *, int))                              \
 	X(ssize_t, recv, (int, void *, size_t, int))                                      \
 	X(ssize_t, send, (int, const void *, size_t, int))                                \
@@ -50,8 +53,36 @@
 	X(int, ioctl, (int, unsigned long, ...))                                          \
 	X(int, epoll_ctl, (int, int, int, struct epoll_event *))                          \
 	X(int, epoll_pwait, (int, struct epoll_event *, int, int, const sigset_t *))      \
-	X(pid_t, fork, (void))                                                           \
-	X(pid_t, _Fork, (void))
+	X(pid_t, fork, (void))                                                            \
+	X(pid_t, _Fork, (void))                                                           \
+	/* the calls that only yield fds (hook_fdnew.c, hook_stdio.c, hook_syscall.c) */ \
+	X(long, syscall, (long, ...))                                                     \
+	X(int, socket, (int, int, int))                                                   \
+	X(int, socketpair, (int, int, int, int *))                                        \
+	X(int, pipe, (int *))                                                             \
+	X(int, pipe2, (int *, int))                                                       \
+	X(int, open, (const char *, int, ...))                                            \
+	X(int, open64, (const char *, int, ...))                                          \
+	X(int, openat, (int, const char *, int, ...))                                     \
+	X(int, openat64, (int, const char *, int, ...))                                   \
+	X(int, __open_2, (const char *, int))                                             \
+	X(int, __open64_2, (const char *, int))                                           \
+	X(int, __openat_2, (int, const char *, int))                                      \
+	X(int, __openat64_2, (int, const char *, int))                                    \
+	X(int, creat, (const char *, mode_t))                                             \
+	X(int, creat64, (const char *, mode_t))                                           \
+	X(int, epoll_create, (int))                                                       \
+	X(int, epoll_create1, (int))                                                      \
+	X(int, eventfd, (unsigned, int))                                                  \
+	X(int, signalfd, (int, const sigset_t *, int))                                    \
+	X(int, timerfd_create, (int, int))                                                \
+	X(int, memfd_create, (const char *, unsigned))                                    \
+	X(int, inotify_init, (void))                                                      \
+	X(int, inotify_init1, (int))                                                      \
+	X(int, fanotify_init, (unsigned, unsigned))                                       \
+	X(int, pidfd_open, (pid_t, unsigned))                                             \
+	X(int, pidfd_getfd, (int, int, unsigned))                                         \
+	X(int, fclose, (FILE *))
 
 struct attls_real {
 #define ATTLS_REAL_FIELD(ret, name, args) ret(*name) args;

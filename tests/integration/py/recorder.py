@@ -41,8 +41,8 @@ with open(a.out, "ab") as rec:
                     inb.write(data)
                     try:
                         tls.do_handshake()
-                        while True:
-                            tls.read(65536)
+                        while tls.read(65536):
+                            pass  # b'': close_notify came; nothing more to read
                     except (ssl.SSLWantReadError, ssl.SSLZeroReturnError):
                         pass
                     except ssl.SSLError:

@@ -1,0 +1,62 @@
+#!/usr/bin/env python3
+"""Sockets that reach a process without its accept or connect being seen.
+
+parent PORT CMD...   (not under attls) accepts a connection on PORT from a
+                     peer of its own, then runs CMD twice: once with the
+                     accepted socket passed through SCM_RIGHTS on a unix
+                     socket (CMD gets "recv N", N the unix socket), once
+                     with it inherited (CMD gets "inherit N", N the
+                     socket). Prints what the peer received.
+child recv|inherit N (under attls) writes a secret on the socket and
+                     prints how the write ended.
+sendtls PORT         (under attls) connects to PORT (TLS by the policy) and
+                     sends that fd through SCM_RIGHTS.
+"""
+import os, socket, subprocess, sys
+
+mode = sys.argv[1]
+if mode == "parent":
+    port = int(sys.argv[2])
+    cmd = sys.argv[3:]
+    ls = socket.socket()
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("127.0.0.1", port))
+    ls.listen(4)
+    peer = socket.create_connection(("127.0.0.1", port), timeout=5)
+    acc, _ = ls.accept()
+    for how in ("recv", "inherit"):
+        if how == "recv":
+            a, b = socket.socketpair()
+            p = subprocess.Popen(cmd + ["recv", str(b.fileno())], pass_fds=(b.fileno(),))
+            socket.send_fds(a, [b"x"], [acc.fileno()])
+        else:
+            p = subprocess.Popen(cmd + ["inherit", str(acc.fileno())], pass_fds=(acc.fileno(),))
+        p.wait(timeout=20)
+    peer.settimeout(1)
+    got = b""
+    try:
+        while True:
+            d = peer.recv(65536)
+            if not d:
+                break
+            got += d
+    except socket.timeout:
+        pass
+    print("peer received %r" % got)
+elif mode == "child":
+    if sys.argv[2] == "recv":
+        u = socket.socket(fileno=int(sys.argv[3]))
+        _, fds, _, _ = socket.recv_fds(u, 16, 4)
+        fd = fds[0]
+    else:
+        fd = int(sys.argv[3])
+    try:
+        n = os.write(fd, b"SECRET-%s" % sys.argv[2].encode())
+        print("%s: wrote %d bytes" % (sys.argv[2], n))
+    except OSError as e:
+        print("%s: refused: %s" % (sys.argv[2], os.strerror(e.errno)))
+elif mode == "sendtls":
+    s = socket.create_connection(("127.0.0.1", int(sys.argv[2])), timeout=5)
+    a, b = socket.socketpair()
+    socket.send_fds(a, [b"x"], [s.fileno()])
+    print("sent fd %d" % s.fileno())
