@@ -5,7 +5,9 @@
 # syscall(SYS_close), which no close hook sees: the next connection that
 # gets the same fd number must not inherit the dead one's TLS state.
 #  1. inbound: a node http server, its port TLS (role server); a python3
-#     ssl client makes 1,000 requests, 8 threads, each a new connection.
+#     ssl client makes 1,000 requests, 8 threads, each a new connection;
+#     then wrk over https, 16 connections, each request a new connection
+#     (Connection: close), for 3 s: no socket error, no status but 200.
 #  2. outbound: a node http client, the server's port TLS (role client),
 #     to a python3 ssl server; 1,000 requests one at a time and 1,000 with
 #     16 at once, keepAlive off (each a new connection).
@@ -31,6 +33,16 @@ load() {
 	return $rc
 }
 
+# hammer PORT WHAT: wrk, 3 s, a new connection for each request; passes
+# when some requests were made, none with a socket error or another status.
+hammer() {
+	local out n
+	out=$(timeout 30 wrk -t2 -c16 -d3s -H 'Connection: close' "https://localhost:$1/f1k" 2>&1)
+	n=$(printf '%s\n' "$out" | awk '/requests in/ {print $1}')
+	say "$2: wrk: ${n:-no} requests; $(printf '%s\n' "$out" | grep -E 'Socket errors|Non-2xx' | tr '\n' ';')"
+	[ "${n:-0}" -gt 0 ] && ! printf '%s\n' "$out" | grep -qE 'Socket errors|Non-2xx'
+}
+
 ########################################################################
 # 1. inbound.
 N1=$(free_port)
@@ -39,6 +51,8 @@ bg "$NODE" "$JS/http_server.js" "$N1" "$WORK/www" "$PKI/server.pem" "$PKI/server
 wait_port "$N1" || exit 1
 check "1 control: node's own https server: 1,000 requests, each a new connection, all intact" \
 	load "$N1" "node's own TLS"
+check "1 control: node's own https server: wrk, a new connection each request, no error" \
+	hammer "$N1" "node's own TLS"
 stop "$BGPID"
 
 N1=$(free_port)
@@ -62,6 +76,8 @@ NODE_PID=$BGPID
 wait_port "$N1" || exit 1
 check "1: node http server under attls, inbound TLS: 1,000 requests, each a new connection, all intact" \
 	load "$N1" "node under attls"
+check "1: node http server under attls: wrk, a new connection each request, no error" \
+	hammer "$N1" "node under attls"
 check "1: the node server is still running" kill -0 "$NODE_PID"
 stop "$NODE_PID"
 grep -m3 ATTLS "$WORK/n1.log" | while read -r l; do say "server log: $l"; done
