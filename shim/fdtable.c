@@ -337,6 +337,24 @@ void attls_fd_dup(int oldfd, int newfd)
 	attls_conn_put(c);
 }
 
+int attls_fd_next_tls(int from)
+{
+	for (int fd = from < 0 ? 0 : from; fd < ATTLS_FD_L1_SIZE << ATTLS_FD_L2_BITS;) {
+		attls_slot_t *l2 = atomic_load(&attls_fd_l1[fd >> ATTLS_FD_L2_BITS]);
+
+		if (!l2) {
+			fd = ((fd >> ATTLS_FD_L2_BITS) + 1) << ATTLS_FD_L2_BITS;
+			continue;
+		}
+		uintptr_t v = atomic_load(&l2[fd & (L2_SIZE - 1)]);
+
+		if (is_conn(v) && !(v & ATTLS_SLOT_CLOSING))
+			return fd;
+		fd++;
+	}
+	return -1;
+}
+
 struct attls_conn *attls_fd_close_begin(int fd)
 {
 	attls_slot_t *sl = slot(fd, false);

@@ -117,6 +117,8 @@ void attls_fd_dup(int oldfd, int newfd);
  * still names the connection (a failed dup2).
  */
 struct attls_conn *attls_fd_close_begin(int fd);
+/* The first fd at or above from whose slot is TLS (not closing), or -1. */
+int attls_fd_next_tls(int from);
 void attls_fd_close_session(struct attls_conn *c, int fd, int keep);
 void attls_fd_close_end(int fd, struct attls_conn *c);
 void attls_fd_close_undo(int fd, struct attls_conn *c);
