@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The data calls: on a TLS fd they read and write clear text through TLS. */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,10 @@ static ssize_t recv_iov(struct attls_session *s, const struct iovec *iov, int n,
 {
 	ssize_t total = 0;
 
+	if (n < 0 || n > IOV_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
 	for (int i = 0; i < n; i++) {
 		ssize_t r;
 
@@ -52,7 +57,15 @@ static ssize_t tls_recv(int fd, void *buf, size_t len, int flags, int *state)
 		errno = EOPNOTSUPP;
 		return -1;
 	}
-	r = attls_session_recv(c->s, buf, len, flags);
+	if (flags & MSG_TRUNC) {
+		/* TCP discards what MSG_TRUNC reads (buf may be NULL): so does attls. */
+		char scratch[16384];
+
+		r = attls_session_recv(c->s, scratch, len < sizeof(scratch) ? len : sizeof(scratch),
+				       flags & ~MSG_TRUNC);
+	} else {
+		r = attls_session_recv(c->s, buf, len, flags);
+	}
 	attls_conn_put(c);
 	return r;
 }
@@ -65,9 +78,9 @@ static ssize_t tls_send(int fd, const struct iovec *iov, int n, int flags, int *
 	*state = attls_fd_data(fd, &c);
 	if (*state <= 0)
 		return -1;
-	if (flags & MSG_OOB) {
+	if (flags & MSG_OOB || n < 0 || n > IOV_MAX) {
 		attls_conn_put(c);
-		errno = EOPNOTSUPP;
+		errno = flags & MSG_OOB ? EOPNOTSUPP : EINVAL;
 		return -1;
 	}
 	r = attls_session_sendv(c->s, iov, n, flags);

@@ -21,6 +21,17 @@ done <"$WORK/out"
 check "syscalls.py ran to its end (rc=$rc)" [ "$rc" -le 1 ]
 check "the failed verification was logged" grep -q "ATTLS022E.*does not name server_name" "$WORK/err"
 
+# Calls at their edges, compared line by line with the same program
+# against a clear-text echo (socat): MSG_TRUNC, and iovec counts out of range.
+gcc -O1 -Wall -Werror -o "$WORK/edge_calls" "$TOP/tests/integration/c/edge_calls.c" || exit 1
+PE=$(free_port)
+bg socat "TCP-LISTEN:$PE,bind=127.0.0.1,reuseaddr,fork" EXEC:cat
+wait_port "$PE" || exit 1
+native=$(timeout 20 "$WORK/edge_calls" "$PE")
+tls=$(under "$WORK/p.ini" "$WORK/edge_calls" "$E")
+check "edge calls (MSG_TRUNC, iovec counts) give what they give natively" [ "$tls" = "$native" ]
+[ "$tls" = "$native" ] || diff <(echo "$native") <(echo "$tls") >&2
+
 # close() on a non-blocking socket returns at once; what was accepted still
 # arrives, ending with close_notify, though the peer reads only later.
 N=$(free_port)
