@@ -352,7 +352,9 @@ static bool sync_signal(int sig)
  * blocking send or recv, would have made it fail with EINTR. The kernel
  * restarts such a call after a handler installed with SA_RESTART, unless
  * the socket has SO_SNDTIMEO or SO_RCVTIMEO for it (timed: then EINTR,
- * sock_intr_errno() in the kernel); any other handler gives EINTR; a
+ * sock_intr_errno() in the kernel), or the call already moved bytes (the
+ * callers pass timed then too: the kernel returns the partial count after
+ * any handler); any other handler gives EINTR; a
  * signal without a handler (ignored, ignored by default, stop, continue)
  * interrupts nothing.
  */
@@ -488,6 +490,7 @@ static uint64_t sock_deadline(struct attls_session *s, int opt, bool *timed)
 /* When a call's waits for output end: SO_SNDTIMEO counts for the whole call. */
 struct out_timeout {
 	bool asked, timed;
+	bool moved; /* the call already took bytes: any handler ends its wait */
 	int terr;
 	uint64_t deadline;
 };
@@ -529,7 +532,7 @@ static int send_out(struct attls_session *s, bool wait, size_t keep, struct out_
 					t->terr = ETIMEDOUT;
 				}
 			}
-			if (wait_fd(s, POLLOUT, t->deadline, t->terr, t->timed) < 0)
+			if (wait_fd(s, POLLOUT, t->deadline, t->terr, t->timed || t->moved) < 0)
 				return -1;
 			continue;
 		}
@@ -807,8 +810,9 @@ ssize_t attls_session_recv(struct attls_session *s, void *buf, size_t len, int f
 				asked = true;
 				deadline = sock_deadline(s, SO_RCVTIMEO, &timed);
 			}
+			/* After bytes moved, any handler ends the call, as in the kernel. */
 			if (wait_fd(s, (short)(POLLIN | (out_pending(s) ? POLLOUT : 0)), deadline,
-				    EAGAIN, timed) < 0) {
+				    EAGAIN, timed || got) < 0) {
 				if (got)
 					ret = (ssize_t)got;
 				break;
@@ -998,6 +1002,7 @@ ssize_t attls_session_sendv(struct attls_session *s, const struct iovec *iov, in
 			break;
 		/* Encrypted is written: the records go out whatever comes next. */
 		done += n;
+		t.moved = true;
 		/* Up to OUT_LIMIT queued between chunks; nothing when it returns. */
 		if (send_out(s, true, done < total ? OUT_LIMIT - WRITE_CHUNK : 0, &t) < 0)
 			break;
