@@ -9,7 +9,27 @@
  * reported once per arrival or per EAGAIN, and nothing spins.
  *
  * The kernel's data for a TLS fd is a tag and the fd number, which no
- * pointer can be; the program's data is given back in its place.
+ * pointer can be; the program's data is given back in its place. A wait
+ * on an epoll fd that has no set here yet goes to the kernel untouched,
+ * and what the kernel gives back is checked for the tag: a thread that
+ * was already waiting when another added the first TLS fd still gets the
+ * program's data.
+ *
+ * Per set: the registrations, indexed by fd, and a ready list: the
+ * registrations that may have something to report without the kernel
+ * (plaintext already decrypted, a level-triggered event reported last
+ * time, a handshake whose deadline must be watched, a change a read or a
+ * write made). A wait looks at the ready list and at what the kernel
+ * reports, never at every registration: O(ready), not O(registered).
+ *
+ * Per wait: an id of its own (no round shared between threads); the
+ * registrations it reported are its own until it returns (owner, idx,
+ * wnext), so that it merges a second event for one fd into one entry and
+ * no other wait reports that fd meanwhile. The kernel's events are taken
+ * in the program's own array and compacted in place: no malloc, whatever
+ * maxevents is. What the kernel reported for a TLS fd is acted on (the
+ * handshake, PKCS#11 signature included, reading, flushing) with the set
+ * lock dropped; the registration is pinned meanwhile.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -26,8 +46,21 @@
 
 #define TAG 0xa77150e5u
 #define WANT_BITS (EPOLLIN | EPOLLOUT | EPOLLPRI | EPOLLRDHUP)
-#define STACK_EVENTS 64
+/*
+ * A kernel event for a TLS fd, between the two locked steps of a wait:
+ * the kernel never returns EPOLLET in revents, so the bit marks the slot;
+ * bits 16-29 keep what the program wants, 0-15 what the kernel reported,
+ * and data.ptr the pinned registration (NULL: nothing to do).
+ */
+#define MARK EPOLLET
+#define KREV(e) ((short)((e) & 0xffff))
+#define KWANT(e) ((short)(((e) >> 16) & 0x3fff))
 
+/*
+ * A registration. All fields are guarded by its set's lock; c and fd do
+ * not change after it is made, so that a wait may use c with the lock
+ * dropped while the registration is pinned.
+ */
 struct reg {
 	int fd;
 	struct attls_conn *c; /* a reference, held while registered */
@@ -38,28 +71,55 @@ struct reg {
 	bool armed;           /* EPOLLONESHOT: false once reported */
 	short edge;           /* EPOLLET: what may be reported again */
 	unsigned again;       /* the session's EAGAIN count last seen */
-	uint64_t round;       /* the wait that reported it last, and where */
-	int idx;
-	struct reg *next;
+	bool dead;            /* deleted while pinned: freed at the last unpin */
+	bool queued;          /* on the set's ready list */
+	bool timed;           /* a handshake runs: its deadline is watched */
+	bool missed;          /* ready while another wait held it */
+	int pins;             /* waits that hold it across an unlock */
+	uint64_t owner;       /* the wait that reported it, while that wait runs */
+	int idx;              /* where, in that wait's array */
+	struct reg *wnext;    /* the owner's list of what it reported */
+	struct reg *rprev, *rnext; /* the ready list */
 };
 
 struct set {
 	int epfd;
-	int refs; /* the table's, plus one per call in flight */
+	int refs; /* the table's, plus one per call in flight (sets_lock) */
+	/*
+	 * Guards everything below and every registration of the set. Nests
+	 * under sets_lock (forget, notify); a session's lock nests under it
+	 * (readiness with nothing reported: no handshake, no signature). A
+	 * second thread waits for it; a signal handler never takes it (epoll
+	 * is not async-signal-safe); after fork the child re-initialises it
+	 * (attls_epoll_atfork_child).
+	 */
 	pthread_mutex_t lock;
-	struct reg *regs;
 	struct reg **by_fd;
 	int nby;
+	struct reg *head, *tail; /* the ready list */
 	int wakefd; /* wakes a waiter when a registration is ready at once */
 	int waiters;
-	uint64_t round;
+	uint64_t waits; /* the last wait's id */
 	struct set *next;
 };
 
+/* One call of epoll_wait on a set: what it reported, where. */
+struct wait {
+	uint64_t id;
+	struct epoll_event *out;
+	int n, max;
+	uint64_t deadline;
+	struct reg *owned;
+};
+
+/*
+ * The list of sets and their refs. Taken alone, or before a set's lock
+ * (forget, notify walk the sets); never under a set's lock. After fork the
+ * child re-initialises it.
+ */
 static pthread_mutex_t sets_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct set *sets;
 static atomic_int live; /* sets in the list: 0 lets every call go straight by */
-static atomic_int waiting; /* threads in epoll_wait on a set */
 
 /*
  * Which fds are epoll sets here, readable without a lock: a close from
@@ -87,9 +147,8 @@ static bool is_marked(int fd)
 }
 
 /*
- * Set while this thread holds a set's lock: wolfSSL may open and close
- * files of its own (/dev/urandom) meanwhile, and those closes must not
- * come back for the lock.
+ * Set while this thread holds a set's lock: a close or a read notice that
+ * comes from inside the session meanwhile must not come back for it.
  */
 static _Thread_local bool holding;
 
@@ -108,6 +167,19 @@ static void unlock_set(struct set *st)
 static uint64_t tag_of(int fd)
 {
 	return (uint64_t)TAG << 32 | (uint32_t)fd;
+}
+
+static bool tagged(const struct epoll_event *e)
+{
+	return e->data.u64 >> 32 == TAG;
+}
+
+static void signal_wake(int wakefd)
+{
+	uint64_t one = 1;
+
+	if (REAL(write)(wakefd, &one, sizeof(one)) < 0)
+		return; /* already signalled */
 }
 
 static struct set *find_locked(int epfd)
@@ -147,6 +219,11 @@ static struct set *get_set(int epfd, bool create)
 		sets = st;
 		mark(epfd, true);
 		atomic_fetch_add(&live, 1);
+		/*
+		 * A thread already in the kernel's wait on epfd went by without a
+		 * set: it wakes, and its next round looks at the set.
+		 */
+		signal_wake(st->wakefd);
 	}
 	if (st)
 		st->refs++;
@@ -169,12 +246,10 @@ static void put_set(struct set *st)
 	pthread_mutex_unlock(&sets_lock);
 	if (!last)
 		return;
-	while (st->regs) {
-		struct reg *r = st->regs;
-
-		st->regs = r->next;
-		free_reg(r);
-	}
+	/* No call is in flight: nothing is pinned. */
+	for (int fd = 0; fd < st->nby; fd++)
+		if (st->by_fd[fd])
+			free_reg(st->by_fd[fd]);
 	REAL(close)(st->wakefd);
 	pthread_mutex_destroy(&st->lock);
 	free(st->by_fd);
@@ -201,22 +276,56 @@ static int index_reg(struct set *st, struct reg *r)
 		st->nby = n;
 	}
 	st->by_fd[r->fd] = r;
-	r->next = st->regs;
-	st->regs = r;
 	return 0;
 }
 
-static void unlink_reg(struct set *st, struct reg *r)
+/* The ready list: at the tail, so that what waited longest goes first. */
+static void enqueue(struct set *st, struct reg *r)
 {
-	for (struct reg **p = &st->regs; *p; p = &(*p)->next) {
-		if (*p == r) {
-			*p = r->next;
-			break;
-		}
-	}
+	if (r->queued || r->dead)
+		return;
+	r->queued = true;
+	r->rnext = NULL;
+	r->rprev = st->tail;
+	if (st->tail)
+		st->tail->rnext = r;
+	else
+		st->head = r;
+	st->tail = r;
+}
+
+static void dequeue(struct set *st, struct reg *r)
+{
+	if (!r->queued)
+		return;
+	if (r->rprev)
+		r->rprev->rnext = r->rnext;
+	else
+		st->head = r->rnext;
+	if (r->rnext)
+		r->rnext->rprev = r->rprev;
+	else
+		st->tail = r->rprev;
+	r->rprev = r->rnext = NULL;
+	r->queued = false;
+}
+
+static void unpin(struct reg *r)
+{
+	if (--r->pins == 0 && r->dead)
+		free_reg(r);
+}
+
+/* Off the set; freed now, or by the last wait that holds it. */
+static void remove_reg(struct set *st, struct reg *r)
+{
+	dequeue(st, r);
 	st->by_fd[r->fd] = NULL;
 	if (r->in_kernel)
 		REAL(epoll_ctl)(st->epfd, EPOLL_CTL_DEL, r->fd, NULL);
+	r->dead = true;
+	if (!r->pins)
+		free_reg(r);
 }
 
 /* Asks the kernel for exactly what the session needs; nothing: not held. */
@@ -241,21 +350,22 @@ static short program_wants(const struct reg *r)
 }
 
 /*
- * Looks at the session (acting first on krev, what the kernel reported),
- * keeps the kernel's interest true, and adds the event the program is owed
- * to out[] unless this wait already holds one for the fd.
+ * Looks at the session (what the kernel reported, krev, was acted on
+ * before, unlocked), keeps the kernel's interest true, and adds the event
+ * the program is owed to the wait's array, or to the entry this wait
+ * already made for the fd. Under the set lock; the session's lock nests.
  */
-static int update(struct set *st, struct reg *r, short krev, struct epoll_event *out, int n,
-		  int max, uint64_t *deadline)
+static void update(struct set *st, struct reg *r, short krev, struct wait *w)
 {
 	struct attls_readiness rd;
 	short want = program_wants(r), report;
 	bool et = r->events & EPOLLET;
 
-	attls_session_readiness(r->c->s, want, krev, &rd);
+	attls_session_readiness(r->c->s, want, 0, &rd);
 	sync_kernel(st, r, rd.kernel);
-	if (rd.deadline && (!*deadline || rd.deadline < *deadline))
-		*deadline = rd.deadline;
+	r->timed = rd.deadline != 0;
+	if (rd.deadline && (!w->deadline || rd.deadline < w->deadline))
+		w->deadline = rd.deadline;
 	if (et) {
 		if (rd.again != r->again) {
 			r->again = rd.again;
@@ -264,33 +374,57 @@ static int update(struct set *st, struct reg *r, short krev, struct epoll_event 
 		r->edge |= krev;
 	}
 	report = rd.level & (want | EPOLLERR | EPOLLHUP);
-	if (!r->armed || (et && !(report &= r->edge)))
-		return n;
-	if (!report)
-		return n;
-	if (r->round == st->round) {
-		out[r->idx].events |= (uint16_t)report;
+	if (!r->armed || (et && !(report &= r->edge)) || !report)
+		return;
+	if (r->owner == w->id) {
+		w->out[r->idx].events |= (uint16_t)report;
+	} else if (r->owner || w->n >= w->max) {
+		/* Another wait holds it, or no room: looked at again later. */
+		r->missed = true;
+		if (!r->owner)
+			enqueue(st, r);
+		return;
 	} else {
-		if (n >= max)
-			return n;
-		out[n].events = (uint16_t)report;
-		out[n].data = r->data;
-		r->idx = n++;
-		r->round = st->round;
+		w->out[w->n].events = (uint16_t)report;
+		w->out[w->n].data = r->data;
+		r->idx = w->n++;
+		r->owner = w->id;
+		r->pins++;
+		r->wnext = w->owned;
+		w->owned = r;
 	}
 	if (et)
 		r->edge &= ~report;
 	if (r->events & EPOLLONESHOT)
 		r->armed = false;
-	return n;
+}
+
+/*
+ * The wait returns: what it reported is free again. Level-triggered, it
+ * goes back on the ready list (the next wait drops it if nothing is ready
+ * any more), as in the kernel; so does what another wait found ready
+ * meanwhile, and a handshake's deadline.
+ */
+static void release(struct set *st, struct wait *w)
+{
+	while (w->owned) {
+		struct reg *r = w->owned;
+
+		w->owned = r->wnext;
+		r->wnext = NULL;
+		r->owner = 0;
+		if (!r->dead && ((r->armed && !(r->events & EPOLLET)) || r->timed || r->missed)) {
+			r->missed = false;
+			enqueue(st, r);
+		}
+		unpin(r);
+	}
 }
 
 static void wake(struct set *st)
 {
-	uint64_t one = 1;
-
-	if (st->waiters && REAL(write)(st->wakefd, &one, sizeof(one)) < 0)
-		return; /* already signalled */
+	if (st->waiters)
+		signal_wake(st->wakefd);
 }
 
 static int ctl_locked(struct set *st, int op, int fd, struct attls_conn *c,
@@ -304,8 +438,7 @@ static int ctl_locked(struct set *st, int op, int fd, struct attls_conn *c,
 			errno = ENOENT;
 			return -1;
 		}
-		unlink_reg(st, r);
-		free_reg(r);
+		remove_reg(st, r);
 		return 0;
 	}
 	if (!ev) {
@@ -341,10 +474,13 @@ static int ctl_locked(struct set *st, int op, int fd, struct attls_conn *c,
 	r->edge = -1;
 	attls_session_readiness(r->c->s, program_wants(r), 0, &rd);
 	r->again = rd.again;
+	r->timed = rd.deadline != 0;
 	if (sync_kernel(st, r, rd.kernel) < 0)
 		return -1;
-	if (rd.level & (program_wants(r) | EPOLLERR | EPOLLHUP))
+	if ((rd.level & (program_wants(r) | EPOLLERR | EPOLLHUP)) || r->timed) {
+		enqueue(st, r);
 		wake(st);
+	}
 	return 0;
 }
 
@@ -370,29 +506,103 @@ int attls_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 	return r;
 }
 
-/* The kernel's events: the program's pass as they are, TLS fds' are mapped. */
-static int take_kernel_events(struct set *st, const struct epoll_event *k, int nk,
-			      struct epoll_event *out, int n, int max, uint64_t *deadline)
+/* The ready list, from its head, while there is room. */
+static void take_ready(struct set *st, struct wait *w)
 {
-	for (int i = 0; i < nk; i++) {
-		uint64_t u = k[i].data.u64;
-		struct reg *r;
+	struct reg *r = st->head, *last = st->tail;
 
-		if (u >> 32 != TAG) {
-			out[n++] = k[i];
-			continue;
+	st->head = st->tail = NULL;
+	while (r && w->n < w->max) {
+		struct reg *next = r->rnext;
+
+		r->rprev = r->rnext = NULL;
+		r->queued = false;
+		if (r->owner) {
+			/* Another wait reported it and has not returned: it requeues. */
+			r->missed = true;
+		} else {
+			update(st, r, 0, w);
+			if (r->timed && r->owner != w->id)
+				enqueue(st, r);
 		}
-		if ((int)(uint32_t)u == st->wakefd) {
+		r = next;
+	}
+	if (r) {
+		/* No room: what is left goes first next time. */
+		r->rprev = NULL;
+		last->rnext = st->head;
+		if (st->head)
+			st->head->rprev = last;
+		else
+			st->tail = last;
+		st->head = r;
+	}
+}
+
+/*
+ * The kernel's events, ev[from..from+nk), step one (locked): the wake
+ * fd is drained, a TLS fd's registration pinned and marked.
+ */
+static void mark_kernel_events(struct set *st, struct epoll_event *ev, int from, int nk)
+{
+	for (int i = from; i < from + nk; i++) {
+		int fd = (int)(uint32_t)ev[i].data.u64;
+		struct reg *r = NULL;
+
+		if (!tagged(&ev[i]))
+			continue;
+		if (fd == st->wakefd) {
 			uint64_t v;
 
 			if (REAL(read)(st->wakefd, &v, sizeof(v)) < 0)
-				continue;
+				v = 0; /* another waiter drained it */
+		} else if ((r = lookup(st, fd))) {
+			r->pins++;
+		}
+		ev[i].events = MARK | (uint32_t)(r ? (program_wants(r) & 0x3fff) << 16 : 0) |
+			       (uint16_t)ev[i].events;
+		ev[i].data.ptr = r;
+	}
+}
+
+/* Step two (unlocked): the session acts on what the kernel reported. */
+static void act_on_kernel_events(struct epoll_event *ev, int from, int nk)
+{
+	for (int i = from; i < from + nk; i++) {
+		struct attls_readiness rd;
+		struct reg *r = ev[i].data.ptr;
+
+		if ((ev[i].events & MARK) && r)
+			attls_session_readiness(r->c->s, KWANT(ev[i].events),
+						KREV(ev[i].events), &rd);
+	}
+}
+
+/*
+ * Step three (locked): the program's own fds pass as they are, TLS fds
+ * give the program's events and data; compacted in place, each entry
+ * read before any entry at or after it is written.
+ */
+static void take_kernel_events(struct set *st, struct epoll_event *ev, int from, int nk,
+			       struct wait *w)
+{
+	for (int i = from; i < from + nk; i++) {
+		struct epoll_event e = ev[i];
+		struct reg *r = e.data.ptr;
+
+		if (!(e.events & MARK)) {
+			ev[w->n++] = e;
 			continue;
 		}
-		if ((r = lookup(st, (int)(uint32_t)u)))
-			n = update(st, r, (short)k[i].events, out, n, max, deadline);
+		if (!r)
+			continue;
+		if (!r->dead) {
+			update(st, r, KREV(e.events), w);
+			if (r->timed && r->owner != w->id)
+				enqueue(st, r);
+		}
+		unpin(r);
 	}
-	return n;
 }
 
 static int wait_ms(uint64_t start, int timeout_ms, uint64_t deadline, bool ready)
@@ -416,62 +626,81 @@ static int wait_ms(uint64_t start, int timeout_ms, uint64_t deadline, bool ready
 	return wait;
 }
 
+/*
+ * A wait on a set. given: events the kernel already returned in ev[0..),
+ * from a wait that went by without a set, taken first.
+ */
+static int wait_set(struct set *st, struct epoll_event *ev, int max, int timeout_ms,
+		    const sigset_t *mask, uint64_t start, int given)
+{
+	for (;;) {
+		struct wait w = { .out = ev, .max = max };
+		int nk = given, from = 0, err = 0;
+
+		lock_set(st);
+		w.id = ++st->waits;
+		if (!given) {
+			take_ready(st, &w);
+			from = w.n;
+			st->waiters++;
+			unlock_set(st);
+			if (from < max) {
+				nk = REAL(epoll_pwait)(st->epfd, ev + from, max - from,
+						       wait_ms(start, timeout_ms, w.deadline, from > 0),
+						       mask);
+				err = errno;
+			}
+			lock_set(st);
+			st->waiters--;
+		}
+		given = 0;
+		if (nk > 0) {
+			mark_kernel_events(st, ev, from, nk);
+			unlock_set(st);
+			act_on_kernel_events(ev, from, nk);
+			lock_set(st);
+			take_kernel_events(st, ev, from, nk, &w);
+		}
+		release(st, &w);
+		unlock_set(st);
+		if (w.n > 0)
+			return w.n;
+		if (nk < 0) {
+			errno = err;
+			return -1;
+		}
+		if (timeout_ms >= 0 && attls_now_ms() - start >= (uint64_t)timeout_ms)
+			return 0;
+	}
+}
+
 int attls_epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout_ms,
 		     const sigset_t *mask)
 {
-	struct epoll_event kstack[STACK_EVENTS], *k = kstack;
-	uint64_t start = attls_now_ms();
-	struct set *st;
-	int result;
+	uint64_t start;
+	struct set *st = NULL;
+	int n;
 
-	if (!atomic_load_explicit(&live, memory_order_relaxed) || max <= 0 ||
-	    !(st = get_set(epfd, false)))
-		return REAL(epoll_pwait)(epfd, ev, max, timeout_ms, mask);
-	if (max > STACK_EVENTS && !(k = malloc((size_t)max * sizeof(*k)))) {
-		put_set(st);
-		errno = ENOMEM;
-		return -1;
-	}
-	for (;;) {
-		uint64_t deadline = 0;
-		int n = 0, nk = 0, err = 0;
+	if (max > 0 && atomic_load_explicit(&live, memory_order_relaxed))
+		st = get_set(epfd, false);
+	if (!st) {
+		n = REAL(epoll_pwait)(epfd, ev, max, timeout_ms, mask);
+		if (n <= 0 || !atomic_load_explicit(&live, memory_order_relaxed))
+			return n;
+		/* A set made meanwhile: its tagged events are not the program's. */
+		int i = 0;
 
-		lock_set(st);
-		st->round++;
-		for (struct reg *r = st->regs; r; r = r->next)
-			n = update(st, r, 0, ev, n, max, &deadline);
-		st->waiters++;
-		atomic_fetch_add(&waiting, 1);
-		unlock_set(st);
-		if (n < max) {
-			nk = REAL(epoll_pwait)(epfd, k, max - n,
-					       wait_ms(start, timeout_ms, deadline, n > 0), mask);
-			err = errno;
-		}
-		lock_set(st);
-		st->waiters--;
-		atomic_fetch_sub(&waiting, 1);
-		if (nk > 0)
-			n = take_kernel_events(st, k, nk, ev, n, max, &deadline);
-		unlock_set(st);
-		if (n > 0) {
-			result = n;
-			break;
-		}
-		if (nk < 0) {
-			errno = err;
-			result = -1;
-			break;
-		}
-		if (timeout_ms >= 0 && attls_now_ms() - start >= (uint64_t)timeout_ms) {
-			result = 0;
-			break;
-		}
+		while (i < n && !tagged(&ev[i]))
+			i++;
+		if (i == n || !(st = get_set(epfd, false)))
+			return n;
+	} else {
+		n = 0;
 	}
-	if (k != kstack)
-		free(k);
+	start = attls_now_ms();
+	n = wait_set(st, ev, max, timeout_ms, mask, start, n);
 	put_set(st);
-	return result;
+	return n;
 }
 
 bool attls_epoll_any(void)
@@ -482,7 +711,6 @@ bool attls_epoll_any(void)
 void attls_epoll_forget(int fd)
 {
 	struct set *gone = NULL;
-
 	struct attls_conn *c;
 
 	if (holding || !atomic_load_explicit(&live, memory_order_relaxed))
@@ -506,10 +734,8 @@ void attls_epoll_forget(int fd)
 		struct reg *r;
 
 		lock_set(st);
-		if ((r = lookup(st, fd))) {
-			unlink_reg(st, r);
-			free_reg(r);
-		}
+		if ((r = lookup(st, fd)))
+			remove_reg(st, r);
 		unlock_set(st);
 	}
 	pthread_mutex_unlock(&sets_lock);
@@ -518,30 +744,51 @@ void attls_epoll_forget(int fd)
 }
 
 /*
- * A read in one thread changed what a set must report or ask the kernel
- * for (plaintext left, or all drained): wake the threads that wait on a
- * set holding fd, so that they look again.
+ * A read or a write in some thread changed what a set must report or ask
+ * the kernel for (plaintext left, all drained, records queued, an error):
+ * the registrations of fd go on their sets' ready lists, and a thread
+ * waiting there looks again.
  */
 void attls_epoll_notify(int fd)
 {
-	if (holding || !atomic_load_explicit(&waiting, memory_order_relaxed))
+	if (holding || !atomic_load_explicit(&live, memory_order_relaxed))
 		return;
 	pthread_mutex_lock(&sets_lock);
 	for (struct set *st = sets; st; st = st->next) {
+		struct reg *r;
+
 		lock_set(st);
-		if (lookup(st, fd))
+		if ((r = lookup(st, fd))) {
+			enqueue(st, r);
 			wake(st);
+		}
 		unlock_set(st);
 	}
 	pthread_mutex_unlock(&sets_lock);
 }
 
+/*
+ * After fork, in the child: the locks start free, and no wait of another
+ * thread runs there, so nothing is pinned, owned or waiting; every
+ * registration is looked at again once.
+ */
 void attls_epoll_atfork_child(void)
 {
 	pthread_mutex_init(&sets_lock, NULL);
 	for (struct set *st = sets; st; st = st->next) {
 		pthread_mutex_init(&st->lock, NULL);
 		st->waiters = 0;
+		st->refs = 1;
+		for (int fd = 0; fd < st->nby; fd++) {
+			struct reg *r = st->by_fd[fd];
+
+			if (!r)
+				continue;
+			r->owner = 0;
+			r->pins = 0;
+			r->wnext = NULL;
+			r->missed = false;
+			enqueue(st, r);
+		}
 	}
-	atomic_store(&waiting, 0);
 }
