@@ -37,7 +37,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/kcmp.h>
 #include <sys/eventfd.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "epoll_set.h"
@@ -120,6 +122,11 @@ struct wait {
 static pthread_mutex_t sets_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct set *sets;
 static atomic_int live; /* sets in the list: 0 lets every call go straight by */
+/*
+ * Threads in a wait that went by without a set (an epoll fd with no TLS fd
+ * yet, or a dup of one that has): a wake is sent for them too.
+ */
+static atomic_int bypassing;
 
 /*
  * Which fds are epoll sets here, readable without a lock: a close from
@@ -190,12 +197,29 @@ static struct set *find_locked(int epfd)
 	return NULL;
 }
 
-static struct set *get_set(int epfd, bool create)
+/*
+ * The set of the epoll instance epfd names under another number (a dup of
+ * the epoll fd): the kernel compares the files.
+ */
+static struct set *find_instance_locked(int epfd)
+{
+	pid_t me = getpid();
+
+	for (struct set *st = sets; st; st = st->next)
+		if (syscall(SYS_kcmp, me, me, KCMP_FILE, epfd, st->epfd) == 0)
+			return st;
+	return NULL;
+}
+
+/* alias: also look for the instance under another fd number (kcmp). */
+static struct set *get_set(int epfd, bool create, bool alias)
 {
 	struct set *st;
 
 	pthread_mutex_lock(&sets_lock);
 	st = find_locked(epfd);
+	if (!st && (create || alias))
+		st = find_instance_locked(epfd);
 	if (!st && create && (st = calloc(1, sizeof(*st)))) {
 		struct epoll_event kev = { .events = EPOLLIN };
 
@@ -423,7 +447,7 @@ static void release(struct set *st, struct wait *w)
 
 static void wake(struct set *st)
 {
-	if (st->waiters)
+	if (st->waiters || atomic_load_explicit(&bypassing, memory_order_relaxed))
 		signal_wake(st->wakefd);
 }
 
@@ -492,7 +516,7 @@ int attls_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 
 	if (!c)
 		return REAL(epoll_ctl)(epfd, op, fd, ev);
-	if (!(st = get_set(epfd, op == EPOLL_CTL_ADD))) {
+	if (!(st = get_set(epfd, op == EPOLL_CTL_ADD, op != EPOLL_CTL_ADD))) {
 		if (op != EPOLL_CTL_ADD)
 			errno = ENOENT;
 		attls_conn_put(c);
@@ -682,9 +706,19 @@ int attls_epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout_ms,
 	int n;
 
 	if (max > 0 && atomic_load_explicit(&live, memory_order_relaxed))
-		st = get_set(epfd, false);
+		st = get_set(epfd, false, false);
 	if (!st) {
+		bool counted = atomic_load_explicit(&live, memory_order_relaxed);
+
+		if (counted)
+			atomic_fetch_add(&bypassing, 1);
 		n = REAL(epoll_pwait)(epfd, ev, max, timeout_ms, mask);
+		if (counted) {
+			int err = errno;
+
+			atomic_fetch_sub(&bypassing, 1);
+			errno = err;
+		}
 		if (n <= 0 || !atomic_load_explicit(&live, memory_order_relaxed))
 			return n;
 		/* A set made meanwhile: its tagged events are not the program's. */
@@ -692,7 +726,7 @@ int attls_epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout_ms,
 
 		while (i < n && !tagged(&ev[i]))
 			i++;
-		if (i == n || !(st = get_set(epfd, false)))
+		if (i == n || !(st = get_set(epfd, false, true)))
 			return n;
 	} else {
 		n = 0;
@@ -775,6 +809,7 @@ void attls_epoll_notify(int fd)
 void attls_epoll_atfork_child(void)
 {
 	pthread_mutex_init(&sets_lock, NULL);
+	atomic_store(&bypassing, 0);
 	for (struct set *st = sets; st; st = st->next) {
 		pthread_mutex_init(&st->lock, NULL);
 		st->waiters = 0;

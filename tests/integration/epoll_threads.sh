@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # epoll with threads: a listener already blocked in epoll_wait when workers
-# add the first TLS fds, and two threads waiting on one set of 200 TLS
+# add the first TLS fds (on the epoll fd, or on a dup of it), and two threads waiting on one set of 200 TLS
 # connections. 10,000 events each; every event's data must be one the
 # program registered, for the connection whose message it carries, and
 # come once per arming.
@@ -24,6 +24,8 @@ run() { # MODE ROUNDS
 
 check "a wait blocked before the first TLS fd is added never returns attls's tag (10,000 events)" \
 	run late 25
+check "the same, the listener waiting on a dup of the epoll fd" \
+	run dup 25
 check "two threads waiting on one set of 200 TLS connections: each event once, with its data" \
 	run shared 50
 finish

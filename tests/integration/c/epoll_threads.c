@@ -8,6 +8,8 @@
  *	on it before any fd is in it, while worker threads accept
  *	connections and add them (EPOLLIN | EPOLLONESHOT). Clients send
  *	messages and wait for the echo.
+ *   epoll_threads dup PORT ROUNDS
+ *	The same, the listener waiting on a dup of the epoll fd.
  *   epoll_threads shared PORT ROUNDS
  *	200 connections in one set; two threads wait on it; per round each
  *	client connection sends one message and waits for its echo.
@@ -33,7 +35,7 @@
 #define SHARED_CONNS 200
 #define CLIENT_THREADS 4
 
-static int port, listen_fd, epfd;
+static int port, listen_fd, epfd, wait_fd;
 static atomic_int events, foreign, duplicate, wrong, stop_round;
 static int srv_fd[SHARED_CONNS * 2], peer_port[SHARED_CONNS * 2];
 static atomic_int registered[SHARED_CONNS * 2], inflight[SHARED_CONNS * 2];
@@ -114,7 +116,7 @@ static void *listener(void *arg)
 
 	(void)arg;
 	while (!atomic_load(&stop_round)) {
-		int n = epoll_wait(epfd, ev, 64, 200);
+		int n = epoll_wait(wait_fd, ev, 64, 200);
 
 		if (n < 0 && errno != EINTR)
 			die("epoll_wait");
@@ -194,7 +196,8 @@ static int dial_tls(struct client *c, int i)
 	return c->fd[i];
 }
 
-static void late(int rounds)
+/* dup_set: the listener waits on a dup of the epoll fd the workers add to. */
+static void late(int rounds, bool dup_set)
 {
 	for (int r = 0; r < rounds; r++) {
 		pthread_t lt, wt[2], ct[LATE_CONNS];
@@ -205,6 +208,8 @@ static void late(int rounds)
 			atomic_store(&registered[base + i], 0);
 		if ((epfd = epoll_create1(EPOLL_CLOEXEC)) < 0)
 			die("epoll_create1");
+		if ((wait_fd = dup_set ? dup(epfd) : epfd) < 0)
+			die("dup");
 		atomic_store(&stop_round, 0);
 		pthread_create(&lt, NULL, listener, NULL);
 		usleep(20000); /* the listener is in epoll_wait, the set empty */
@@ -232,6 +237,8 @@ static void late(int rounds)
 			close(cl[i].fd[0]);
 			close(srv_fd[base + i]);
 		}
+		if (dup_set)
+			close(wait_fd);
 		close(epfd);
 	}
 }
@@ -257,6 +264,7 @@ static void shared(int rounds)
 
 	if ((epfd = epoll_create1(EPOLL_CLOEXEC)) < 0)
 		die("epoll_create1");
+	wait_fd = epfd;
 	/* The waits drive the server side's handshakes while clients dial. */
 	for (int i = 0; i < 2; i++)
 		pthread_create(&lt[i], NULL, listener, NULL);
@@ -294,8 +302,8 @@ int main(int argc, char **argv)
 	setsockopt(listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(listen_fd, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(listen_fd, 512) < 0)
 		die("listen");
-	if (!strcmp(argv[1], "late"))
-		late(rounds);
+	if (!strcmp(argv[1], "late") || !strcmp(argv[1], "dup"))
+		late(rounds, !strcmp(argv[1], "dup"));
 	else
 		shared(rounds);
 	report();
