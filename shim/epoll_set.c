@@ -726,8 +726,17 @@ int attls_epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout_ms,
 
 		while (i < n && !tagged(&ev[i]))
 			i++;
-		if (i == n || !(st = get_set(epfd, false, true)))
+		if (i == n)
 			return n;
+		if (!(st = get_set(epfd, false, true))) {
+			/* Its set is gone (see forget): none of these is the program's. */
+			int k = 0;
+
+			for (i = 0; i < n; i++)
+				if (!tagged(&ev[i]))
+					ev[k++] = ev[i];
+			return k;
+		}
 	} else {
 		n = 0;
 	}
@@ -771,6 +780,24 @@ void attls_epoll_forget(int fd)
 		if ((r = lookup(st, fd)))
 			remove_reg(st, r);
 		unlock_set(st);
+	}
+	if (gone) {
+		/*
+		 * A dup of the epoll fd may keep the kernel's set: attls's entries
+		 * leave it, so that nothing tagged is reported there any more.
+		 */
+		lock_set(gone);
+		for (int i = 0; i < gone->nby; i++) {
+			struct reg *r = gone->by_fd[i];
+
+			if (r && r->in_kernel) {
+				REAL(epoll_ctl)(gone->epfd, EPOLL_CTL_DEL, r->fd, NULL);
+				r->in_kernel = false;
+				r->kernel = 0;
+			}
+		}
+		REAL(epoll_ctl)(gone->epfd, EPOLL_CTL_DEL, gone->wakefd, NULL);
+		unlock_set(gone);
 	}
 	pthread_mutex_unlock(&sets_lock);
 	if (gone)
