@@ -1010,8 +1010,19 @@ ssize_t attls_session_sendv(struct attls_session *s, const struct iovec *iov, in
 	/* Bytes taken are reported, as the kernel does after a partial send. */
 	if (done || total == 0)
 		ret = (ssize_t)done;
-out:
+out:;
+	/*
+	 * Records left queued, or an error (EAGAIN counts for an edge): what
+	 * epoll must ask the kernel for has changed.
+	 */
+	bool changed = ret < 0 || out_pending(s) > 0;
+	int fd = s->fd, err = errno;
+
 	pthread_mutex_unlock(&s->lock);
+	if (changed && notify_change) {
+		notify_change(fd);
+		errno = err;
+	}
 	return ret;
 }
 
@@ -1075,8 +1086,15 @@ int attls_session_shutdown(struct attls_session *s, int how)
 	pthread_mutex_unlock(&s->lock);
 	if (held)
 		return 0;
-	if (!now)
+	if (!now) {
+		int saved = errno;
+
+		/* close_notify waits in the queue: epoll must ask for output. */
+		if (notify_change)
+			notify_change(s->fd);
+		errno = saved;
 		return how == SHUT_RDWR ? io.shutdown(s->fd, SHUT_RD) : 0;
+	}
 	return io.shutdown(s->fd, how);
 }
 
@@ -1118,7 +1136,15 @@ int attls_session_set_cork(struct attls_session *s, bool on)
 	s->corked = on;
 	if (!on && s->state == ATTLS_ST_OPEN && out_pending(s))
 		r = flush(s, !s->nonblock) < 0 && errno != EAGAIN && errno != EINTR ? -1 : 0;
+	bool left = out_pending(s) > 0;
+	int fd = s->fd, err = errno;
+
 	pthread_mutex_unlock(&s->lock);
+	/* Records still queued: epoll must ask the kernel for output. */
+	if (left && notify_change) {
+		notify_change(fd);
+		errno = err;
+	}
 	return r;
 }
 

@@ -9,7 +9,27 @@
  * reported once per arrival or per EAGAIN, and nothing spins.
  *
  * The kernel's data for a TLS fd is a tag and the fd number, which no
- * pointer can be; the program's data is given back in its place.
+ * pointer can be; the program's data is given back in its place. A wait
+ * on an epoll fd that has no set here yet goes to the kernel untouched,
+ * and what the kernel gives back is checked for the tag: a thread that
+ * was already waiting when another added the first TLS fd still gets the
+ * program's data.
+ *
+ * Per set: the registrations, indexed by fd, and a ready list: the
+ * registrations that may have something to report without the kernel
+ * (plaintext already decrypted, a level-triggered event reported last
+ * time, a handshake whose deadline must be watched, a change a read or a
+ * write made). A wait looks at the ready list and at what the kernel
+ * reports, never at every registration: O(ready), not O(registered).
+ *
+ * Per wait: an id of its own (no round shared between threads); the
+ * registrations it reported are its own until it returns (owner, idx,
+ * wnext), so that it merges a second event for one fd into one entry and
+ * no other wait reports that fd meanwhile. The kernel's events are taken
+ * in the program's own array and compacted in place: no malloc, whatever
+ * maxevents is. What the kernel reported for a TLS fd is acted on (the
+ * handshake, PKCS#11 signature included, reading, flushing) with the set
+ * lock dropped; the registration is pinned meanwhile.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -17,7 +37,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/kcmp.h>
 #include <sys/eventfd.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "epoll_set.h"
@@ -26,8 +48,21 @@
 
 #define TAG 0xa77150e5u
 #define WANT_BITS (EPOLLIN | EPOLLOUT | EPOLLPRI | EPOLLRDHUP)
-#define STACK_EVENTS 64
+/*
+ * A kernel event for a TLS fd, between the two locked steps of a wait:
+ * the kernel never returns EPOLLET in revents, so the bit marks the slot;
+ * bits 16-29 keep what the program wants, 0-15 what the kernel reported,
+ * and data.ptr the pinned registration (NULL: nothing to do).
+ */
+#define MARK EPOLLET
+#define KREV(e) ((short)((e) & 0xffff))
+#define KWANT(e) ((short)(((e) >> 16) & 0x3fff))
 
+/*
+ * A registration. All fields are guarded by its set's lock; c and fd do
+ * not change after it is made, so that a wait may use c with the lock
+ * dropped while the registration is pinned.
+ */
 struct reg {
 	int fd;
 	struct attls_conn *c; /* a reference, held while registered */
@@ -38,29 +73,60 @@ struct reg {
 	bool armed;           /* EPOLLONESHOT: false once reported */
 	short edge;           /* EPOLLET: what may be reported again */
 	unsigned again;       /* the session's EAGAIN count last seen */
-	uint64_t round;       /* the wait that reported it last, and where */
-	int idx;
-	struct reg *next;
+	bool dead;            /* deleted while pinned: freed at the last unpin */
+	bool queued;          /* on the set's ready list */
+	bool timed;           /* a handshake runs: its deadline is watched */
+	bool missed;          /* ready while another wait held it */
+	int pins;             /* waits that hold it across an unlock */
+	uint64_t owner;       /* the wait that reported it, while that wait runs */
+	int idx;              /* where, in that wait's array */
+	struct reg *wnext;    /* the owner's list of what it reported */
+	struct reg *rprev, *rnext; /* the ready list */
 };
 
 struct set {
 	int epfd;
-	int refs; /* the table's, plus one per call in flight */
-	pthread_mutex_t lock; /* the registrations: 2 in shim/locks.h */
-	struct reg *regs;
+	int refs; /* the table's, plus one per call in flight (sets_lock) */
+	/*
+	 * Guards everything below and every registration of the set: 2 in
+	 * shim/locks.h. Nests under sets_lock (forget, notify); a session's
+	 * lock nests under it (readiness with nothing reported: no handshake,
+	 * no signature). A second thread waits for it; a signal handler never
+	 * takes it (epoll is not async-signal-safe); fork's prepare takes it
+	 * and both processes let go.
+	 */
+	pthread_mutex_t lock;
 	struct reg **by_fd;
 	int nby;
+	struct reg *head, *tail; /* the ready list */
 	int wakefd; /* wakes a waiter when a registration is ready at once */
 	int waiters;
-	uint64_t round;
+	uint64_t waits; /* the last wait's id */
 	struct set *next;
 };
 
-/* The list of sets: 1 in shim/locks.h; fork: prepare takes it, both let go. */
+/* One call of epoll_wait on a set: what it reported, where. */
+struct wait {
+	uint64_t id;
+	struct epoll_event *out;
+	int n, max;
+	uint64_t deadline;
+	struct reg *owned;
+};
+
+/*
+ * The list of sets and their refs: 1 in shim/locks.h. Taken alone, or
+ * before a set's lock (forget, notify walk the sets); never under a set's
+ * lock. fork: prepare takes it, both processes let go.
+ */
 static pthread_mutex_t sets_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct set *sets;
 static atomic_int live; /* sets in the list: 0 lets every call go straight by */
-static atomic_int waiting; /* threads in epoll_wait on a set */
+/*
+ * Threads in a wait that went by without a set (an epoll fd with no TLS fd
+ * yet, or a dup of one that has): a wake is sent for them too.
+ */
+static atomic_int bypassing;
 
 /*
  * Which fds are epoll sets here, readable without a lock: a close from
@@ -88,9 +154,8 @@ static bool is_marked(int fd)
 }
 
 /*
- * Set while this thread holds a set's lock: wolfSSL may open and close
- * files of its own (/dev/urandom) meanwhile, and those closes must not
- * come back for the lock.
+ * Set while this thread holds a set's lock: a close or a read notice that
+ * comes from inside the session meanwhile must not come back for it.
  */
 static _Thread_local bool holding;
 
@@ -111,6 +176,19 @@ static uint64_t tag_of(int fd)
 	return (uint64_t)TAG << 32 | (uint32_t)fd;
 }
 
+static bool tagged(const struct epoll_event *e)
+{
+	return e->data.u64 >> 32 == TAG;
+}
+
+static void signal_wake(int wakefd)
+{
+	uint64_t one = 1;
+
+	if (REAL(write)(wakefd, &one, sizeof(one)) < 0)
+		return; /* already signalled */
+}
+
 static struct set *find_locked(int epfd)
 {
 	for (struct set *st = sets; st; st = st->next)
@@ -119,12 +197,29 @@ static struct set *find_locked(int epfd)
 	return NULL;
 }
 
-static struct set *get_set(int epfd, bool create)
+/*
+ * The set of the epoll instance epfd names under another number (a dup of
+ * the epoll fd): the kernel compares the files.
+ */
+static struct set *find_instance_locked(int epfd)
+{
+	pid_t me = getpid();
+
+	for (struct set *st = sets; st; st = st->next)
+		if (syscall(SYS_kcmp, me, me, KCMP_FILE, epfd, st->epfd) == 0)
+			return st;
+	return NULL;
+}
+
+/* alias: also look for the instance under another fd number (kcmp). */
+static struct set *get_set(int epfd, bool create, bool alias)
 {
 	struct set *st;
 
 	pthread_mutex_lock(&sets_lock);
 	st = find_locked(epfd);
+	if (!st && (create || alias))
+		st = find_instance_locked(epfd);
 	if (!st && create && (st = calloc(1, sizeof(*st)))) {
 		struct epoll_event kev = { .events = EPOLLIN };
 
@@ -148,6 +243,11 @@ static struct set *get_set(int epfd, bool create)
 		sets = st;
 		mark(epfd, true);
 		atomic_fetch_add(&live, 1);
+		/*
+		 * A thread already in the kernel's wait on epfd went by without a
+		 * set: it wakes, and its next round looks at the set.
+		 */
+		signal_wake(st->wakefd);
 	}
 	if (st)
 		st->refs++;
@@ -170,12 +270,10 @@ static void put_set(struct set *st)
 	pthread_mutex_unlock(&sets_lock);
 	if (!last)
 		return;
-	while (st->regs) {
-		struct reg *r = st->regs;
-
-		st->regs = r->next;
-		free_reg(r);
-	}
+	/* No call is in flight: nothing is pinned. */
+	for (int fd = 0; fd < st->nby; fd++)
+		if (st->by_fd[fd])
+			free_reg(st->by_fd[fd]);
 	REAL(close)(st->wakefd);
 	pthread_mutex_destroy(&st->lock);
 	free(st->by_fd);
@@ -202,22 +300,56 @@ static int index_reg(struct set *st, struct reg *r)
 		st->nby = n;
 	}
 	st->by_fd[r->fd] = r;
-	r->next = st->regs;
-	st->regs = r;
 	return 0;
 }
 
-static void unlink_reg(struct set *st, struct reg *r)
+/* The ready list: at the tail, so that what waited longest goes first. */
+static void enqueue(struct set *st, struct reg *r)
 {
-	for (struct reg **p = &st->regs; *p; p = &(*p)->next) {
-		if (*p == r) {
-			*p = r->next;
-			break;
-		}
-	}
+	if (r->queued || r->dead)
+		return;
+	r->queued = true;
+	r->rnext = NULL;
+	r->rprev = st->tail;
+	if (st->tail)
+		st->tail->rnext = r;
+	else
+		st->head = r;
+	st->tail = r;
+}
+
+static void dequeue(struct set *st, struct reg *r)
+{
+	if (!r->queued)
+		return;
+	if (r->rprev)
+		r->rprev->rnext = r->rnext;
+	else
+		st->head = r->rnext;
+	if (r->rnext)
+		r->rnext->rprev = r->rprev;
+	else
+		st->tail = r->rprev;
+	r->rprev = r->rnext = NULL;
+	r->queued = false;
+}
+
+static void unpin(struct reg *r)
+{
+	if (--r->pins == 0 && r->dead)
+		free_reg(r);
+}
+
+/* Off the set; freed now, or by the last wait that holds it. */
+static void remove_reg(struct set *st, struct reg *r)
+{
+	dequeue(st, r);
 	st->by_fd[r->fd] = NULL;
 	if (r->in_kernel)
 		REAL(epoll_ctl)(st->epfd, EPOLL_CTL_DEL, r->fd, NULL);
+	r->dead = true;
+	if (!r->pins)
+		free_reg(r);
 }
 
 /* Asks the kernel for exactly what the session needs; nothing: not held. */
@@ -242,21 +374,22 @@ static short program_wants(const struct reg *r)
 }
 
 /*
- * Looks at the session (acting first on krev, what the kernel reported),
- * keeps the kernel's interest true, and adds the event the program is owed
- * to out[] unless this wait already holds one for the fd.
+ * Looks at the session (what the kernel reported, krev, was acted on
+ * before, unlocked), keeps the kernel's interest true, and adds the event
+ * the program is owed to the wait's array, or to the entry this wait
+ * already made for the fd. Under the set lock; the session's lock nests.
  */
-static int update(struct set *st, struct reg *r, short krev, struct epoll_event *out, int n,
-		  int max, uint64_t *deadline)
+static void update(struct set *st, struct reg *r, short krev, struct wait *w)
 {
 	struct attls_readiness rd;
 	short want = program_wants(r), report;
 	bool et = r->events & EPOLLET;
 
-	attls_session_readiness(r->c->s, want, krev, &rd);
+	attls_session_readiness(r->c->s, want, 0, &rd);
 	sync_kernel(st, r, rd.kernel);
-	if (rd.deadline && (!*deadline || rd.deadline < *deadline))
-		*deadline = rd.deadline;
+	r->timed = rd.deadline != 0;
+	if (rd.deadline && (!w->deadline || rd.deadline < w->deadline))
+		w->deadline = rd.deadline;
 	if (et) {
 		if (rd.again != r->again) {
 			r->again = rd.again;
@@ -265,33 +398,57 @@ static int update(struct set *st, struct reg *r, short krev, struct epoll_event 
 		r->edge |= krev;
 	}
 	report = rd.level & (want | EPOLLERR | EPOLLHUP);
-	if (!r->armed || (et && !(report &= r->edge)))
-		return n;
-	if (!report)
-		return n;
-	if (r->round == st->round) {
-		out[r->idx].events |= (uint16_t)report;
+	if (!r->armed || (et && !(report &= r->edge)) || !report)
+		return;
+	if (r->owner == w->id) {
+		w->out[r->idx].events |= (uint16_t)report;
+	} else if (r->owner || w->n >= w->max) {
+		/* Another wait holds it, or no room: looked at again later. */
+		r->missed = true;
+		if (!r->owner)
+			enqueue(st, r);
+		return;
 	} else {
-		if (n >= max)
-			return n;
-		out[n].events = (uint16_t)report;
-		out[n].data = r->data;
-		r->idx = n++;
-		r->round = st->round;
+		w->out[w->n].events = (uint16_t)report;
+		w->out[w->n].data = r->data;
+		r->idx = w->n++;
+		r->owner = w->id;
+		r->pins++;
+		r->wnext = w->owned;
+		w->owned = r;
 	}
 	if (et)
 		r->edge &= ~report;
 	if (r->events & EPOLLONESHOT)
 		r->armed = false;
-	return n;
+}
+
+/*
+ * The wait returns: what it reported is free again. Level-triggered, it
+ * goes back on the ready list (the next wait drops it if nothing is ready
+ * any more), as in the kernel; so does what another wait found ready
+ * meanwhile, and a handshake's deadline.
+ */
+static void release(struct set *st, struct wait *w)
+{
+	while (w->owned) {
+		struct reg *r = w->owned;
+
+		w->owned = r->wnext;
+		r->wnext = NULL;
+		r->owner = 0;
+		if (!r->dead && ((r->armed && !(r->events & EPOLLET)) || r->timed || r->missed)) {
+			r->missed = false;
+			enqueue(st, r);
+		}
+		unpin(r);
+	}
 }
 
 static void wake(struct set *st)
 {
-	uint64_t one = 1;
-
-	if (st->waiters && REAL(write)(st->wakefd, &one, sizeof(one)) < 0)
-		return; /* already signalled */
+	if (st->waiters || atomic_load_explicit(&bypassing, memory_order_relaxed))
+		signal_wake(st->wakefd);
 }
 
 static int ctl_locked(struct set *st, int op, int fd, struct attls_conn *c,
@@ -305,8 +462,7 @@ static int ctl_locked(struct set *st, int op, int fd, struct attls_conn *c,
 			errno = ENOENT;
 			return -1;
 		}
-		unlink_reg(st, r);
-		free_reg(r);
+		remove_reg(st, r);
 		return 0;
 	}
 	if (!ev) {
@@ -342,10 +498,13 @@ static int ctl_locked(struct set *st, int op, int fd, struct attls_conn *c,
 	r->edge = -1;
 	attls_session_readiness(r->c->s, program_wants(r), 0, &rd);
 	r->again = rd.again;
+	r->timed = rd.deadline != 0;
 	if (sync_kernel(st, r, rd.kernel) < 0)
 		return -1;
-	if (rd.level & (program_wants(r) | EPOLLERR | EPOLLHUP))
+	if ((rd.level & (program_wants(r) | EPOLLERR | EPOLLHUP)) || r->timed) {
+		enqueue(st, r);
 		wake(st);
+	}
 	return 0;
 }
 
@@ -357,7 +516,7 @@ int attls_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 
 	if (!c)
 		return REAL(epoll_ctl)(epfd, op, fd, ev);
-	if (!(st = get_set(epfd, op == EPOLL_CTL_ADD))) {
+	if (!(st = get_set(epfd, op == EPOLL_CTL_ADD, op != EPOLL_CTL_ADD))) {
 		if (op != EPOLL_CTL_ADD)
 			errno = ENOENT;
 		attls_conn_put(c);
@@ -371,29 +530,103 @@ int attls_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 	return r;
 }
 
-/* The kernel's events: the program's pass as they are, TLS fds' are mapped. */
-static int take_kernel_events(struct set *st, const struct epoll_event *k, int nk,
-			      struct epoll_event *out, int n, int max, uint64_t *deadline)
+/* The ready list, from its head, while there is room. */
+static void take_ready(struct set *st, struct wait *w)
 {
-	for (int i = 0; i < nk; i++) {
-		uint64_t u = k[i].data.u64;
-		struct reg *r;
+	struct reg *r = st->head, *last = st->tail;
 
-		if (u >> 32 != TAG) {
-			out[n++] = k[i];
-			continue;
+	st->head = st->tail = NULL;
+	while (r && w->n < w->max) {
+		struct reg *next = r->rnext;
+
+		r->rprev = r->rnext = NULL;
+		r->queued = false;
+		if (r->owner) {
+			/* Another wait reported it and has not returned: it requeues. */
+			r->missed = true;
+		} else {
+			update(st, r, 0, w);
+			if (r->timed && r->owner != w->id)
+				enqueue(st, r);
 		}
-		if ((int)(uint32_t)u == st->wakefd) {
+		r = next;
+	}
+	if (r) {
+		/* No room: what is left goes first next time. */
+		r->rprev = NULL;
+		last->rnext = st->head;
+		if (st->head)
+			st->head->rprev = last;
+		else
+			st->tail = last;
+		st->head = r;
+	}
+}
+
+/*
+ * The kernel's events, ev[from..from+nk), step one (locked): the wake
+ * fd is drained, a TLS fd's registration pinned and marked.
+ */
+static void mark_kernel_events(struct set *st, struct epoll_event *ev, int from, int nk)
+{
+	for (int i = from; i < from + nk; i++) {
+		int fd = (int)(uint32_t)ev[i].data.u64;
+		struct reg *r = NULL;
+
+		if (!tagged(&ev[i]))
+			continue;
+		if (fd == st->wakefd) {
 			uint64_t v;
 
 			if (REAL(read)(st->wakefd, &v, sizeof(v)) < 0)
-				continue;
+				v = 0; /* another waiter drained it */
+		} else if ((r = lookup(st, fd))) {
+			r->pins++;
+		}
+		ev[i].events = MARK | (uint32_t)(r ? (program_wants(r) & 0x3fff) << 16 : 0) |
+			       (uint16_t)ev[i].events;
+		ev[i].data.ptr = r;
+	}
+}
+
+/* Step two (unlocked): the session acts on what the kernel reported. */
+static void act_on_kernel_events(struct epoll_event *ev, int from, int nk)
+{
+	for (int i = from; i < from + nk; i++) {
+		struct attls_readiness rd;
+		struct reg *r = ev[i].data.ptr;
+
+		if ((ev[i].events & MARK) && r)
+			attls_session_readiness(r->c->s, KWANT(ev[i].events),
+						KREV(ev[i].events), &rd);
+	}
+}
+
+/*
+ * Step three (locked): the program's own fds pass as they are, TLS fds
+ * give the program's events and data; compacted in place, each entry
+ * read before any entry at or after it is written.
+ */
+static void take_kernel_events(struct set *st, struct epoll_event *ev, int from, int nk,
+			       struct wait *w)
+{
+	for (int i = from; i < from + nk; i++) {
+		struct epoll_event e = ev[i];
+		struct reg *r = e.data.ptr;
+
+		if (!(e.events & MARK)) {
+			ev[w->n++] = e;
 			continue;
 		}
-		if ((r = lookup(st, (int)(uint32_t)u)))
-			n = update(st, r, (short)k[i].events, out, n, max, deadline);
+		if (!r)
+			continue;
+		if (!r->dead) {
+			update(st, r, KREV(e.events), w);
+			if (r->timed && r->owner != w->id)
+				enqueue(st, r);
+		}
+		unpin(r);
 	}
-	return n;
 }
 
 static int wait_ms(uint64_t start, int timeout_ms, uint64_t deadline, bool ready)
@@ -417,62 +650,100 @@ static int wait_ms(uint64_t start, int timeout_ms, uint64_t deadline, bool ready
 	return wait;
 }
 
+/*
+ * A wait on a set. given: events the kernel already returned in ev[0..),
+ * from a wait that went by without a set, taken first.
+ */
+static int wait_set(struct set *st, struct epoll_event *ev, int max, int timeout_ms,
+		    const sigset_t *mask, uint64_t start, int given)
+{
+	for (;;) {
+		struct wait w = { .out = ev, .max = max };
+		int nk = given, from = 0, err = 0;
+
+		lock_set(st);
+		w.id = ++st->waits;
+		if (!given) {
+			take_ready(st, &w);
+			from = w.n;
+			st->waiters++;
+			unlock_set(st);
+			if (from < max) {
+				nk = REAL(epoll_pwait)(st->epfd, ev + from, max - from,
+						       wait_ms(start, timeout_ms, w.deadline, from > 0),
+						       mask);
+				err = errno;
+			}
+			lock_set(st);
+			st->waiters--;
+		}
+		given = 0;
+		if (nk > 0) {
+			mark_kernel_events(st, ev, from, nk);
+			unlock_set(st);
+			act_on_kernel_events(ev, from, nk);
+			lock_set(st);
+			take_kernel_events(st, ev, from, nk, &w);
+		}
+		release(st, &w);
+		unlock_set(st);
+		if (w.n > 0)
+			return w.n;
+		if (nk < 0) {
+			errno = err;
+			return -1;
+		}
+		if (timeout_ms >= 0 && attls_now_ms() - start >= (uint64_t)timeout_ms)
+			return 0;
+	}
+}
+
 int attls_epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout_ms,
 		     const sigset_t *mask)
 {
-	struct epoll_event kstack[STACK_EVENTS], *k = kstack;
-	uint64_t start = attls_now_ms();
-	struct set *st;
-	int result;
+	uint64_t start;
+	struct set *st = NULL;
+	int n;
 
-	if (!atomic_load_explicit(&live, memory_order_relaxed) || max <= 0 ||
-	    !(st = get_set(epfd, false)))
-		return REAL(epoll_pwait)(epfd, ev, max, timeout_ms, mask);
-	if (max > STACK_EVENTS && !(k = malloc((size_t)max * sizeof(*k)))) {
-		put_set(st);
-		errno = ENOMEM;
-		return -1;
-	}
-	for (;;) {
-		uint64_t deadline = 0;
-		int n = 0, nk = 0, err = 0;
+	if (max > 0 && atomic_load_explicit(&live, memory_order_relaxed))
+		st = get_set(epfd, false, false);
+	if (!st) {
+		bool counted = atomic_load_explicit(&live, memory_order_relaxed);
 
-		lock_set(st);
-		st->round++;
-		for (struct reg *r = st->regs; r; r = r->next)
-			n = update(st, r, 0, ev, n, max, &deadline);
-		st->waiters++;
-		atomic_fetch_add(&waiting, 1);
-		unlock_set(st);
-		if (n < max) {
-			nk = REAL(epoll_pwait)(epfd, k, max - n,
-					       wait_ms(start, timeout_ms, deadline, n > 0), mask);
-			err = errno;
-		}
-		lock_set(st);
-		st->waiters--;
-		atomic_fetch_sub(&waiting, 1);
-		if (nk > 0)
-			n = take_kernel_events(st, k, nk, ev, n, max, &deadline);
-		unlock_set(st);
-		if (n > 0) {
-			result = n;
-			break;
-		}
-		if (nk < 0) {
+		if (counted)
+			atomic_fetch_add(&bypassing, 1);
+		n = REAL(epoll_pwait)(epfd, ev, max, timeout_ms, mask);
+		if (counted) {
+			int err = errno;
+
+			atomic_fetch_sub(&bypassing, 1);
 			errno = err;
-			result = -1;
-			break;
 		}
-		if (timeout_ms >= 0 && attls_now_ms() - start >= (uint64_t)timeout_ms) {
-			result = 0;
-			break;
+		if (n <= 0 || !atomic_load_explicit(&live, memory_order_relaxed))
+			return n;
+		/* A set made meanwhile: its tagged events are not the program's. */
+		int i = 0;
+
+		while (i < n && !tagged(&ev[i]))
+			i++;
+		if (i == n)
+			return n;
+		if (!(st = get_set(epfd, false, true))) {
+			/* Its set is gone (see forget): none of these is the program's. */
+			int k = 0;
+
+			for (i = 0; i < n; i++)
+				if (!tagged(&ev[i]))
+					ev[k++] = ev[i];
+			return k;
 		}
+	} else {
+		n = 0;
 	}
-	if (k != kstack)
-		free(k);
+	start = attls_now_ms();
+	n = wait_set(st, ev, max, timeout_ms, mask, start, n);
 	put_set(st);
-	return result;
+	return n;
 }
 
 bool attls_epoll_any(void)
@@ -483,7 +754,6 @@ bool attls_epoll_any(void)
 void attls_epoll_forget(int fd)
 {
 	struct set *gone = NULL;
-
 	struct attls_conn *c;
 
 	if (holding || !atomic_load_explicit(&live, memory_order_relaxed))
@@ -507,11 +777,27 @@ void attls_epoll_forget(int fd)
 		struct reg *r;
 
 		lock_set(st);
-		if ((r = lookup(st, fd))) {
-			unlink_reg(st, r);
-			free_reg(r);
-		}
+		if ((r = lookup(st, fd)))
+			remove_reg(st, r);
 		unlock_set(st);
+	}
+	if (gone) {
+		/*
+		 * A dup of the epoll fd may keep the kernel's set: attls's entries
+		 * leave it, so that nothing tagged is reported there any more.
+		 */
+		lock_set(gone);
+		for (int i = 0; i < gone->nby; i++) {
+			struct reg *r = gone->by_fd[i];
+
+			if (r && r->in_kernel) {
+				REAL(epoll_ctl)(gone->epfd, EPOLL_CTL_DEL, r->fd, NULL);
+				r->in_kernel = false;
+				r->kernel = 0;
+			}
+		}
+		REAL(epoll_ctl)(gone->epfd, EPOLL_CTL_DEL, gone->wakefd, NULL);
+		unlock_set(gone);
 	}
 	pthread_mutex_unlock(&sets_lock);
 	if (gone)
@@ -519,19 +805,24 @@ void attls_epoll_forget(int fd)
 }
 
 /*
- * A read in one thread changed what a set must report or ask the kernel
- * for (plaintext left, or all drained): wake the threads that wait on a
- * set holding fd, so that they look again.
+ * A read or a write in some thread changed what a set must report or ask
+ * the kernel for (plaintext left, all drained, records queued, an error):
+ * the registrations of fd go on their sets' ready lists, and a thread
+ * waiting there looks again.
  */
 void attls_epoll_notify(int fd)
 {
-	if (holding || !atomic_load_explicit(&waiting, memory_order_relaxed))
+	if (holding || !atomic_load_explicit(&live, memory_order_relaxed))
 		return;
 	pthread_mutex_lock(&sets_lock);
 	for (struct set *st = sets; st; st = st->next) {
+		struct reg *r;
+
 		lock_set(st);
-		if (lookup(st, fd))
+		if ((r = lookup(st, fd))) {
+			enqueue(st, r);
 			wake(st);
+		}
 		unlock_set(st);
 	}
 	pthread_mutex_unlock(&sets_lock);
@@ -552,13 +843,29 @@ void attls_epoll_atfork_parent(void)
 	pthread_mutex_unlock(&sets_lock);
 }
 
-/* The waiters were the parent's threads. */
+/*
+ * After fork, in the child, with every lock prepare took: no wait of
+ * another thread runs there, so nothing is pinned, owned or waiting;
+ * every registration is looked at again once; then the locks go.
+ */
 void attls_epoll_atfork_child(void)
 {
+	atomic_store(&bypassing, 0);
 	for (struct set *st = sets; st; st = st->next) {
 		st->waiters = 0;
+		st->refs = 1;
+		for (int fd = 0; fd < st->nby; fd++) {
+			struct reg *r = st->by_fd[fd];
+
+			if (!r)
+				continue;
+			r->owner = 0;
+			r->pins = 0;
+			r->wnext = NULL;
+			r->missed = false;
+			enqueue(st, r);
+		}
 		pthread_mutex_unlock(&st->lock);
 	}
-	atomic_store(&waiting, 0);
 	pthread_mutex_unlock(&sets_lock);
 }
