@@ -8,17 +8,7 @@ source "$(dirname "$0")/lib.sh"
 make_pki
 PEER="python3 $TOP/tests/integration/py/contract_peer.py"
 P=$(free_port)
-policy "$WORK/p.ini" <<EOF2
-[global]
-trace = error-stderr, error
-[keyring k]
-ca = @PKI@/ca.pem
-[traffic out]
-direction = outbound
-remote_port = $P
-server_name = localhost
-keyring = k
-EOF2
+client_policy "$WORK/p.ini" "$P"
 head -c 1M /dev/urandom >"$WORK/data"
 gcc -O1 -Wall -Werror -o "$WORK/exit_open" "$TOP/tests/integration/c/exit_open.c" || exit 1
 for how in exit return; do

@@ -101,6 +101,22 @@ policy() {
 	sed "s|@PKI@|$PKI|g" >"$1"
 }
 
+# client_policy FILE PORTS: PORTS (a policy list) outbound, TLS client to
+# "localhost", trusting the test CA; errors to stderr too.
+client_policy() {
+	policy "$1" <<EOF2
+[global]
+trace = error-stderr, error
+[keyring k]
+ca = @PKI@/ca.pem
+[traffic out]
+direction = outbound
+remote_port = $2
+server_name = localhost
+keyring = k
+EOF2
+}
+
 # under POLICY CMD...: runs CMD with the shim and POLICY, for 30 s at most.
 under() {
 	local pol=$1

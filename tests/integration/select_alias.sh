@@ -9,18 +9,7 @@ make_pki
 PROG=$WORK/select_alias
 gcc -O1 -Wall -Werror -Wno-restrict -o "$PROG" "$TOP/tests/integration/c/select_alias.c" || exit 1
 T=$(free_port) PLAIN=$(free_port)
-policy "$WORK/p.ini" <<EOF2
-[global]
-trace = error-stderr, error
-handshake_timeout = 5s
-[keyring partner]
-ca = @PKI@/ca.pem
-[traffic partner]
-direction = outbound
-remote_port = $T
-server_name = localhost
-keyring = partner
-EOF2
+client_policy "$WORK/p.ini" "$T"
 bg openssl s_server -accept "$T" -cert "$PKI/server.pem" -key "$PKI/server.key" -www -quiet
 mkdir -p "$WORK/www" && echo "plain page" >"$WORK/www/index.html"
 (cd "$WORK/www" && exec python3 -m http.server --bind 127.0.0.1 "$PLAIN" >/dev/null 2>&1) &

@@ -6,17 +6,7 @@
 source "$(dirname "$0")/lib.sh"
 make_pki
 P=$(free_port) Q=$(free_port)
-policy "$WORK/p.ini" <<EOF2
-[global]
-trace = error-stderr, error
-[keyring k]
-ca = @PKI@/ca.pem
-[traffic out]
-direction = outbound
-remote_port = $P
-server_name = localhost
-keyring = k
-EOF2
+client_policy "$WORK/p.ini" "$P"
 gcc -O1 -Wall -Werror -o "$WORK/partial_restart" "$TOP/tests/integration/c/partial_restart.c" || exit 1
 # peer PORT [CERT KEY]: sends 64 KiB, then waits 3 s, then ends.
 peer() {
