@@ -15,7 +15,7 @@
 extern void __chk_fail(void) __attribute__((noreturn));
 
 /* Fills the iovecs: the first read may wait, the rest only take what is there. */
-static ssize_t recv_iov(struct attls_session *s, const struct iovec *iov, int n, int flags)
+static ssize_t recv_iov_once(struct attls_session *s, const struct iovec *iov, int n, int flags)
 {
 	ssize_t total = 0;
 
@@ -39,6 +39,17 @@ static ssize_t recv_iov(struct attls_session *s, const struct iovec *iov, int n,
 	return total;
 }
 
+/* A call that succeeds leaves errno as the program had it, as libc does. */
+static ssize_t recv_iov(struct attls_session *s, const struct iovec *iov, int n, int flags)
+{
+	int saved = errno;
+	ssize_t r = recv_iov_once(s, iov, n, flags);
+
+	if (r >= 0)
+		errno = saved;
+	return r;
+}
+
 /*
  * Each data call asks the fd table first: 0 clear text (the kernel's), 1
  * TLS, -1 refused (a CLOSING fd: EBADF; a REFUSED one: ECONNRESET).
@@ -47,6 +58,7 @@ static ssize_t recv_iov(struct attls_session *s, const struct iovec *iov, int n,
 static ssize_t tls_recv(int fd, void *buf, size_t len, int flags, int *state)
 {
 	struct attls_conn *c;
+	int saved = errno;
 	ssize_t r;
 
 	*state = attls_fd_data(fd, &c);
@@ -67,12 +79,15 @@ static ssize_t tls_recv(int fd, void *buf, size_t len, int flags, int *state)
 		r = attls_session_recv(c->s, buf, len, flags);
 	}
 	attls_conn_put(c);
+	if (r >= 0)
+		errno = saved;
 	return r;
 }
 
 static ssize_t tls_send(int fd, const struct iovec *iov, int n, int flags, int *state)
 {
 	struct attls_conn *c;
+	int saved = errno;
 	ssize_t r;
 
 	*state = attls_fd_data(fd, &c);
@@ -88,6 +103,8 @@ static ssize_t tls_send(int fd, const struct iovec *iov, int n, int flags, int *
 	/* As the kernel would: EPIPE raises SIGPIPE unless asked not to. */
 	if (r < 0 && errno == EPIPE && !(flags & MSG_NOSIGNAL))
 		raise(SIGPIPE);
+	if (r >= 0)
+		errno = saved;
 	return r;
 }
 

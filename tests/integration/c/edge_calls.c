@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Data calls at their edges, against an echo peer on 127.0.0.1:PORT:
- * recv with MSG_TRUNC (data read and thrown away; buf may be NULL), with
+ * errno after calls that succeed (left as it was), recv with MSG_TRUNC
+ * (data read and thrown away; buf may be NULL), with
  * MSG_TRUNC|MSG_DONTWAIT when nothing waits, writev and readv with more
  * than IOV_MAX or a negative count of iovecs. Prints one line per call;
  * the lines must be the same natively and under attls.
@@ -47,13 +48,17 @@ int main(int argc, char **argv)
 	show("recv(MSG_TRUNC|MSG_DONTWAIT), nothing waiting", recv(fd, NULL, 10, MSG_TRUNC | MSG_DONTWAIT));
 	show("writev(IOV_MAX + 1 iovecs)", writev(fd, many, IOV_MAX + 1));
 	show("writev(-1 iovecs)", writev(fd, many, minus_one));
+	errno = EIO;
 	show("write(abcdefghijklmno)", write(fd, "abcdefghijklmno", 15));
+	printf("errno after a write that succeeded = %d\n", errno);
 	p = (struct pollfd){ .fd = fd, .events = POLLIN };
 	poll(&p, 1, 5000);
 	usleep(200000);
 	show("recv(NULL, 10, MSG_TRUNC)", recv(fd, NULL, 10, MSG_TRUNC | MSG_WAITALL));
 	show("readv(IOV_MAX + 1 iovecs)", readv(fd, many, IOV_MAX + 1));
+	errno = EIO;
 	show("recv the rest", recv(fd, b, sizeof(b) - 1, 0));
+	printf("errno after a recv that succeeded = %d\n", errno);
 	printf("rest = %s\n", b);
 	close(fd);
 	return 0;
