@@ -21,9 +21,6 @@
 	X(wolfSSLv23_server_method)              \
 	X(wolfSSL_CTX_new)                       \
 	X(wolfSSL_CTX_free)                      \
-	X(wolfSSL_CTX_use_certificate_chain_file) \
-	X(wolfSSL_CTX_use_PrivateKey_file)       \
-	X(wolfSSL_CTX_load_verify_locations)     \
 	X(wolfSSL_CTX_use_certificate_chain_buffer) \
 	X(wolfSSL_CTX_use_PrivateKey_buffer)     \
 	X(wolfSSL_CTX_load_verify_buffer)        \
@@ -57,7 +54,6 @@
 	X(wolfSSL_get_cipher_name)               \
 	X(wolfSSL_get_peer_certificate)          \
 	X(wolfSSL_X509_get_subject_name)         \
-	X(wolfSSL_X509_NAME_oneline)             \
 	X(wolfSSL_X509_NAME_entry_count)         \
 	X(wolfSSL_X509_NAME_get_entry)           \
 	X(wolfSSL_X509_NAME_ENTRY_get_data)      \

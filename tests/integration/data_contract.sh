@@ -13,6 +13,7 @@
 # - a blocking write after a connect interrupted by a signal: the
 #   handshake deadline bounds it, and the handshake does not spin.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/servers.sh"
 make_pki
 C=$TOP/tests/integration/c
 PEER="python3 $TOP/tests/integration/py/contract_peer.py"
@@ -20,24 +21,7 @@ for p in restart_timer sndtimeo no_restart duplex shut_early connect_eintr; do
 	cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -pthread -o "$WORK/$p" "$C/$p.c" || exit 1
 done
 IN=$(free_port) OUT=$(free_port)
-policy "$WORK/p.ini" <<EOF2
-[global]
-trace = error-stderr, error
-handshake_timeout = 2s
-[keyring k]
-cert = @PKI@/server.pem
-key = @PKI@/server.key
-ca = @PKI@/ca.pem
-[traffic in]
-direction = inbound
-local_port = $IN
-keyring = k
-[traffic out]
-direction = outbound
-remote_port = $OUT
-keyring = k
-server_name = localhost
-EOF2
+in_out_policy "$WORK/p.ini" "$IN" "$OUT" "handshake_timeout = 2s"
 head -c 8388608 /dev/urandom >"$WORK/data"
 SUM=$(sha256sum <"$WORK/data" | cut -d' ' -f1)
 sum() { sha256sum <"$1" | cut -d' ' -f1; }

@@ -13,6 +13,7 @@
 #   and the parent goes on.
 # FORK_IO_PRELOAD (tsan.sh) replaces the preload.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/servers.sh"
 make_pki
 C=$TOP/tests/integration/c
 PEER="python3 $TOP/tests/integration/py/contract_peer.py"
@@ -21,24 +22,7 @@ PRELOAD=${FORK_IO_PRELOAD:-$LIB}
 cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -pthread -o "$WORK/fork_io" "$C/fork_io.c" ||
 	exit 1
 IN=$(free_port) OUT=$(free_port)
-policy "$WORK/p.ini" <<EOF
-[global]
-trace = error-stderr, error
-handshake_timeout = 5s
-[keyring k]
-cert = @PKI@/server.pem
-key = @PKI@/server.key
-ca = @PKI@/ca.pem
-[traffic in]
-direction = inbound
-local_port = $IN
-keyring = k
-[traffic out]
-direction = outbound
-remote_port = $OUT
-keyring = k
-server_name = localhost
-EOF
+in_out_policy "$WORK/p.ini" "$IN" "$OUT" "handshake_timeout = 5s"
 run() { timeout 60 env ATTLS_CONFIG="$WORK/p.ini" LD_PRELOAD="$PRELOAD" "$WORK/fork_io" "$@"; }
 sum() { sha256sum <"$1" | cut -d' ' -f1; }
 head -c 4194304 /dev/urandom >"$WORK/data"
