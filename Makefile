@@ -7,12 +7,16 @@ BINDIR ?= $(PREFIX)/bin
 B := build
 
 CC ?= cc
-WOLFSSL_SONAME := $(shell objdump -p $$(find /usr/lib /usr/lib64 -name 'libwolfssl.so' 2>/dev/null | head -1) 2>/dev/null | awk '/SONAME/ {print $$2}')
-CPPFLAGS += -D_GNU_SOURCE -DATTLS_WOLFSSL_SONAME='"$(or $(WOLFSSL_SONAME),libwolfssl.so.35)"' \
-	    -DATTLS_LIBDIR='"$(LIBDIR)"'
+# wolfSSL from Debian's source package, built for attls (wolfssl/build).
+WOLF := $(B)/wolfssl
+WOLF_A := $(WOLF)/inst/lib/libwolfssl.a
+# The Debian revision built in (for attls --version), read when compiling.
+WOLF_DEBIAN = $(shell cat $(WOLF)/VERSION 2>/dev/null)
+CPPFLAGS += -D_GNU_SOURCE -I$(WOLF)/inst/include -DATTLS_LIBDIR='"$(LIBDIR)"' \
+	    -DATTLS_WOLFSSL_DEBIAN='"$(WOLF_DEBIAN)"'
 CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -Wall -Wextra -Werror -fPIC -fvisibility=hidden -pthread
-LDLIBS_LIB := -linih -ldl -pthread
+LDLIBS_LIB := -linih -ldl -pthread -lm
 
 LIB_SRC := $(wildcard lib/*.c)
 SHIM_SRC := $(wildcard shim/*.c)
@@ -22,16 +26,31 @@ SHIM_OBJ := $(SHIM_SRC:%.c=$(B)/%.o)
 TOOL_OBJ := $(TOOL_SRC:%.c=$(B)/%.o)
 
 # Debian packages: to build, to test, and the peers the tests use.
-BUILD_PKGS := gcc make pkg-config libwolfssl-dev libinih-dev libgcrypt20-dev check
+BUILD_PKGS := gcc make pkg-config libinih-dev libgcrypt20-dev check dpkg-dev autoconf automake \
+	libtool debian-archive-keyring
 TEST_PKGS := openssl curl python3 procps iproute2 socat valgrind nginx redis-server \
 	redis-tools mosquitto mosquitto-clients wrk default-jdk-headless softhsm2 opensc \
 	stunnel4 libwww-perl python3-cryptography haproxy rabbitmq-server python3-pika strace \
 	nodejs apache2
 PKGS := $(BUILD_PKGS) $(TEST_PKGS)
 
-.PHONY: all deps test unit integration demo bench install clean check-boundary
+.PHONY: all deps test unit integration demo bench install clean check-boundary wolfssl-check \
+	wolfssl-update
 
-all: $(B)/libattls.so $(B)/attls $(B)/boundary.ok
+all: $(B)/libattls.so $(B)/attls $(B)/boundary.ok wolfssl-check
+
+# Fetched once and cached in $(WOLF); rebuilt when its configure flags change.
+$(WOLF_A): wolfssl/build wolfssl/configure-flags
+	wolfssl/build $(WOLF)
+
+# At most once a day: says when Debian publishes a newer wolfssl revision.
+wolfssl-check: $(WOLF_A)
+	@wolfssl/build $(WOLF) --check
+
+# Fetches the newest revision Debian publishes, builds and relinks with it.
+wolfssl-update:
+	wolfssl/build $(WOLF) --update
+	$(MAKE) all
 
 # Installs what is missing, on Debian (sudo when not root).
 deps:
@@ -44,12 +63,16 @@ deps:
 		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-$(B)/%.o: %.c $(wildcard lib/*.h shim/*.h tools/*.h)
+$(B)/%.o: %.c $(wildcard lib/*.h shim/*.h tools/*.h) $(WOLF_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(B)/libattls.so: $(LIB_OBJ) $(SHIM_OBJ)
-	$(CC) -shared -o $@ $^ $(LDLIBS_LIB) -Wl,-z,defs -Wl,-z,now
+# wolfSSL's names stay inside: --exclude-libs hides every symbol of the
+# archive, so the library exports the hooks and attls's API only.
+WOLF_LINK := $(WOLF_A) -Wl,--exclude-libs,ALL
+$(B)/libattls.so: $(LIB_OBJ) $(SHIM_OBJ) $(WOLF_A)
+	$(CC) -shared -o $@ $(LIB_OBJ) $(SHIM_OBJ) $(WOLF_LINK) $(LDLIBS_LIB) -Wl,-z,defs \
+		-Wl,-z,now -Wl,-z,relro
 
 # lib/ reaches the kernel only through its io table (lib/sysio.h): no
 # object of lib/ may call a name the shim exports (a hook) or may come to
@@ -74,13 +97,13 @@ $(B)/libattls-core.a: $(LIB_OBJ)
 	ar rcs $@ $^
 
 $(B)/attls: $(TOOL_OBJ) $(B)/libattls-core.a
-	$(CC) -o $@ $^ $(LDLIBS_LIB)
+	$(CC) -o $@ $^ $(WOLF_A) $(LDLIBS_LIB)
 
 # Unit tests (Check), then integration tests with real programs and peers.
 UNIT_SRC := $(wildcard tests/unit/*.c)
 $(B)/unit_tests: $(UNIT_SRC) $(B)/libattls-core.a
 	$(CC) $(CPPFLAGS) -std=c11 -Wall -Wextra -Werror -g -pthread -o $@ $(UNIT_SRC) \
-		$(B)/libattls-core.a $$(pkg-config --cflags --libs check) $(LDLIBS_LIB)
+		$(B)/libattls-core.a $(WOLF_A) $$(pkg-config --cflags --libs check) $(LDLIBS_LIB)
 
 test: deps
 	$(MAKE) all $(B)/unit_tests
@@ -106,19 +129,19 @@ $(B)/libpwfault.so: tests/fault/pw_fault.c
 
 # The shim once more with AddressSanitizer and UBSan, for the tests that
 # run real programs on it (tests/integration/sanitizers.sh).
-$(B)/asan/libattls.so: $(LIB_SRC) $(SHIM_SRC) $(wildcard lib/*.h shim/*.h)
+$(B)/asan/libattls.so: $(LIB_SRC) $(SHIM_SRC) $(wildcard lib/*.h shim/*.h) $(WOLF_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -std=c11 -Wall -Wextra -Werror -fPIC -fvisibility=hidden -pthread -g -O1 \
 		-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined \
-		-shared -o $@ $(LIB_SRC) $(SHIM_SRC) $(LDLIBS_LIB)
+		-shared -o $@ $(LIB_SRC) $(SHIM_SRC) $(WOLF_LINK) $(LDLIBS_LIB)
 
 # The shim once more with ThreadSanitizer, for the thread and fork tests
 # (tests/integration/tsan.sh).
-$(B)/tsan/libattls.so: $(LIB_SRC) $(SHIM_SRC) $(wildcard lib/*.h shim/*.h)
+$(B)/tsan/libattls.so: $(LIB_SRC) $(SHIM_SRC) $(wildcard lib/*.h shim/*.h) $(WOLF_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -std=c11 -Wall -Wextra -Werror -fPIC -fvisibility=hidden -pthread -g -O1 \
 		-fsanitize=thread -fno-omit-frame-pointer \
-		-shared -o $@ $(LIB_SRC) $(SHIM_SRC) $(LDLIBS_LIB)
+		-shared -o $@ $(LIB_SRC) $(SHIM_SRC) $(WOLF_LINK) $(LDLIBS_LIB)
 
 integration: all $(B)/libfault.so $(B)/libpwfault.so $(B)/asan/libattls.so $(B)/tsan/libattls.so
 	tests/integration/run-all

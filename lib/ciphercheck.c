@@ -5,6 +5,13 @@
 #include "ciphercheck.h"
 #include "wolf.h"
 
+/*
+ * The suite list of a session, read from wolfSSL's own structures: the
+ * library is built with attls (wolfssl/build), so its internal header is
+ * the one the archive was compiled with.
+ */
+#include <wolfssl/internal.h>
+
 /* Whether the "-"-separated name has the token tok. */
 static bool has_token(const char *name, const char *tok)
 {
@@ -37,7 +44,7 @@ const char *attls_cipher_weakness(const char *name)
  */
 static int check_names(const char *list, const char *file, int line, struct attls_errors *errs)
 {
-	WOLFSSL_CTX *scratch = attls_wolf.wolfSSL_CTX_new(attls_wolf.wolfSSLv23_server_method());
+	WOLFSSL_CTX *scratch = wolfSSL_CTX_new(wolfSSLv23_server_method());
 	char buf[1024], *save = NULL;
 	int rc = 0;
 
@@ -54,47 +61,66 @@ static int check_names(const char *list, const char *file, int line, struct attl
 			attls_errors_add(errs, file, line, "ciphers: \"%s\": this wolfSSL takes no "
 					 "operators (! + - @): list the suites to use", tok);
 			rc = -1;
-		} else if (attls_wolf.wolfSSL_CTX_set_cipher_list(scratch, tok) != WOLFSSL_SUCCESS) {
+		} else if (wolfSSL_CTX_set_cipher_list(scratch, tok) != WOLFSSL_SUCCESS) {
 			attls_errors_add(errs, file, line, "ciphers: \"%s\" is no cipher suite "
 					 "this wolfSSL knows", tok);
 			rc = -1;
 		}
 	}
-	attls_wolf.wolfSSL_CTX_free(scratch);
+	wolfSSL_CTX_free(scratch);
 	return rc;
+}
+
+/*
+ * The name of a suite a context's sessions would offer, or NULL for a placeholder
+ * (the renegotiation SCSV) and for a suite outside the session's protocol
+ * range, as OpenSSL's SSL_get_ciphers() leaves them out.
+ */
+static const char *offered_suite(const WOLFSSL_CTX *ctx, byte s0, byte s1)
+{
+	const char *name;
+	bool tls13;
+
+	if (s0 == CIPHER_BYTE && s1 == TLS_EMPTY_RENEGOTIATION_INFO_SCSV)
+		return NULL;
+	name = GetCipherNameInternal(s0, s1);
+	if (!name || !strcmp(name, "None"))
+		return NULL;
+	tls13 = !strncmp(name, "TLS13-", 6);
+	if (tls13 && (ctx->mask & WOLFSSL_OP_NO_TLSv1_3))
+		return NULL;
+	if (!tls13 && (ctx->minDowngrade > TLSv1_2_MINOR || (ctx->mask & WOLFSSL_OP_NO_TLSv1_2)))
+		return NULL;
+	return name;
 }
 
 int attls_ciphers_check(void *ctx, const char *list, unsigned protocols, const char *file,
 			int line, struct attls_errors *errs)
 {
-	WOLF_STACK_OF(WOLFSSL_CIPHER) *sk;
+	const Suites *suites = NULL;
 	char refused[400];
 	size_t off = 0;
-	int n, bad = 0, n13 = 0, n12 = 0;
+	int bad = 0, n13 = 0, n12 = 0;
 	bool full = false, reported = false;
 	char prefix[300];
-	WOLFSSL *ssl;
 
-	ssl = attls_wolf.wolfSSL_new(ctx);
-	sk = ssl ? attls_wolf.wolfSSL_get_ciphers_compat(ssl) : NULL;
-	if (!sk) {
+	suites = ((WOLFSSL_CTX *)ctx)->suites;
+	if (!suites || !suites->suiteSz) {
 		attls_errors_add(errs, file, line, "ciphers: \"%s\" leaves no suite wolfSSL can "
 				 "use with the protocols of this security level", list);
-		if (ssl)
-			attls_wolf.wolfSSL_free(ssl);
 		return -1;
 	}
 	refused[0] = '\0';
-	n = attls_wolf.wolfSSL_sk_SSL_CIPHER_num(sk);
-	for (int i = 0; i < n; i++) {
-		const char *name = attls_wolf.wolfSSL_CIPHER_get_name(
-			attls_wolf.wolfSSL_sk_SSL_CIPHER_value(sk, i));
+	for (int i = 0; i + 1 < suites->suiteSz; i += 2) {
+		const char *name = offered_suite(ctx, suites->suites[i], suites->suites[i + 1]);
 		const char *why = name ? attls_cipher_weakness(name) : NULL;
 		int w;
 
-		if (name && !strncmp(name, "TLS13-", 6))
+		if (!name)
+			continue;
+		if (!strncmp(name, "TLS13-", 6))
 			n13++;
-		else if (name)
+		else
 			n12++;
 
 		if (!why)
@@ -120,7 +146,6 @@ int attls_ciphers_check(void *ctx, const char *list, unsigned protocols, const c
 		attls_errors_add(errs, file, line, "ciphers: %d suite%s refused, without "
 				 "encryption or without authentication: %s%s", bad,
 				 bad == 1 ? "" : "s", refused, full ? ", ..." : "");
-	attls_wolf.wolfSSL_free(ssl);
 	if (bad)
 		return -1;
 	if (check_names(list, file, line, errs) < 0)

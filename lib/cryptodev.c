@@ -344,7 +344,7 @@ static enum attls_device choose(enum attls_device want, char *desc, size_t len)
 		snprintf(desc, len, "software: no AES instructions");
 		return ATTLS_DEVICE_SOFTWARE;
 	}
-	if (attls_wolf.wc_CryptoCb_RegisterDevice(ATTLS_CRYPTODEV_ID, device_cb, NULL)) {
+	if (wc_CryptoCb_RegisterDevice(ATTLS_CRYPTODEV_ID, device_cb, NULL)) {
 		snprintf(desc, len, "software: the crypto callback cannot be registered");
 		return ATTLS_DEVICE_SOFTWARE;
 	}
@@ -370,7 +370,7 @@ enum attls_device attls_cryptodev_setup(enum attls_device want, unsigned trace, 
 void attls_cryptodev_apply(WOLFSSL_CTX *ctx)
 {
 	if (device_active)
-		attls_wolf.wolfSSL_CTX_SetDevId(ctx, ATTLS_CRYPTODEV_ID);
+		wolfSSL_CTX_SetDevId(ctx, ATTLS_CRYPTODEV_ID);
 }
 
 bool attls_cryptodev_usable(void)
@@ -380,7 +380,7 @@ bool attls_cryptodev_usable(void)
 
 const char *attls_cryptodev_session(WOLFSSL *ssl, char *buf, size_t len)
 {
-	const char *cipher = attls_wolf.wolfSSL_get_cipher_name(ssl);
+	const char *cipher = wolfSSL_get_cipher_name(ssl);
 
 	if (!cipher || !strstr(cipher, "AES") || !strstr(cipher, "GCM"))
 		snprintf(buf, len, "software: %s is not AES-GCM", cipher ? cipher : "the cipher");
@@ -395,5 +395,5 @@ void attls_cryptodev_session_start(WOLFSSL *ssl)
 {
 	/* Sessions that start after a failure keep away from the device. */
 	if (device_active && atomic_load_explicit(&device_failed, memory_order_relaxed))
-		attls_wolf.wolfSSL_SetDevId(ssl, INVALID_DEVID);
+		wolfSSL_SetDevId(ssl, INVALID_DEVID);
 }

@@ -48,20 +48,20 @@ static int pipe_send(WOLFSSL *ssl, char *buf, int sz, void *ctx)
 
 static WOLFSSL *end_of(WOLFSSL_CTX *ctx, struct ends *e)
 {
-	WOLFSSL *ssl = attls_wolf.wolfSSL_new(ctx);
+	WOLFSSL *ssl = wolfSSL_new(ctx);
 
 	if (!ssl)
 		return NULL;
-	attls_wolf.wolfSSL_SSLSetIORecv(ssl, pipe_recv);
-	attls_wolf.wolfSSL_SSLSetIOSend(ssl, pipe_send);
-	attls_wolf.wolfSSL_SetIOReadCtx(ssl, e);
-	attls_wolf.wolfSSL_SetIOWriteCtx(ssl, e);
+	wolfSSL_SSLSetIORecv(ssl, pipe_recv);
+	wolfSSL_SSLSetIOSend(ssl, pipe_send);
+	wolfSSL_SetIOReadCtx(ssl, e);
+	wolfSSL_SetIOWriteCtx(ssl, e);
 	return ssl;
 }
 
 static bool pending(WOLFSSL *ssl, int rc)
 {
-	int err = attls_wolf.wolfSSL_get_error(ssl, rc);
+	int err = wolfSSL_get_error(ssl, rc);
 
 	return err == WOLFSSL_ERROR_WANT_READ || err == WOLFSSL_ERROR_WANT_WRITE;
 }
@@ -70,7 +70,7 @@ int attls_keycheck(void *server_ctx, char *err, size_t errlen)
 {
 	struct pipe *c2s = calloc(1, sizeof(*c2s)), *s2c = calloc(1, sizeof(*s2c));
 	struct ends cend = { s2c, c2s }, send = { c2s, s2c };
-	WOLFSSL_CTX *cctx = attls_wolf.wolfSSL_CTX_new(attls_wolf.wolfSSLv23_client_method());
+	WOLFSSL_CTX *cctx = wolfSSL_CTX_new(wolfSSLv23_client_method());
 	WOLFSSL *c = NULL, *s = NULL;
 	int rc = -1, rcs = 0, rcc = 0;
 
@@ -80,12 +80,12 @@ int attls_keycheck(void *server_ctx, char *err, size_t errlen)
 		goto out;
 	}
 	/* The signature is checked whatever the verify mode: trust is not the point. */
-	attls_wolf.wolfSSL_set_verify(c, WOLFSSL_VERIFY_NONE, NULL);
+	wolfSSL_set_verify(c, WOLFSSL_VERIFY_NONE, NULL);
 	for (int i = 0; i < 32; i++) {
 		if (rcc != WOLFSSL_SUCCESS)
-			rcc = attls_wolf.wolfSSL_connect(c);
+			rcc = wolfSSL_connect(c);
 		if (rcs != WOLFSSL_SUCCESS)
-			rcs = attls_wolf.wolfSSL_accept(s);
+			rcs = wolfSSL_accept(s);
 		if (rcc == WOLFSSL_SUCCESS && rcs == WOLFSSL_SUCCESS) {
 			rc = 0;
 			goto out;
@@ -100,18 +100,18 @@ int attls_keycheck(void *server_ctx, char *err, size_t errlen)
 				      "made does not verify with the certificate's public key");
 	} else {
 		char why[96];
-		int e = attls_wolf.wolfSSL_get_error(s, rcs);
+		int e = wolfSSL_get_error(s, rcs);
 
 		snprintf(err, errlen, "the key cannot sign (%s)",
 			 attls_wolf_strerror(e, why, sizeof(why)));
 	}
 out:
 	if (c)
-		attls_wolf.wolfSSL_free(c);
+		wolfSSL_free(c);
 	if (s)
-		attls_wolf.wolfSSL_free(s);
+		wolfSSL_free(s);
 	if (cctx)
-		attls_wolf.wolfSSL_CTX_free(cctx);
+		wolfSSL_CTX_free(cctx);
 	free(c2s);
 	free(s2c);
 	return rc;

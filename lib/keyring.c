@@ -37,7 +37,7 @@ static int load_cert_file(const struct attls_policy *p, const struct attls_keyri
 		attls_errors_add(errs, p->file, kr->cert_line, "cert: %s", why);
 		return -1;
 	}
-	rc = attls_wolf.wolfSSL_CTX_use_certificate_chain_buffer(ctx, buf, (long)len);
+	rc = wolfSSL_CTX_use_certificate_chain_buffer(ctx, buf, (long)len);
 	attls_trust_free(buf, len);
 	if (rc != WOLFSSL_SUCCESS) {
 		attls_errors_add(errs, p->file, kr->cert_line,
@@ -74,7 +74,7 @@ static int load_ca_fd(const struct attls_policy *p, const struct attls_keyring *
 		attls_trust_free(buf, len);
 		return 1;
 	}
-	rc = attls_wolf.wolfSSL_CTX_load_verify_buffer(ctx, buf, (long)len, WOLFSSL_FILETYPE_PEM);
+	rc = wolfSSL_CTX_load_verify_buffer(ctx, buf, (long)len, WOLFSSL_FILETYPE_PEM);
 	attls_trust_free(buf, len);
 	if (rc != WOLFSSL_SUCCESS) {
 		attls_errors_add(errs, p->file, kr->ca_line,
@@ -259,7 +259,7 @@ static int load_token_objects(const struct attls_policy *p, const struct attls_k
 		    attls_p11_find(dev, ATTLS_P11_CERTIFICATE, &cert, &der, &der_len, why,
 				   sizeof(why)) < 0)
 			goto fail;
-		if (attls_wolf.wolfSSL_CTX_use_certificate_buffer(ctx, der, (long)der_len,
+		if (wolfSSL_CTX_use_certificate_buffer(ctx, der, (long)der_len,
 								  WOLFSSL_FILETYPE_ASN1) !=
 		    WOLFSSL_SUCCESS) {
 			snprintf(why, sizeof(why), "the token's certificate cannot be read");
@@ -273,9 +273,9 @@ static int load_token_objects(const struct attls_policy *p, const struct attls_k
 	    attls_p11_find(dev, ATTLS_P11_PRIVATE_KEY, &key, NULL, NULL, why, sizeof(why)) < 0)
 		goto fail;
 	/* The key stays on the token: wolfSSL only keeps its name and device. */
-	if ((key.has_id ? attls_wolf.wolfSSL_CTX_use_PrivateKey_Id(ctx, key.id, (long)key.id_len,
+	if ((key.has_id ? wolfSSL_CTX_use_PrivateKey_Id(ctx, key.id, (long)key.id_len,
 								   dev) :
-			  attls_wolf.wolfSSL_CTX_use_PrivateKey_Label(ctx, key.object, dev)) !=
+			  wolfSSL_CTX_use_PrivateKey_Label(ctx, key.object, dev)) !=
 	    WOLFSSL_SUCCESS) {
 		snprintf(why, sizeof(why), "wolfSSL cannot use the token's key");
 		goto fail;
@@ -307,7 +307,7 @@ static int load_files(const struct attls_policy *p, const struct attls_keyring *
 		attls_errors_add(errs, p->file, kr->key_line, "key: %s", why);
 		return -1;
 	}
-	rc = attls_wolf.wolfSSL_CTX_use_PrivateKey_buffer(ctx, key, (long)len,
+	rc = wolfSSL_CTX_use_PrivateKey_buffer(ctx, key, (long)len,
 							  WOLFSSL_FILETYPE_PEM);
 	attls_trust_free(key, len);
 	if (rc != WOLFSSL_SUCCESS) {
@@ -316,7 +316,7 @@ static int load_files(const struct attls_policy *p, const struct attls_keyring *
 				 attls_wolf_strerror(rc, why, sizeof(why)));
 		return -1;
 	}
-	if (attls_wolf.wolfSSL_CTX_check_private_key(ctx) != WOLFSSL_SUCCESS) {
+	if (wolfSSL_CTX_check_private_key(ctx) != WOLFSSL_SUCCESS) {
 		attls_errors_add(errs, p->file, kr->key_line,
 				 "key: %s does not match the certificate in %s", kr->key, kr->cert);
 		return -1;

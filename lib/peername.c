@@ -28,7 +28,7 @@ static bool put(char *out, size_t len, size_t *o, unsigned char c, bool value)
 
 const char *attls_peer_name(WOLFSSL_X509_NAME *name, char *out, size_t len)
 {
-	int n = name ? attls_wolf.wolfSSL_X509_NAME_entry_count(name) : 0;
+	int n = name ? wolfSSL_X509_NAME_entry_count(name) : 0;
 	size_t o = 0;
 
 	if (len < 8) {
@@ -37,13 +37,13 @@ const char *attls_peer_name(WOLFSSL_X509_NAME *name, char *out, size_t len)
 		return out;
 	}
 	for (int i = 0; i < n; i++) {
-		WOLFSSL_X509_NAME_ENTRY *e = attls_wolf.wolfSSL_X509_NAME_get_entry(name, i);
-		WOLFSSL_ASN1_STRING *v = e ? attls_wolf.wolfSSL_X509_NAME_ENTRY_get_data(e) : NULL;
-		const char *sn = e ? attls_wolf.wolfSSL_OBJ_nid2sn(attls_wolf.wolfSSL_OBJ_obj2nid(
-					     attls_wolf.wolfSSL_X509_NAME_ENTRY_get_object(e))) :
+		WOLFSSL_X509_NAME_ENTRY *e = wolfSSL_X509_NAME_get_entry(name, i);
+		WOLFSSL_ASN1_STRING *v = e ? wolfSSL_X509_NAME_ENTRY_get_data(e) : NULL;
+		const char *sn = e ? wolfSSL_OBJ_nid2sn(wolfSSL_OBJ_obj2nid(
+					     wolfSSL_X509_NAME_ENTRY_get_object(e))) :
 				     NULL;
-		const unsigned char *d = v ? attls_wolf.wolfSSL_ASN1_STRING_data(v) : NULL;
-		int dl = v ? attls_wolf.wolfSSL_ASN1_STRING_length(v) : 0;
+		const unsigned char *d = v ? wolfSSL_ASN1_STRING_data(v) : NULL;
+		int dl = v ? wolfSSL_ASN1_STRING_length(v) : 0;
 
 		if (!put(out, len, &o, '/', false))
 			goto cut;

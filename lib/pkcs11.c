@@ -114,7 +114,7 @@ static struct module *module_get(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	rc = attls_wolf.wc_Pkcs11_Initialize(&m->dev, proc, NULL);
+	rc = wc_Pkcs11_Initialize(&m->dev, proc, NULL);
 	attls_io.close(fd); /* the mapping keeps what was loaded */
 	if (rc != 0) {
 		snprintf(err, errlen, "PKCS#11 module %s cannot be loaded or initialised (%d)",
@@ -215,7 +215,7 @@ static int reopen_if_forked(struct token *t)
 		t->m->pid = me;
 	}
 	t->tok.handle = 0;
-	if (attls_wolf.wc_Pkcs11Token_Open(&t->tok, 0) != 0)
+	if (wc_Pkcs11Token_Open(&t->tok, 0) != 0)
 		return -1;
 	t->pid = me;
 	return 0;
@@ -229,7 +229,7 @@ static int token_cb(int dev_id, wc_CryptoInfo *info, void *ctx)
 
 	pthread_mutex_lock(&t->lock);
 	rc = reopen_if_forked(t) < 0 ? WC_HW_E :
-				       attls_wolf.wc_Pkcs11_CryptoDevCb(dev_id, info, &t->tok);
+				       wc_Pkcs11_CryptoDevCb(dev_id, info, &t->tok);
 	pthread_mutex_unlock(&t->lock);
 	return rc;
 }
@@ -284,10 +284,10 @@ int attls_p11_open(const char *module, const struct attls_p11uri *u, const char 
 	t->pin_len = strlen(pin);
 	t->dev_id = next_dev++;
 	pthread_mutex_init(&t->lock, NULL);
-	if (attls_wolf.wc_Pkcs11Token_Init(&t->tok, &m->dev, (int)slot, u->token, t->pin,
+	if (wc_Pkcs11Token_Init(&t->tok, &m->dev, (int)slot, u->token, t->pin,
 					   (int)t->pin_len) != 0 ||
-	    attls_wolf.wc_Pkcs11Token_Open(&t->tok, 0) != 0 ||
-	    attls_wolf.wc_CryptoCb_RegisterDevice(t->dev_id, token_cb, t) != 0) {
+	    wc_Pkcs11Token_Open(&t->tok, 0) != 0 ||
+	    wc_CryptoCb_RegisterDevice(t->dev_id, token_cb, t) != 0) {
 		snprintf(err, errlen, "token \"%s\": cannot open its session", name);
 		explicit_bzero(t->pin, t->pin_len);
 		free(t->pin);

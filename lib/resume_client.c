@@ -51,7 +51,7 @@ static int ticket_arrived(WOLFSSL *ssl, const unsigned char *ticket, int len, vo
 
 static void kept_free(struct kept *k)
 {
-	attls_wolf.wolfSSL_SESSION_free(k->sess);
+	wolfSSL_SESSION_free(k->sess);
 	free(k->key);
 	free(k);
 }
@@ -77,12 +77,12 @@ bool attls_resume_offer(WOLFSSL *ssl, const char *key, bool *fresh)
 	if (!key)
 		return false;
 	*fresh = false;
-	attls_wolf.wolfSSL_set_SessionTicket_cb(ssl, ticket_arrived, fresh);
+	wolfSSL_set_SessionTicket_cb(ssl, ticket_arrived, fresh);
 	lock();
 	for (struct kept *k = cache; k; k = k->next) {
 		if (!strcmp(k->key, key)) {
 			/* wolfSSL copies it into ssl: the kept one stays as it is. */
-			offered = attls_wolf.wolfSSL_set_session(ssl, k->sess) == WOLFSSL_SUCCESS;
+			offered = wolfSSL_set_session(ssl, k->sess) == WOLFSSL_SUCCESS;
 			break;
 		}
 	}
@@ -99,19 +99,19 @@ void attls_resume_keep(WOLFSSL *ssl, const char *key, bool *fresh)
 	if (!key || !*fresh)
 		return;
 	*fresh = false;
-	if (!(live = attls_wolf.wolfSSL_get1_session(ssl)))
+	if (!(live = wolfSSL_get1_session(ssl)))
 		return;
-	copy = attls_wolf.wolfSSL_SESSION_has_ticket(live) ?
-		       attls_wolf.wolfSSL_SESSION_dup(live) : NULL;
-	attls_wolf.wolfSSL_SESSION_free(live);
+	copy = wolfSSL_SESSION_has_ticket(live) ?
+		       wolfSSL_SESSION_dup(live) : NULL;
+	wolfSSL_SESSION_free(live);
 	if (!copy)
 		return;
 	lock();
 	if ((k = unlink_key(key))) {
-		attls_wolf.wolfSSL_SESSION_free(k->sess);
+		wolfSSL_SESSION_free(k->sess);
 	} else if (!(k = calloc(1, sizeof(*k))) || !(k->key = strdup(key))) {
 		free(k);
-		attls_wolf.wolfSSL_SESSION_free(copy);
+		wolfSSL_SESSION_free(copy);
 		goto out;
 	}
 	k->sess = copy;

@@ -250,12 +250,12 @@ struct attls_session *attls_session_new(const struct attls_session_params *p)
 
 	if (!s)
 		return NULL;
-	s->ssl = attls_wolf.wolfSSL_new(p->ctx);
+	s->ssl = wolfSSL_new(p->ctx);
 	s->who = strdup(p->who ? p->who : "");
 	s->resume_key = p->resume_key ? strdup(p->resume_key) : NULL;
 	if (!s->ssl || !s->who || (p->resume_key && !s->resume_key)) {
 		if (s->ssl)
-			attls_wolf.wolfSSL_free(s->ssl);
+			wolfSSL_free(s->ssl);
 		free(s->who);
 		free(s->resume_key);
 		free(s);
@@ -269,14 +269,14 @@ struct attls_session *attls_session_new(const struct attls_session_params *p)
 	s->connecting = p->connecting;
 	s->trace = p->trace;
 	s->hs_timeout = p->handshake_timeout_ms;
-	attls_wolf.wolfSSL_SSLSetIORecv(s->ssl, cb_recv);
-	attls_wolf.wolfSSL_SSLSetIOSend(s->ssl, cb_send);
-	attls_wolf.wolfSSL_SetIOReadCtx(s->ssl, s);
-	attls_wolf.wolfSSL_SetIOWriteCtx(s->ssl, s);
+	wolfSSL_SSLSetIORecv(s->ssl, cb_recv);
+	wolfSSL_SSLSetIOSend(s->ssl, cb_send);
+	wolfSSL_SetIOReadCtx(s->ssl, s);
+	wolfSSL_SetIOWriteCtx(s->ssl, s);
 	if (p->role == ATTLS_ROLE_CLIENT && p->server_name) {
-		attls_wolf.wolfSSL_UseSNI(s->ssl, WOLFSSL_SNI_HOST_NAME, p->server_name,
+		wolfSSL_UseSNI(s->ssl, WOLFSSL_SNI_HOST_NAME, p->server_name,
 					  (unsigned short)strlen(p->server_name));
-		attls_wolf.wolfSSL_check_domain_name(s->ssl, p->server_name);
+		wolfSSL_check_domain_name(s->ssl, p->server_name);
 	}
 	s->resume_offered = attls_resume_offer(s->ssl, s->resume_key, &s->ticket_fresh);
 	attls_cryptodev_session_start(s->ssl);
@@ -324,7 +324,7 @@ static const char *explain(int err)
 
 static const char *ssl_reason(struct attls_session *s, int ret, char *buf, size_t len)
 {
-	int err = attls_wolf.wolfSSL_get_error(s->ssl, ret);
+	int err = wolfSSL_get_error(s->ssl, ret);
 	const char *why = explain(err);
 	size_t off;
 
@@ -335,7 +335,7 @@ static const char *ssl_reason(struct attls_session *s, int ret, char *buf, size_
 	off = why ? (size_t)snprintf(buf, len, "%s: ", why) : 0;
 	if (off >= len)
 		return buf;
-	attls_wolf.wolfSSL_ERR_error_string_n((unsigned long)err, buf + off, len - off);
+	wolfSSL_ERR_error_string_n((unsigned long)err, buf + off, len - off);
 	snprintf(buf + strlen(buf), len - strlen(buf), " (%d)", err);
 	return buf;
 }
@@ -591,21 +591,21 @@ static void handshake_done(struct attls_session *s)
 		shutdown_held(s);
 	attls_resume_keep(s->ssl, s->resume_key, &s->ticket_fresh);
 	if (attls_trace_on(s->trace, ATTLS_MSG_HS_DONE)) {
-		WOLFSSL_X509 *peer = attls_wolf.wolfSSL_get_peer_certificate(s->ssl);
+		WOLFSSL_X509 *peer = wolfSSL_get_peer_certificate(s->ssl);
 		char subject[256] = "none";
 
 		if (peer) {
-			attls_peer_name(attls_wolf.wolfSSL_X509_get_subject_name(peer), subject,
+			attls_peer_name(wolfSSL_X509_get_subject_name(peer), subject,
 					sizeof(subject));
-			attls_wolf.wolfSSL_X509_free(peer);
+			wolfSSL_X509_free(peer);
 		}
 		char device[200];
 
 		attls_trace(s->trace, ATTLS_MSG_HS_DONE, s->who,
 			    "protocol=%s cipher=%s resumed=%s peer=\"%s\" device=\"%s\"",
-			    attls_wolf.wolfSSL_get_version(s->ssl),
-			    attls_wolf.wolfSSL_get_cipher_name(s->ssl),
-			    attls_wolf.wolfSSL_session_reused(s->ssl) ? "yes" : "no", subject,
+			    wolfSSL_get_version(s->ssl),
+			    wolfSSL_get_cipher_name(s->ssl),
+			    wolfSSL_session_reused(s->ssl) ? "yes" : "no", subject,
 			    attls_cryptodev_session(s->ssl, device, sizeof(device)));
 	}
 }
@@ -625,15 +625,15 @@ static int handshake_step(struct attls_session *s)
 	}
 	s->io_eof = false;
 	s->io_errno = 0;
-	ret = s->role == ATTLS_ROLE_SERVER ? attls_wolf.wolfSSL_accept(s->ssl) :
-					     attls_wolf.wolfSSL_connect(s->ssl);
+	ret = s->role == ATTLS_ROLE_SERVER ? wolfSSL_accept(s->ssl) :
+					     wolfSSL_connect(s->ssl);
 	if (ret == WOLFSSL_SUCCESS) {
 		if (flush(s, false) < 0)
 			return -1;
 		handshake_done(s);
 		return 0;
 	}
-	err = attls_wolf.wolfSSL_get_error(s->ssl, ret);
+	err = wolfSSL_get_error(s->ssl, ret);
 	if (flush(s, false) < 0)
 		return -1;
 	if (err == WOLFSSL_ERROR_WANT_READ || err == WOLFSSL_ERROR_WANT_WRITE)
@@ -782,8 +782,8 @@ ssize_t attls_session_recv(struct attls_session *s, void *buf, size_t len, int f
 		}
 		s->io_eof = false;
 		s->io_errno = 0;
-		n = flags & MSG_PEEK ? attls_wolf.wolfSSL_peek(s->ssl, (char *)buf + got, want) :
-				       attls_wolf.wolfSSL_read(s->ssl, (char *)buf + got, want);
+		n = flags & MSG_PEEK ? wolfSSL_peek(s->ssl, (char *)buf + got, want) :
+				       wolfSSL_read(s->ssl, (char *)buf + got, want);
 		if (n > 0) {
 			trace_data(s, "in", (char *)buf + got, (size_t)n);
 			got += (size_t)n;
@@ -793,7 +793,7 @@ ssize_t attls_session_recv(struct attls_session *s, void *buf, size_t len, int f
 			}
 			continue;
 		}
-		err = attls_wolf.wolfSSL_get_error(s->ssl, n);
+		err = wolfSSL_get_error(s->ssl, n);
 		if (err == WOLFSSL_ERROR_WANT_READ) {
 			if (nb) {
 				/* MSG_WAITALL on a non-blocking socket may return short. */
@@ -844,7 +844,7 @@ out:
 	 * Plaintext left over, or all drained: what epoll must ask the kernel
 	 * for has changed, and another thread may be waiting there.
 	 */
-	bool changed = ret > 0 ? s->ssl && attls_wolf.wolfSSL_pending(s->ssl) > 0 :
+	bool changed = ret > 0 ? s->ssl && wolfSSL_pending(s->ssl) > 0 :
 				 ret < 0 && errno == EAGAIN;
 	int fd = s->fd, err = errno;
 
@@ -903,7 +903,7 @@ static int encrypt_from(struct attls_session *s, const struct iovec *iov, int io
 			src = (const char *)stage;
 		}
 		trace_data(s, "out", src, n);
-		int w = attls_wolf.wolfSSL_write(s->ssl, src, (int)n);
+		int w = wolfSSL_write(s->ssl, src, (int)n);
 		if (w != (int)n) {
 			char why[256];
 
@@ -1043,7 +1043,7 @@ static int send_close_notify(struct attls_session *s, bool wait)
 		return 0;
 	s->notified = true;
 	s->wr_shut = true;
-	attls_wolf.wolfSSL_shutdown(s->ssl);
+	wolfSSL_shutdown(s->ssl);
 	attls_trace(s->trace, ATTLS_MSG_FLOW_CALL, s->who, "close_notify sent");
 	return flush(s, wait);
 }
@@ -1116,7 +1116,7 @@ int attls_session_readable_bytes(struct attls_session *s)
 	int n;
 
 	pthread_mutex_lock(&s->lock);
-	n = s->state == ATTLS_ST_OPEN ? attls_wolf.wolfSSL_pending(s->ssl) : 0;
+	n = s->state == ATTLS_ST_OPEN ? wolfSSL_pending(s->ssl) : 0;
 	pthread_mutex_unlock(&s->lock);
 	return n;
 }
@@ -1188,7 +1188,7 @@ short attls_session_poll_prepare(struct attls_session *s, short want, short *ker
 		}
 	} else if (s->state == ATTLS_ST_OPEN) {
 		if ((want & POLLIN) &&
-		    (s->peer_closed || attls_wolf.wolfSSL_pending(s->ssl) > 0))
+		    (s->peer_closed || wolfSSL_pending(s->ssl) > 0))
 			ready |= POLLIN;
 		k = want & (POLLIN | POLLOUT | POLLPRI | POLLRDHUP);
 		if (out_pending(s))
@@ -1207,14 +1207,14 @@ static bool input_ready(struct attls_session *s)
 	char c, why[256];
 	int n, err;
 
-	if (s->peer_closed || attls_wolf.wolfSSL_pending(s->ssl) > 0)
+	if (s->peer_closed || wolfSSL_pending(s->ssl) > 0)
 		return true;
 	s->io_eof = false;
 	s->io_errno = 0;
-	n = attls_wolf.wolfSSL_peek(s->ssl, &c, 1);
+	n = wolfSSL_peek(s->ssl, &c, 1);
 	if (n > 0)
 		return true;
-	err = attls_wolf.wolfSSL_get_error(s->ssl, n);
+	err = wolfSSL_get_error(s->ssl, n);
 	if (err == WOLFSSL_ERROR_WANT_READ)
 		return false;
 	if (err == WOLFSSL_ERROR_ZERO_RETURN || s->io_eof || err == SOCKET_PEER_CLOSED_E) {
@@ -1289,7 +1289,7 @@ short attls_session_poll_complete(struct attls_session *s, short want, short kre
 	if ((want & POLLOUT) && (krev & POLLOUT || opened) && out_pending(s) < OUT_LIMIT)
 		r |= POLLOUT;
 	if ((want & POLLIN) && (krev & (POLLIN | POLLHUP | POLLERR) || opened) &&
-	    (s->peer_closed || attls_wolf.wolfSSL_pending(s->ssl) > 0))
+	    (s->peer_closed || wolfSSL_pending(s->ssl) > 0))
 		r |= POLLIN;
 	r |= krev & (POLLHUP | POLLERR | (want & (POLLPRI | POLLRDHUP)));
 out:
@@ -1312,7 +1312,7 @@ void attls_session_readiness(struct attls_session *s, short want, short krev,
 		s->khup = true;
 	if (krev) {
 		bool had = s->state == ATTLS_ST_OPEN &&
-			   (s->peer_closed || attls_wolf.wolfSSL_pending(s->ssl) > 0);
+			   (s->peer_closed || wolfSSL_pending(s->ssl) > 0);
 
 		progress(s, want, krev);
 		if (had && (krev & POLLIN))
@@ -1336,7 +1336,7 @@ void attls_session_readiness(struct attls_session *s, short want, short krev,
 	if (s->state == ATTLS_ST_OPEN) {
 		/* Whether a read returns at once: then the kernel is not asked. */
 		bool readable = s->peer_closed || s->khup ||
-				attls_wolf.wolfSSL_pending(s->ssl) > 0;
+				wolfSSL_pending(s->ssl) > 0;
 
 		/*
 		 * Input stays asked for while plaintext waits (a request and its
@@ -1379,12 +1379,12 @@ static int drain_now(struct attls_session *s, size_t *dropped)
 		int n, err;
 
 		s->io_eof = false;
-		n = attls_wolf.wolfSSL_read(s->ssl, scratch, sizeof(scratch));
+		n = wolfSSL_read(s->ssl, scratch, sizeof(scratch));
 		if (n > 0) {
 			*dropped += (size_t)n;
 			continue;
 		}
-		err = attls_wolf.wolfSSL_get_error(s->ssl, n);
+		err = wolfSSL_get_error(s->ssl, n);
 		if (err == WOLFSSL_ERROR_WANT_READ)
 			return 1;
 		break;
@@ -1472,7 +1472,7 @@ void attls_session_linger_finish(struct attls_session *s)
 
 	pthread_mutex_lock(&s->lock);
 	closed(s);
-	attls_wolf.wolfSSL_free(s->ssl);
+	wolfSSL_free(s->ssl);
 	s->ssl = NULL;
 	io.close(s->fd);
 	s->lingering = false;
@@ -1545,7 +1545,7 @@ void attls_session_end(struct attls_session *s, bool owner)
 	if (owner)
 		closed(s);
 	s->ended = true;
-	attls_wolf.wolfSSL_free(s->ssl);
+	wolfSSL_free(s->ssl);
 	s->ssl = NULL;
 	pthread_mutex_unlock(&s->lock);
 }
@@ -1563,7 +1563,7 @@ void attls_session_free(struct attls_session *s)
 	}
 	pthread_mutex_unlock(&s->lock);
 	if (s->ssl)
-		attls_wolf.wolfSSL_free(s->ssl);
+		wolfSSL_free(s->ssl);
 	pthread_mutex_destroy(&s->lock);
 	free(s->out);
 	free(s->who);

@@ -69,12 +69,12 @@ static int hmac(const unsigned char key[32], const void *msg, size_t len, unsign
 	Hmac h;
 	int rc;
 
-	if (attls_wolf.wc_HmacInit(&h, NULL, INVALID_DEVID) != 0)
+	if (wc_HmacInit(&h, NULL, INVALID_DEVID) != 0)
 		return -1;
-	rc = attls_wolf.wc_HmacSetKey(&h, WC_SHA256, key, 32) ||
-	     attls_wolf.wc_HmacUpdate(&h, msg, (word32)len) ||
-	     attls_wolf.wc_HmacFinal(&h, out);
-	attls_wolf.wc_HmacFree(&h);
+	rc = wc_HmacSetKey(&h, WC_SHA256, key, 32) ||
+	     wc_HmacUpdate(&h, msg, (word32)len) ||
+	     wc_HmacFinal(&h, out);
+	wc_HmacFree(&h);
 	explicit_bzero(&h, sizeof(h));
 	return rc ? -1 : 0;
 }
@@ -267,16 +267,16 @@ static int hash_fd(int fd, unsigned char out[32])
 	unsigned char buf[16384];
 	wc_Sha256 sha;
 	ssize_t n;
-	int rc = attls_wolf.wc_InitSha256(&sha);
+	int rc = wc_InitSha256(&sha);
 
 	while (!rc && ((n = attls_io.read(fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR)))
 		if (n > 0)
-			rc = attls_wolf.wc_Sha256Update(&sha, buf, (word32)n);
+			rc = wc_Sha256Update(&sha, buf, (word32)n);
 	if (!rc && n < 0)
 		rc = -1;
 	if (!rc)
-		rc = attls_wolf.wc_Sha256Final(&sha, out);
-	attls_wolf.wc_Sha256Free(&sha);
+		rc = wc_Sha256Final(&sha, out);
+	wc_Sha256Free(&sha);
 	return rc ? -1 : 0;
 }
 
@@ -300,7 +300,7 @@ static int hash_ca(wc_Sha256 *sha, const char *ca, char *why, size_t whylen)
 	int fd, n, rc = 0;
 
 	if (!ca)
-		return attls_wolf.wc_Sha256Update(sha, (const byte *)"none", 5) ? -1 : 0;
+		return wc_Sha256Update(sha, (const byte *)"none", 5) ? -1 : 0;
 	fd = attls_io.open(ca, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		snprintf(why, whylen, "ca: %s: %s", ca, strerror(errno));
@@ -312,8 +312,8 @@ static int hash_ca(wc_Sha256 *sha, const char *ca, char *why, size_t whylen)
 			goto fail;
 		}
 		attls_io.close(fd);
-		return attls_wolf.wc_Sha256Update(sha, (const byte *)"file", 5) ||
-		       attls_wolf.wc_Sha256Update(sha, h, sizeof(h)) ? -1 : 0;
+		return wc_Sha256Update(sha, (const byte *)"file", 5) ||
+		       wc_Sha256Update(sha, h, sizeof(h)) ? -1 : 0;
 	}
 	if (!S_ISDIR(st.st_mode)) {
 		snprintf(why, whylen, "ca: %s is not a regular file or directory", ca);
@@ -324,7 +324,7 @@ static int hash_ca(wc_Sha256 *sha, const char *ca, char *why, size_t whylen)
 		snprintf(why, whylen, "ca: %s: %s", ca, strerror(errno));
 		goto fail;
 	}
-	rc = attls_wolf.wc_Sha256Update(sha, (const byte *)"dir", 4) ? -1 : 0;
+	rc = wc_Sha256Update(sha, (const byte *)"dir", 4) ? -1 : 0;
 	for (int i = 0; i < n; i++) {
 		/* Followed, as wolfSSL follows c_rehash's links; regular files only. */
 		int f = rc ? -1 : attls_io.openat(fd, ents[i]->d_name,
@@ -332,9 +332,9 @@ static int hash_ca(wc_Sha256 *sha, const char *ca, char *why, size_t whylen)
 
 		if (f >= 0 && fstat(f, &st) == 0 && S_ISREG(st.st_mode)) {
 			if (hash_fd(f, h) < 0 ||
-			    attls_wolf.wc_Sha256Update(sha, (const byte *)ents[i]->d_name,
+			    wc_Sha256Update(sha, (const byte *)ents[i]->d_name,
 						       (word32)strlen(ents[i]->d_name) + 1) ||
-			    attls_wolf.wc_Sha256Update(sha, h, sizeof(h))) {
+			    wc_Sha256Update(sha, h, sizeof(h))) {
 				snprintf(why, whylen, "ca: %s/%s: cannot be read", ca,
 					 ents[i]->d_name);
 				rc = -1;
@@ -364,19 +364,19 @@ int attls_tickets_binding(unsigned protocols, const char *ciphers, int client_au
 	/* Lengths and NULs keep the description unambiguous. */
 	n = snprintf(desc, sizeof(desc), "attls binding 1\nprotocols %u\nclient_auth %d\nciphers %zu\n",
 		     protocols, client_auth, strlen(ciphers));
-	if (n < 0 || (size_t)n >= sizeof(desc) || attls_wolf.wc_InitSha256(&sha) != 0) {
+	if (n < 0 || (size_t)n >= sizeof(desc) || wc_InitSha256(&sha) != 0) {
 		snprintf(why, whylen, "cannot compute the session binding");
 		return -1;
 	}
-	rc = attls_wolf.wc_Sha256Update(&sha, (const byte *)desc, (word32)n) ||
-	     attls_wolf.wc_Sha256Update(&sha, (const byte *)ciphers, (word32)strlen(ciphers) + 1);
+	rc = wc_Sha256Update(&sha, (const byte *)desc, (word32)n) ||
+	     wc_Sha256Update(&sha, (const byte *)ciphers, (word32)strlen(ciphers) + 1);
 	if (rc)
 		snprintf(why, whylen, "cannot compute the session binding");
 	else
 		rc = hash_ca(&sha, ca, why, whylen);
 	if (!rc)
-		rc = attls_wolf.wc_Sha256Final(&sha, out);
-	attls_wolf.wc_Sha256Free(&sha);
+		rc = wc_Sha256Final(&sha, out);
+	wc_Sha256Free(&sha);
 	return rc ? -1 : 0;
 }
 
@@ -425,20 +425,20 @@ int attls_ticket_seal(uint64_t when, const unsigned char binding[ATTLS_BINDING_S
 	}
 	memcpy(aad, name, WOLFSSL_TICKET_NAME_SZ);
 	memcpy(aad + WOLFSSL_TICKET_NAME_SZ, binding, ATTLS_BINDING_SZ);
-	if (attls_wolf.wc_AesInit(&aes, NULL, INVALID_DEVID) != 0) {
+	if (wc_AesInit(&aes, NULL, INVALID_DEVID) != 0) {
 		explicit_bzero(key, sizeof(key));
 		return WOLFSSL_TICKET_RET_FATAL;
 	}
-	rc = attls_wolf.wc_AesGcmSetKey(&aes, key, sizeof(key));
+	rc = wc_AesGcmSetKey(&aes, key, sizeof(key));
 	if (!rc && enc) {
-		rc = attls_wolf.wc_AesGcmEncrypt(&aes, data, data, (word32)len, iv, GCM_IV_SZ,
+		rc = wc_AesGcmEncrypt(&aes, data, data, (word32)len, iv, GCM_IV_SZ,
 						 mac, GCM_TAG_SZ, aad, sizeof(aad));
 		memset(mac + GCM_TAG_SZ, 0, WOLFSSL_TICKET_MAC_SZ - GCM_TAG_SZ);
 	} else if (!rc) {
-		rc = attls_wolf.wc_AesGcmDecrypt(&aes, data, data, (word32)len, iv, GCM_IV_SZ,
+		rc = wc_AesGcmDecrypt(&aes, data, data, (word32)len, iv, GCM_IV_SZ,
 						 mac, GCM_TAG_SZ, aad, sizeof(aad));
 	}
-	attls_wolf.wc_AesFree(&aes);
+	wc_AesFree(&aes);
 	explicit_bzero(&aes, sizeof(aes));
 	explicit_bzero(key, sizeof(key));
 	if (rc)
@@ -548,7 +548,7 @@ static int ticket_cb(WOLFSSL *ssl, unsigned char name[WOLFSSL_TICKET_NAME_SZ],
 		     unsigned char mac[WOLFSSL_TICKET_MAC_SZ], int enc, unsigned char *ticket,
 		     int len, int *out_len, void *ctx)
 {
-	const struct attls_hello *h = attls_session_hello(attls_wolf.wolfSSL_GetIOReadCtx(ssl));
+	const struct attls_hello *h = attls_session_hello(wolfSSL_GetIOReadCtx(ssl));
 
 	*out_len = len;
 	/* TLS 1.3 resumption only with a fresh key exchange: else a full handshake. */
@@ -559,15 +559,15 @@ static int ticket_cb(WOLFSSL *ssl, unsigned char name[WOLFSSL_TICKET_NAME_SZ],
 
 void attls_tickets_apply_server(WOLFSSL_CTX *ctx, const unsigned char *binding)
 {
-	attls_wolf.wolfSSL_CTX_set_TicketEncCb(ctx, ticket_cb);
-	attls_wolf.wolfSSL_CTX_set_TicketEncCtx(ctx, (void *)binding);
-	attls_wolf.wolfSSL_CTX_set_TicketHint(ctx, ROTATE_S);
+	wolfSSL_CTX_set_TicketEncCb(ctx, ticket_cb);
+	wolfSSL_CTX_set_TicketEncCtx(ctx, (void *)binding);
+	wolfSSL_CTX_set_TicketHint(ctx, ROTATE_S);
 	/*
 	 * wolfSSL 5.5.4 keeps the session-id context but does not compare it
 	 * when a TLS 1.2 session id comes back (its cache is the process's, not
 	 * the context's): the server's cache is off, and TLS 1.2 resumes by the
 	 * bound tickets only (resume_bound.sh shows both).
 	 */
-	attls_wolf.wolfSSL_CTX_set_session_id_context(ctx, binding, ATTLS_BINDING_SZ);
-	attls_wolf.wolfSSL_CTX_set_session_cache_mode(ctx, WOLFSSL_SESS_CACHE_OFF);
+	wolfSSL_CTX_set_session_id_context(ctx, binding, ATTLS_BINDING_SZ);
+	wolfSSL_CTX_set_session_cache_mode(ctx, WOLFSSL_SESS_CACHE_OFF);
 }

@@ -47,8 +47,8 @@ static WOLFSSL_CTX *build_one(const struct attls_policy *p,
 	unsigned lo = 0, hi = 0;
 	int mode;
 
-	ctx = attls_wolf.wolfSSL_CTX_new(server ? attls_wolf.wolfSSLv23_server_method() :
-						  attls_wolf.wolfSSLv23_client_method());
+	ctx = wolfSSL_CTX_new(server ? wolfSSLv23_server_method() :
+						  wolfSSLv23_client_method());
 	if (!ctx) {
 		attls_errors_add(errs, p->file, t->line, "[traffic %s]: cannot create a TLS context",
 				 t->name);
@@ -59,19 +59,19 @@ static WOLFSSL_CTX *build_one(const struct attls_policy *p,
 	 * during the handshake, before the flight it answers is even sent: a
 	 * busy loop. The session waits for input itself.
 	 */
-	attls_wolf.wolfSSL_CTX_clear_mode(ctx, SSL_MODE_AUTO_RETRY);
+	wolfSSL_CTX_clear_mode(ctx, SSL_MODE_AUTO_RETRY);
 	for (unsigned b = ATTLS_PROTO_TLS10; b <= ATTLS_PROTO_TLS13; b <<= 1)
 		if (sec->protocols & b) {
 			lo = lo ? lo : b;
 			hi = b;
 		}
-	if (attls_wolf.wolfSSL_CTX_set_min_proto_version(ctx, proto_version(lo)) != WOLFSSL_SUCCESS ||
-	    attls_wolf.wolfSSL_CTX_set_max_proto_version(ctx, proto_version(hi)) != WOLFSSL_SUCCESS) {
+	if (wolfSSL_CTX_set_min_proto_version(ctx, proto_version(lo)) != WOLFSSL_SUCCESS ||
+	    wolfSSL_CTX_set_max_proto_version(ctx, proto_version(hi)) != WOLFSSL_SUCCESS) {
 		attls_errors_add(errs, p->file, sec->protocols_line,
 				 "protocols: not supported by this wolfSSL");
 		goto fail;
 	}
-	if (attls_wolf.wolfSSL_CTX_set_cipher_list(ctx, sec->ciphers ? sec->ciphers :
+	if (wolfSSL_CTX_set_cipher_list(ctx, sec->ciphers ? sec->ciphers :
 						   attls_default_ciphers) != WOLFSSL_SUCCESS) {
 		attls_errors_add(errs, p->file, sec->ciphers_line,
 				 "ciphers: \"%s\" names no cipher suite this wolfSSL knows",
@@ -81,7 +81,7 @@ static WOLFSSL_CTX *build_one(const struct attls_policy *p,
 	if (attls_ciphers_check(ctx, sec->ciphers ? sec->ciphers : attls_default_ciphers,
 				sec->protocols, p->file, sec->ciphers_line, errs) < 0)
 		goto fail;
-	attls_wolf.wolfSSL_CTX_set_groups(ctx, default_groups,
+	wolfSSL_CTX_set_groups(ctx, default_groups,
 					  (int)(sizeof(default_groups) / sizeof(default_groups[0])));
 	if (attls_keyring_load(p, kr, ctx, errs) < 0 || (server && !kr->cert))
 		goto fail;
@@ -93,7 +93,7 @@ static WOLFSSL_CTX *build_one(const struct attls_policy *p,
 		mode = WOLFSSL_VERIFY_PEER;
 	else
 		mode = WOLFSSL_VERIFY_NONE;
-	attls_wolf.wolfSSL_CTX_set_verify(ctx, mode, NULL);
+	wolfSSL_CTX_set_verify(ctx, mode, NULL);
 	if (server) {
 		char why[320];
 
@@ -108,11 +108,11 @@ static WOLFSSL_CTX *build_one(const struct attls_policy *p,
 		}
 		attls_tickets_apply_server(ctx, t->binding);
 	} else
-		attls_wolf.wolfSSL_CTX_UseSessionTicket(ctx);
+		wolfSSL_CTX_UseSessionTicket(ctx);
 	attls_cryptodev_apply(ctx);
 	return ctx;
 fail:
-	attls_wolf.wolfSSL_CTX_free(ctx);
+	wolfSSL_CTX_free(ctx);
 	return NULL;
 }
 
@@ -124,11 +124,11 @@ int attls_tlsctx_build(struct attls_policy *p, struct attls_errors *errs)
 		return -1;
 	/* Every key ring is read, used or not: a bad file is reported now. */
 	for (size_t i = 0; i < p->n_keyrings; i++) {
-		WOLFSSL_CTX *ctx = attls_wolf.wolfSSL_CTX_new(attls_wolf.wolfSSLv23_server_method());
+		WOLFSSL_CTX *ctx = wolfSSL_CTX_new(wolfSSLv23_server_method());
 
 		if (ctx) {
 			attls_keyring_check(p, &p->keyrings[i], ctx, errs);
-			attls_wolf.wolfSSL_CTX_free(ctx);
+			wolfSSL_CTX_free(ctx);
 		}
 	}
 	if (errs->n != before)
@@ -162,9 +162,9 @@ void attls_tlsctx_free(struct attls_policy *p)
 		struct attls_traffic *t = &p->traffic[i];
 
 		if (t->ctx_server)
-			attls_wolf.wolfSSL_CTX_free(t->ctx_server);
+			wolfSSL_CTX_free(t->ctx_server);
 		if (t->ctx_client)
-			attls_wolf.wolfSSL_CTX_free(t->ctx_client);
+			wolfSSL_CTX_free(t->ctx_client);
 		t->ctx_server = t->ctx_client = NULL;
 	}
 }

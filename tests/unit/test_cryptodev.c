@@ -81,9 +81,9 @@ static void setup(void)
 /* An AES-GCM context on the device (dev) or in wolfSSL's software. */
 static void aes_on(Aes *aes, bool dev, const unsigned char *key, size_t klen)
 {
-	ck_assert_int_eq(attls_wolf.wc_AesInit(aes, NULL, dev ? ATTLS_CRYPTODEV_ID : INVALID_DEVID),
+	ck_assert_int_eq(wc_AesInit(aes, NULL, dev ? ATTLS_CRYPTODEV_ID : INVALID_DEVID),
 			 0);
-	ck_assert_int_eq(attls_wolf.wc_AesGcmSetKey(aes, key, (word32)klen), 0);
+	ck_assert_int_eq(wc_AesGcmSetKey(aes, key, (word32)klen), 0);
 }
 
 START_TEST(test_nist_vectors)
@@ -101,19 +101,19 @@ START_TEST(test_nist_vectors)
 		Aes aes;
 
 		aes_on(&aes, dev, key, klen);
-		ck_assert_int_eq(attls_wolf.wc_AesGcmEncrypt(&aes, out, plain, (word32)n, iv,
+		ck_assert_int_eq(wc_AesGcmEncrypt(&aes, out, plain, (word32)n, iv,
 							     (word32)ivlen, t, 16, aad, (word32)alen), 0);
 		ck_assert_msg(!memcmp(out, want, n), "case %d %s: ciphertext", _i,
 			      dev ? "device" : "software");
 		ck_assert_msg(!memcmp(t, tag, 16), "case %d %s: tag", _i, dev ? "device" : "software");
-		ck_assert_int_eq(attls_wolf.wc_AesGcmDecrypt(&aes, back, out, (word32)n, iv,
+		ck_assert_int_eq(wc_AesGcmDecrypt(&aes, back, out, (word32)n, iv,
 							     (word32)ivlen, t, 16, aad, (word32)alen), 0);
 		ck_assert(!memcmp(back, plain, n));
 		t[_i % 16] ^= 0x01; /* a forged tag must not authenticate */
-		ck_assert_int_eq(attls_wolf.wc_AesGcmDecrypt(&aes, back, out, (word32)n, iv,
+		ck_assert_int_eq(wc_AesGcmDecrypt(&aes, back, out, (word32)n, iv,
 							     (word32)ivlen, t, 16, aad, (word32)alen),
 				 AES_GCM_AUTH_E);
-		attls_wolf.wc_AesFree(&aes);
+		wc_AesFree(&aes);
 	}
 }
 END_TEST
@@ -146,25 +146,25 @@ START_TEST(test_every_record_size)
 		memset(aad + sizeof(size), 0x17, sizeof(aad) - sizeof(size));
 		aes_on(&dev, true, key, klen);
 		aes_on(&sw, false, key, klen);
-		ck_assert_int_eq(attls_wolf.wc_AesGcmEncrypt(&dev, a, plain, (word32)size, iv, 12,
+		ck_assert_int_eq(wc_AesGcmEncrypt(&dev, a, plain, (word32)size, iv, 12,
 							     ta, 16, aad, 13), 0);
-		ck_assert_int_eq(attls_wolf.wc_AesGcmEncrypt(&sw, b, plain, (word32)size, iv, 12,
+		ck_assert_int_eq(wc_AesGcmEncrypt(&sw, b, plain, (word32)size, iv, 12,
 							     tb, 16, aad, 13), 0);
 		ck_assert_msg(!memcmp(a, b, size) && !memcmp(ta, tb, 16), "size %zu differs", size);
-		ck_assert_int_eq(attls_wolf.wc_AesGcmDecrypt(&sw, back, a, (word32)size, iv, 12,
+		ck_assert_int_eq(wc_AesGcmDecrypt(&sw, back, a, (word32)size, iv, 12,
 							     ta, 16, aad, 13), 0);
 		ck_assert(!memcmp(back, plain, size));
-		ck_assert_int_eq(attls_wolf.wc_AesGcmDecrypt(&dev, back, b, (word32)size, iv, 12,
+		ck_assert_int_eq(wc_AesGcmDecrypt(&dev, back, b, (word32)size, iv, 12,
 							     tb, 16, aad, 13), 0);
 		ck_assert(!memcmp(back, plain, size));
 		if (size) {
 			a[size / 2] ^= 0x80;
-			ck_assert_int_eq(attls_wolf.wc_AesGcmDecrypt(&dev, back, a, (word32)size,
+			ck_assert_int_eq(wc_AesGcmDecrypt(&dev, back, a, (word32)size,
 								     iv, 12, ta, 16, aad, 13),
 					 AES_GCM_AUTH_E);
 		}
-		attls_wolf.wc_AesFree(&dev);
-		attls_wolf.wc_AesFree(&sw);
+		wc_AesFree(&dev);
+		wc_AesFree(&sw);
 	}
 	free(plain);
 	free(a);
@@ -189,15 +189,15 @@ START_TEST(test_broken_device_falls_back)
 	ck_assert(attls_cryptodev_usable());
 	aes_on(&aes, true, key, sizeof(key));
 	attls_cryptodev_break(ATTLS_DEVICE_FAILS);
-	ck_assert_int_eq(attls_wolf.wc_AesGcmEncrypt(&aes, out, plain, (word32)n, iv, 12, t, 16,
+	ck_assert_int_eq(wc_AesGcmEncrypt(&aes, out, plain, (word32)n, iv, 12, t, 16,
 						     NULL, 0), 0);
 	ck_assert(!memcmp(out, want, n) && !memcmp(t, tag, 16));
-	ck_assert_int_eq(attls_wolf.wc_AesGcmDecrypt(&aes, back, out, (word32)n, iv, 12, t, 16,
+	ck_assert_int_eq(wc_AesGcmDecrypt(&aes, back, out, (word32)n, iv, 12, t, 16,
 						     NULL, 0), 0);
 	ck_assert(!memcmp(back, plain, n));
 	ck_assert(!attls_cryptodev_usable());
 	attls_cryptodev_break(ATTLS_DEVICE_WORKS);
-	attls_wolf.wc_AesFree(&aes);
+	wc_AesFree(&aes);
 }
 END_TEST
 
@@ -238,7 +238,7 @@ START_TEST(test_gettag_failure_is_hard)
 	attls_cryptodev_break(ATTLS_DEVICE_FAILS_GETTAG);
 	memcpy(buf, r.plain, r.n);
 	memset(t, 0xa5, sizeof(t));
-	ret = attls_wolf.wc_AesGcmEncrypt(&aes, buf, in_place ? buf : r.plain, (word32)r.n, r.iv,
+	ret = wc_AesGcmEncrypt(&aes, buf, in_place ? buf : r.plain, (word32)r.n, r.iv,
 					  12, t, 16, NULL, 0);
 	attls_cryptodev_break(ATTLS_DEVICE_WORKS);
 	ck_assert_msg(ret == WC_HW_E, "%s encryption returned %d, not WC_HW_E",
@@ -246,7 +246,7 @@ START_TEST(test_gettag_failure_is_hard)
 	ck_assert_msg(memcmp(buf, r.plain, r.n), "the output holds the plaintext");
 	ck_assert_msg(memcmp(t, r.tag, 16), "the output has a valid tag");
 	ck_assert(!attls_cryptodev_usable());
-	attls_wolf.wc_AesFree(&aes);
+	wc_AesFree(&aes);
 }
 END_TEST
 
@@ -268,14 +268,14 @@ START_TEST(test_checktag_failure_is_hard)
 	aes_on(&aes, true, r.key, sizeof(r.key));
 	attls_cryptodev_break(ATTLS_DEVICE_FAILS_CHECKTAG);
 	memcpy(buf, r.want, r.n);
-	ret = attls_wolf.wc_AesGcmDecrypt(&aes, buf, in_place ? buf : r.want, (word32)r.n, r.iv,
+	ret = wc_AesGcmDecrypt(&aes, buf, in_place ? buf : r.want, (word32)r.n, r.iv,
 					  12, r.tag, 16, NULL, 0);
 	attls_cryptodev_break(ATTLS_DEVICE_WORKS);
 	ck_assert_msg(ret == WC_HW_E, "%s decryption returned %d, not WC_HW_E",
 		      in_place ? "in-place" : "out-of-place", ret);
 	ck_assert_msg(memcmp(buf, r.plain, r.n), "unauthenticated plaintext is left");
 	ck_assert(!attls_cryptodev_usable());
-	attls_wolf.wc_AesFree(&aes);
+	wc_AesFree(&aes);
 }
 END_TEST
 
@@ -302,20 +302,20 @@ static void *work(void *arg)
 			aad[j] = (unsigned char)rand_r(&w->seed);
 		for (size_t j = 0; j < size; j++)
 			plain[j] = (unsigned char)rand_r(&w->seed);
-		if (attls_wolf.wc_AesInit(&dev, NULL, ATTLS_CRYPTODEV_ID) ||
-		    attls_wolf.wc_AesInit(&sw, NULL, INVALID_DEVID) ||
-		    attls_wolf.wc_AesGcmSetKey(&dev, key, (word32)klen) ||
-		    attls_wolf.wc_AesGcmSetKey(&sw, key, (word32)klen) ||
-		    attls_wolf.wc_AesGcmEncrypt(&dev, a, plain, (word32)size, iv, 12, ta, 16, aad,
+		if (wc_AesInit(&dev, NULL, ATTLS_CRYPTODEV_ID) ||
+		    wc_AesInit(&sw, NULL, INVALID_DEVID) ||
+		    wc_AesGcmSetKey(&dev, key, (word32)klen) ||
+		    wc_AesGcmSetKey(&sw, key, (word32)klen) ||
+		    wc_AesGcmEncrypt(&dev, a, plain, (word32)size, iv, 12, ta, 16, aad,
 						13) ||
-		    attls_wolf.wc_AesGcmEncrypt(&sw, b, plain, (word32)size, iv, 12, tb, 16, aad,
+		    wc_AesGcmEncrypt(&sw, b, plain, (word32)size, iv, 12, tb, 16, aad,
 						13) ||
 		    memcmp(a, b, size) || memcmp(ta, tb, 16) ||
-		    attls_wolf.wc_AesGcmDecrypt(&dev, a, b, (word32)size, iv, 12, tb, 16, aad, 13) ||
+		    wc_AesGcmDecrypt(&dev, a, b, (word32)size, iv, 12, tb, 16, aad, 13) ||
 		    memcmp(a, plain, size))
 			w->bad++;
-		attls_wolf.wc_AesFree(&dev);
-		attls_wolf.wc_AesFree(&sw);
+		wc_AesFree(&dev);
+		wc_AesFree(&sw);
 	}
 	return NULL;
 }
