@@ -5,6 +5,7 @@ PREFIX ?= /usr/local
 LIBDIR ?= $(PREFIX)/lib/attls
 BINDIR ?= $(PREFIX)/bin
 B := build
+VERSION := 0.12.0
 
 CC ?= cc
 # wolfSSL from Debian's source package, built for attls (wolfssl/build).
@@ -13,6 +14,7 @@ WOLF_A := $(WOLF)/inst/lib/libwolfssl.a
 # The Debian revision built in (for attls --version), read when compiling.
 WOLF_DEBIAN = $(shell cat $(WOLF)/VERSION 2>/dev/null)
 CPPFLAGS += -D_GNU_SOURCE -I$(WOLF)/inst/include -DATTLS_LIBDIR='"$(LIBDIR)"' \
+	    -DATTLS_VERSION='"$(VERSION)"' \
 	    -DATTLS_WOLFSSL_DEBIAN='"$(WOLF_DEBIAN)"'
 CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -Wall -Wextra -Werror -fPIC -fvisibility=hidden -pthread

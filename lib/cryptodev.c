@@ -397,3 +397,13 @@ void attls_cryptodev_session_start(WOLFSSL *ssl)
 	if (device_active && atomic_load_explicit(&device_failed, memory_order_relaxed))
 		wolfSSL_SetDevId(ssl, INVALID_DEVID);
 }
+
+const char *attls_cryptodev_gcrypt_version(char *why, size_t len)
+{
+	pthread_once(&gcrypt_once, gcrypt_load_once);
+	if (!gcrypt_ok) {
+		snprintf(why, len, "%s", gcrypt_why);
+		return NULL;
+	}
+	return gc.check_version(NULL);
+}

@@ -49,4 +49,10 @@ void attls_cryptodev_break(enum attls_cryptodev_fault f);
 /* What a session's cipher runs on, and why: "cpu: libgcrypt ..." or "software: ...". */
 const char *attls_cryptodev_session(WOLFSSL *ssl, char *buf, size_t len);
 
+/*
+ * The version of attls's private libgcrypt ("1.10.1"), loading it if it is
+ * not yet loaded, or NULL with the reason in why.
+ */
+const char *attls_cryptodev_gcrypt_version(char *why, size_t len);
+
 #endif

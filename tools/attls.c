@@ -5,6 +5,27 @@
 #include <unistd.h>
 
 #include "attls.h"
+#include "../lib/cryptodev.h"
+#include "../lib/wolf.h"
+
+#ifndef ATTLS_VERSION
+#define ATTLS_VERSION "unknown"
+#endif
+
+/* What a bug report needs: attls's version and the TLS and crypto inside. */
+static int version(void)
+{
+	char why[160];
+	const char *gcrypt = attls_cryptodev_gcrypt_version(why, sizeof(why));
+
+	printf("attls %s\n", ATTLS_VERSION);
+	printf("wolfSSL %s, built in\n", attls_wolf_version());
+	if (gcrypt)
+		printf("libgcrypt %s, a private copy (device = cpu)\n", gcrypt);
+	else
+		printf("libgcrypt: none (%s)\n", why);
+	return 0;
+}
 
 static int usage(FILE *out)
 {
@@ -14,7 +35,8 @@ static int usage(FILE *out)
 		"       attls query FILE --direction inbound|outbound [--local-port P]\n"
 		"                   [--remote-port P] [--local-addr A] [--remote-addr A]\n"
 		"                   [--jobname J] [--user U]\n"
-		"       attls ticket-key new|rotate FILE\n");
+		"       attls ticket-key new|rotate FILE\n"
+		"       attls --version\n");
 	return out == stdout ? 0 : 2;
 }
 
@@ -41,6 +63,8 @@ int main(int argc, char **argv)
 		return cmd_query(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "ticket-key"))
 		return cmd_ticketkey(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))
+		return version();
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help"))
 		return usage(stdout);
 	fprintf(stderr, "attls: unknown command \"%s\"\n", argv[1]);
