@@ -5,8 +5,9 @@
 # programs linked with OpenSSL or with Debian's libwolfssl make their own
 # TLS connections to a port the policy does not cover, in the same process
 # as clear-text connections attls makes TLS: before, between and after
-# the program's wolfSSL_Init/wolfSSL_Cleanup, and with attls's connection
-# still open when the program calls OPENSSL_cleanup() and ends.
+# the program's wolfSSL_Init/wolfSSL_Cleanup (also one Cleanup too many),
+# and with attls's connection still open when the program calls
+# OPENSSL_cleanup() and ends.
 # LIB=/path/to/libattls.so tests another build.
 OWN_LIB=${LIB:-}
 source "$(dirname "$0")/lib.sh"
@@ -180,6 +181,16 @@ check "wolfSSL program, attls-first: a new attls connection after wolfSSL_Cleanu
 check "wolfSSL program, attls-first: the connection open at exit: its last line" \
 	peer_got "last attls-first"
 check "wolfSSL program, attls-first: then close_notify" peer_clean "last attls-first"
+# One wolfSSL_Cleanup more than wolfSSL_Init in the program: with attls on
+# the same libwolfssl.so.35 as the program, that ended the library under
+# attls (its next connection refused: "no TLS session: out of memory").
+run extra-cleanup "$WORK/own_wolfssl" extra-cleanup "$OWN" "$E" "$PKI/ca.pem"
+check "wolfSSL program, extra-cleanup: exits 0 (rc=$RC)" [ "$RC" = 0 ]
+check "wolfSSL program, extra-cleanup: its own TLS, then one wolfSSL_Cleanup more than wolfSSL_Init" \
+	grep -q '^ok one more wolfSSL_Cleanup' "$WORK/extra-cleanup.out"
+check "wolfSSL program, extra-cleanup: attls's open connection and a new one still work" \
+	peer_got "extra-cleanup A1" "extra-cleanup A2" "extra-cleanup B1"
+check "wolfSSL program, extra-cleanup: no attls error" quiet extra-cleanup
 
 # --- 4. OPENSSL_cleanup() with an attls connection open, then the exit ------
 run cleanup "$WORK/own_openssl" cleanup-exit "$OWN" "$E" "$PKI/ca.pem"

@@ -2,7 +2,7 @@
 /*
  * A program linked with Debian's libwolfssl that uses it itself, in the
  * same process as clear-text connections that attls makes TLS:
- *   own_wolfssl own-first|attls-first OWN_PORT ATTLS_PORT CA
+ *   own_wolfssl own-first|attls-first|extra-cleanup OWN_PORT ATTLS_PORT CA
  * OWN_PORT is an HTTPS server the policy does not cover, reached with the
  * program's own wolfSSL: wolfSSL_Init, a verified connection, a GET, then
  * wolfSSL_Cleanup. ATTLS_PORT is a TLS line-echo server the policy covers,
@@ -11,6 +11,9 @@
  * attls-first: connection A through attls, the program's own TLS, A again,
  * a new connection B, then a last line on A and a return from main with A
  * still open (attls ends it at exit).
+ * extra-cleanup: connection A through attls, the program's own TLS, then
+ * one wolfSSL_Cleanup more than its wolfSSL_Init (as a library's teardown
+ * that runs twice would), A again and a new connection B.
  * Prints "ok ..." lines; on a failure "FAIL ..." and exits 2.
  */
 #include <dlfcn.h>
@@ -128,6 +131,18 @@ int main(int argc, char **argv)
 		if (write(a, "last attls-first\n", 17) != 17)
 			die("write the last line");
 		printf("ok returning with A open\n");
+	} else if (!strcmp(argv[1], "extra-cleanup")) {
+		a = dial(port);
+		echo(a, "A1");
+		own_tls(own, argv[4]);
+		if (wolfSSL_Cleanup() != WOLFSSL_SUCCESS)
+			bad("own wolfSSL", "the extra wolfSSL_Cleanup failed");
+		printf("ok one more wolfSSL_Cleanup\n");
+		echo(a, "A2");
+		b = dial(port);
+		echo(b, "B1");
+		close(b);
+		close(a);
 	} else {
 		return 2;
 	}
