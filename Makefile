@@ -36,7 +36,7 @@ TEST_PKGS := openssl curl python3 procps iproute2 socat valgrind nginx redis-ser
 	nodejs apache2 libssl-dev libwolfssl-dev
 PKGS := $(BUILD_PKGS) $(TEST_PKGS)
 
-.PHONY: all deps test unit integration demo bench install clean check-boundary wolfssl-check \
+.PHONY: all deps test unit integration demo bench install clean distclean check-boundary wolfssl-check \
 	wolfssl-update
 
 all: $(B)/libattls.so $(B)/attls $(B)/boundary.ok wolfssl-check
@@ -164,5 +164,9 @@ install: all
 	install -m 755 $(B)/libattls.so $(DESTDIR)$(LIBDIR)/libattls.so
 	install -m 755 $(B)/attls $(DESTDIR)$(BINDIR)/attls
 
+# The fetched wolfSSL source and its build stay: see distclean.
 clean:
+	[ ! -d $(B) ] || find $(B) -mindepth 1 -maxdepth 1 ! -name wolfssl -exec rm -rf {} +
+
+distclean:
 	rm -rf $(B)

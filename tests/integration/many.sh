@@ -9,6 +9,10 @@ ulimit -n 4096 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 say "open files limit: $(ulimit -n)"
 P=$(free_port)
 server_policy "$WORK/p.ini" "$P"
+# One Python thread completes all 1,000 client handshakes in turn, and each
+# server deadline runs from its accept: on a busy machine the last ones
+# take longer than the 3 s the other tests allow.
+sed -i 's/^handshake_timeout = .*/handshake_timeout = 30s/' "$WORK/p.ini"
 bg env ATTLS_CONFIG="$WORK/p.ini" LD_PRELOAD="$LIB" python3 "$PY/aio_echo.py" server "$P"
 SERVER=$BGPID
 wait_port "$P" || exit 1
