@@ -61,6 +61,10 @@ static int check_names(const char *list, const char *file, int line, struct attl
 			attls_errors_add(errs, file, line, "ciphers: \"%s\": this wolfSSL takes no "
 					 "operators (! + - @): list the suites to use", tok);
 			rc = -1;
+		} else if (!strcmp(tok, "eNULL") || !strcmp(tok, "NULL")) {
+			attls_errors_add(errs, file, line, "ciphers: \"%s\" asks for suites without "
+					 "encryption (no encryption): refused", tok);
+			rc = -1;
 		} else if (wolfSSL_CTX_set_cipher_list(scratch, tok) != WOLFSSL_SUCCESS) {
 			attls_errors_add(errs, file, line, "ciphers: \"%s\" is no cipher suite "
 					 "this wolfSSL knows", tok);
@@ -94,20 +98,50 @@ static const char *offered_suite(const WOLFSSL_CTX *ctx, byte s0, byte s1)
 	return name;
 }
 
+/*
+ * The suites a context's sessions offer. A list wolfSSL takes as "its
+ * defaults" ("ALL", "DEFAULT", "HIGH") sets none on the context: each
+ * session then makes them from its key. A client session (it needs no key)
+ * of a scratch context with the same protocol bounds has them all.
+ */
+static const Suites *context_suites(WOLFSSL_CTX *ctx, WOLFSSL **scratch)
+{
+	WOLFSSL_CTX *c;
+
+	if (ctx->suites && ctx->suites->suiteSz)
+		return ctx->suites;
+	c = wolfSSL_CTX_new(wolfSSLv23_client_method());
+	if (!c)
+		return NULL;
+	c->minDowngrade = ctx->minDowngrade;
+	c->mask = ctx->mask;
+	*scratch = wolfSSL_new(c);
+	wolfSSL_CTX_free(c); /* the session holds its own reference */
+	if (!*scratch)
+		return NULL;
+	if ((*scratch)->suites && !(*scratch)->suites->suiteSz &&
+	    InitSSL_Suites(*scratch) != WOLFSSL_SUCCESS)
+		return NULL;
+	return (*scratch)->suites;
+}
+
 int attls_ciphers_check(void *ctx, const char *list, unsigned protocols, const char *file,
 			int line, struct attls_errors *errs)
 {
-	const Suites *suites = NULL;
+	const Suites *suites;
+	WOLFSSL *scratch = NULL;
 	char refused[400];
 	size_t off = 0;
 	int bad = 0, n13 = 0, n12 = 0;
 	bool full = false, reported = false;
 	char prefix[300];
 
-	suites = ((WOLFSSL_CTX *)ctx)->suites;
+	suites = context_suites(ctx, &scratch);
 	if (!suites || !suites->suiteSz) {
 		attls_errors_add(errs, file, line, "ciphers: \"%s\" leaves no suite wolfSSL can "
 				 "use with the protocols of this security level", list);
+		if (scratch)
+			wolfSSL_free(scratch);
 		return -1;
 	}
 	refused[0] = '\0';
@@ -142,6 +176,8 @@ int attls_ciphers_check(void *ctx, const char *list, unsigned protocols, const c
 	for (size_t i = 0; bad && i < errs->n; i++)
 		if (!strncmp(errs->msg[i], prefix, strlen(prefix)))
 			reported = true;
+	if (scratch)
+		wolfSSL_free(scratch);
 	if (bad && !reported)
 		attls_errors_add(errs, file, line, "ciphers: %d suite%s refused, without "
 				 "encryption or without authentication: %s%s", bad,

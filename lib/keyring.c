@@ -74,7 +74,13 @@ static int load_ca_fd(const struct attls_policy *p, const struct attls_keyring *
 		attls_trust_free(buf, len);
 		return 1;
 	}
-	rc = wolfSSL_CTX_load_verify_buffer(ctx, buf, (long)len, WOLFSSL_FILETYPE_PEM);
+	/*
+	 * A CA's own dates are not checked at load (a store such as
+	 * /etc/ssl/certs holds expired roots), as Debian's build did and
+	 * OpenSSL does: the peer's chain is checked at each handshake.
+	 */
+	rc = wolfSSL_CTX_load_verify_buffer_ex(ctx, buf, (long)len, WOLFSSL_FILETYPE_PEM, 0,
+					       WOLFSSL_LOAD_FLAG_DATE_ERR_OKAY);
 	attls_trust_free(buf, len);
 	if (rc != WOLFSSL_SUCCESS) {
 		attls_errors_add(errs, p->file, kr->ca_line,
