@@ -471,6 +471,7 @@ static enum attls_device choose(enum attls_device want, char *desc, size_t len)
 		return ATTLS_DEVICE_CPU;
 	}
 	/* Both on the processor's AES instructions: the faster one, measured. */
+	snprintf(desc, len, "cpu: libgcrypt %s, %s (measured)", gc.check_version(NULL), feats);
 	if (measure(&sw, &dev) < 0) {
 		snprintf(desc, len, "software: wolfSSL %s; libgcrypt failed a test record",
 			 wolf_asm);
