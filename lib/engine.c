@@ -52,7 +52,7 @@ static void engine_load(void)
 	/* The kernel says whether the caller's environment may choose (envtrust.h). */
 	bool secure = attls_secure_exec();
 	const char *file = attls_env(secure, "ATTLS_CONFIG");
-	char why[256], device[160];
+	char why[256], device[256];
 	struct attls_policy *p;
 
 	attls_inside++;

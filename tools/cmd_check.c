@@ -22,7 +22,7 @@ int cmd_check(int argc, char **argv)
 {
 	struct attls_errors errs = { 0 };
 	struct attls_policy *p;
-	char why[256], device[160];
+	char why[256], device[256];
 	bool no_keys = argc == 3 && !strcmp(argv[1], "--no-keys");
 	const char *file = argv[argc - 1];
 	char abs[4352];
