@@ -27,14 +27,16 @@ LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
 SHIM_OBJ := $(SHIM_SRC:%.c=$(B)/%.o)
 TOOL_OBJ := $(TOOL_SRC:%.c=$(B)/%.o)
 
-# Debian packages: to build, to test, and the peers the tests use.
+# Debian packages: to build, to test, the peers the tests use, and the
+# benchmark's handshake client (bench/hsload.c, OpenSSL).
 BUILD_PKGS := gcc make pkg-config libinih-dev libgcrypt20-dev check dpkg-dev autoconf automake \
 	libtool debian-archive-keyring
 TEST_PKGS := openssl curl python3 procps iproute2 socat valgrind nginx redis-server \
 	redis-tools mosquitto mosquitto-clients wrk default-jdk-headless softhsm2 opensc \
 	stunnel4 libwww-perl python3-cryptography haproxy rabbitmq-server python3-pika strace \
 	nodejs apache2 libssl-dev libwolfssl-dev qemu-user
-PKGS := $(BUILD_PKGS) $(TEST_PKGS)
+BENCH_PKGS := libssl-dev
+PKGS := $(BUILD_PKGS) $(TEST_PKGS) $(BENCH_PKGS)
 
 .PHONY: all deps test unit integration demo bench install clean distclean check-boundary wolfssl-check \
 	wolfssl-update

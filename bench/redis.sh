@@ -2,7 +2,7 @@
 # under attls with device=cpu and device=software.
 # SPDX-License-Identifier: GPL-2.0-or-later
 
-# redis-benchmark: prints "set/s get/s".
+# redis-benchmark, -n SECS * 40000 each of SET and GET: prints "set/s get/s".
 rb_run() { # PORT tls|plain
 	local tls=() n=$((SECS * 40000)) out
 	[ "$2" = tls ] && tls=(--tls --cacert "$PKI/ca.pem")
@@ -12,27 +12,38 @@ rb_run() { # PORT tls|plain
 }
 
 redis_bench() {
-	local RP RN RS RA RW name port mode spec set get
+	local RP RN RS RA RW name port mode spec set get pid t0 t1 hs us ccpu RN_PID RA_PID
 	RP=$(free_port) RN=$(free_port) RS=$(free_port) RA=$(free_port) RW=$(free_port)
 	attls_policy "$WORK/rcpu.ini" cpu "$RA"
 	attls_policy "$WORK/rsw.ini" software "$RW"
 	redis_start plain "$RP" || return 1
 	redis_start native "$RN" tls || return 1
+	RN_PID=$BGPID
 	stunnel_start redis "$RS" "$RP" || return 1
 	redis_start attls "$RA" "$LIB" "$WORK/rcpu.ini" || return 1
+	RA_PID=$BGPID
 	redis_start attls_sw "$RW" "$LIB" "$WORK/rsw.ini" || return 1
 	for r in $(seq "$ROUNDS"); do
 		echo "== redis, round $r"
-		for spec in "redis TLS (OpenSSL)|$RN|tls" "attls|$RA|tls" "stunnel|$RS|tls" \
-			"plain|$RP|plain" "attls, device=software|$RW|tls"; do
-			IFS='|' read -r name port mode <<<"$spec"
+		for spec in "redis TLS (OpenSSL)|$RN|tls|$RN_PID" "attls|$RA|tls|$RA_PID" \
+			"stunnel|$RS|tls|" "plain|$RP|plain|" "attls, device=software|$RW|tls|"; do
+			IFS='|' read -r name port mode pid <<<"$spec"
+			t0=$(server_ticks $pid)
 			read -r set get <<<"$(rb_run "$port" "$mode")"
+			t1=$(server_ticks $pid)
 			record redis "$name" "SET req/s" "$set"
 			record redis "$name" "GET req/s" "$get"
+			# Both tests complete their -n requests, or report nothing.
+			[ -z "$pid" ] || [ "${set:-0}" = 0 ] || [ "${get:-0}" = 0 ] ||
+				record "server CPU, redis" "$name" "us per SET/GET request" \
+					"$(cpu_per "$t0" "$t1" $((2 * SECS * 40000)))"
 		done
-		for spec in "redis TLS (OpenSSL)|$RN" "attls|$RA" "stunnel|$RS"; do
-			IFS='|' read -r name port <<<"$spec"
-			record "handshakes, redis" "$name" "full/s" "$(s_time_redis "$port" new)"
+		for spec in "redis TLS (OpenSSL)|$RN|$RN_PID" "attls|$RA|$RA_PID" "stunnel|$RS|"; do
+			IFS='|' read -r name port pid <<<"$spec"
+			read -r hs us ccpu <<<"$(hs_run "$port" redis "$pid")"
+			record "handshakes, redis" "$name" "full/s" "$hs"
+			record "hsload client, redis" "$name" "CPU % of its core" "$ccpu"
+			[ -z "$pid" ] || record "server CPU, redis" "$name" "us per full handshake" "$us"
 			record "handshakes, redis" "$name" "resumed/s" "$(s_time_redis "$port" reuse)"
 		done
 	done
