@@ -18,6 +18,7 @@
 #include "peername.h"
 #include "resume_client.h"
 #include "tickets.h"
+#include "ticket_timing.h"
 #include "session.h"
 #include "trace.h"
 #include "wolf.h"
@@ -88,6 +89,7 @@ struct attls_session {
 	char *resume_key;
 	bool resume_offered; /* client: a kept session was offered */
 	bool ticket_fresh;   /* client: a ticket arrived since the last keep */
+	bool ticket_held;    /* server: the TLS 1.3 ticket waits for the first write */
 	struct attls_hello hello; /* server: what the ClientHello offers */
 };
 
@@ -279,6 +281,8 @@ struct attls_session *attls_session_new(const struct attls_session_params *p)
 		wolfSSL_check_domain_name(s->ssl, p->server_name);
 	}
 	s->resume_offered = attls_resume_offer(s->ssl, s->resume_key, &s->ticket_fresh);
+	if (p->role == ATTLS_ROLE_SERVER)
+		s->ticket_held = attls_ticket_hold(s->ssl);
 	attls_cryptodev_session_start(s->ssl);
 	return s;
 }
@@ -860,6 +864,11 @@ out:
 static int encrypt_from(struct attls_session *s, const struct iovec *iov, int iovcnt,
 			int *iv, size_t *off, size_t len)
 {
+	if (len && s->ticket_held && s->state == ATTLS_ST_OPEN) {
+		/* The held ticket goes first, in the same segment as these bytes. */
+		s->ticket_held = false;
+		attls_ticket_release(s->ssl);
+	}
 	while (len) {
 		const char *src;
 		size_t n, left = iov[*iv].iov_len - *off;
