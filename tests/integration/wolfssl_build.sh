@@ -15,7 +15,7 @@ check "attls --version names the wolfSSL and its Debian revision" \
 # reads them without going to the network.
 mkdir -p "$WORK/w"
 cp -a "$W/apt" "$WORK/w/apt"
-find "$WORK/w/apt/lists" -maxdepth 1 -name '*Sources*' -exec touch {} +
+touch "$WORK/w/apt/checked"
 newest=$(apt-cache -o "Dir::Etc::SourceList=$WORK/w/apt/sources.list" \
 	-o Dir::Etc::SourceParts=/dev/null -o "Dir::State::Lists=$WORK/w/apt/lists" \
 	-o "Dir::Cache=$WORK/w/apt/cache" -o Dir::State::status=/dev/null showsrc wolfssl |
@@ -37,6 +37,23 @@ check "make says so when Debian publishes a newer revision" \
 	grep -q "Debian publishes wolfssl $newest; attls is built with 5.5.4-1: run 'make wolfssl-update'" \
 	<<<"$out"
 
+# Offline: one look a day, said once, and make goes on.
+if unshare -n true 2>/dev/null; then
+	echo "$newest" >"$WORK/w/VERSION"
+	touch -d '2 days ago' "$WORK/w/apt/checked"
+	out=$(timeout 120 unshare -n "$TOP/wolfssl/build" "$WORK/w" --check 2>&1)
+	rc=$?
+	say "offline: $out"
+	check "offline: make goes on (exit 0) and says it could not look" \
+		bash -c "[ $rc = 0 ] && grep -q 'cannot reach Debian to look for a newer wolfssl' <<<'$out'"
+	start=$(date +%s)
+	out=$(timeout 120 unshare -n "$TOP/wolfssl/build" "$WORK/w" --check 2>&1)
+	check "offline: the next make does not try again the same day (silent, $(( $(date +%s) - start )) s)" \
+		[ -z "$out" ]
+else
+	say "unshare -n is not allowed here: the offline case is not checked"
+fi
+
 # Debian's patches applied: dpkg-source records them in .pc/applied-patches.
 tree=$(find "$W/src" -mindepth 1 -maxdepth 1 -type d -name 'wolfssl-*' | head -1)
 check "Debian's patches are applied" \
@@ -54,16 +71,20 @@ check "built with Debian's hardening (stack protector, fortify)" \
 make_pki
 P=$(free_port)
 server_policy "$WORK/p.ini" "$P"
-bg env ATTLS_CONFIG="$WORK/p.ini" LD_PRELOAD="$LIB" strace -f -e trace=openat,open,getrandom \
+bg env ATTLS_CONFIG="$WORK/p.ini" LD_PRELOAD="$LIB" strace -f -e trace=%file,getrandom \
 	-o "$WORK/strace" socat "TCP-LISTEN:$P,reuseaddr,fork" SYSTEM:cat
 SERVER=$BGPID
 wait_port "$P" || exit 1
+ok=0
 for i in 1 2 3; do
-	echo hi | timeout 10 openssl s_client -quiet -connect "127.0.0.1:$P" -CAfile "$PKI/ca.pem" \
-		>/dev/null 2>&1
+	(echo hi; sleep 0.5) | timeout 10 openssl s_client -quiet -connect "127.0.0.1:$P" \
+		-CAfile "$PKI/ca.pem" 2>/dev/null | grep -qx hi && ok=$((ok + 1))
 done
+check "three TLS connections to socat under attls echo ($ok)" [ $ok = 3 ]
+# Stopping strace would leave socat running: socat is stopped by its pid.
+stop "$(pgrep -P "$SERVER" socat)"
 stop "$SERVER"
-check "three handshakes, and no /dev/urandom or /dev/random opened" \
+check "no /dev/urandom or /dev/random opened" \
 	bash -c "! grep -q 'dev/u\\?random' '$WORK/strace'"
 check "getrandom() seeds them" grep -q getrandom "$WORK/strace"
 finish
