@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <pwd.h>
 #include <syslog.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

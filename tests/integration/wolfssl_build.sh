@@ -64,6 +64,12 @@ for d in WOLFSSL_AESNI USE_INTEL_SPEEDUP WOLFSSL_SP_X86_64_ASM NO_OLD_TLS WOLFSS
 	WOLF_CRYPTO_CB HAVE_PKCS11; do
 	check "built with $d" grep -q "^#define $d\$" "$opts"
 done
+# No socket code of wolfSSL's own (WOLFSSL_USER_IO): its calls would land
+# in attls's hooks.
+net=$(nm -u "$W/inst/lib/libwolfssl.a" 2>/dev/null | awk '{print $2}' | sort -u |
+	grep -xE 'socket|connect|accept4?|bind|listen|recv(from|msg)?|send(to|msg)?|setsockopt|getaddrinfo|gethostbyname|select|poll' |
+	tr '\n' ' ')
+check "wolfSSL calls no socket function (${net:-none})" [ -z "$net" ]
 check "built with Debian's hardening (stack protector, fortify)" \
 	grep -q -- "-fstack-protector-strong.*\|-D_FORTIFY_SOURCE=2" "$W/build.log"
 
