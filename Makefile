@@ -131,6 +131,11 @@ $(B)/libpwfault.so: tests/fault/pw_fault.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -shared -o $@ $< -ldl
 
+# Stacked after attls in the tests: getrandom() taken away.
+$(B)/librandfault.so: tests/fault/rand_fault.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -shared -o $@ $<
+
 # The shim once more with AddressSanitizer and UBSan, for the tests that
 # run real programs on it (tests/integration/sanitizers.sh).
 $(B)/asan/libattls.so: $(LIB_SRC) $(SHIM_SRC) $(wildcard lib/*.h shim/*.h) $(WOLF_A)
@@ -147,7 +152,7 @@ $(B)/tsan/libattls.so: $(LIB_SRC) $(SHIM_SRC) $(wildcard lib/*.h shim/*.h) $(WOL
 		-fsanitize=thread -fno-omit-frame-pointer \
 		-shared -o $@ $(LIB_SRC) $(SHIM_SRC) $(WOLF_LINK) $(LDLIBS_LIB)
 
-integration: all $(B)/libfault.so $(B)/libpwfault.so $(B)/asan/libattls.so $(B)/tsan/libattls.so
+integration: all $(B)/libfault.so $(B)/libpwfault.so $(B)/librandfault.so $(B)/asan/libattls.so $(B)/tsan/libattls.so
 	tests/integration/run-all
 
 demo: deps

@@ -232,8 +232,13 @@ enum attls_verdict attls_engine_classify(const struct attls_new_conn *nc,
 		    t->security ? t->security->name : "(default)");
 	*out = sp.ctx ? attls_session_new(&sp) : NULL;
 	if (!*out) {
-		attls_trace(mask, ATTLS_MSG_CONN_REFUSED, who, "no TLS session: %s",
-			    sp.ctx ? "out of memory" : "no context for this role");
+		int err = errno;
+
+		attls_trace(mask, ATTLS_MSG_CONN_REFUSED, who, "no TLS session: %s%s",
+			    !sp.ctx ? "no context for this role" :
+			    err == ENOMEM ? "out of memory" :
+			    "no random numbers for it, getrandom() failed: ",
+			    sp.ctx && err != ENOMEM ? strerror(err) : "");
 		return ATTLS_REFUSE;
 	}
 	return ATTLS_TLS;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/time.h>
 #include <time.h>
@@ -256,11 +257,20 @@ struct attls_session *attls_session_new(const struct attls_session_params *p)
 	s->who = strdup(p->who ? p->who : "");
 	s->resume_key = p->resume_key ? strdup(p->resume_key) : NULL;
 	if (!s->ssl || !s->who || (p->resume_key && !s->resume_key)) {
+		unsigned char b;
+		/*
+		 * wolfSSL_new fails for want of memory or of random numbers
+		 * (getrandom() refused, by a seccomp filter or an old kernel):
+		 * errno says which.
+		 */
+		int err = s->ssl || getrandom(&b, 1, GRND_NONBLOCK) == 1 ? ENOMEM : errno;
+
 		if (s->ssl)
 			wolfSSL_free(s->ssl);
 		free(s->who);
 		free(s->resume_key);
 		free(s);
+		errno = err;
 		return NULL;
 	}
 	pthread_mutex_init(&s->lock, NULL);
