@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <pwd.h>
 #include <syslog.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "envtrust.h"
 #include "match.h"
 #include "policy.h"
+#include "sysio.h"
 #include "tlsctx.h"
 #include "trace.h"
 #include "wolf.h"
@@ -244,16 +246,17 @@ enum attls_verdict attls_engine_classify(const struct attls_new_conn *nc,
 	return ATTLS_TLS;
 }
 
-enum attls_verdict attls_engine_unseen(int fd, const char *how)
+enum attls_verdict attls_engine_unseen(int fd, const char *how, struct attls_session **out)
 {
 	struct attls_conn_info ci = { 0 };
 	const struct attls_traffic *t = NULL;
 	const char *why = NULL;
 	char la[64], ra[64];
 	socklen_t len;
-	int pw_err = 0;
+	int pw_err = 0, fl;
 
 	attls_engine_init();
+	*out = NULL;
 	len = sizeof(ci.local);
 	if (getsockname(fd, (struct sockaddr *)&ci.local, &len) < 0) {
 		why = "getsockname failed: it cannot be classified";
@@ -278,18 +281,29 @@ enum attls_verdict attls_engine_unseen(int fd, const char *how)
 			goto refuse;
 		}
 		t = attls_match(policy, &ci);
-		if (t && !t->enabled)
-			t = NULL;
 	}
 	if (!t)
 		return ATTLS_CLEAR;
-	why = "a traffic descriptor covers it";
+	/* As accept or connect would have it, in the direction that matched. */
+	fl = attls_io.fcntl(fd, F_GETFL);
+	if (fl < 0) {
+		why = "its flags cannot be read: it cannot be classified";
+		goto refuse;
+	}
+	struct attls_new_conn nc = { .fd = fd, .direction = ci.direction,
+				     .nonblock = (fl & O_NONBLOCK) != 0 };
+
+	attls_trace(policy->trace, ATTLS_MSG_CONN_MAPPED, NULL,
+		    "fd=%d job=%s rule=%s: a TCP connection this process did not accept or "
+		    "connect (%s): classified as %s", fd, jobname, t->name, how,
+		    ci.direction == ATTLS_DIR_INBOUND ? "inbound" : "outbound");
+	return attls_engine_classify(&nc, out);
 refuse:
 	attls_format_addr(&ci.local, la, sizeof(la));
 	attls_format_addr(&ci.remote, ra, sizeof(ra));
 	attls_trace(policy ? policy->trace : ATTLS_TRACE_ERROR, ATTLS_MSG_CONN_REFUSED, NULL,
-		    "fd=%d conn=%s<->%s job=%s rule=%s: a TCP connection this process did not "
-		    "accept or connect (%s): %s, and its TLS state is elsewhere; its data calls "
-		    "fail with ECONNRESET", fd, la, ra, jobname, t ? t->name : "-", how, why);
+		    "fd=%d conn=%s<->%s job=%s: a TCP connection this process did not "
+		    "accept or connect (%s): %s; its data calls fail with ECONNRESET", fd, la,
+		    ra, jobname, how, why);
 	return ATTLS_REFUSE;
 }

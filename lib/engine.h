@@ -36,12 +36,15 @@ enum attls_verdict attls_engine_classify(const struct attls_new_conn *nc,
 
 /*
  * A connected TCP socket this process did not see accepted or connected
- * (received through SCM_RIGHTS, inherited across exec): ATTLS_REFUSE,
- * logged as ATTLS013E with the reason, when a descriptor covers it in
- * either direction, when no policy is in force, or when it cannot be
- * classified; ATTLS_CLEAR when nothing covers it. Never TLS: its
- * handshake, if any, happened elsewhere.
+ * (inherited across exec, as inetd and systemd's Accept=yes hand one over,
+ * or received through SCM_RIGHTS): classified as an accepted (inbound) or
+ * connected (outbound) one would be, in that order. ATTLS_TLS with *out,
+ * its session, when a descriptor covers it: TLS starts in the role the
+ * descriptor says, before the program's first byte (a peer whose TLS began
+ * elsewhere fails that handshake: nothing goes out in clear). ATTLS_CLEAR
+ * when nothing covers it; ATTLS_REFUSE, logged as ATTLS013E with the
+ * reason, when no policy is in force or it cannot be classified.
  */
-enum attls_verdict attls_engine_unseen(int fd, const char *how);
+enum attls_verdict attls_engine_unseen(int fd, const char *how, struct attls_session **out);
 
 #endif

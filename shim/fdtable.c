@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../lib/engine.h"
@@ -105,11 +106,31 @@ static int other_fd(struct attls_conn *c, int not)
 }
 
 /*
+ * Another fd whose slot holds a connection on the same socket as fd (the
+ * numbers inetd dup2's one connection onto before exec: 0, 1 and 2), or
+ * -1. Only the first of them gets a session; the others share it, as dup
+ * does.
+ */
+static int twin_of(int fd)
+{
+	struct stat a, b;
+
+	if (!atomic_load(&attls_tls_fds) || fstat(fd, &a) < 0)
+		return -1;
+	for (int o = attls_fd_next_tls(0); o >= 0; o = attls_fd_next_tls(o + 1))
+		if (o != fd && fstat(o, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+			return o;
+	return -1;
+}
+
+/*
  * What an UNSEEN fd is, looked at once. Returns the state to keep, or
  * UNSEEN to keep none (the fd is closed, or a socket not connected yet:
- * the real call answers, and the next call looks again).
+ * the real call answers, and the next call looks again). A connected TCP
+ * socket a descriptor covers comes back as UNSEEN with *ns, its new
+ * session, or with *twin, another fd that has the session of that socket.
  */
-static uintptr_t look(int fd)
+static uintptr_t look(int fd, struct attls_session **ns, int *twin)
 {
 	struct sockaddr_storage peer;
 	int dom = 0, type = 0, proto = 0;
@@ -143,12 +164,50 @@ static uintptr_t look(int fd)
 			return ATTLS_SLOT_UNSEEN;
 		goto ask;
 	}
+	*twin = twin_of(fd);
+	if (*twin >= 0)
+		return ATTLS_SLOT_UNSEEN;
 ask:
 	attls_inside++;
 	v = attls_engine_unseen(fd, "inherited across exec, received through SCM_RIGHTS, "
-				"or made where no hook saw it");
+				"or made where no hook saw it", ns);
 	attls_inside--;
+	if (v == ATTLS_TLS)
+		return ATTLS_SLOT_UNSEEN;
 	return v == ATTLS_CLEAR ? ATTLS_SLOT_CLEAR : ATTLS_SLOT_REFUSED;
+}
+
+/*
+ * The session look() made for fd goes into its slot if the slot is still
+ * UNSEEN (under table_lock, which guards every change to a connection); a
+ * second thread that looked at the same fd at the same time, or a close
+ * and a new fd on the number meanwhile, makes this one a loser: its
+ * session, which has done no I/O, is dropped without a word on the wire.
+ */
+static void attach_unseen(int fd, attls_slot_t *sl, struct attls_session *s)
+{
+	struct attls_conn *c = calloc(1, sizeof(*c));
+	uintptr_t v = ATTLS_SLOT_UNSEEN;
+	bool done = false;
+
+	if (c) {
+		c->s = s;
+		atomic_init(&c->refs, 1); /* the slot's */
+		atomic_init(&c->fds, 1);
+		pthread_mutex_lock(&table_lock);
+		done = atomic_compare_exchange_strong(sl, &v, (uintptr_t)c);
+		if (done)
+			atomic_fetch_add(&attls_tls_fds, 1);
+		pthread_mutex_unlock(&table_lock);
+	}
+	if (!done) {
+		free(c);
+		attls_session_end(s, false);
+		attls_session_free(s);
+		return;
+	}
+	/* TLS state cannot cross exec: the fd must not either. */
+	REAL(fcntl)(fd, F_SETFD, FD_CLOEXEC);
 }
 
 int attls_fd_data(int fd, struct attls_conn **cp)
@@ -159,8 +218,19 @@ int attls_fd_data(int fd, struct attls_conn **cp)
 	*cp = NULL;
 	if (!sl) {
 		/* Out of the table's range, or no memory: look, without keeping it. */
+		struct attls_session *ns = NULL;
+		int twin = -1;
 		uintptr_t st = fd < 0 || fd >= ATTLS_FD_L1_SIZE << ATTLS_FD_L2_BITS ?
-				       ATTLS_SLOT_CLEAR : look(fd);
+				       ATTLS_SLOT_CLEAR : look(fd, &ns, &twin);
+
+		/* No slot to keep a session in: refused, never clear. */
+		if (ns || twin >= 0) {
+			if (ns) {
+				attls_session_end(ns, false);
+				attls_session_free(ns);
+			}
+			st = ATTLS_SLOT_REFUSED;
+		}
 
 		errno = saved;
 		if (st != ATTLS_SLOT_REFUSED)
@@ -178,11 +248,19 @@ int attls_fd_data(int fd, struct attls_conn **cp)
 			return -1;
 		}
 		if (v == ATTLS_SLOT_UNSEEN) {
-			st = look(fd);
+			struct attls_session *ns = NULL;
+			int twin = -1;
+
+			st = look(fd, &ns, &twin);
+			if (twin >= 0)
+				attls_fd_dup(twin, fd);
+			else if (ns)
+				attach_unseen(fd, sl, ns);
 			errno = saved;
-			if (st == ATTLS_SLOT_UNSEEN)
+			if (twin < 0 && !ns && st == ATTLS_SLOT_UNSEEN)
 				return 0;
-			atomic_compare_exchange_strong(sl, &v, st);
+			if (twin < 0 && !ns)
+				atomic_compare_exchange_strong(sl, &v, st);
 			continue; /* whatever the slot holds now */
 		}
 		if (v & ATTLS_SLOT_CLOSING) {

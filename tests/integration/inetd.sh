@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Sockets that arrive without accept or connect, as inetd and systemd's
+# Accept=yes hand them over: a launcher without attls accepts each
+# connection and starts /bin/cat under attls with the connection on its
+# fds 0, 1 and 2. attls meets the socket at cat's first read, classifies it
+# as an accepted one (inbound), starts TLS as the server, and the three
+# numbers share one session: an openssl s_client gets its line back over
+# TLS, and a clear-text client gets nothing back in clear.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/servers.sh"
+make_pki
+
+# tls_echo PORT LINE: what an openssl s_client gets back for LINE.
+tls_echo() {
+	(echo "$2"; sleep 1) | timeout 10 openssl s_client -quiet -verify_return_error \
+		-connect "127.0.0.1:$1" -servername localhost -CAfile "$PKI/ca.pem" 2>/dev/null
+}
+
+# 1. An inetd-style launcher (python, no attls): fork, dup2 onto 0, 1, 2, exec.
+P=$(free_port)
+server_policy "$WORK/p.ini" "$P"
+cat >"$WORK/inetd.py" <<'PY'
+import os, socket, sys
+port, prog = int(sys.argv[1]), sys.argv[2:]
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", port))
+s.listen(8)
+while True:
+    c, _ = s.accept()
+    if os.fork() == 0:
+        s.close()
+        for n in (0, 1, 2):
+            os.dup2(c.fileno(), n)
+        c.close()
+        env = dict(os.environ, LD_PRELOAD=os.environ["CHILD_PRELOAD"])
+        os.execve(prog[0], prog, env)
+    c.close()
+    try:
+        while os.waitpid(-1, os.WNOHANG)[0]:
+            pass
+    except ChildProcessError:
+        pass
+PY
+# The launcher runs without attls; the program it starts runs under it.
+bg env ATTLS_CONFIG="$WORK/p.ini" CHILD_PRELOAD="$LIB" /usr/bin/python3 "$WORK/inetd.py" "$P" \
+	/bin/cat
+LAUNCHER=$BGPID
+wait_port "$P" || exit 1
+for i in 1 2; do
+	check "inetd-style: /bin/cat under attls echoes over TLS (connection $i)" \
+		grep -qx "hello inetd $i" <<<"$(tls_echo "$P" "hello inetd $i")"
+done
+out=$( (echo "clear line"; sleep 1) | timeout 5 socat - "TCP:127.0.0.1:$P" 2>/dev/null)
+check "inetd-style: a clear-text client gets nothing back in clear" \
+	bash -c "! grep -q 'clear line' <<<'$out'"
+stop "$LAUNCHER"
+
+# 2. systemd's own launcher, one instance per connection (Accept=yes).
+if command -v systemd-socket-activate >/dev/null; then
+	P=$(free_port)
+	server_policy "$WORK/p2.ini" "$P"
+	bg systemd-socket-activate -l "127.0.0.1:$P" --inetd -a -E "LD_PRELOAD=$LIB" \
+		-E "ATTLS_CONFIG=$WORK/p2.ini" /bin/cat 2>"$WORK/ssa.err"
+	SSA=$BGPID
+	wait_port "$P" || exit 1
+	for i in 1 2; do
+		check "systemd-socket-activate --inetd -a: cat under attls echoes over TLS ($i)" \
+			grep -qx "hello systemd $i" <<<"$(tls_echo "$P" "hello systemd $i")"
+	done
+	stop "$SSA"
+else
+	say "systemd-socket-activate is not installed: its case is not checked"
+fi
+finish
