@@ -92,6 +92,39 @@ void attls_conn_put(struct attls_conn *c)
 	errno = saved;
 }
 
+/*
+ * A connection for a new session, with the caller's reference; NULL
+ * without memory, the session then ended and freed.
+ */
+static struct attls_conn *conn_new(struct attls_session *s)
+{
+	struct attls_conn *c = calloc(1, sizeof(*c));
+
+	if (!c) {
+		attls_session_end(s, false);
+		attls_session_free(s);
+		return NULL;
+	}
+	c->s = s;
+	atomic_init(&c->refs, 1);
+	atomic_init(&c->fds, 0);
+	return c;
+}
+
+/* With table_lock held: a slot has just come to name c as TLS. */
+static void conn_counted(struct attls_conn *c)
+{
+	atomic_fetch_add(&attls_tls_fds, 1);
+	atomic_fetch_add(&c->fds, 1);
+	atomic_fetch_add(&c->refs, 1);
+}
+
+/* TLS state cannot cross exec: a TLS fd must not either. */
+static void cloexec(int fd)
+{
+	REAL(fcntl)(fd, F_SETFD, FD_CLOEXEC);
+}
+
 /* Another fd whose slot names c as TLS, if any (a dup'ed fd closed first). */
 static int other_fd(struct attls_conn *c, int not)
 {
@@ -186,28 +219,22 @@ ask:
  */
 static void attach_unseen(int fd, attls_slot_t *sl, struct attls_session *s)
 {
-	struct attls_conn *c = calloc(1, sizeof(*c));
+	struct attls_conn *c = conn_new(s);
 	uintptr_t v = ATTLS_SLOT_UNSEEN;
-	bool done = false;
+	bool done;
 
-	if (c) {
-		c->s = s;
-		atomic_init(&c->refs, 1); /* the slot's */
-		atomic_init(&c->fds, 1);
-		pthread_mutex_lock(&table_lock);
-		done = atomic_compare_exchange_strong(sl, &v, (uintptr_t)c);
-		if (done)
-			atomic_fetch_add(&attls_tls_fds, 1);
-		pthread_mutex_unlock(&table_lock);
-	}
-	if (!done) {
-		free(c);
-		attls_session_end(s, false);
-		attls_session_free(s);
+	if (!c)
 		return;
-	}
-	/* TLS state cannot cross exec: the fd must not either. */
-	REAL(fcntl)(fd, F_SETFD, FD_CLOEXEC);
+	pthread_mutex_lock(&table_lock);
+	done = atomic_compare_exchange_strong(sl, &v, (uintptr_t)c);
+	if (done)
+		conn_counted(c);
+	pthread_mutex_unlock(&table_lock);
+	if (done)
+		cloexec(fd);
+	else
+		attls_session_end(s, false);
+	attls_conn_put(c); /* conn_new's reference: the slot keeps its own */
 }
 
 int attls_fd_data(int fd, struct attls_conn **cp)
@@ -252,15 +279,16 @@ int attls_fd_data(int fd, struct attls_conn **cp)
 			int twin = -1;
 
 			st = look(fd, &ns, &twin);
+			errno = saved;
 			if (twin >= 0)
 				attls_fd_dup(twin, fd);
 			else if (ns)
 				attach_unseen(fd, sl, ns);
-			errno = saved;
-			if (twin < 0 && !ns && st == ATTLS_SLOT_UNSEEN)
+			else if (st == ATTLS_SLOT_UNSEEN)
 				return 0;
-			if (twin < 0 && !ns)
+			else
 				atomic_compare_exchange_strong(sl, &v, st);
+			errno = saved;
 			continue; /* whatever the slot holds now */
 		}
 		if (v & ATTLS_SLOT_CLOSING) {
@@ -340,15 +368,11 @@ static void replace(int fd, uintptr_t nv)
 			atomic_fetch_sub(&old->fds, 1);
 		}
 	}
-	if (is_conn(nv)) {
-		/* TLS state cannot cross exec: the fd must not either. */
-		atomic_fetch_add(&attls_tls_fds, 1);
-		atomic_fetch_add(&conn_of(nv)->fds, 1);
-		atomic_fetch_add(&conn_of(nv)->refs, 1);
-	}
+	if (is_conn(nv))
+		conn_counted(conn_of(nv));
 	pthread_mutex_unlock(&table_lock);
 	if (is_conn(nv))
-		REAL(fcntl)(fd, F_SETFD, FD_CLOEXEC);
+		cloexec(fd);
 	if (stale_tls) {
 		if (atomic_load(&old->fds) == 0) {
 			attls_session_end(old->s, false);
@@ -378,17 +402,15 @@ void attls_fd_set_clear(int fd)
 
 int attls_fd_attach(int fd, struct attls_session *s)
 {
-	struct attls_conn *c = calloc(1, sizeof(*c));
+	struct attls_conn *c;
 
-	if (!c || !slot(fd, true)) {
-		free(c);
+	if (!slot(fd, true)) {
 		attls_session_end(s, false);
 		attls_session_free(s);
 		return -1;
 	}
-	c->s = s;
-	atomic_init(&c->refs, 1);
-	atomic_init(&c->fds, 0);
+	if (!(c = conn_new(s)))
+		return -1;
 	replace(fd, (uintptr_t)c);
 	attls_conn_put(c);
 	return 0;
