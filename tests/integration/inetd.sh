@@ -10,9 +10,11 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/servers.sh"
 make_pki
 
-# tls_echo PORT LINE: what an openssl s_client gets back for LINE.
+# tls_echo PORT LINE: what an openssl s_client gets back for LINE. Not
+# -quiet (it implies -ign_eof): at the end of its input s_client closes,
+# and cat, reading end of file, ends.
 tls_echo() {
-	(echo "$2"; sleep 1) | timeout 10 openssl s_client -quiet -verify_return_error \
+	(echo "$2"; sleep 1) | timeout 10 openssl s_client -verify_return_error \
 		-connect "127.0.0.1:$1" -servername localhost -CAfile "$PKI/ca.pem" 2>/dev/null
 }
 
