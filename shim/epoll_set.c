@@ -457,11 +457,23 @@ static int ctl_locked(struct set *st, int op, int fd, struct attls_conn *c,
 	struct reg *r = lookup(st, fd);
 	struct attls_readiness rd;
 
-	if (op == EPOLL_CTL_DEL) {
-		if (!r) {
-			errno = ENOENT;
+	if (!r && op != EPOLL_CTL_ADD) {
+		/*
+		 * A TLS fd the set does not know may still be in the kernel's
+		 * set, added by the program while attls had not yet looked at
+		 * it (a socket that arrived unseen, added to epoll before its
+		 * first read made it TLS). That registration carries the
+		 * program's data and raw readiness: DEL removes it, as the
+		 * kernel would; MOD removes it and adds the fd as TLS. Not
+		 * there either: the kernel's ENOENT.
+		 */
+		if (REAL(epoll_ctl)(st->epfd, EPOLL_CTL_DEL, fd, NULL) < 0)
 			return -1;
-		}
+		if (op == EPOLL_CTL_DEL)
+			return 0;
+		op = EPOLL_CTL_ADD;
+	}
+	if (op == EPOLL_CTL_DEL) {
 		remove_reg(st, r);
 		return 0;
 	}
@@ -516,9 +528,21 @@ int attls_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 
 	if (!c)
 		return REAL(epoll_ctl)(epfd, op, fd, ev);
-	if (!(st = get_set(epfd, op == EPOLL_CTL_ADD, op != EPOLL_CTL_ADD))) {
-		if (op != EPOLL_CTL_ADD)
-			errno = ENOENT;
+	if (op != EPOLL_CTL_DEL && !ev) {
+		attls_conn_put(c);
+		errno = EFAULT;
+		return -1;
+	}
+	if (op != EPOLL_CTL_ADD && !(st = get_set(epfd, false, true))) {
+		/* No TLS fd in this set yet: only the kernel may hold fd (ctl_locked). */
+		r = REAL(epoll_ctl)(epfd, EPOLL_CTL_DEL, fd, NULL);
+		if (r < 0 || op == EPOLL_CTL_DEL) {
+			attls_conn_put(c);
+			return r;
+		}
+		op = EPOLL_CTL_ADD;
+	}
+	if (op == EPOLL_CTL_ADD && !(st = get_set(epfd, true, false))) {
 		attls_conn_put(c);
 		return -1;
 	}

@@ -58,6 +58,31 @@ check "inetd-style: a clear-text client gets nothing back in clear" \
 	bash -c "! grep -q 'clear line' <<<'$out'"
 stop "$LAUNCHER"
 
+# 3. The program adds its unseen connection to epoll before its first read
+# makes it TLS (dovecot's imap does): MOD and DEL on that registration
+# answer as the kernel's would.
+cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -o "$WORK/epoll_unseen" \
+	"$(dirname "$0")/c/epoll_unseen.c" || exit 1
+P=$(free_port)
+server_policy "$WORK/p3.ini" "$P"
+bg env ATTLS_CONFIG="$WORK/p3.ini" CHILD_PRELOAD="$LIB" /usr/bin/python3 "$WORK/inetd.py" "$P" \
+	"$WORK/epoll_unseen" "$WORK/epoll_unseen.log"
+LAUNCHER=$BGPID
+wait_port "$P" || exit 1
+check "epoll before TLS: the line comes back over TLS" \
+	grep -qx "hello epoll" <<<"$(tls_echo "$P" "hello epoll")"
+check "epoll before TLS: the registration is the program's (add, wait, MOD, DEL, then ENOENT)" \
+	diff - "$WORK/epoll_unseen.log" <<'EOF_LOG'
+add 0 ok
+wait 1 data 7
+read 12
+mod 0 ok
+wait 1 data 8
+del 0 ok
+del2 -1 No such file or directory
+EOF_LOG
+stop "$LAUNCHER"
+
 # 2. systemd's own launcher, one instance per connection (Accept=yes).
 if command -v systemd-socket-activate >/dev/null; then
 	P=$(free_port)
