@@ -105,9 +105,10 @@ $(B)/attls: $(TOOL_OBJ) $(B)/libattls-core.a
 
 # Unit tests (Check), then integration tests with real programs and peers.
 UNIT_SRC := $(wildcard tests/unit/*.c)
-$(B)/unit_tests: $(UNIT_SRC) $(B)/libattls-core.a
+# tools/procnet.o: the /proc/net/tcp parser of attls status.
+$(B)/unit_tests: $(UNIT_SRC) $(B)/libattls-core.a $(B)/tools/procnet.o
 	$(CC) $(CPPFLAGS) -std=c11 -Wall -Wextra -Werror -g -pthread -o $@ $(UNIT_SRC) \
-		$(B)/libattls-core.a $(WOLF_A) $$(pkg-config --cflags --libs check) $(LDLIBS_LIB)
+		$(B)/tools/procnet.o $(B)/libattls-core.a $(WOLF_A) $$(pkg-config --cflags --libs check) $(LDLIBS_LIB)
 
 test: deps
 	$(MAKE) all $(B)/unit_tests
