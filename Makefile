@@ -63,8 +63,9 @@ deps:
 	if [ -n "$$missing" ]; then \
 		echo "installing:" $$missing; \
 		sudo=; [ "$$(id -u)" = 0 ] || sudo=sudo; \
-		echo "postfix postfix/main_mailer_type select No configuration" | \
-			$$sudo debconf-set-selections; \
+		case " $$missing " in *" postfix "*) \
+			echo "postfix postfix/main_mailer_type select No configuration" | \
+				$$sudo debconf-set-selections;; esac; \
 		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
