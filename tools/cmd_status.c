@@ -245,9 +245,11 @@ static int scan_pid(const struct attls_policy *p, struct scan *sc, pid_t pid)
 		if (!have_id) {
 			has = attls_proc_has_attls(pid);
 			if (has < 0 || attls_proc_identity(pid, &id) < 0) {
-				if (errno != ENOENT)
-					rc = add_unreadable(sc, pid);
-				c->held = errno == ENOENT ? c->held : false;
+				if (errno == ENOENT) /* gone, and its sockets with it */
+					break;
+				/* held by a process that cannot be judged: not accounted for */
+				c->held = false;
+				rc = add_unreadable(sc, pid);
 				break;
 			}
 			if (has)
