@@ -16,7 +16,10 @@ S=$(free_port) # the escaped set-user-ID listener
 A=$(free_port) # a listener under attls
 U=$(free_port) # a port no descriptor covers
 T=$(free_port) # the set-user-ID listener with the library from a trusted directory
+O=$(free_port) # a clear-text server that programs must reach over TLS
 server_policy "$WORK/p.ini" "$S" "$A" "$T"
+printf '[traffic out_%s]\ndirection = outbound\nremote_port = %s\nserver_name = localhost\nkeyring = srv\n' \
+	"$O" "$O" >>"$WORK/p.ini"
 chmod 755 "$WORK"
 cp /usr/bin/socat "$WORK/escaped_socat"
 chown nobody "$WORK/escaped_socat"
@@ -30,7 +33,9 @@ bg env ATTLS_CONFIG="$WORK/p.ini" LD_PRELOAD="$LIB" socat \
 UNDER=$BGPID
 bg socat TCP-LISTEN:"$U",bind=127.0.0.1,reuseaddr,fork PIPE
 OTHER=$BGPID
-wait_port "$S" && wait_port "$A" && wait_port "$U" || exit 1
+bg socat TCP-LISTEN:"$O",bind=127.0.0.1,reuseaddr,fork PIPE
+PEER=$BGPID
+wait_port "$S" && wait_port "$A" && wait_port "$U" && wait_port "$O" || exit 1
 
 check "the set-user-ID copy runs as nobody, started by root" \
 	[ "$(awk '/^Uid:/ {print $2, $3}' "/proc/$ESCAPED/status")" = "0 $(id -u nobody)" ]
@@ -46,8 +51,13 @@ check "the listener under attls serves TLS" grep -qx "tls line" <<<"$out"
 # holds the accepted end.
 bg bash -c 'sleep 8 | exec socat -t 8 - TCP:127.0.0.1:"$1"' x "$S"
 HOLD=$BGPID
+# And a client without attls connected to the port the outbound
+# descriptor covers.
+bg socat -T 8 EXEC:"sleep 8" TCP:127.0.0.1:"$O"
+CLIENT=$BGPID
 for ((i = 0; i < 100; i++)); do
-	[ -n "$(ss -Htn state established "sport = :$S")" ] && break
+	[ -n "$(ss -Htn state established "sport = :$S")" ] &&
+		[ -n "$(ss -Htn state established "dport = :$O")" ] && break
 	sleep 0.05
 done
 "$ATTLS" status --uncovered --config "$WORK/p.ini" >"$WORK/status.out" 2>"$WORK/status.err"
@@ -62,7 +72,13 @@ check "and the accepted connection, held by its child ($child), inbound by that 
 	[ -n "$child" ] && [ "$(awk '{print $4}' "/proc/$child/stat" 2>/dev/null)" = "$ESCAPED" ]
 check "not the client's end: outbound to that port, which no descriptor covers" \
 	[ "$(grep -c ":$S " "$WORK/status.out")" = 2 ]
+check "the client connected to the outbound port, by its remote port" \
+	grep -Eq "^$CLIENT +root +socat +127\.0\.0\.1:[0-9]+ +127\.0\.0\.1:$O +established +out_$O\$" \
+	"$WORK/status.out"
+check "not the server's end of it: inbound, which no descriptor covers" \
+	[ -z "$(awk -v o=":$O" 'substr($4, length($4) - length(o) + 1) == o' "$WORK/status.out")" ]
 stop "$HOLD"
+stop "$CLIENT"
 check "it lists nothing else of ours: not the listener under attls" \
 	bash -c "! grep -q ':$A ' '$WORK/status.out'"
 check "... nor the port no descriptor covers" bash -c "! grep -q ':$U ' '$WORK/status.out'"
@@ -156,4 +172,5 @@ check "without the set-user-ID bit, by its name: not loaded" \
 	bash -c "$(declare -f loaded); WORK=$WORK; ! loaded libattls.so"
 stop "$UNDER"
 stop "$OTHER"
+stop "$PEER"
 finish
