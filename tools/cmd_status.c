@@ -226,8 +226,7 @@ static int scan_pid(const struct attls_policy *p, struct scan *sc, pid_t pid)
 {
 	unsigned long *inodes;
 	struct attls_proc_id id;
-	bool have_id = false;
-	size_t n;
+	size_t n, mine = 0;
 	int has, rc = 0;
 
 	if (attls_proc_sockets(pid, &inodes, &n) < 0) {
@@ -235,31 +234,34 @@ static int scan_pid(const struct attls_policy *p, struct scan *sc, pid_t pid)
 			return 0;
 		return add_unreadable(sc, pid);
 	}
-	for (size_t i = 0; i < n && rc == 0; i++) {
+	for (size_t i = 0; i < n; i++) {
 		struct cand *c = cand_of(sc, inodes[i]);
-		const char *rule;
 
-		if (!c)
-			continue;
-		c->held = true;
-		if (!have_id) {
-			has = attls_proc_has_attls(pid);
-			if (has < 0 || attls_proc_identity(pid, &id) < 0) {
-				if (errno == ENOENT) /* gone, and its sockets with it */
-					break;
-				/* held by a process that cannot be judged: not accounted for */
-				c->held = false;
-				rc = add_unreadable(sc, pid);
-				break;
-			}
-			if (has)
-				break;
-			have_id = true;
+		if (c) {
+			c->held = true;
+			inodes[mine++] = inodes[i];
 		}
-		rule = covering_rule(p, c, &id);
+	}
+	if (!mine)
+		goto out;
+	has = attls_proc_has_attls(pid);
+	if (has < 0 || attls_proc_identity(pid, &id) < 0) {
+		if (errno == ENOENT) /* gone, and its sockets with it */
+			goto out;
+		/* held by a process that cannot be judged: not accounted for */
+		for (size_t i = 0; i < mine; i++)
+			cand_of(sc, inodes[i])->held = false;
+		rc = add_unreadable(sc, pid);
+		goto out;
+	}
+	for (size_t i = 0; !has && i < mine && rc == 0; i++) {
+		const struct cand *c = cand_of(sc, inodes[i]);
+		const char *rule = covering_rule(p, c, &id);
+
 		if (rule)
 			rc = add_found(sc, pid, &id, c, rule);
 	}
+out:
 	free(inodes);
 	return rc;
 }
@@ -290,16 +292,9 @@ static int scan_all(const struct attls_policy *p, struct scan *sc)
 	return 0;
 }
 
-static const char *fmt(const struct sockaddr_storage *ss, bool any_port, char *buf, size_t len)
+static const char *fmt(const struct sockaddr_storage *ss, char *buf, size_t len)
 {
-	attls_format_addr(ss, buf, len);
-	if (any_port) {
-		char *colon = strrchr(buf, ':');
-
-		if (colon && (size_t)(colon - buf) + 2 < len)
-			strcpy(colon + 1, "*");
-	}
-	return buf;
+	return attls_format_addr(ss, buf, len);
 }
 
 static void json_str(const char *s)
@@ -337,9 +332,9 @@ static void print_json(const struct scan *sc, const char *file)
 		printf(", \"jobname\": ");
 		json_str(f->id.jobname);
 		printf(", \"secure_exec\": %s, \"local\": ", f->id.secure ? "true" : "false");
-		json_str(fmt(&f->c->s.local, false, l, sizeof(l)));
+		json_str(fmt(&f->c->s.local, l, sizeof(l)));
 		printf(", \"remote\": ");
-		json_str(listen ? "*" : fmt(&f->c->s.remote, false, r, sizeof(r)));
+		json_str(listen ? "*" : fmt(&f->c->s.remote, r, sizeof(r)));
 		printf(", \"state\": \"%s\", \"direction\": \"%s\", \"descriptor\": ",
 		       listen ? "listen" : "established",
 		       f->c->direction == ATTLS_DIR_INBOUND ? "inbound" : "outbound");
@@ -370,8 +365,8 @@ static void print_table(const struct scan *sc)
 		bool listen = f->c->s.state == ATTLS_TCP_LISTEN;
 
 		printf("%-7d %-10s %-16s %-23s %-23s %-11s %s\n", (int)f->pid, f->id.user,
-		       f->id.program, fmt(&f->c->s.local, false, l, sizeof(l)),
-		       listen ? "*" : fmt(&f->c->s.remote, false, r, sizeof(r)),
+		       f->id.program, fmt(&f->c->s.local, l, sizeof(l)),
+		       listen ? "*" : fmt(&f->c->s.remote, r, sizeof(r)),
 		       listen ? "listen" : "established", f->rule);
 	}
 }
