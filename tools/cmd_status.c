@@ -380,10 +380,10 @@ static int by_pid_port(const void *a, const void *b)
 	return (int)port_of(&x->c->s.local) - (int)port_of(&y->c->s.local);
 }
 
-static int usage(void)
+static int usage(FILE *out)
 {
-	fprintf(stderr, "usage: attls status --uncovered [--config FILE] [--json]\n");
-	return 2;
+	fprintf(out, "usage: attls status --uncovered [--config FILE] [--json]\n");
+	return out == stdout ? 0 : 2;
 }
 
 int cmd_status(int argc, char **argv)
@@ -410,11 +410,12 @@ int cmd_status(int argc, char **argv)
 		case 'U': uncovered = true; break;
 		case 'c': file = optarg; break;
 		case 'J': json = true; break;
-		default: return usage();
+		case 'h': return usage(stdout);
+		default: return usage(stderr);
 		}
 	}
 	if (optind != argc || !uncovered) /* the only view so far */
-		return usage();
+		return usage(stderr);
 	if (!file || !*file)
 		file = DEFAULT_CONFIG;
 	file = attls_abs_path(file, abs, sizeof(abs));

@@ -99,6 +99,12 @@ assert u["descriptor"] == "in_" + sys.argv[3] and u["local"] == "127.0.0.1:" + s
 ATTLS_CONFIG="$WORK/p.ini" "$ATTLS" status --uncovered >/dev/null 2>&1
 check "ATTLS_CONFIG names the policy when --config does not" [ $? = 1 ]
 
+printf '[global]\ntrace = loud\n' >"$WORK/bad.ini"
+"$ATTLS" status --uncovered --config "$WORK/bad.ini" >/dev/null 2>"$WORK/bad.err"
+rc=$?
+check "a policy with an error: exit 2 (rc $rc), the error as FILE:LINE" \
+	[ "$rc" = 2 ] && grep -q "^$WORK/bad.ini:2: " "$WORK/bad.err"
+
 # As a user: the set-user-ID process and root's are not readable, and
 # the command says which, and that it cannot tell (2), not "none" (0).
 setpriv --reuid=nobody --regid=nogroup --clear-groups "$ATTLS" status --uncovered \
