@@ -110,6 +110,53 @@ static bool could_cover(const struct attls_policy *p, const struct cand *c)
 	return false;
 }
 
+/* Whether exemption t holds whatever the criteria ci leaves open are. */
+static bool exempts_all(const struct attls_traffic *t, unsigned unknown)
+{
+	return (!(unknown & ATTLS_UNKNOWN_LPORT) || t->local_port.any) &&
+	       (!(unknown & ATTLS_UNKNOWN_RPORT) || t->remote_port.any) &&
+	       (!(unknown & ATTLS_UNKNOWN_LADDR) || t->local_addr.any) &&
+	       (!(unknown & ATTLS_UNKNOWN_RADDR) || t->remote_addr.any);
+}
+
+/*
+ * attls_match for a socket whose connections are not all known (a
+ * listening socket: any peer; a wildcard address: any local one). An
+ * exemption that holds for only some of them does not make the socket
+ * clear: it is left out of a view of the policy, and what the others
+ * would map to decides. Returns the descriptor in p, or NULL.
+ */
+static const struct attls_traffic *match_open(const struct attls_policy *p,
+					      const struct attls_conn_info *ci)
+{
+	struct attls_policy view = *p;
+	const struct attls_traffic *t;
+	struct attls_traffic *kept;
+	size_t *from, k = 0;
+
+	if (!ci->unknown)
+		return attls_match(p, ci);
+	kept = calloc(p->n_traffic ? p->n_traffic : 1, sizeof(*kept));
+	from = calloc(p->n_traffic ? p->n_traffic : 1, sizeof(*from));
+	if (!kept || !from) { /* it cannot tell: no answer rather than a wrong one */
+		fprintf(stderr, "attls status: out of memory\n");
+		exit(2);
+	}
+	for (size_t i = 0; i < p->n_traffic; i++) {
+		if (!p->traffic[i].enabled && !exempts_all(&p->traffic[i], ci->unknown))
+			continue;
+		from[k] = i;
+		kept[k++] = p->traffic[i]; /* a shallow copy, for the matcher to read */
+	}
+	view.traffic = kept;
+	view.n_traffic = k;
+	t = attls_match(&view, ci);
+	t = t ? &p->traffic[from[t - kept]] : NULL;
+	free(kept);
+	free(from);
+	return t;
+}
+
 /*
  * The descriptor that covers c in a process of identity id, or NULL. A
  * user name rule that could apply to a user whose name cannot be looked
@@ -124,7 +171,7 @@ static const char *covering_rule(const struct attls_policy *p, const struct cand
 	conn_info(c, id, &ci);
 	if (!id->user_known && attls_user_criterion_applies(p, &ci))
 		return "(user look-up failed)";
-	t = attls_match(p, &ci);
+	t = match_open(p, &ci);
 	return t && t->enabled ? t->name : NULL;
 }
 

@@ -20,6 +20,9 @@ O=$(free_port) # a clear-text server that programs must reach over TLS
 server_policy "$WORK/p.ini" "$S" "$A" "$T"
 printf '[traffic out_%s]\ndirection = outbound\nremote_port = %s\nserver_name = localhost\nkeyring = srv\n' \
 	"$O" "$O" >>"$WORK/p.ini"
+# One peer of the escaped port may talk in clear: the port is still
+# covered for every other peer, so its listener is still named.
+printf '[traffic partner]\nlocal_port = %s\nremote_addr = 192.0.2.1\nenabled = no\n' "$S" >>"$WORK/p.ini"
 chmod 755 "$WORK"
 cp /usr/bin/socat "$WORK/escaped_socat"
 chown nobody "$WORK/escaped_socat"
