@@ -34,7 +34,7 @@ BUILD_PKGS := gcc make pkg-config libinih-dev libgcrypt20-dev check dpkg-dev aut
 TEST_PKGS := openssl curl python3 procps iproute2 socat valgrind nginx redis-server \
 	redis-tools mosquitto mosquitto-clients wrk default-jdk-headless softhsm2 opensc \
 	stunnel4 libwww-perl python3-cryptography haproxy rabbitmq-server python3-pika strace \
-	nodejs apache2 libssl-dev libwolfssl-dev qemu-user
+	nodejs apache2 libssl-dev libwolfssl-dev qemu-user postfix dovecot-imapd
 BENCH_PKGS := libssl-dev
 PKGS := $(BUILD_PKGS) $(TEST_PKGS) $(BENCH_PKGS)
 
@@ -63,6 +63,9 @@ deps:
 	if [ -n "$$missing" ]; then \
 		echo "installing:" $$missing; \
 		sudo=; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+		case " $$missing " in *" postfix "*) \
+			echo "postfix postfix/main_mailer_type select No configuration" | \
+				$$sudo debconf-set-selections;; esac; \
 		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
@@ -105,9 +108,10 @@ $(B)/attls: $(TOOL_OBJ) $(B)/libattls-core.a
 
 # Unit tests (Check), then integration tests with real programs and peers.
 UNIT_SRC := $(wildcard tests/unit/*.c)
-$(B)/unit_tests: $(UNIT_SRC) $(B)/libattls-core.a
+# tools/procnet.o: the /proc/net/tcp parser of attls status.
+$(B)/unit_tests: $(UNIT_SRC) $(B)/libattls-core.a $(B)/tools/procnet.o
 	$(CC) $(CPPFLAGS) -std=c11 -Wall -Wextra -Werror -g -pthread -o $@ $(UNIT_SRC) \
-		$(B)/libattls-core.a $(WOLF_A) $$(pkg-config --cflags --libs check) $(LDLIBS_LIB)
+		$(B)/tools/procnet.o $(B)/libattls-core.a $(WOLF_A) $$(pkg-config --cflags --libs check) $(LDLIBS_LIB)
 
 test: deps
 	$(MAKE) all $(B)/unit_tests

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The attls command: run a program under attls, check and query policies. */
+/*
+ * The attls command: run a program under attls, check and query policies,
+ * find what escaped it.
+ */
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -36,6 +39,7 @@ static int usage(FILE *out)
 		"                   [--remote-port P] [--local-addr A] [--remote-addr A]\n"
 		"                   [--jobname J] [--user U]\n"
 		"       attls ticket-key new|rotate FILE\n"
+		"       attls status --uncovered [--config FILE] [--json]\n"
 		"       attls --version\n");
 	return out == stdout ? 0 : 2;
 }
@@ -61,6 +65,8 @@ int main(int argc, char **argv)
 		return cmd_check(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "query"))
 		return cmd_query(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "status"))
+		return cmd_status(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "ticket-key"))
 		return cmd_ticketkey(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))

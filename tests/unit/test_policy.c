@@ -331,13 +331,17 @@ END_TEST
 START_TEST(test_relative_policy_refused)
 {
 	struct attls_errors errs = { 0 };
+	char back[4096];
 
+	/* back where it was after: without CK_FORK the tests share one cwd */
+	ck_assert_ptr_nonnull(getcwd(back, sizeof(back)));
 	ck_assert_int_eq(chdir(fixture_dir()), 0);
 	write_policy("[global]\n");
 	ck_assert_ptr_null(attls_policy_load("policy0.ini", &errs));
 	ck_assert_uint_eq(errs.n, 1);
 	ck_assert_str_eq(errs.msg[0], "policy0.ini: cannot open policy: the path must be absolute");
 	attls_errors_free(&errs);
+	ck_assert_int_eq(chdir(back), 0);
 }
 END_TEST
 
