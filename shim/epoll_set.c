@@ -522,10 +522,25 @@ static int ctl_locked(struct set *st, int op, int fd, struct attls_conn *c,
 
 int attls_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 {
-	struct attls_conn *c = attls_fd_get(fd);
+	struct attls_conn *c = NULL;
 	struct set *st;
 	int r;
 
+	/*
+	 * Adding an fd is its first use: an unseen connection is looked at
+	 * here (attls_fd_data), so that one that gets TLS is watched as TLS
+	 * from the start, not by a raw registration that cannot see what
+	 * attls holds decrypted. A refused one is watched raw: its data
+	 * calls fail.
+	 */
+	if (op == EPOLL_CTL_ADD) {
+		int saved = errno;
+
+		if (attls_fd_data(fd, &c) < 0)
+			errno = saved;
+	} else {
+		c = attls_fd_get(fd);
+	}
 	if (!c)
 		return REAL(epoll_ctl)(epfd, op, fd, ev);
 	if (op != EPOLL_CTL_DEL && !ev) {
