@@ -5,11 +5,12 @@
  * for, no session ever offered), one small request, reading its answer,
  * a close_notify and close; then a new connection in its place, for SECS
  * seconds. One thread, non-blocking sockets, epoll; OpenSSL as the client.
- *   hsload [-c CONNS] [-t SECS] [-n TOTAL] [-H] [-g GROUPS] http|redis PORT
+ *   hsload [-c CONNS] [-t SECS] [-n TOTAL] [-H] [-w SECS] [-g GROUPS] http|redis PORT
  * -n TOTAL: no more than TOTAL connections in all; the run ends when they
  * are done (or SECS is up). -H: hold: CONNS connections at once, each
  * kept open after its answer until all CONNS have answered, then all
- * closed; no new ones (the figure printed first is then 0).
+ * closed; no new ones (the figure printed first is then 0). -w SECS:
+ * with -H, the held connections stay open SECS more before they close.
  * http: GET /f1024 (HTTP/1.1, keep-alive) and its whole 200 answer;
  * redis: PING and +PONG. Connects to 127.0.0.1 with SNI "localhost"; the
  * server's certificate is not verified (its CertificateVerify is), so that
@@ -234,14 +235,17 @@ static void step(struct conn *c)
 int main(int argc, char **argv)
 {
 	int nconn = 64, opt, i, n;
-	double secs = 5, t0, end, tcount = 0;
+	double secs = 5, t0, end, tcount = 0, wait = 0;
 	const char *groups = NULL;
 	struct conn *conns;
 	struct epoll_event evs[256];
 	struct rusage ru;
 
-	while ((opt = getopt(argc, argv, "c:t:n:Hg:")) != -1) {
+	while ((opt = getopt(argc, argv, "c:t:n:Hw:g:")) != -1) {
 		switch (opt) {
+		case 'w':
+			wait = atof(optarg);
+			break;
 		case 'n':
 			total = atol(optarg);
 			break;
@@ -306,6 +310,8 @@ int main(int argc, char **argv)
 	}
 	if (hold) {
 		counted = 0;
+		if (wait > 0)
+			usleep((useconds_t)(wait * 1e6));
 		for (i = 0; i < nconn; i++)
 			if (conns[i].st == HELD)
 				end_held(&conns[i]);
@@ -316,7 +322,7 @@ int main(int argc, char **argv)
 		      ru.ru_stime.tv_usec / 1e6) / (now() - t0));
 	return 0;
 usage:
-	fprintf(stderr, "usage: hsload [-c CONNS] [-t SECS] [-n TOTAL] [-H] [-g GROUPS] "
+	fprintf(stderr, "usage: hsload [-c CONNS] [-t SECS] [-n TOTAL] [-H] [-w SECS] [-g GROUPS] "
 		"http|redis PORT\n");
 	return 2;
 }

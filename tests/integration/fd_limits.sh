@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Descriptors: a TLS connection costs the program no file of attls's (no
+# open, no close but its own: random numbers come from getrandom()), and
+# a server that runs out of descriptors sees what it would see without
+# attls (accept's EMFILE), while attls says what it could not open and
+# why (ATTLS042W, strerror's text), never "out of memory".
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/servers.sh"
+make_pki
+HSLOAD=$WORK/hsload
+cc -O2 -std=c11 -Wall -Wextra -Werror -o "$HSLOAD" "$TOP/bench/hsload.c" -lssl -lcrypto || exit 1
+
+# 1. redis-server under attls, traced while 100 TLS connections come and
+# go one after the other: the files opened are those redis opens by itself
+# when idle (its cron reads /proc), and each connection costs one close,
+# redis's own.
+R=$(free_port)
+server_policy "$WORK/r.ini" "$R"
+start_redis "$WORK/r.ini" "$R" || exit 1
+"$HSLOAD" -c 1 -n 5 -t 30 redis "$R" >/dev/null # the first connection's one-time setup
+trace_for() { # SECONDS: openat, open and close of redis, all threads
+	timeout -s INT "$1" strace -f -qq -e trace=open,openat,close -p "$REDIS_PID" -o "$WORK/strace.$2" &
+	TRACER=$!
+	sleep 1
+}
+trace_for 2.5 idle
+wait "$TRACER"
+trace_for 30 load
+out=$("$HSLOAD" -c 1 -n 100 -t 30 redis "$R")
+kill -INT "$TRACER" 2>/dev/null
+wait "$TRACER"
+say "100 connections: $out"
+check "100 TLS connections answered" grep -q '^[0-9]* 100 0 ' <<<"$out"
+opens=$(grep -cE '(open|openat)\(' "$WORK/strace.load")
+closes=$(grep -cE 'close\([0-9]+\) *= 0' "$WORK/strace.load")
+paths=$(grep -oE '(open|openat)\([^"]*"[^"]*"' "$WORK/strace.load" | sed 's/.*"\(.*\)"/\1/' | sort -u)
+idle_paths=$(grep -oE '(open|openat)\([^"]*"[^"]*"' "$WORK/strace.idle" | sed 's/.*"\(.*\)"/\1/' | sort -u)
+say "under load: $opens opens ($(tr '\n' ' ' <<<"$paths")), $closes closes; idle: $(tr '\n' ' ' <<<"$idle_paths")"
+check "no file opened under load that redis does not open when idle" \
+	[ -z "$(comm -23 <(echo "$paths") <(echo "$idle_paths") | grep .)" ]
+check "no /dev/urandom or /dev/random" bash -c "! grep -q '/dev/u\?random' '$WORK/strace.load'"
+check "one close per connection and per file redis opened ($closes = 100 + $opens)" \
+	[ "$closes" -eq $((100 + opens)) ]
+stop "$REDIS_PID"
+
+# 2. nginx (one worker) with 48 descriptors and 60 TLS clients that each
+# fetch a file and hold the connection: the worker's accept4 fails with
+# EMFILE, as it does for nginx without attls; when keep-alive closes the
+# connections at the limit, attls cannot dup one to end it in the
+# background and says so with the kernel's reason.
+make_files
+N=$(free_port)
+server_policy "$WORK/n.ini" "$N"
+run_limited() { # NAME PRELOAD...: nginx with 48 fds and 2 s keep-alive, 60 held clients
+	local d=$WORK/nginx.$1 pid
+	nginx_conf "$d" "$N" 1
+	sed -i 's/worker_connections 20000/worker_connections 1000/; s/keepalive_requests/keepalive_timeout 2s;\n\tkeepalive_requests/' \
+		"$d/nginx.conf"
+	shift
+	(ulimit -n 48 && exec env "$@" nginx -e "$d/error.log" -p "$d" -c "$d/nginx.conf" \
+		>"$d/stderr.log" 2>&1) &
+	pid=$!
+	PIDS+=("$pid")
+	wait_port "$N" || return 1
+	timeout 40 "$HSLOAD" -H -w 4 -c 60 -t 15 http "$N" >"$d/hsload.out" 2>/dev/null
+	# The server serves again once the clients are gone.
+	"$HSLOAD" -c 2 -n 10 -t 15 http "$N" >"$d/after.out" 2>/dev/null
+	stop "$pid"
+}
+run_limited plain "NOTHING=1"
+run_limited attls ATTLS_CONFIG="$WORK/n.ini" LD_PRELOAD="$LIB"
+say "without attls: $(grep -c 'accept4() failed (24: Too many open files)' "$WORK/nginx.plain/error.log") accept4 EMFILE; under attls: $(grep -c 'accept4() failed (24: Too many open files)' "$WORK/nginx.attls/error.log")"
+check "without attls, nginx's accept4 fails with EMFILE" \
+	grep -q 'accept4() failed (24: Too many open files)' "$WORK/nginx.plain/error.log"
+check "under attls, nginx's accept4 fails with EMFILE, the same" \
+	grep -q 'accept4() failed (24: Too many open files)' "$WORK/nginx.attls/error.log"
+check "under attls, nginx serves again after it ran out (10 full handshakes)" \
+	grep -q '^[0-9]* 10 0 ' "$WORK/nginx.attls/after.out"
+check "nginx under attls: no attls line says out of memory" \
+	bash -c "! grep -qi 'out of memory' '$WORK/nginx.attls/stderr.log'"
+
+# 3. A poll server (c/fd_limit_server.c) with 32 descriptors and 40 TLS
+# clients that hold their connections: its accept says EMFILE in the
+# kernel's words; then it closes a connection whose peer is still there,
+# at the limit: attls cannot dup it to end it in the background, says so
+# with the reason, and ends it within the close (bounded: 3 s).
+gcc -O1 -Wall -Wextra -Werror -o "$WORK/fd_limit_server" "$TOP/tests/integration/c/fd_limit_server.c" ||
+	exit 1
+F=$(free_port)
+server_policy "$WORK/f.ini" "$F"
+bg env ATTLS_CONFIG="$WORK/f.ini" LD_PRELOAD="$LIB" timeout 40 "$WORK/fd_limit_server" "$F" 32 1 \
+	>"$WORK/fls.out" 2>"$WORK/fls.err"
+SRV=$BGPID
+wait_port "$F" || exit 1
+timeout 40 "$HSLOAD" -H -w 6 -c 40 -t 4 redis "$F" >"$WORK/fls.hsload" 2>/dev/null
+timeout 30 tail --pid="$SRV" -f /dev/null
+say "server: $(tr '\n' ' ' <<<"$(cat "$WORK/fls.out")")"
+say "attls: $(grep -o 'ATTLS0.*' "$WORK/fls.err" | sed 's/conn=[^ ]* //' | sort | uniq -c | head -3)"
+check "the server's accept says: Too many open files" \
+	grep -q '^accept: Too many open files after [0-9]* connections' "$WORK/fls.out"
+check "attls names what it could not open and why (ATTLS042W ... Too many open files)" \
+	grep -q "ATTLS042W no descriptor for attls's own use .*rule=in_$F: close: .*(Too many open files)" \
+	"$WORK/fls.err"
+check "that close ended within 3.5 s" \
+	awk '/^close took/ {ok = $3 <= 3500} END {exit !ok}' "$WORK/fls.out"
+check "attls never says out of memory" bash -c "! grep -qi 'out of memory' '$WORK/fls.err'"
+[ -n "${KEEP:-}" ] && cp -r "$WORK" /tmp/ls/fdwork
+finish
