@@ -104,5 +104,24 @@ check "attls names what it could not open and why (ATTLS042W ... Too many open f
 check "that close ended within 3.5 s" \
 	awk '/^close took/ {ok = $3 <= 3500} END {exit !ok}' "$WORK/fls.out"
 check "attls never says out of memory" bash -c "! grep -qi 'out of memory' '$WORK/fls.err'"
+
+# 4. The same server with every descriptor but one taken, then one TLS
+# connection accepted into the last and added to an epoll instance: attls
+# has no fd for that instance's wake-up eventfd, so the epoll_ctl fails
+# (the fd is not watched unseen) with the kernel's EMFILE, and says why.
+E=$(free_port)
+server_policy "$WORK/e.ini" "$E"
+bg env ATTLS_CONFIG="$WORK/e.ini" LD_PRELOAD="$LIB" timeout 20 "$WORK/fd_limit_server" "$E" 64 0 epoll \
+	>"$WORK/fle.out" 2>"$WORK/fle.err"
+SRV=$BGPID
+wait_port "$E" || exit 1
+timeout 10 "$HSLOAD" -c 1 -n 1 -t 3 redis "$E" >/dev/null 2>&1
+timeout 20 tail --pid="$SRV" -f /dev/null
+say "server: $(tr '\n' ' ' <<<"$(cat "$WORK/fle.out")"); attls: $(grep -o 'ATTLS0.*' "$WORK/fle.err" | head -1)"
+check "epoll_ctl of the TLS fd fails: Too many open files" \
+	grep -q '^epoll_ctl: Too many open files' "$WORK/fle.out"
+check "attls says why (ATTLS042W ... eventfd ... Too many open files)" \
+	grep -q "ATTLS042W no descriptor for attls's own use.*epoll_ctl(.*no eventfd.*(Too many open files)" \
+	"$WORK/fle.err"
 [ -n "${KEEP:-}" ] && cp -r "$WORK" /tmp/ls/fdwork
 finish

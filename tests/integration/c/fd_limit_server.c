@@ -7,7 +7,10 @@
  * closes the first connection while its peer keeps it open (so that TLS
  * has more to do after the close), and prints how long that close took.
  * It ends HOLD seconds later.
- *   fd_limit_server PORT LIMIT HOLD
+ * With "epoll", it fills its descriptors but one, accepts one connection
+ * into the last, adds it to an epoll instance and prints what epoll_ctl
+ * said: the first TLS fd of an instance needs an fd of attls's own.
+ *   fd_limit_server PORT LIMIT HOLD [epoll]
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -16,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -34,7 +38,7 @@ int main(int argc, char **argv)
 	struct rlimit rl;
 	struct sockaddr_in a;
 
-	if (argc != 4)
+	if (argc != 4 && argc != 5)
 		return 2;
 	port = atoi(argv[1]);
 	lim = atoi(argv[2]);
@@ -51,6 +55,22 @@ int main(int argc, char **argv)
 		die("setrlimit");
 	printf("listening\n");
 	fflush(stdout);
+	if (argc == 5) {
+		struct epoll_event ev = { .events = EPOLLIN };
+		int ep = epoll_create1(EPOLL_CLOEXEC), last = -1, fd;
+
+		if (ep < 0)
+			die("epoll_create1");
+		while ((fd = dup(0)) >= 0)
+			last = fd;
+		close(last);
+		fd = accept4(pfd[0].fd, NULL, NULL, SOCK_NONBLOCK);
+		if (fd < 0)
+			die("accept");
+		printf("epoll_ctl: %s\n", epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) == 0 ? "ok" :
+		       strerror(errno));
+		return 0;
+	}
 	for (;;) {
 		int all = 1;
 
