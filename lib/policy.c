@@ -18,6 +18,7 @@
 
 #include "sysio.h"
 #include "filetrust.h"
+#include "matchindex.h"
 #include "namemap.h"
 #include "p11uri.h"
 #include "policy.h"
@@ -894,6 +895,7 @@ struct attls_policy *attls_policy_load_ex(const char *file, unsigned flags,
 		attls_policy_free(p);
 		return NULL;
 	}
+	p->match_index = attls_match_index_build(p);
 	return p;
 }
 
@@ -930,6 +932,7 @@ void attls_policy_free(struct attls_policy *p)
 		free(t->user);
 		free(t->server_name);
 	}
+	attls_match_index_free(p->match_index);
 	free(p->keyrings);
 	free(p->security);
 	free(p->traffic);

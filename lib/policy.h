@@ -135,6 +135,8 @@ struct attls_policy {
 	/* The contexts tlsctx.c built, each once (attls_tlsctx_free). */
 	size_t n_ctxs;
 	struct attls_tlsctx **ctxs;
+	/* The descriptors by port (matchindex.h); NULL: match looks at all. */
+	struct attls_match_index *match_index;
 };
 
 /* Errors, each "FILE:LINE: message", in file order. */
