@@ -5,7 +5,12 @@
  * for, no session ever offered), one small request, reading its answer,
  * a close_notify and close; then a new connection in its place, for SECS
  * seconds. One thread, non-blocking sockets, epoll; OpenSSL as the client.
- *   hsload [-c CONNS] [-t SECS] [-g GROUPS] http|redis PORT
+ *   hsload [-c CONNS] [-t SECS] [-n TOTAL] [-H] [-w SECS] [-g GROUPS] http|redis PORT
+ * -n TOTAL: no more than TOTAL connections in all; the run ends when they
+ * are done (or SECS is up). -H: hold: CONNS connections at once, each
+ * kept open after its answer until all CONNS have answered, then all
+ * closed; no new ones (the figure printed first is then 0). -w SECS:
+ * with -H, the held connections stay open SECS more before they close.
  * http: GET /f1024 (HTTP/1.1, keep-alive) and its whole 200 answer;
  * redis: PING and +PONG. Connects to 127.0.0.1 with SNI "localhost"; the
  * server's certificate is not verified (its CertificateVerify is), so that
@@ -35,7 +40,7 @@
 #include <time.h>
 #include <unistd.h>
 
-enum state { CONNECTING, HANDSHAKE, REQUEST, RESPONSE };
+enum state { CONNECTING, HANDSHAKE, REQUEST, RESPONSE, HELD };
 
 struct conn {
 	int fd;
@@ -47,8 +52,8 @@ struct conn {
 
 static SSL_CTX *ctx;
 static int ep, port, redis;
-static long done, counted, errors, active;
-static int draining;
+static long done, counted, errors, active, started, total = -1;
+static int draining, hold;
 static char group[64] = "-";
 static const char *req;
 
@@ -95,11 +100,20 @@ static void start(struct conn *c)
 		die("connect");
 	c->st = CONNECTING;
 	active++;
+	started++;
 	watch(c, EPOLL_CTL_ADD, EPOLLOUT);
 }
 
 static void finish(struct conn *c, int ok)
 {
+	if (ok && hold) {
+		/* Kept open, and no longer watched, until the run ends. */
+		done++;
+		c->st = HELD;
+		if (epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL) < 0)
+			die("epoll_ctl");
+		return;
+	}
 	if (ok) {
 		done++;
 		SSL_shutdown(c->ssl); /* our close_notify; not waiting for theirs */
@@ -112,8 +126,18 @@ static void finish(struct conn *c, int ok)
 	SSL_free(c->ssl);
 	close(c->fd);
 	active--;
-	if (!draining)
+	if (!draining && !hold && (total < 0 || started < total))
 		start(c);
+}
+
+/* A held connection ends: our close_notify, and close. */
+static void end_held(struct conn *c)
+{
+	SSL_shutdown(c->ssl);
+	ERR_clear_error();
+	SSL_free(c->ssl);
+	close(c->fd);
+	active--;
 }
 
 /* Whether the answer in c->buf is complete (1), incomplete (0), wrong (-1). */
@@ -167,6 +191,8 @@ static void step(struct conn *c)
 				continue;
 			}
 			break;
+		case HELD:
+			return;
 		case RESPONSE:
 			/* Room kept for the http parser's terminating NUL; a
 			 * longer answer than the buffer holds is an error. */
@@ -209,14 +235,23 @@ static void step(struct conn *c)
 int main(int argc, char **argv)
 {
 	int nconn = 64, opt, i, n;
-	double secs = 5, t0, end, tcount = 0;
+	double secs = 5, t0, end, tcount = 0, wait = 0;
 	const char *groups = NULL;
 	struct conn *conns;
 	struct epoll_event evs[256];
 	struct rusage ru;
 
-	while ((opt = getopt(argc, argv, "c:t:g:")) != -1) {
+	while ((opt = getopt(argc, argv, "c:t:n:Hw:g:")) != -1) {
 		switch (opt) {
+		case 'w':
+			wait = atof(optarg);
+			break;
+		case 'n':
+			total = atol(optarg);
+			break;
+		case 'H':
+			hold = 1;
+			break;
 		case 'c':
 			nconn = atoi(optarg);
 			break;
@@ -230,7 +265,7 @@ int main(int argc, char **argv)
 			goto usage;
 		}
 	}
-	if (argc - optind != 2 || nconn < 1 || secs <= 0)
+	if (argc - optind != 2 || nconn < 1 || secs <= 0 || (total >= 0 && total < nconn))
 		goto usage;
 	redis = !strcmp(argv[optind], "redis");
 	if (!redis && strcmp(argv[optind], "http"))
@@ -256,7 +291,8 @@ int main(int argc, char **argv)
 	end = t0 + secs;
 	for (i = 0; i < nconn; i++)
 		start(&conns[i]);
-	while (active > 0 && now() < end + 5) {
+	/* Held connections count as active until the end: they are still open. */
+	while (active - (hold ? done : 0) > 0 && now() < end + 5) {
 		if (!draining && now() >= end) {
 			draining = 1;
 			counted = done;
@@ -272,12 +308,21 @@ int main(int argc, char **argv)
 		counted = done;
 		tcount = now();
 	}
+	if (hold) {
+		counted = 0;
+		if (wait > 0)
+			usleep((useconds_t)(wait * 1e6));
+		for (i = 0; i < nconn; i++)
+			if (conns[i].st == HELD)
+				end_held(&conns[i]);
+	}
 	getrusage(RUSAGE_SELF, &ru);
 	printf("%.0f %ld %ld %s %.0f\n", counted / (tcount - t0), done, errors + active, group,
 	       100 * (ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +
 		      ru.ru_stime.tv_usec / 1e6) / (now() - t0));
 	return 0;
 usage:
-	fprintf(stderr, "usage: hsload [-c CONNS] [-t SECS] [-g GROUPS] http|redis PORT\n");
+	fprintf(stderr, "usage: hsload [-c CONNS] [-t SECS] [-n TOTAL] [-H] [-w SECS] [-g GROUPS] "
+		"http|redis PORT\n");
 	return 2;
 }

@@ -48,22 +48,18 @@ static void wake(void)
  * steps take each session's lock without this file's lock (the order of
  * shim/locks.h: a session's lock, then this one): only this thread takes
  * items off the list and adopt only adds at its head, so the items from
- * the head read under the lock stay while they are stepped.
+ * first (the head when pfd was built: pfd[1..n-1] are its first n-1) stay
+ * while they are stepped. Those adopted since then, ahead of first, were
+ * not polled: they wait for the next round, which polls them.
  */
-static void step_all(const struct pollfd *pfd, int n)
+static void step_all(const struct pollfd *pfd, int n, struct item *first)
 {
 	uint64_t now = attls_now_ms();
-	struct item **p, *first, *done = NULL;
+	struct item **p, *done = NULL;
 	int i = 1;
 
-	pthread_mutex_lock(&lock);
-	first = items;
-	pthread_mutex_unlock(&lock);
-	for (struct item *it = first; it; it = it->next) {
-		bool ready = i < n && pfd[i].fd == attls_session_linger_fd(it->s) && pfd[i].revents;
-
-		i++;
-		if (ready)
+	for (struct item *it = first; it && i < n; it = it->next, i++) {
+		if (pfd[i].revents)
 			it->events = attls_session_linger_step(it->s);
 		it->finished = !it->events || now >= attls_session_linger_deadline(it->s);
 	}
@@ -101,6 +97,7 @@ static void *run(void *arg)
 	(void)arg;
 	for (;;) {
 		uint64_t deadline = 0, now;
+		struct item *first;
 		int n = 1, timeout;
 
 		pthread_mutex_lock(&lock);
@@ -118,6 +115,7 @@ static void *run(void *arg)
 			continue;
 		}
 		pfd[0] = (struct pollfd){ .fd = wakefd, .events = POLLIN };
+		first = items;
 		for (struct item *it = items; it && n < cap; it = it->next, n++) {
 			uint64_t d = attls_session_linger_deadline(it->s);
 
@@ -137,7 +135,7 @@ static void *run(void *arg)
 			if (attls_io.read(wakefd, &v, sizeof(v)) < 0)
 				v = 0;
 		}
-		step_all(pfd, n);
+		step_all(pfd, n, first);
 	}
 	return NULL;
 }
@@ -161,8 +159,10 @@ static int start_locked(void)
 	r = pthread_create(&t, &attr, run, NULL);
 	pthread_attr_destroy(&attr);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (r != 0)
+	if (r != 0) {
+		errno = r; /* the caller says why (EAGAIN: no thread) */
 		return -1;
+	}
 	thread_pid = getpid();
 	return 0;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "match.h"
+#include "matchindex.h"
 
 /* The address and port of ss; IPv4-mapped IPv6 comes back as IPv4. */
 static int addr_of(const struct sockaddr_storage *ss, int *family,
@@ -126,29 +127,67 @@ static bool user_is_name(const char *pattern)
 	return *p != '\0';
 }
 
+/*
+ * The descriptors that can match c, in file order: those its ports find
+ * in the index, or every one (no index, or a port a query leaves open).
+ */
+struct cands {
+	const struct attls_policy *p;
+	struct attls_match_cand it;
+	bool all;
+	size_t i;
+};
+
+static void cands_start(struct cands *cs, const struct attls_policy *p,
+			const struct attls_conn_info *c)
+{
+	int family;
+	uint8_t a[16];
+	uint16_t lp = 0, rp = 0;
+
+	cs->p = p;
+	cs->i = 0;
+	cs->all = !p->match_index || (c->unknown & (ATTLS_UNKNOWN_LPORT | ATTLS_UNKNOWN_RPORT));
+	if (cs->all)
+		return;
+	/* The ports attls_traffic_matches compares (0 where it finds none). */
+	if (addr_of(&c->local, &family, a, &lp) < 0)
+		lp = 0;
+	if (addr_of(&c->remote, &family, a, &rp) < 0)
+		rp = 0;
+	attls_match_cand_start(p->match_index, lp, rp, &cs->it);
+}
+
+static const struct attls_traffic *cands_next(struct cands *cs)
+{
+	size_t i;
+
+	if (cs->all)
+		return cs->i < cs->p->n_traffic ? &cs->p->traffic[cs->i++] : NULL;
+	i = attls_match_cand_next(&cs->it);
+	return i == SIZE_MAX ? NULL : &cs->p->traffic[i];
+}
+
 bool attls_user_criterion_applies(const struct attls_policy *p,
 				  const struct attls_conn_info *c)
 {
 	struct attls_conn_info open = *c;
+	const struct attls_traffic *t;
+	struct cands cs;
 
 	open.unknown |= ATTLS_UNKNOWN_USER;
-	for (size_t i = 0; i < p->n_traffic; i++) {
-		const struct attls_traffic *t = &p->traffic[i];
-
+	cands_start(&cs, p, &open);
+	while ((t = cands_next(&cs)))
 		if (t->user && user_is_name(t->user) && attls_traffic_matches(t, &open))
 			return true;
-	}
 	return false;
 }
 
-const struct attls_traffic *attls_match(const struct attls_policy *p,
-					const struct attls_conn_info *c)
+static const struct attls_traffic *choose(struct cands *cs, const struct attls_conn_info *c)
 {
-	const struct attls_traffic *best = NULL;
+	const struct attls_traffic *best = NULL, *t;
 
-	for (size_t i = 0; i < p->n_traffic; i++) {
-		const struct attls_traffic *t = &p->traffic[i];
-
+	while ((t = cands_next(cs))) {
 		if (!attls_traffic_matches(t, c))
 			continue;
 		if (!t->enabled && (!best || best->enabled || t->priority > best->priority))
@@ -157,6 +196,15 @@ const struct attls_traffic *attls_match(const struct attls_policy *p,
 			best = t;
 	}
 	return best;
+}
+
+const struct attls_traffic *attls_match(const struct attls_policy *p,
+					const struct attls_conn_info *c)
+{
+	struct cands cs;
+
+	cands_start(&cs, p, c);
+	return choose(&cs, c);
 }
 
 const char *attls_format_addr(const struct sockaddr_storage *ss, char *buf,

@@ -18,6 +18,8 @@
 
 #include "sysio.h"
 #include "filetrust.h"
+#include "matchindex.h"
+#include "namemap.h"
 #include "p11uri.h"
 #include "policy.h"
 
@@ -39,10 +41,13 @@ void attls_errors_add(struct attls_errors *e, const char *file, int line,
 		vsnprintf(msg + off, sizeof(msg) - (size_t)off, fmt, ap);
 		va_end(ap);
 	}
-	n = realloc(e->msg, (e->n + 1) * sizeof(*n));
-	if (!n)
-		return;
-	e->msg = n;
+	/* Doubled when full (n zero or a power of two): O(1) per error. */
+	if (!(e->n & (e->n - 1))) {
+		n = realloc(e->msg, (e->n ? 2 * e->n : 1) * sizeof(*n));
+		if (!n)
+			return;
+		e->msg = n;
+	}
 	e->msg[e->n] = strdup(msg);
 	if (e->msg[e->n])
 		e->n++;
@@ -73,6 +78,8 @@ struct loader {
 	size_t index;        /* of the keyring, security or traffic section */
 	unsigned long seen;  /* keys already given in this section */
 	int global_line, crypto_line;
+	/* Every named section, by its kind's letter and its name: its index. */
+	struct attls_namemap names;
 };
 
 #define ERR(ld, ...) attls_errors_add((ld)->errs, (ld)->file, (ld)->lineno, __VA_ARGS__)
@@ -126,13 +133,32 @@ static bool valid_name(const char *s)
 	return true;
 }
 
+/*
+ * Room for element n, zeroed. The array doubles when n is zero or a power
+ * of two (then it is full), so that n sections cost O(n) copies, not
+ * O(n^2).
+ */
 static void *grow(void *arr, size_t n, size_t size)
 {
-	void *a = realloc(arr, (n + 1) * size);
+	void *a = arr;
 
-	if (a)
-		memset((char *)a + n * size, 0, size);
+	if (!(n & (n - 1))) {
+		a = realloc(arr, (n ? 2 * n : 1) * size);
+		if (!a)
+			return NULL;
+	}
+	memset((char *)a + n * size, 0, size);
 	return a;
+}
+
+/* A section's key in ld->names: its kind's letter, then its name. */
+static size_t name_key(char *key, enum section_kind k, const char *name)
+{
+	size_t len = strlen(name);
+
+	key[0] = (char)('0' + k);
+	memcpy(key + 1, name, len);
+	return len + 1;
 }
 
 /* A new "[kind NAME]" section; returns false if it is unusable. */
@@ -184,15 +210,19 @@ static bool open_section(struct loader *ld, const char *hdr)
 	}
 #define OPEN(K, arr, cnt)                                                     \
 	do {                                                                  \
-		for (size_t i = 0; i < p->cnt; i++)                           \
-			if (!strcmp(p->arr[i].name, name)) {                  \
-				ERR(ld, "section [%s %s] given twice (first at line %d)", \
-				    kind_name(K), name, p->arr[i].line);      \
-				return false;                                 \
-			}                                                     \
-		void *a = grow(p->arr, p->cnt, sizeof(*p->arr));              \
-		if (!a)                                                       \
+		char key[ATTLS_NAME_MAX + 1];                                 \
+		size_t klen = name_key(key, K, name), first;                  \
+		int put = attls_namemap_put(&ld->names, key, klen, p->cnt, &first); \
+		if (put == 0) {                                               \
+			ERR(ld, "section [%s %s] given twice (first at line %d)", \
+			    kind_name(K), name, p->arr[first].line);          \
 			return false;                                         \
+		}                                                             \
+		void *a = put < 0 ? NULL : grow(p->arr, p->cnt, sizeof(*p->arr)); \
+		if (!a) {                                                     \
+			ERR(ld, "out of memory");                             \
+			return false;                                         \
+		}                                                             \
 		p->arr = a;                                                   \
 		ld->index = p->cnt++;                                         \
 		memcpy(p->arr[ld->index].name, name, strlen(name) + 1);       \
@@ -727,15 +757,15 @@ static void check_security(struct loader *ld, struct attls_security *sec)
 			"and refused unless allow_legacy = yes");
 }
 
-static void *find_named(void *arr, size_t n, size_t size, const char *name)
+/* The index of the section of kind k named name, or -1. */
+static ssize_t find_named(struct loader *ld, enum section_kind k, const char *name)
 {
-	for (size_t i = 0; i < n; i++) {
-		char *e = (char *)arr + i * size;
+	char key[ATTLS_NAME_MAX + 1];
+	size_t i;
 
-		if (!strcmp(e, name)) /* the name is each struct's first field */
-			return e;
-	}
-	return NULL;
+	if (!attls_namemap_get(&ld->names, key, name_key(key, k, name), &i))
+		return -1;
+	return (ssize_t)i;
 }
 
 static void check_traffic(struct loader *ld, struct attls_traffic *t)
@@ -744,15 +774,18 @@ static void check_traffic(struct loader *ld, struct attls_traffic *t)
 	struct attls_keyring *kr = NULL;
 
 	if (t->keyring_ref[0]) {
-		kr = find_named(p->keyrings, p->n_keyrings, sizeof(*kr), t->keyring_ref);
+		ssize_t i = find_named(ld, SEC_KEYRING, t->keyring_ref);
+
+		kr = i < 0 ? NULL : &p->keyrings[i];
 		ld->lineno = t->keyring_line;
 		if (!kr)
 			ERR(ld, "keyring: no [keyring %s] in this file", t->keyring_ref);
 		t->keyring = kr;
 	}
 	if (t->security_ref[0]) {
-		t->security = find_named(p->security, p->n_security,
-					 sizeof(*t->security), t->security_ref);
+		ssize_t i = find_named(ld, SEC_SECURITY, t->security_ref);
+
+		t->security = i < 0 ? NULL : &p->security[i];
 		ld->lineno = t->security_line;
 		if (!t->security)
 			ERR(ld, "security: no [security %s] in this file", t->security_ref);
@@ -857,10 +890,12 @@ struct attls_policy *attls_policy_load_ex(const char *file, unsigned flags,
 	/* No descriptor: every connection would go in clear. */
 	if (!p->n_traffic)
 		attls_errors_add(errs, file, 0, "no traffic descriptor: nothing would be protected");
+	attls_namemap_free(&ld.names);
 	if (errs->n != before) {
 		attls_policy_free(p);
 		return NULL;
 	}
+	p->match_index = attls_match_index_build(p);
 	return p;
 }
 
@@ -897,6 +932,7 @@ void attls_policy_free(struct attls_policy *p)
 		free(t->user);
 		free(t->server_name);
 	}
+	attls_match_index_free(p->match_index);
 	free(p->keyrings);
 	free(p->security);
 	free(p->traffic);

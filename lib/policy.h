@@ -103,9 +103,17 @@ struct attls_traffic {
 	/* Parse-time only: the names referred to and their lines. */
 	char keyring_ref[ATTLS_NAME_MAX], security_ref[ATTLS_NAME_MAX];
 	int keyring_line, security_line;
-	/* Built when the policy loads (tlsctx.c): one per role it can take. */
+	/*
+	 * Built when the policy loads (tlsctx.c): one per role it can take,
+	 * shared by every descriptor with the same key ring and security
+	 * level, and owned by the policy's ctxs.
+	 */
 	void *ctx_server, *ctx_client;
-	/* What a server session's handshake proved, bound into its tickets. */
+};
+
+/* A wolfSSL context and what its server sessions' tickets are bound to. */
+struct attls_tlsctx {
+	void *ctx;
 	unsigned char binding[32];
 };
 
@@ -124,6 +132,11 @@ struct attls_policy {
 	struct attls_keyring *keyrings;
 	struct attls_security *security;
 	struct attls_traffic *traffic;
+	/* The contexts tlsctx.c built, each once (attls_tlsctx_free). */
+	size_t n_ctxs;
+	struct attls_tlsctx **ctxs;
+	/* The descriptors by port (matchindex.h); NULL: match looks at all. */
+	struct attls_match_index *match_index;
 };
 
 /* Errors, each "FILE:LINE: message", in file order. */

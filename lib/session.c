@@ -1508,22 +1508,39 @@ void attls_session_linger_finish(struct attls_session *s)
  */
 static bool linger_in_background(struct attls_session *s)
 {
-	int fd;
+	int fd, err, own = s->fd;
 
 	s->linger_deadline = attls_now_ms() + LINGER_MS;
 	pthread_mutex_unlock(&s->lock);
 	short ev = attls_session_linger_step(s);
 	pthread_mutex_lock(&s->lock);
-	if (!ev || (fd = io.dupfd(s->fd)) < 0)
+	if (!ev)
 		return false;
+	fd = io.dupfd(s->fd);
+	if (fd < 0) {
+		err = errno;
+		goto sync;
+	}
 	s->fd = fd;
 	s->lingering = true;
 	s->ended = true;
+	/* errno: the linger thread's eventfd or pthread_create. */
 	if (attls_linger_adopt(s, ev) == 0)
 		return true;
+	err = errno;
 	s->lingering = false;
 	s->ended = false;
+	/* The program's own number again: the dup goes, the close goes on. */
+	s->fd = own;
 	io.close(fd);
+sync:
+	/*
+	 * Out of descriptors (EMFILE, ENFILE) or threads: said as it is, and
+	 * the end is made inside the program's close, bounded by LINGER_MS.
+	 */
+	attls_trace(s->trace, ATTLS_MSG_NO_FD, s->who,
+		    "close: the end of the connection cannot go to the background (%s): "
+		    "it is made in the program's close, within %d ms", strerror(err), LINGER_MS);
 	return false;
 }
 

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ciphercheck.h"
 #include "cryptodev.h"
 #include "keyring.h"
+#include "namemap.h"
 #include "tickets.h"
 #include "tlsctx.h"
 #include "wolf.h"
@@ -37,9 +40,8 @@ static int proto_version(unsigned bit)
 	}
 }
 
-static WOLFSSL_CTX *build_one(const struct attls_policy *p,
-			      struct attls_traffic *t, bool server,
-			      struct attls_errors *errs)
+static WOLFSSL_CTX *build_one(const struct attls_policy *p, const struct attls_traffic *t,
+			      bool server, unsigned char *binding, struct attls_errors *errs)
 {
 	const struct attls_keyring *kr = t->keyring;
 	const struct attls_security *sec = t->security ? t->security : &default_security;
@@ -101,12 +103,12 @@ static WOLFSSL_CTX *build_one(const struct attls_policy *p,
 		 * their descriptors mean the same. */
 		if (attls_tickets_binding(sec->protocols, sec->ciphers ? sec->ciphers :
 					  attls_default_ciphers, (int)sec->client_auth,
-					  kr->ca, t->binding, why, sizeof(why)) < 0) {
+					  kr->ca, binding, why, sizeof(why)) < 0) {
 			attls_errors_add(errs, p->file, kr->ca_line ? kr->ca_line : t->line,
 					 "[traffic %s]: %s", t->name, why);
 			goto fail;
 		}
-		attls_tickets_apply_server(ctx, t->binding);
+		attls_tickets_apply_server(ctx, binding);
 	} else
 		wolfSSL_CTX_UseSessionTicket(ctx);
 	attls_cryptodev_apply(ctx);
@@ -116,8 +118,54 @@ fail:
 	return NULL;
 }
 
+/*
+ * The context of t in one role. What goes into a context is the key ring,
+ * the security level and the role, nothing of the descriptor's own: so
+ * descriptors that share them share one context (ctxs maps the three to
+ * it, or to NULL when it could not be built, which is reported once).
+ * Many descriptors over a few key rings and levels cost a few contexts,
+ * and each key ring is read a few times, not once per descriptor.
+ */
+static void *shared_ctx(struct attls_policy *p, struct attls_namemap *ctxs,
+			const struct attls_traffic *t, bool server, struct attls_errors *errs)
+{
+	size_t key[3] = { (size_t)(t->keyring - p->keyrings),
+			  t->security ? (size_t)(t->security - p->security) + 1 : 0, server };
+	struct attls_tlsctx *c, **a;
+	size_t i;
+	int put;
+
+	if (attls_namemap_get(ctxs, key, sizeof(key), &i))
+		return i == SIZE_MAX ? NULL : p->ctxs[i]->ctx;
+	/* The array doubles when full: n_ctxs zero or a power of two. */
+	if (!(p->n_ctxs & (p->n_ctxs - 1))) {
+		a = realloc(p->ctxs, (p->n_ctxs ? 2 * p->n_ctxs : 1) * sizeof(*a));
+		if (!a)
+			goto oom;
+		p->ctxs = a;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		goto oom;
+	c->ctx = build_one(p, t, server, c->binding, errs);
+	if (!c->ctx) {
+		free(c);
+		(void)attls_namemap_put(ctxs, key, sizeof(key), SIZE_MAX, NULL);
+		return NULL;
+	}
+	put = attls_namemap_put(ctxs, key, sizeof(key), p->n_ctxs, NULL);
+	p->ctxs[p->n_ctxs++] = c;
+	if (put < 0)
+		goto oom;
+	return c->ctx;
+oom:
+	attls_errors_add(errs, p->file, t->line, "[traffic %s]: out of memory", t->name);
+	return NULL;
+}
+
 int attls_tlsctx_build(struct attls_policy *p, struct attls_errors *errs)
 {
+	struct attls_namemap ctxs = { 0 };
 	size_t before = errs->n;
 
 	if (attls_tickets_setup(p, errs) < 0)
@@ -145,10 +193,11 @@ int attls_tlsctx_build(struct attls_policy *p, struct attls_errors *errs)
 		client = t->role == ATTLS_ROLE_CLIENT ||
 			 (t->role == ATTLS_ROLE_DEFAULT && (t->direction & ATTLS_DIR_OUTBOUND));
 		if (server)
-			t->ctx_server = build_one(p, t, true, errs);
+			t->ctx_server = shared_ctx(p, &ctxs, t, true, errs);
 		if (client && (!server || t->ctx_server))
-			t->ctx_client = build_one(p, t, false, errs);
+			t->ctx_client = shared_ctx(p, &ctxs, t, false, errs);
 	}
+	attls_namemap_free(&ctxs);
 	if (errs->n != before) {
 		attls_tlsctx_free(p);
 		return -1;
@@ -158,15 +207,15 @@ int attls_tlsctx_build(struct attls_policy *p, struct attls_errors *errs)
 
 void attls_tlsctx_free(struct attls_policy *p)
 {
-	for (size_t i = 0; i < p->n_traffic; i++) {
-		struct attls_traffic *t = &p->traffic[i];
-
-		if (t->ctx_server)
-			wolfSSL_CTX_free(t->ctx_server);
-		if (t->ctx_client)
-			wolfSSL_CTX_free(t->ctx_client);
-		t->ctx_server = t->ctx_client = NULL;
+	for (size_t i = 0; i < p->n_traffic; i++)
+		p->traffic[i].ctx_server = p->traffic[i].ctx_client = NULL;
+	for (size_t i = 0; i < p->n_ctxs; i++) {
+		wolfSSL_CTX_free(p->ctxs[i]->ctx);
+		free(p->ctxs[i]);
 	}
+	free(p->ctxs);
+	p->ctxs = NULL;
+	p->n_ctxs = 0;
 }
 
 void *attls_tlsctx_get(const struct attls_traffic *t, enum attls_role role)

@@ -8,7 +8,9 @@
 /*
  * Builds the context of each enabled descriptor, for each role it can
  * take: certificates, keys and CAs are read here, so that a bad file is
- * reported when the policy loads, with its line. Returns 0 or -1.
+ * reported when the policy loads, with its line. Descriptors with the
+ * same key ring, security level and role share one context (p->ctxs).
+ * Returns 0 or -1.
  */
 int attls_tlsctx_build(struct attls_policy *p, struct attls_errors *errs);
 void attls_tlsctx_free(struct attls_policy *p);

@@ -38,6 +38,8 @@
 	  "close-on-exec kept on a TLS socket: TLS state cannot cross exec")           \
 	X(TLS_FD_SENT, "ATTLS041W", ATTLS_TRACE_ERROR,                                 \
 	  "a TLS socket sent through SCM_RIGHTS: its TLS state stays in this process") \
+	X(NO_FD, "ATTLS042W", ATTLS_TRACE_ERROR,                                       \
+	  "no descriptor for attls's own use")                                         \
 	X(FLOW_CALL, "ATTLS050I", ATTLS_TRACE_FLOW, "tls call")                        \
 	X(DATA_RECORD, "ATTLS060I", ATTLS_TRACE_DATA, "data")                          \
 	X(DEVICE, "ATTLS070I", ATTLS_TRACE_EVENT, "crypto device")                     \

@@ -45,6 +45,7 @@
 #include "epoll_set.h"
 #include "fdtable.h"
 #include "real.h"
+#include "../lib/trace.h"
 
 #define TAG 0xa77150e5u
 #define WANT_BITS (EPOLLIN | EPOLLOUT | EPOLLPRI | EPOLLRDHUP)
@@ -558,7 +559,19 @@ int attls_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 		op = EPOLL_CTL_ADD;
 	}
 	if (op == EPOLL_CTL_ADD && !(st = get_set(epfd, true, false))) {
+		int err = errno;
+
+		/*
+		 * The set's wake-up eventfd could not be had: the TLS fd cannot
+		 * be watched, so its epoll_ctl fails (fail closed) with the
+		 * kernel's reason, which the log names too.
+		 */
+		if (err == EMFILE || err == ENFILE)
+			attls_trace(attls_trace_mask(), ATTLS_MSG_NO_FD, NULL,
+				    "epoll_ctl(%d, ADD, %d): no eventfd for the TLS fds of this epoll "
+				    "instance (%s): the call fails", epfd, fd, strerror(err));
 		attls_conn_put(c);
+		errno = err;
 		return -1;
 	}
 	lock_set(st);

@@ -48,8 +48,11 @@ int cmd_check(int argc, char **argv)
 		fprintf(stderr, "%s: %zu error%s\n", file, errs.n, errs.n == 1 ? "" : "s");
 		rc = 1;
 	} else {
-		printf("%s: ok: %zu traffic descriptors, %zu key rings, %zu security levels\n",
+		printf("%s: ok: %zu traffic descriptors, %zu key rings, %zu security levels",
 		       file, p->n_traffic, p->n_keyrings, p->n_security);
+		if (!no_keys)
+			printf(", %zu TLS contexts", p->n_ctxs);
+		printf("\n");
 		if (no_keys)
 			printf("keys not checked (--no-keys): no key, certificate, CA or PIN file "
 			       "was read and no PKCS#11 module loaded\n");

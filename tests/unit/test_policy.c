@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -584,6 +585,84 @@ START_TEST(test_cipher_names)
 }
 END_TEST
 
+/*
+ * A policy of 100,000 sections (10,000 under valgrind): many descriptors
+ * over a few key rings and levels, each reference resolved to its own
+ * section; a name given twice and a reference to no section are found
+ * at the end of it, with their lines.
+ */
+static char *large_policy(size_t n, size_t *lines, const char *tail)
+{
+	size_t cap = n * 160 + 1024, off = 0;
+	char *text = malloc(cap);
+	const char *d = fixture_dir();
+
+	ck_assert_ptr_nonnull(text);
+	*lines = 0;
+	for (int k = 0; k < 3; k++) {
+		off += (size_t)snprintf(text + off, cap - off,
+					"[keyring ring%d]\ncert = %s/cert.pem\nkey = %s/key.pem\n"
+					"ca = %s/ca.pem\n", k, d, d, d);
+		*lines += 4;
+	}
+	for (int s = 0; s < 2; s++) {
+		off += (size_t)snprintf(text + off, cap - off, "[security level%d]\n"
+					"client_auth = %s\n", s, s ? "required" : "none");
+		*lines += 2;
+	}
+	for (size_t i = 0; i < n - 5; i++) {
+		off += (size_t)snprintf(text + off, cap - off,
+					"[traffic t%zu]\ndirection = inbound\nlocal_port = %zu\nkeyring = ring%zu\n"
+					"security = level%zu\npriority = %zu\n",
+					i, 1 + i % 65535, i % 3, i % 2, i % 1000);
+		*lines += 6;
+	}
+	snprintf(text + off, cap - off, "%s", tail);
+	return text;
+}
+
+START_TEST(test_large_policy)
+{
+	size_t n = getenv("ATTLS_UNIT_QUICK") ? 10000 : 100000, lines;
+	struct attls_errors errs = { 0 };
+	struct attls_policy *p;
+	char *text = large_policy(n, &lines, ""), tail[128];
+
+	p = attls_policy_load(write_policy(text), &errs);
+	free(text);
+	for (size_t i = 0; i < errs.n && i < 5; i++)
+		fprintf(stderr, "  %s\n", errs.msg[i]);
+	ck_assert_uint_eq(errs.n, 0);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_uint_eq(p->n_keyrings, 3);
+	ck_assert_uint_eq(p->n_security, 2);
+	ck_assert_uint_eq(p->n_traffic, n - 5);
+	for (size_t i = 0; i < p->n_traffic; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "t%zu", i);
+		ck_assert_str_eq(p->traffic[i].name, name);
+		ck_assert_int_eq(p->traffic[i].line, (int)(17 + 6 * i));
+		ck_assert_ptr_eq(p->traffic[i].keyring, &p->keyrings[i % 3]);
+		ck_assert_ptr_eq(p->traffic[i].security, &p->security[i % 2]);
+		ck_assert_int_eq(p->traffic[i].priority, (long)(i % 1000));
+	}
+	attls_policy_free(p);
+
+	/* The first descriptor's name again, and a key ring no section has. */
+	snprintf(tail, sizeof(tail), "[traffic t0]\nlocal_port = 1\n"
+		 "[traffic last]\nlocal_port = 1\nkeyring = ring3\n");
+	text = large_policy(n, &lines, tail);
+	ck_assert_ptr_null(attls_policy_load(write_policy(text), &errs));
+	free(text);
+	ck_assert_uint_eq(errs.n, 2);
+	ck_assert(has_error(&errs, (int)lines + 1, "section [traffic t0] given twice "
+						    "(first at line 17)"));
+	ck_assert(has_error(&errs, (int)lines + 5, "keyring: no [keyring ring3] in this file"));
+	attls_errors_free(&errs);
+}
+END_TEST
+
 Suite *policy_suite(void)
 {
 	Suite *s = suite_create("policy");
@@ -606,6 +685,7 @@ Suite *policy_suite(void)
 	tcase_add_test(tc, test_policy_read_error);
 	tcase_add_test(tc, test_value_parsers);
 	tcase_add_test(tc, test_cipher_names);
+	tcase_add_test(tc, test_large_policy);
 	suite_add_tcase(s, tc);
 	return s;
 }
