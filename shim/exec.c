@@ -463,6 +463,12 @@ static int exec_tls(const struct target *t)
 		return real_exec(t, t->envp);
 	}
 	img = open_image(t, prog, sizeof(prog));
+	if (img < 0 && (errno == ENOENT || errno == ENOTDIR || errno == ELOOP ||
+			errno == ENAMETOOLONG)) {
+		/* No such program: the exec fails as well (were it to run, the fds close). */
+		undo(&p, held, 0);
+		return real_exec(t, t->envp);
+	}
 	if (img < 0) {
 		/* The exec will fail the same way, or run what attls could not look at. */
 		snprintf(why, sizeof(why), "the program cannot be read: %s", strerror(errno));
