@@ -279,7 +279,11 @@ static int move_high(int fd)
 	return hi;
 }
 
-/* One TLS fd the program meant the new image to have. */
+/*
+ * One TLS fd the program meant the new image to have: its connection's
+ * (c), or one whose session came across the last exec and waits still
+ * (c NULL: its bytes are passed on as they came).
+ */
 struct item {
 	int fd;
 	struct attls_conn *c;
@@ -296,7 +300,11 @@ struct plan {
 	char **envp;
 	char var[32];
 	bool held_cleared;
+	bool failed; /* no memory for a waiting session's items */
 };
+
+static void add_waiting(void *arg, const int *fds, size_t nfds, const unsigned char *blob,
+			size_t len);
 
 static int collect(struct plan *p)
 {
@@ -326,7 +334,31 @@ static int collect(struct plan *p)
 			}
 		p->n++;
 	}
-	return 0;
+	attls_inherit_each(add_waiting, p);
+	return p->failed ? -1 : 0;
+}
+
+/* A session still waiting from the last exec: its fds become items, with a copy of its bytes. */
+static void add_waiting(void *arg, const int *fds, size_t nfds, const unsigned char *blob,
+			size_t len)
+{
+	struct plan *p = arg;
+	struct item *ni = realloc(p->it, (p->n + nfds) * sizeof(*ni));
+	unsigned char *copy = malloc(len);
+
+	if (!ni || !copy) {
+		free(copy);
+		if (ni)
+			p->it = ni;
+		p->failed = true;
+		return;
+	}
+	p->it = ni;
+	memcpy(copy, blob, len);
+	for (size_t k = 0; k < nfds; k++)
+		p->it[p->n + k] = (struct item){ .fd = fds[k], .first = (int)p->n, .saved = -1,
+						 .blob = k ? NULL : copy, .len = k ? 0 : len };
+	p->n += nfds;
 }
 
 static bool put(int fd, const void *buf, size_t n)
@@ -427,16 +459,19 @@ static void undo(struct plan *p, const int *held, int nheld)
 		struct item *i = &p->it[k];
 
 		if (i->saved >= 0) {
-			REAL(dup3)(i->saved, i->fd, O_CLOEXEC);
+			/* A waiting session's fd: the kernel's flag is the program's (clear). */
+			REAL(dup3)(i->saved, i->fd, i->c ? O_CLOEXEC : 0);
 			REAL(close)(i->saved);
-		} else {
+		} else if (i->c) {
 			REAL(fcntl)(i->fd, F_SETFD, FD_CLOEXEC);
 		}
 		if (i->blob) {
-			attls_session_export_undo(i->c->s);
+			if (i->c)
+				attls_session_export_undo(i->c->s);
 			attls_handoff_free(i->blob, i->len);
 		}
-		attls_conn_put(i->c);
+		if (i->c)
+			attls_conn_put(i->c);
 	}
 	if (p->held_cleared)
 		for (int k = 0; k < nheld; k++)
@@ -455,9 +490,21 @@ static int exec_tls(const struct target *t)
 	int nheld = attls_fork_held(&held), img, r, err;
 	bool loads = false;
 
-	if (!atomic_load(&attls_tls_fds))
+	if (!atomic_load(&attls_tls_fds) && !attls_inherit_any())
 		return real_exec(t, t->envp);
-	if (collect(&p) < 0 || !p.n) {
+	if (collect(&p) < 0) {
+		/* Without memory nothing can go: the kernel closes the TLS fds; the waiting are cut. */
+		p.failed = false;
+		for (size_t k = 0; k < p.n; k++)
+			if (!p.it[k].c)
+				cut(&p.it[k], "(exec)", "out of memory");
+		r = real_exec(t, t->envp);
+		err = errno;
+		undo(&p, held, 0);
+		errno = err;
+		return r;
+	}
+	if (!p.n) {
 		/* None to hand over: the kernel closes the TLS fds (close-on-exec). */
 		undo(&p, held, 0);
 		return real_exec(t, t->envp);
@@ -480,7 +527,7 @@ static int exec_tls(const struct target *t)
 	if (img >= 0)
 		REAL(close)(img);
 	for (size_t k = 0; loads && k < p.n; k++)
-		if (p.it[k].first == (int)k &&
+		if (p.it[k].first == (int)k && p.it[k].c &&
 		    attls_session_export(p.it[k].c->s, &p.it[k].blob, &p.it[k].len) < 0)
 			p.it[k].blob = NULL; /* handoff.c said why */
 	if (loads && (p.memfd = write_memfd(&p, held, nheld)) >= 0 &&
@@ -493,7 +540,8 @@ static int exec_tls(const struct target *t)
 		snprintf(why, sizeof(why), "its session cannot be handed over: %s", strerror(errno));
 		for (size_t k = 0; k < p.n; k++)
 			if (p.it[k].blob) {
-				attls_session_export_undo(p.it[k].c->s);
+				if (p.it[k].c)
+					attls_session_export_undo(p.it[k].c->s);
 				attls_handoff_free(p.it[k].blob, p.it[k].len);
 				p.it[k].blob = NULL;
 			}

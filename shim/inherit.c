@@ -218,3 +218,31 @@ bool attls_inherit_take(int fd, unsigned char **blob, size_t *len)
 	*len = w->len;
 	return true;
 }
+
+bool attls_inherit_any(void)
+{
+	return atomic_load_explicit(&untaken, memory_order_relaxed) != 0;
+}
+
+void attls_inherit_each(void (*fn)(void *arg, const int *fds, size_t nfds,
+				   const unsigned char *blob, size_t len),
+			void *arg)
+{
+	for (size_t i = 0; i < ntable && atomic_load(&untaken); i++) {
+		unsigned char *b = atomic_load(&table[i].blob);
+		int fds[64];
+		size_t n = 0;
+
+		if (!b)
+			continue;
+		for (uint32_t k = 0; k < table[i].nfds && n < 64; k++) {
+			int fd = table[i].fds[k], fl = REAL(fcntl)(fd, F_GETFD);
+
+			/* Its slot is UNSEEN (the session waits): the kernel's flag is the program's. */
+			if (fl >= 0 && !(fl & FD_CLOEXEC) && attls_handoff_of(fd, b, table[i].len))
+				fds[n++] = fd;
+		}
+		if (n)
+			fn(arg, fds, n, b, table[i].len);
+	}
+}

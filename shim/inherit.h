@@ -43,4 +43,16 @@ bool attls_inherit_waiting(int fd);
  */
 bool attls_inherit_take(int fd, unsigned char **blob, size_t *len);
 
+/*
+ * For an exec (exec.c): fn is called for each session still waiting, with
+ * the numbers (of its list) that name its socket now and are not
+ * close-on-exec, and its bytes, so that it goes on to the next image (a
+ * shell wrapper that execs the program on its connection) or is cut there.
+ */
+void attls_inherit_each(void (*fn)(void *arg, const int *fds, size_t nfds,
+				   const unsigned char *blob, size_t len),
+			void *arg);
+/* Whether any session waits (cheap). */
+bool attls_inherit_any(void);
+
 #endif

