@@ -181,6 +181,11 @@ static int export_locked(struct attls_session *s, struct out *o)
 		errno = EBADF;
 		return -1;
 	}
+	if (s->parents) {
+		/* Its parent owns it and goes on writing: two writers of one record sequence. */
+		errno = EPERM;
+		return -1;
+	}
 	if (fstat(s->fd, &st) < 0)
 		return -1;
 	memcpy(h.magic, MAGIC, sizeof(h.magic));
@@ -279,7 +284,8 @@ int attls_session_export(struct attls_session *s, unsigned char **buf, size_t *l
 	if (r < 0) {
 		attls_handoff_free(o.p, o.cap);
 		attls_trace(s->trace, ATTLS_MSG_EXEC_CUT, s->who, "its state cannot be exported: %s",
-			    strerror(err));
+			    err == EPERM ? "the parent process owns it (it had records queued "
+					   "at fork)" : strerror(err));
 		errno = err;
 		return -1;
 	}
