@@ -202,6 +202,15 @@ static int export_locked(struct attls_session *s, struct out *o)
 		put(o, &h, sizeof(h));
 		return 0;
 	}
+	if (s->state == ATTLS_ST_HANDSHAKE && s->forked && !s->used) {
+		/*
+		 * A copy from fork, its handshake under way and not this
+		 * process's: finishing it here would read the other process's
+		 * input.
+		 */
+		errno = EBUSY;
+		return -1;
+	}
 	if (attls_session_settle(s, attls_now_ms() + SETTLE_MS) < 0)
 		return -1;
 	if (s->state != ATTLS_ST_OPEN) {
@@ -285,7 +294,9 @@ int attls_session_export(struct attls_session *s, unsigned char **buf, size_t *l
 		attls_handoff_free(o.p, o.cap);
 		attls_trace(s->trace, ATTLS_MSG_EXEC_CUT, s->who, "its state cannot be exported: %s",
 			    err == EPERM ? "the parent process owns it (it had records queued "
-					   "at fork)" : strerror(err));
+					   "at fork)" :
+			    err == EBUSY ? "its handshake is under way in the process it was "
+					   "copied from by fork" : strerror(err));
 		errno = err;
 		return -1;
 	}
