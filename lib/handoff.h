@@ -15,7 +15,9 @@
 
 /*
  * s's state as bytes (*buf, malloc'd; free with attls_handoff_free): the
- * handshake is finished first if it had begun, queued records sent
+ * handshake is finished first if it had begun in this process (a copy
+ * from fork whose handshake is under way elsewhere, or that its parent
+ * owns, is refused), queued records sent
  * (bounded, 3 s), and what attls and wolfSSL had read and not yet given
  * the program (plaintext decrypted, ciphertext of a partial record) goes
  * with it, as do records that could not be sent. A session whose
