@@ -18,12 +18,12 @@
  * handshake is finished first if it had begun in this process (a copy
  * from fork whose handshake is under way elsewhere, or that its parent
  * owns, is refused), queued records sent (bounded, 3 s), and what attls
- * and wolfSSL had read and not yet given the program (plaintext decrypted, ciphertext of a partial record) goes
- * with it, as do records that could not be sent. A session whose
- * handshake has not begun goes as such: the other process starts it. From
- * then on s refuses every call with EBADF (its keys are another process's:
- * never encrypt or decrypt again) until attls_session_export_undo. 0, or
- * -1 with errno.
+ * and wolfSSL had read and not yet given the program (plaintext
+ * decrypted, ciphertext of a partial record) goes with it, as do records
+ * that could not be sent. A session whose handshake has not begun goes as
+ * such: the other process starts it. From then on s refuses every call
+ * with EBADF (its keys are another process's: never encrypt or decrypt
+ * again) until attls_session_export_undo. 0, or -1 with errno.
  */
 int attls_session_export(struct attls_session *s, unsigned char **buf, size_t *len);
 /* The export did not go anywhere (the exec failed): s goes on as before. */
