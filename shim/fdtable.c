@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -206,9 +207,13 @@ static int twin_of(int fd)
  * UNSEEN to keep none (the fd is closed, or a socket not connected yet:
  * the real call answers, and the next call looks again). A connected TCP
  * socket a descriptor covers comes back as UNSEEN with *ns, its new
- * session, or with *twin, another fd that has the session of that socket.
+ * session, or with *twin, another fd that has the session of that socket;
+ * *twin is LOOK_AGAIN while another thread takes up the session handed
+ * over with that socket (inherit.c). *handed: the one this call took up
+ * (attls_inherit_done once its slot holds it), or -1.
  */
-static uintptr_t look(int fd, struct attls_session **ns, int *twin)
+#define LOOK_AGAIN (-2)
+static uintptr_t look(int fd, struct attls_session **ns, int *twin, int *handed)
 {
 	struct sockaddr_storage peer;
 	int dom = 0, type = 0, proto = 0;
@@ -249,10 +254,14 @@ ask:;
 	/* A session handed over across exec with it is taken up, not begun anew. */
 	unsigned char *blob = NULL;
 	size_t blen = 0;
-	bool handed = attls_inherit_take(fd, &blob, &blen);
+	int took = attls_inherit_take(fd, &blob, &blen, handed);
 
+	if (took < 0) {
+		*twin = LOOK_AGAIN;
+		return ATTLS_SLOT_UNSEEN;
+	}
 	attls_inside++;
-	v = attls_engine_unseen(fd, handed ? "inherited across exec with its TLS session" :
+	v = attls_engine_unseen(fd, took ? "inherited across exec with its TLS session" :
 				"inherited across exec, received through SCM_RIGHTS, "
 				"or made where no hook saw it", blob, blen, ns);
 	attls_inside--;
@@ -298,12 +307,13 @@ int attls_fd_data(int fd, struct attls_conn **cp)
 	if (!sl) {
 		/* Out of the table's range, or no memory: look, without keeping it. */
 		struct attls_session *ns = NULL;
-		int twin = -1;
+		int twin = -1, handed = -1;
 		uintptr_t st = fd < 0 || fd >= ATTLS_FD_L1_SIZE << ATTLS_FD_L2_BITS ?
-				       ATTLS_SLOT_CLEAR : look(fd, &ns, &twin);
+				       ATTLS_SLOT_CLEAR : look(fd, &ns, &twin, &handed);
 
+		attls_inherit_done(handed);
 		/* No slot to keep a session in: refused, never clear. */
-		if (ns || twin >= 0) {
+		if (ns || twin >= 0 || twin == LOOK_AGAIN) {
 			if (ns) {
 				attls_session_end(ns, false);
 				attls_session_free(ns);
@@ -328,11 +338,13 @@ int attls_fd_data(int fd, struct attls_conn **cp)
 		}
 		if (v == ATTLS_SLOT_UNSEEN) {
 			struct attls_session *ns = NULL;
-			int twin = -1;
+			int twin = -1, handed = -1;
 
-			st = look(fd, &ns, &twin);
+			st = look(fd, &ns, &twin, &handed);
 			errno = saved;
-			if (twin >= 0)
+			if (twin == LOOK_AGAIN)
+				sched_yield(); /* another thread attaches its session: then a twin */
+			else if (twin >= 0)
 				attls_fd_dup(twin, fd);
 			else if (ns)
 				attach_unseen(fd, sl, ns);
@@ -340,6 +352,7 @@ int attls_fd_data(int fd, struct attls_conn **cp)
 				return 0;
 			else
 				atomic_compare_exchange_strong(sl, &v, st);
+			attls_inherit_done(handed);
 			errno = saved;
 			continue; /* whatever the slot holds now */
 		}

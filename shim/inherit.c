@@ -6,7 +6,13 @@
  * each entry taken once by an atomic exchange, so no lock is needed (none
  * in the order of shim/locks.h, nothing for fork to take: a child gets the
  * entries not yet taken, and whichever process first uses the fd takes up
- * the session, as the fork rule has it for any shared session).
+ * the session, as the fork rule has it for any shared session). A second
+ * thread that meets a session another is taking up (two numbers of one
+ * socket used at once) waits until it is attached (attls_inherit_done),
+ * then shares it through the fd table's twin check. A fork in the middle
+ * of a take leaves the child an entry that stays TAKING: its numbers then
+ * wait for a twin forever; fork is not expected between a socket's first
+ * use in one thread and the return of that use.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,11 +30,15 @@
 
 extern char **environ;
 
+/* An entry's life: it waits, one thread takes it up, then it is done. */
+enum { WAITING, TAKING, DONE };
+
 struct waiting {
 	int *fds;
 	uint32_t nfds;
-	_Atomic(unsigned char *) blob; /* NULL once taken (its memory kept, scrubbed) */
+	unsigned char *blob; /* scrubbed once done; its memory is kept */
 	size_t len;
+	atomic_int state;
 };
 
 static struct waiting *table;
@@ -123,7 +133,8 @@ static bool parse(const unsigned char *buf, size_t len)
 		memcpy(b, p, n);
 		p += n;
 		w->len = n;
-		atomic_store(&w->blob, b);
+		w->blob = b;
+		atomic_init(&w->state, WAITING);
 		ntable = i + 1;
 		atomic_fetch_add(&untaken, 1);
 	}
@@ -164,24 +175,25 @@ void attls_inherit_start(bool secure)
 }
 
 /*
- * The session waiting for fd: by its number first, else by its socket (a
- * number the program dup'ed it to before its first use).
+ * The session waiting for fd, or being taken up: by its number first, else
+ * by its socket (a number the program dup'ed it to before its first use).
+ * Its bytes stay readable until it is done, and are only scrubbed then
+ * (never freed), so a thread that found it a moment before reads zeros
+ * at worst, and finds no socket of its own in them.
  */
 static struct waiting *find(int fd)
 {
 	for (size_t i = 0; i < ntable; i++) {
-		if (!atomic_load(&table[i].blob))
+		if (atomic_load(&table[i].state) == DONE)
 			continue;
 		for (uint32_t k = 0; k < table[i].nfds; k++)
 			if (table[i].fds[k] == fd)
 				return &table[i];
 	}
-	for (size_t i = 0; i < ntable; i++) {
-		unsigned char *b = atomic_load(&table[i].blob);
-
-		if (b && attls_handoff_of(fd, b, table[i].len))
+	for (size_t i = 0; i < ntable; i++)
+		if (atomic_load(&table[i].state) != DONE &&
+		    attls_handoff_of(fd, table[i].blob, table[i].len))
 			return &table[i];
-	}
 	return NULL;
 }
 
@@ -190,33 +202,40 @@ bool attls_inherit_waiting(int fd)
 	return atomic_load_explicit(&untaken, memory_order_relaxed) && find(fd);
 }
 
-bool attls_inherit_take(int fd, unsigned char **blob, size_t *len)
+int attls_inherit_take(int fd, unsigned char **blob, size_t *len, int *id)
 {
 	struct waiting *w;
-	unsigned char *b;
+	int st = WAITING;
 
+	*id = -1;
 	if (!atomic_load(&untaken) || !(w = find(fd)))
-		return false;
-	b = atomic_load(&w->blob);
+		return 0;
+	if (atomic_load(&w->state) == TAKING)
+		return -1;
 	/* The number names another socket now: this session is not its. */
-	if (!b || !attls_handoff_of(fd, b, w->len))
-		return false;
-	if (!(*blob = malloc(w->len)))
-		return false;
-	memcpy(*blob, b, w->len);
-	if (!atomic_compare_exchange_strong(&w->blob, &b, NULL)) {
-		/* Another thread took it: the fd's twin check finds its session. */
+	if (!attls_handoff_of(fd, w->blob, w->len) || !(*blob = malloc(w->len)))
+		return 0;
+	memcpy(*blob, w->blob, w->len);
+	if (!atomic_compare_exchange_strong(&w->state, &st, TAKING)) {
 		attls_handoff_free(*blob, w->len);
-		return false;
+		*blob = NULL;
+		return st == TAKING ? -1 : 0;
 	}
-	atomic_fetch_sub(&untaken, 1);
-	/*
-	 * Scrubbed, not freed: a thread that found it a moment ago may still
-	 * read it (and then finds no socket of its own in it).
-	 */
-	explicit_bzero(b, w->len);
 	*len = w->len;
-	return true;
+	*id = (int)(w - table);
+	return 1;
+}
+
+void attls_inherit_done(int id)
+{
+	struct waiting *w;
+
+	if (id < 0 || (size_t)id >= ntable)
+		return;
+	w = &table[id];
+	explicit_bzero(w->blob, w->len);
+	atomic_store(&w->state, DONE);
+	atomic_fetch_sub(&untaken, 1);
 }
 
 bool attls_inherit_any(void)
@@ -229,11 +248,11 @@ void attls_inherit_each(void (*fn)(void *arg, const int *fds, size_t nfds,
 			void *arg)
 {
 	for (size_t i = 0; i < ntable && atomic_load(&untaken); i++) {
-		unsigned char *b = atomic_load(&table[i].blob);
+		unsigned char *b = table[i].blob;
 		int fds[64];
 		size_t n = 0;
 
-		if (!b)
+		if (atomic_load(&table[i].state) != WAITING)
 			continue;
 		for (uint32_t k = 0; k < table[i].nfds && n < 64; k++) {
 			int fd = table[i].fds[k], fl = REAL(fcntl)(fd, F_GETFD);

@@ -39,9 +39,13 @@ void attls_inherit_start(bool secure);
 bool attls_inherit_waiting(int fd);
 /*
  * The session handed over for fd, if one waits and fd still names its
- * socket: *blob (free with attls_handoff_free) and *len; taken once.
+ * socket: 1 with *blob (free with attls_handoff_free), *len and *id, once;
+ * 0 if none; -1 if another thread is taking it up now (look again: it
+ * is attached soon). The taker calls attls_inherit_done(id) once the fd's
+ * slot holds the session (or its refusal).
  */
-bool attls_inherit_take(int fd, unsigned char **blob, size_t *len);
+int attls_inherit_take(int fd, unsigned char **blob, size_t *len, int *id);
+void attls_inherit_done(int id);
 
 /*
  * For an exec (exec.c): fn is called for each session still waiting, with
