@@ -65,16 +65,23 @@ static const char *env_take(const char *name)
 	return val;
 }
 
-/* The whole memfd, sealed against writing: the exec'ing image made it so. */
+/* Whether fd is a memfd sealed against writing, as the exec'ing image made it. */
+static bool sealed(int fd)
+{
+	int seals = REAL(fcntl)(fd, F_GET_SEALS);
+
+	return seals >= 0 && (seals & F_SEAL_WRITE) && (seals & F_SEAL_SEAL);
+}
+
+/* The whole memfd. */
 static unsigned char *read_all(int fd, size_t *len)
 {
 	struct stat st;
 	unsigned char *buf;
 	size_t got = 0;
-	int seals = REAL(fcntl)(fd, F_GET_SEALS);
 
-	if (seals < 0 || !(seals & F_SEAL_WRITE) || fstat(fd, &st) < 0 || st.st_size <= 0 ||
-	    st.st_size > (1 << 28) || !(buf = malloc((size_t)st.st_size)))
+	if (fstat(fd, &st) < 0 || st.st_size <= 0 || st.st_size > (1 << 28) ||
+	    !(buf = malloc((size_t)st.st_size)))
 		return NULL;
 	while (got < (size_t)st.st_size) {
 		ssize_t r = pread(fd, buf + got, (size_t)st.st_size - got, (off_t)got);
@@ -154,8 +161,15 @@ void attls_inherit_start(bool secure)
 	fd = strtol(v, &endp, 10);
 	if (*endp || fd < 0 || fd > 1 << 20)
 		return;
+	/*
+	 * Only a sealed memfd is attls's (the variable could name any fd, a
+	 * program's stdout): anything else is left open and alone. In
+	 * secure-execution mode the environment is not trusted: the variable
+	 * goes, the memfd is closed, the sockets get no session.
+	 */
+	if (!sealed((int)fd))
+		return;
 	if (secure) {
-		/* The environment is not trusted here: the sockets get no session. */
 		REAL(close)((int)fd);
 		return;
 	}
