@@ -11,7 +11,8 @@
 #     decrypted included) and writes more, blocking and non-blocking; the
 #     program sees its own close-on-exec (FIOCLEX, FIONCLEX, F_GETFD) and
 #     no ATTLS_HANDOFF variable; also through a shell (sh -c 'exec ...')
-#     that passes the connection on without touching it;
+#     that passes the connection on without touching it, and into a #!
+#     script that execs the program;
 #  3. the new image's environment without LD_PRELOAD: its fd is cut
 #     (ATTLS042E), its reads and writes fail, and a recorder between the
 #     client and the peer sees no clear text;
@@ -73,14 +74,16 @@ RELAY=$BGPID
 wait_port "$R" || exit 1
 client_policy "$WORK/cli.ini" "$R"
 client_policy "$WORK/other.ini" "$((R == 65535 ? R - 1 : R + 1))"
-for m in hand nbhand shhand refuse uncovered enoent; do
-	EXEC_CONT_OTHER="$WORK/other.ini" under "$WORK/cli.ini" "$WORK/exec_cont" "$R" "$m" \
+printf '#!/bin/sh\nexec "%s" - stage2 "$1" hand\n' "$WORK/exec_cont" >"$WORK/stage2.sh"
+chmod +x "$WORK/stage2.sh"
+for m in hand nbhand shhand script refuse uncovered enoent; do
+	EXEC_CONT_SCRIPT="$WORK/stage2.sh" EXEC_CONT_OTHER="$WORK/other.ini" under "$WORK/cli.ini" "$WORK/exec_cont" "$R" "$m" \
 		>"$WORK/$m.out" 2>"$WORK/$m.err"
 	say "$m: $(tr '\n' ' ' <"$WORK/$m.out")"
 done
 check "the program sees its own close-on-exec on a TLS fd (FIOCLEX, FIONCLEX, F_GETFD)" \
 	grep -q "FIOCLEX then F_GETFD=1, FIONCLEX then F_GETFD=0" "$WORK/hand.out"
-for m in hand nbhand shhand; do
+for m in hand nbhand shhand script; do
 	check "exec ($m): the new image reads the rest of the echo, what attls had read included, and goes on" \
 		grep -q "^OK" "$WORK/$m.out"
 	check "exec ($m): the new image sees the fd as the program left it, and no ATTLS_HANDOFF" \

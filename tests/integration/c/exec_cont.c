@@ -9,6 +9,8 @@
  *   nbhand   the same with O_NONBLOCK: stage 2 waits in poll()
  *   shhand   blocking, through a shell that execs stage 2 (a wrapper
  *            that never touches the connection)
+ *   script   blocking, the exec'd file a #! script (EXEC_CONT_SCRIPT)
+ *            that execs stage 2
  *   refuse   the new image's environment without LD_PRELOAD: its reads
  *            and writes fail, and its clear text goes nowhere
  *   uncovered the new image under attls with another policy, which does
@@ -235,6 +237,12 @@ int main(int argc, char **argv)
 		execl("/nonexistent/exec_cont", argv[0], "-", "stage2", fdstr, mode, (char *)NULL);
 		printf("exec failed: %s\n", strerror(errno));
 		return go_on(fd, mode, false);
+	}
+	if (!strcmp(mode, "script")) {
+		const char *script = getenv("EXEC_CONT_SCRIPT");
+
+		execl(script, script, fdstr, (char *)NULL);
+		die("execl script");
 	}
 	if (!strcmp(mode, "shhand")) {
 		char self[4096];
