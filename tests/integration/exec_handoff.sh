@@ -13,9 +13,10 @@
 #     no ATTLS_HANDOFF variable; also through a shell (sh -c 'exec ...')
 #     that passes the connection on without touching it, and into a #!
 #     script that execs the program;
-#  3. the new image's environment without LD_PRELOAD: its fd is cut
-#     (ATTLS042E), its reads and writes fail, and a recorder between the
-#     client and the peer sees no clear text;
+#  3. the new image's environment without LD_PRELOAD, or a static or
+#     set-user-ID new image: its fd is cut (ATTLS042E), its reads and
+#     writes fail, and a recorder between the client and the peer sees no
+#     clear text;
 #     the new image under another policy that does not cover the
 #     connection: refused likewise (ATTLS013E);
 #  4. an exec that fails (ENOENT): the session goes on in the old image;
@@ -100,6 +101,20 @@ check "exec into a policy that does not cover the connection: its read and write
 	"$WORK/uncovered.out"
 check "exec into a policy that does not cover the connection: ATTLS013E says so" \
 	grep -q "ATTLS013E.*a TLS session came with it across exec.*covers it" "$WORK/uncovered.err"
+# The new image a static program, then a set-user-ID one: attls is not loaded there.
+gcc -static -std=c11 -D_GNU_SOURCE -O2 -o "$WORK/exec_cont_static" "$C/exec_cont.c" &&
+	cp "$WORK/exec_cont" "$WORK/exec_cont_suid" && chmod u+s "$WORK/exec_cont_suid" || exit 1
+for kind in static suid; do
+	EXEC_CONT_PROG="$WORK/exec_cont_$kind" under "$WORK/cli.ini" "$WORK/exec_cont" "$R" elsewhere \
+		>"$WORK/$kind.out" 2>"$WORK/$kind.err"
+	say "$kind: $(tr '\n' ' ' <"$WORK/$kind.out")"
+done
+check "exec of a static program: the fd is cut (its read and write fail), ATTLS042E says why" \
+	bash -c "grep -q 'refused read=-1 (Transport endpoint is not connected)' '$WORK/static.out' &&
+		grep -q 'ATTLS042E.*statically linked' '$WORK/static.err'"
+check "exec of a set-user-ID program: the fd is cut, ATTLS042E says why" \
+	bash -c "grep -q 'refused read=-1 (Transport endpoint is not connected)' '$WORK/suid.out' &&
+		grep -q 'ATTLS042E.*set-user-ID' '$WORK/suid.err'"
 check "exec that fails (ENOENT): errno is the exec's, and the session goes on in the old image" \
 	bash -c "grep -q 'exec failed: No such file or directory' '$WORK/enoent.out' &&
 		grep -q '^OK enoent' '$WORK/enoent.out'"

@@ -11,6 +11,9 @@
  *            that never touches the connection)
  *   script   blocking, the exec'd file a #! script (EXEC_CONT_SCRIPT)
  *            that execs stage 2
+ *   elsewhere the exec'd file another build of this program
+ *            (EXEC_CONT_PROG: static, or set-user-ID), which attls will
+ *            not be loaded into: stage 2 as in refuse
  *   refuse   the new image's environment without LD_PRELOAD: its reads
  *            and writes fail, and its clear text goes nowhere
  *   uncovered the new image under attls with another policy, which does
@@ -237,6 +240,12 @@ int main(int argc, char **argv)
 		execl("/nonexistent/exec_cont", argv[0], "-", "stage2", fdstr, mode, (char *)NULL);
 		printf("exec failed: %s\n", strerror(errno));
 		return go_on(fd, mode, false);
+	}
+	if (!strcmp(mode, "elsewhere")) {
+		const char *prog = getenv("EXEC_CONT_PROG");
+
+		execl(prog, prog, "-", "stage2", fdstr, "refuse", (char *)NULL);
+		die("execl elsewhere");
 	}
 	if (!strcmp(mode, "script")) {
 		const char *script = getenv("EXEC_CONT_SCRIPT");
