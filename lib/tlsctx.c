@@ -9,6 +9,7 @@
 #include "keyring.h"
 #include "namemap.h"
 #include "tickets.h"
+#include "handoff.h"
 #include "tlsctx.h"
 #include "wolf.h"
 
@@ -56,6 +57,7 @@ static WOLFSSL_CTX *build_one(const struct attls_policy *p, const struct attls_t
 				 t->name);
 		return NULL;
 	}
+	attls_handoff_ctx(ctx);
 	/*
 	 * Debian's wolfSSL retries a read that would block up to ten times
 	 * during the handshake, before the flight it answers is even sent: a

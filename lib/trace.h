@@ -34,8 +34,10 @@
 	X(CONN_ERROR, "ATTLS031E", ATTLS_TRACE_ERROR, "connection failed")             \
 	X(CONN_LOST, "ATTLS032E", ATTLS_TRACE_ERROR,                                   \
 	  "close could not deliver everything")                                        \
-	X(CLOEXEC_KEPT, "ATTLS040W", ATTLS_TRACE_ERROR,                                \
-	  "close-on-exec kept on a TLS socket: TLS state cannot cross exec")           \
+	X(EXEC_CUT, "ATTLS042E", ATTLS_TRACE_ERROR,                                    \
+	  "a TLS socket cut at exec: its session cannot go with it")                   \
+	X(EXEC_HANDOFF, "ATTLS043I", ATTLS_TRACE_EVENT,                                \
+	  "a TLS session taken up across exec")                                        \
 	X(TLS_FD_SENT, "ATTLS041W", ATTLS_TRACE_ERROR,                                 \
 	  "a TLS socket sent through SCM_RIGHTS: its TLS state stays in this process") \
 	X(NO_FD, "ATTLS042W", ATTLS_TRACE_ERROR,                                       \

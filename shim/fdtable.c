@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -10,8 +11,10 @@
 #include <unistd.h>
 
 #include "../lib/engine.h"
+#include "../lib/handoff.h"
 #include "epoll_set.h"
 #include "fdtable.h"
+#include "inherit.h"
 #include "real.h"
 
 #ifndef IPPROTO_MPTCP
@@ -119,10 +122,53 @@ static void conn_counted(struct attls_conn *c)
 	atomic_fetch_add(&c->refs, 1);
 }
 
-/* TLS state cannot cross exec: a TLS fd must not either. */
+/*
+ * Close-on-exec as the program means it, one bit per fd number (set: it
+ * meant the fd closed at exec). A TLS fd keeps the kernel's FD_CLOEXEC set
+ * whatever the program asks, so that an exec no hook sees (posix_spawn,
+ * system, popen) never leaves a TLS socket to a program that would use it
+ * in clear; the hooked exec calls (exec.c) clear it just before the real
+ * call on the TLS fds whose bit is clear, after handing their sessions
+ * over. The bit is read from the kernel when the slot becomes TLS (so
+ * socket and accept without SOCK_CLOEXEC, dup, dup3 with O_CLOEXEC,
+ * F_DUPFD_CLOEXEC and an inherited socket's flag are what the program
+ * made), then changed only by F_SETFD, FIOCLEX and FIONCLEX (hook_fd.c)
+ * and read by F_GETFD. A bit of a number that is not TLS means nothing.
+ * Atomic words: a second thread's F_SETFD on another fd never loses this
+ * one's; a signal handler that sets it races the program as it would with
+ * the kernel. Copied by fork, as the kernel copies the flag.
+ */
+static _Atomic uint64_t cloexec_meant[(ATTLS_FD_L1_SIZE << ATTLS_FD_L2_BITS) / 64];
+
+void attls_fd_cloexec_set(int fd, bool on)
+{
+	unsigned u = (unsigned)fd;
+
+	if (u >= (unsigned)ATTLS_FD_L1_SIZE << ATTLS_FD_L2_BITS)
+		return;
+	if (on)
+		atomic_fetch_or(&cloexec_meant[u / 64], 1ull << (u % 64));
+	else
+		atomic_fetch_and(&cloexec_meant[u / 64], ~(1ull << (u % 64)));
+}
+
+bool attls_fd_cloexec_meant(int fd)
+{
+	unsigned u = (unsigned)fd;
+
+	if (u >= (unsigned)ATTLS_FD_L1_SIZE << ATTLS_FD_L2_BITS)
+		return true;
+	return atomic_load(&cloexec_meant[u / 64]) & (1ull << (u % 64));
+}
+
+/* fd has just become TLS: the program's intent is the kernel's flag now, which attls then sets. */
 static void cloexec(int fd)
 {
-	REAL(fcntl)(fd, F_SETFD, FD_CLOEXEC);
+	int fl = REAL(fcntl)(fd, F_GETFD);
+
+	attls_fd_cloexec_set(fd, fl < 0 || (fl & FD_CLOEXEC));
+	if (fl >= 0 && !(fl & FD_CLOEXEC))
+		REAL(fcntl)(fd, F_SETFD, fl | FD_CLOEXEC);
 }
 
 /* Another fd whose slot names c as TLS, if any (a dup'ed fd closed first). */
@@ -161,9 +207,13 @@ static int twin_of(int fd)
  * UNSEEN to keep none (the fd is closed, or a socket not connected yet:
  * the real call answers, and the next call looks again). A connected TCP
  * socket a descriptor covers comes back as UNSEEN with *ns, its new
- * session, or with *twin, another fd that has the session of that socket.
+ * session, or with *twin, another fd that has the session of that socket;
+ * *twin is LOOK_AGAIN while another thread takes up the session handed
+ * over with that socket (inherit.c). *handed: the one this call took up
+ * (attls_inherit_done once its slot holds it), or -1.
  */
-static uintptr_t look(int fd, struct attls_session **ns, int *twin)
+#define LOOK_AGAIN (-2)
+static uintptr_t look(int fd, struct attls_session **ns, int *twin, int *handed)
 {
 	struct sockaddr_storage peer;
 	int dom = 0, type = 0, proto = 0;
@@ -200,11 +250,22 @@ static uintptr_t look(int fd, struct attls_session **ns, int *twin)
 	*twin = twin_of(fd);
 	if (*twin >= 0)
 		return ATTLS_SLOT_UNSEEN;
-ask:
+ask:;
+	/* A session handed over across exec with it is taken up, not begun anew. */
+	unsigned char *blob = NULL;
+	size_t blen = 0;
+	int took = attls_inherit_take(fd, &blob, &blen, handed);
+
+	if (took < 0) {
+		*twin = LOOK_AGAIN;
+		return ATTLS_SLOT_UNSEEN;
+	}
 	attls_inside++;
-	v = attls_engine_unseen(fd, "inherited across exec, received through SCM_RIGHTS, "
-				"or made where no hook saw it", ns);
+	v = attls_engine_unseen(fd, took ? "inherited across exec with its TLS session" :
+				"inherited across exec, received through SCM_RIGHTS, "
+				"or made where no hook saw it", blob, blen, ns);
 	attls_inside--;
+	attls_handoff_free(blob, blen);
 	if (v == ATTLS_TLS)
 		return ATTLS_SLOT_UNSEEN;
 	return v == ATTLS_CLEAR ? ATTLS_SLOT_CLEAR : ATTLS_SLOT_REFUSED;
@@ -246,12 +307,13 @@ int attls_fd_data(int fd, struct attls_conn **cp)
 	if (!sl) {
 		/* Out of the table's range, or no memory: look, without keeping it. */
 		struct attls_session *ns = NULL;
-		int twin = -1;
+		int twin = -1, handed = -1;
 		uintptr_t st = fd < 0 || fd >= ATTLS_FD_L1_SIZE << ATTLS_FD_L2_BITS ?
-				       ATTLS_SLOT_CLEAR : look(fd, &ns, &twin);
+				       ATTLS_SLOT_CLEAR : look(fd, &ns, &twin, &handed);
 
+		attls_inherit_done(handed);
 		/* No slot to keep a session in: refused, never clear. */
-		if (ns || twin >= 0) {
+		if (ns || twin >= 0 || twin == LOOK_AGAIN) {
 			if (ns) {
 				attls_session_end(ns, false);
 				attls_session_free(ns);
@@ -276,11 +338,13 @@ int attls_fd_data(int fd, struct attls_conn **cp)
 		}
 		if (v == ATTLS_SLOT_UNSEEN) {
 			struct attls_session *ns = NULL;
-			int twin = -1;
+			int twin = -1, handed = -1;
 
-			st = look(fd, &ns, &twin);
+			st = look(fd, &ns, &twin, &handed);
 			errno = saved;
-			if (twin >= 0)
+			if (twin == LOOK_AGAIN)
+				sched_yield(); /* another thread attaches its session: then a twin */
+			else if (twin >= 0)
 				attls_fd_dup(twin, fd);
 			else if (ns)
 				attach_unseen(fd, sl, ns);
@@ -288,6 +352,7 @@ int attls_fd_data(int fd, struct attls_conn **cp)
 				return 0;
 			else
 				atomic_compare_exchange_strong(sl, &v, st);
+			attls_inherit_done(handed);
 			errno = saved;
 			continue; /* whatever the slot holds now */
 		}
@@ -311,6 +376,17 @@ struct attls_conn *attls_fd_get(int fd)
 	attls_slot_t *sl = slot(fd, false);
 	struct attls_conn *c = NULL;
 	uintptr_t v;
+
+	/*
+	 * A session handed over across exec waits for this fd: the first call
+	 * that asks (a poll, before any read) takes it up, so that plaintext
+	 * it carried is seen as ready.
+	 */
+	if (sl && atomic_load(sl) == ATTLS_SLOT_UNSEEN && attls_inherit_waiting(fd)) {
+		if (attls_fd_data(fd, &c) == 1)
+			return c;
+		return NULL;
+	}
 
 	if (!sl || !is_conn(v = atomic_load_explicit(sl, memory_order_relaxed)) ||
 	    (v & ATTLS_SLOT_CLOSING))

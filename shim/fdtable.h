@@ -11,7 +11,9 @@
  *            made anew where a socket may come of it. The first data call
  *            looks, once: a connected TCP (or MPTCP) socket of AF_INET or
  *            AF_INET6 goes through attls_engine_unseen(); anything else
- *            becomes CLEAR.
+ *            becomes CLEAR. A socket whose session came with it across
+ *            exec (inherit.c) takes that session up; a poll on it looks
+ *            too (attls_fd_get), so that what the session carried is seen.
  *   CLEAR    clear text, checked: the data calls go straight to the kernel.
  *   REFUSED  a TCP connection this process did not see begin, that a
  *            descriptor covers: its data calls fail with ECONNRESET.
@@ -122,6 +124,13 @@ int attls_fd_next_tls(int from);
 void attls_fd_close_session(struct attls_conn *c, int fd, int keep);
 void attls_fd_close_end(int fd, struct attls_conn *c);
 void attls_fd_close_undo(int fd, struct attls_conn *c);
+
+/*
+ * Close-on-exec as the program means it (fdtable.c says why the kernel's
+ * flag stays set on a TLS fd): meant tells it, set records it.
+ */
+bool attls_fd_cloexec_meant(int fd);
+void attls_fd_cloexec_set(int fd, bool on);
 
 /*
  * fork (shim/fork.c): prepare takes the table's lock and every TLS

@@ -23,5 +23,6 @@ Suite *cryptodev_suite(void);
 Suite *tickets_suite(void);
 Suite *envtrust_suite(void);
 Suite *procnet_suite(void);
+Suite *handoff_suite(void);
 
 #endif
