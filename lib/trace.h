@@ -40,7 +40,7 @@
 	  "a TLS session taken up across exec")                                        \
 	X(TLS_FD_SENT, "ATTLS041W", ATTLS_TRACE_ERROR,                                 \
 	  "a TLS socket sent through SCM_RIGHTS: its TLS state stays in this process") \
-	X(NO_FD, "ATTLS042W", ATTLS_TRACE_ERROR,                                       \
+	X(NO_FD, "ATTLS046W", ATTLS_TRACE_ERROR,                                       \
 	  "no descriptor for attls's own use")                                         \
 	X(FLOW_CALL, "ATTLS050I", ATTLS_TRACE_FLOW, "tls call")                        \
 	X(DATA_RECORD, "ATTLS060I", ATTLS_TRACE_DATA, "data")                          \

@@ -3,7 +3,7 @@
 # open, no close but its own: random numbers come from getrandom()), and
 # a server that runs out of descriptors sees what it would see without
 # attls (accept's EMFILE), while attls says what it could not open and
-# why (ATTLS042W, strerror's text), never "out of memory".
+# why (ATTLS046W, strerror's text), never "out of memory".
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/servers.sh"
 make_pki
@@ -110,8 +110,8 @@ say "server: $(tr '\n' ' ' <<<"$(cat "$WORK/fls.out")")"
 say "attls: $(grep -o 'ATTLS0.*' "$WORK/fls.err" | sed 's/conn=[^ ]* //' | sort | uniq -c | head -3)"
 check "the server's accept says: Too many open files" \
 	grep -q '^accept: Too many open files after [0-9]* connections' "$WORK/fls.out"
-check "attls names what it could not open and why (ATTLS042W ... Too many open files)" \
-	grep -q "ATTLS042W no descriptor for attls's own use .*rule=in_$F: close: .*(Too many open files)" \
+check "attls names what it could not open and why (ATTLS046W ... Too many open files)" \
+	grep -q "ATTLS046W no descriptor for attls's own use .*rule=in_$F: close: .*(Too many open files)" \
 	"$WORK/fls.err"
 check "that close ended within 3.5 s" \
 	awk '/^close took/ {ok = $3 <= 3500} END {exit !ok}' "$WORK/fls.out"
@@ -132,7 +132,7 @@ timeout 20 tail --pid="$SRV" -f /dev/null
 say "server: $(tr '\n' ' ' <<<"$(cat "$WORK/fle.out")"); attls: $(grep -o 'ATTLS0.*' "$WORK/fle.err" | head -1)"
 check "epoll_ctl of the TLS fd fails: Too many open files" \
 	grep -q '^epoll_ctl: Too many open files' "$WORK/fle.out"
-check "attls says why (ATTLS042W ... eventfd ... Too many open files)" \
-	grep -q "ATTLS042W no descriptor for attls's own use.*epoll_ctl(.*no eventfd.*(Too many open files)" \
+check "attls says why (ATTLS046W ... eventfd ... Too many open files)" \
+	grep -q "ATTLS046W no descriptor for attls's own use.*epoll_ctl(.*no eventfd.*(Too many open files)" \
 	"$WORK/fle.err"
 finish
