@@ -44,7 +44,7 @@ PKGS := $(BUILD_PKGS) $(TEST_PKGS) $(BENCH_PKGS)
 all: $(B)/libattls.so $(B)/attls $(B)/boundary.ok wolfssl-check
 
 # Fetched once and cached in $(WOLF); rebuilt when its configure flags change.
-$(WOLF_A): wolfssl/build wolfssl/configure-flags
+$(WOLF_A): wolfssl/build wolfssl/configure-flags $(wildcard wolfssl/patches/*.patch)
 	wolfssl/build $(WOLF)
 
 # At most once a day: says when Debian publishes a newer wolfssl revision.

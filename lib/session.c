@@ -325,12 +325,13 @@ static const char *explain(int err)
 	case ASN_SELF_SIGNED_E:
 		return "the peer's certificate is not signed by a CA in the key ring";
 	case DOMAIN_NAME_MISMATCH: return "the peer's certificate does not name server_name";
-	case PARSE_ERROR:
 	case VERSION_ERROR:
+		return "the peer offers no protocol version the policy allows, or does not speak TLS";
+	case PARSE_ERROR:
 	case UNKNOWN_RECORD_TYPE:
 		return "the peer does not speak TLS (clear text or garbage?)";
 	case FATAL_ERROR: return "the peer sent a fatal alert (it refused us)";
-	case MATCH_SUITE_ERROR: return "no cipher suite in common with the peer";
+	case MATCH_SUITE_ERROR: return "no cipher suite (or key exchange group) in common with the peer";
 	case NO_PEER_CERT: return "the peer sent no certificate and one is required";
 	default: return NULL;
 	}

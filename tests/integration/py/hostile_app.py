@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The clear-text program that runs under attls in hostile.sh.
 
-server PORT LOG SECRET: one process, a thread per connection; each
+server LOG SECRET PORT...: one process, a thread per listening port and
+per connection; each
 connection gets SECRET first, then its bytes echoed. One line per
 connection in LOG: "PEERPORT eof", "PEERPORT error CALL ERRNO" or
 "PEERPORT echoed N".
@@ -19,11 +20,7 @@ def name(e):
     return errno.errorcode.get(e.errno, str(e.errno)) if e.errno else type(e).__name__
 
 
-def serve(port, log, secret):
-    ls = socket.socket()
-    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.bind(("127.0.0.1", port))
-    ls.listen(64)
+def serve(ports, log, secret):
     lock = threading.Lock()
     out = open(log, "a")
 
@@ -50,9 +47,18 @@ def serve(port, log, secret):
             note(f"{peer} error {call} {name(e)} echoed {n}")
         c.close()
 
-    while True:
-        c, addr = ls.accept()
-        threading.Thread(target=one, args=(c, addr[1]), daemon=True).start()
+    def listen(port):
+        ls = socket.socket()
+        ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        ls.bind(("127.0.0.1", port))
+        ls.listen(64)
+        while True:
+            c, addr = ls.accept()
+            threading.Thread(target=one, args=(c, addr[1]), daemon=True).start()
+
+    for p in ports[1:]:
+        threading.Thread(target=listen, args=(p,), daemon=True).start()
+    listen(ports[0])
 
 
 def client(port, secret):
@@ -77,6 +83,6 @@ def client(port, secret):
 
 
 if sys.argv[1] == "server":
-    serve(int(sys.argv[2]), sys.argv[3], sys.argv[4].encode())
+    serve([int(p) for p in sys.argv[4:]], sys.argv[2], sys.argv[3].encode())
 else:
     sys.exit(client(int(sys.argv[2]), sys.argv[3].encode()))

@@ -17,6 +17,7 @@ MODE is one of
               (SO_LINGER 0)
   rst-record  completes the handshake, sends half of a record, then resets
   slowloris   sends its first flight one byte per second
+  good        (client) a well-behaved TLS client: checks its echo
 The handshake is made with Python's ssl (OpenSSL) over memory buffers, so
 that the raw bytes stay in this program's hands.
 Prints one line: what the peer saw (e.g. "dropped after 2.0s").
@@ -129,8 +130,25 @@ def app_record(tls, outb, n=1000):
     return outb.read()
 
 
+def good(s):
+    """A well-behaved client: its bytes come back after the greeting."""
+    ctx = ssl.create_default_context(cafile=a.ca)
+    t = ctx.wrap_socket(s, server_hostname="localhost")
+    nonce = os.urandom(8).hex().encode()
+    t.sendall(nonce)
+    got = b""
+    while nonce not in got:
+        d = t.recv(65536)
+        if not d:
+            return "closed before the echo"
+        got += d
+    return "echoed"
+
+
 def run(s):
     m = a.mode
+    if m == "good":
+        return good(s)
     if m == "clear":
         if a.side == "client":
             s.sendall(b"GET / HTTP/1.0\r\nHost: localhost\r\n\r\n")
