@@ -17,6 +17,8 @@
 #include "cryptodev.h"
 #include "linger.h"
 #include "peername.h"
+#include "peerusage.h"
+#include "record_state.h"
 #include "resume_client.h"
 #include "tickets.h"
 #include "ticket_timing.h"
@@ -347,6 +349,9 @@ static const char *ssl_reason(struct attls_session *s, int ret, char *buf, size_
 		return "the peer closed the connection";
 	if (err == WOLFSSL_ERROR_SYSCALL || err == SOCKET_ERROR_E)
 		return s->io_errno ? strerror(s->io_errno) : "socket error";
+	/* wolfSSL stops reading a chain at its limit, then misses the signer. */
+	if (wolfSSL_get_verify_result(s->ssl) == X509_V_ERR_CERT_CHAIN_TOO_LONG)
+		why = "the peer's certificate chain is too long";
 	off = why ? (size_t)snprintf(buf, len, "%s: ", why) : 0;
 	if (off >= len)
 		return buf;
@@ -643,6 +648,13 @@ static int handshake_step(struct attls_session *s)
 	ret = s->role == ATTLS_ROLE_SERVER ? wolfSSL_accept(s->ssl) :
 					     wolfSSL_connect(s->ssl);
 	if (ret == WOLFSSL_SUCCESS) {
+		const char *refused = attls_peer_usage_refused(s->ssl);
+
+		if (refused) {
+			/* Nothing of the program's has moved yet: it never will. */
+			handshake_failed(s, ATTLS_MSG_HS_FAILED, refused);
+			return -1;
+		}
 		if (flush(s, false) < 0)
 			return -1;
 		handshake_done(s);
@@ -752,6 +764,19 @@ static void trace_data(struct attls_session *s, const char *dir, const void *buf
 		    hex, show < n ? "..." : "");
 }
 
+/*
+ * Why the peer's end is a broken connection rather than the end of its
+ * data: a reset, or an end in the middle of a record. NULL for a clean end.
+ */
+static const char *abrupt_end(struct attls_session *s)
+{
+	if (s->io_errno == ECONNRESET)
+		return "connection reset by the peer";
+	if (attls_record_partial(s->ssl))
+		return "the peer ended the connection in the middle of a record";
+	return NULL;
+}
+
 /* The end of the peer's data: close_notify, or EOF without it. */
 static void peer_ended(struct attls_session *s, bool notified)
 {
@@ -788,7 +813,8 @@ ssize_t attls_session_recv(struct attls_session *s, void *buf, size_t len, int f
 		char why[256];
 
 		if (s->state == ATTLS_ST_FAILED) {
-			errno = s->error;
+			/* A reset seen by a send first: a read says so as the kernel does. */
+			errno = s->error == EPIPE ? ECONNRESET : s->error;
 			break;
 		}
 		if (s->peer_closed || want == 0) {
@@ -840,12 +866,14 @@ ssize_t attls_session_recv(struct attls_session *s, void *buf, size_t len, int f
 			peer_ended(s, true);
 			continue;
 		}
-		if (s->io_eof || err == SOCKET_PEER_CLOSED_E) {
+		const char *broken = NULL;
+
+		if ((s->io_eof || err == SOCKET_PEER_CLOSED_E) && !(broken = abrupt_end(s))) {
 			peer_ended(s, false);
 			continue;
 		}
 		attls_trace(s->trace, ATTLS_MSG_CONN_ERROR, s->who, "read: %s",
-			    ssl_reason(s, n, why, sizeof(why)));
+			    broken ? broken : ssl_reason(s, n, why, sizeof(why)));
 		fail(s, ECONNRESET);
 		if (got) {
 			ret = (ssize_t)got;
@@ -1237,12 +1265,18 @@ static bool input_ready(struct attls_session *s)
 	err = wolfSSL_get_error(s->ssl, n);
 	if (err == WOLFSSL_ERROR_WANT_READ)
 		return false;
-	if (err == WOLFSSL_ERROR_ZERO_RETURN || s->io_eof || err == SOCKET_PEER_CLOSED_E) {
-		peer_ended(s, err == WOLFSSL_ERROR_ZERO_RETURN);
+	const char *broken = NULL;
+
+	if (err == WOLFSSL_ERROR_ZERO_RETURN) {
+		peer_ended(s, true);
+		return true;
+	}
+	if ((s->io_eof || err == SOCKET_PEER_CLOSED_E) && !(broken = abrupt_end(s))) {
+		peer_ended(s, false);
 		return true;
 	}
 	attls_trace(s->trace, ATTLS_MSG_CONN_ERROR, s->who, "read: %s",
-		    ssl_reason(s, n, why, sizeof(why)));
+		    broken ? broken : ssl_reason(s, n, why, sizeof(why)));
 	fail(s, ECONNRESET);
 	return true;
 }

@@ -166,15 +166,20 @@ def run(s):
         return drain(s)
     if m == "slowloris":
         flight = first_flight(s, tls, inb, outb)
-        s.settimeout(1)
         try:
             for b in flight:
                 s.sendall(bytes([b]))
-                time.sleep(1)
+                # A second's pause, watching for the other side's end.
+                s.settimeout(1)
+                try:
+                    if not recv(s):
+                        return f"closed after {time.monotonic() - start:.1f}s"
+                except socket.timeout:
+                    pass
                 if time.monotonic() - start > a.limit:
                     return "still open"
         except (BrokenPipeError, ConnectionResetError):
-            return f"dropped after {time.monotonic() - start:.1f}s"
+            return f"reset after {time.monotonic() - start:.1f}s"
         return drain(s)
     if m == "rst-hs":
         s.sendall(first_flight(s, tls, inb, outb))

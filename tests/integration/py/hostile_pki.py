@@ -10,7 +10,7 @@ first, then the intermediates the peer sends) and NAME.key:
   nodigsig     keyUsage keyEncipherment only (digitalSignature missing),
                extendedKeyUsage serverAuth and clientAuth
   noclientauth extendedKeyUsage serverAuth only, for a client certificate
-  chainN       for N in 3 and 10: a chain of N certificates from the CA:
+  chainN       for N in 3, 10 and 11: a chain of N certificates from the CA:
                the CA, N - 2 intermediates, the leaf (the file holds the
                leaf and the intermediates)
 """
@@ -86,7 +86,7 @@ c, k = make("localhost", ca, ca_key, eku=[SERVER, CLIENT],
 write("nodigsig", [c], k)
 c, k = make("test client", ca, ca_key, eku=[SERVER])
 write("noclientauth", [c], k)
-for n in (3, 10):
+for n in (3, 10, 11):
     issuer, issuer_key, chain = ca, ca_key, []
     for i in range(n - 2):
         inter, ikey = make(f"intermediate {i + 1} of chain{n}", issuer, issuer_key,
