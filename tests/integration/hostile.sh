@@ -74,6 +74,7 @@ for mode in clear random truncated oversized rst-hs rst-record slowloris; do
 	check "$mode: the program's connection ends with an error ($line; peer: $peer)" \
 		grep -q ' error ' <<<"$line"
 	check "$mode: none of the program's clear text reached the peer" no_secret "$rec"
+	check "$mode: the peer played its part to the end ($peer)" grep -qE '^(closed|reset)' <<<"$peer"
 	case $mode in
 	slowloris)
 		check "slowloris: cut at handshake_timeout (2 s), not served to the end ($ms ms)" \
@@ -179,9 +180,11 @@ for mode in clear random truncated oversized rst-hs rst-record slowloris; do
 	out=$(under "$WORK/client.ini" python3 "$PY/hostile_app.py" client "$port" "$SECRET" 2>"$WORK/c.err")
 	ms=$((($(date +%s%N) - t0) / 1000000))
 	check "$mode server: the program's call fails ($out)" grep -q '^error ' <<<"$out"
+	wait "$BGPID"
+	check "$mode server: the peer played its part to the end ($(cat "$WORK/peer.$mode.out"))" \
+		grep -qE '^(closed|reset)' "$WORK/peer.$mode.out"
 	check "$mode server: the refusal is logged ($(grep -o 'ATTLS0[0-9]*E.*rule=out: .*' "$WORK/c.err" | cut -c1-40,80-))" \
 		grep -q 'ATTLS0[23][0-9]E' "$WORK/c.err"
-	stop "$BGPID"
 	check "$mode server: none of the program's clear text reached it" no_secret "$rec"
 	case $mode in
 	slowloris)

@@ -20,6 +20,9 @@ for key in ecdsa rsa; do
 		>"$WORK/sslscan.$key.txt" 2>&1
 	say "$key: sslscan ran $(($(date +%s) - start)) s"
 	python3 "$(dirname "$0")/py/scan_check.py" sslscan "$WORK/sslscan.$key.xml" \
-		"$WORK/level.$key" x25519,secp256r1,secp384r1,secp521r1 | judged "sslscan $key"
+		"$WORK/level.$key" x25519,secp256r1,secp384r1,secp521r1 >"$WORK/verdict" 2>&1
+	rc=$?
+	judged "sslscan $key" <"$WORK/verdict"
+	check "sslscan $key: its report was read and judged (exit $rc)" [ $rc = 0 ]
 done
 finish

@@ -17,6 +17,9 @@ for key in ecdsa rsa; do
 		"127.0.0.1:$port" >"$WORK/testssl.$key.txt" 2>&1
 	say "$key: testssl.sh ran $(($(date +%s) - start)) s"
 	python3 "$(dirname "$0")/py/scan_check.py" testssl "$WORK/testssl.$key.json" \
-		"$WORK/level.$key" | judged "testssl.sh $key"
+		"$WORK/level.$key" >"$WORK/verdict" 2>&1
+	rc=$?
+	judged "testssl.sh $key" <"$WORK/verdict"
+	check "testssl.sh $key: its report was read and judged (exit $rc)" [ $rc = 0 ]
 done
 finish
