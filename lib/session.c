@@ -523,6 +523,13 @@ struct out_timeout {
  * as wait_fd says. t carries the call's deadline from one send_out to the
  * next (NULL: this one only).
  */
+static void handshake_failed(struct attls_session *s, enum attls_msg m, const char *why)
+{
+	attls_trace(s->trace, m, s->who, "%s", why);
+	fail(s, m == ATTLS_MSG_HS_TIMEOUT ? ETIMEDOUT :
+		s->role == ATTLS_ROLE_CLIENT ? EACCES : ECONNRESET);
+}
+
 static int send_out(struct attls_session *s, bool wait, size_t keep, struct out_timeout *t)
 {
 	struct out_timeout mine = { 0 };
@@ -558,8 +565,14 @@ static int send_out(struct attls_session *s, bool wait, size_t keep, struct out_
 		}
 		int err = errno;
 
-		attls_trace(s->trace, ATTLS_MSG_CONN_ERROR, s->who, "send: %s", strerror(err));
-		fail(s, err == EPIPE ? EPIPE : ECONNRESET);
+		/* A flight that cannot go (a reset): the handshake failed, as any other way. */
+		if (s->state == ATTLS_ST_HANDSHAKE) {
+			handshake_failed(s, ATTLS_MSG_HS_FAILED, strerror(err));
+		} else {
+			attls_trace(s->trace, ATTLS_MSG_CONN_ERROR, s->who, "send: %s",
+				    strerror(err));
+			fail(s, err == EPIPE ? EPIPE : ECONNRESET);
+		}
 		errno = s->error;
 		return -1;
 	}
@@ -579,12 +592,6 @@ static int flush(struct attls_session *s, bool wait)
 	return send_out(s, wait, 0, NULL);
 }
 
-static void handshake_failed(struct attls_session *s, enum attls_msg m, const char *why)
-{
-	attls_trace(s->trace, m, s->who, "%s", why);
-	fail(s, m == ATTLS_MSG_HS_TIMEOUT ? ETIMEDOUT :
-		s->role == ATTLS_ROLE_CLIENT ? EACCES : ECONNRESET);
-}
 
 static int send_close_notify(struct attls_session *s, bool wait);
 

@@ -13,8 +13,9 @@ MODE is one of
   truncated   sends the first half of its first TLS flight, then FIN
   oversized   completes the handshake, then sends an application data
               record longer than 2^14 + 2048 bytes
-  rst-hs      sends its first flight, waits for the answer, then resets
-              (SO_LINGER 0)
+  rst-hs      (client) sends its first flight, waits for the answer, then
+              resets (SO_LINGER 0); (server) sends half its first flight,
+              then resets
   rst-record  completes the handshake, sends half of a record, then resets
   slowloris   sends its first flight one byte per second
   good        (client) a well-behaved TLS client: checks its echo
@@ -182,10 +183,16 @@ def run(s):
             return f"reset after {time.monotonic() - start:.1f}s"
         return drain(s)
     if m == "rst-hs":
-        s.sendall(first_flight(s, tls, inb, outb))
+        flight = first_flight(s, tls, inb, outb)
         if a.side == "client":
+            s.sendall(flight)
             s.settimeout(a.limit)
             recv(s)
+        else:
+            # A server's whole flight would complete a TLS 1.3 client's
+            # handshake: half of it keeps the reset inside the handshake.
+            s.sendall(flight[:len(flight) // 2])
+            time.sleep(0.3)
         reset(s)
         return "reset sent"
     handshake(s, tls, inb, outb)
