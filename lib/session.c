@@ -292,6 +292,13 @@ struct attls_session *attls_session_new(const struct attls_session_params *p)
 					  (unsigned short)strlen(p->server_name));
 		wolfSSL_check_domain_name(s->ssl, p->server_name);
 	}
+	/*
+	 * A client offers the renegotiation indication (RFC 5746), so that a
+	 * server can tell a prefix spliced in front of it; it renegotiates
+	 * never (wolfSSL is built without renegotiation).
+	 */
+	if (p->role == ATTLS_ROLE_CLIENT)
+		wolfSSL_UseSecureRenegotiation(s->ssl);
 	s->resume_offered = attls_resume_offer(s->ssl, s->resume_key, &s->ticket_fresh);
 	if (p->role == ATTLS_ROLE_SERVER)
 		s->ticket_held = attls_ticket_hold(s->ssl);
