@@ -514,6 +514,14 @@ static uint64_t sock_deadline(struct attls_session *s, int opt, bool *timed)
 	return attls_now_ms() + (uint64_t)tv.tv_sec * 1000 + ((uint64_t)tv.tv_usec + 999) / 1000;
 }
 
+/* A failed handshake: the reason logged, the error the program's calls get. */
+static void handshake_failed(struct attls_session *s, enum attls_msg m, const char *why)
+{
+	attls_trace(s->trace, m, s->who, "%s", why);
+	fail(s, m == ATTLS_MSG_HS_TIMEOUT ? ETIMEDOUT :
+		s->role == ATTLS_ROLE_CLIENT ? EACCES : ECONNRESET);
+}
+
 /* When a call's waits for output end: SO_SNDTIMEO counts for the whole call. */
 struct out_timeout {
 	bool asked, timed;
@@ -530,13 +538,6 @@ struct out_timeout {
  * as wait_fd says. t carries the call's deadline from one send_out to the
  * next (NULL: this one only).
  */
-static void handshake_failed(struct attls_session *s, enum attls_msg m, const char *why)
-{
-	attls_trace(s->trace, m, s->who, "%s", why);
-	fail(s, m == ATTLS_MSG_HS_TIMEOUT ? ETIMEDOUT :
-		s->role == ATTLS_ROLE_CLIENT ? EACCES : ECONNRESET);
-}
-
 static int send_out(struct attls_session *s, bool wait, size_t keep, struct out_timeout *t)
 {
 	struct out_timeout mine = { 0 };
@@ -598,7 +599,6 @@ static int flush(struct attls_session *s, bool wait)
 {
 	return send_out(s, wait, 0, NULL);
 }
-
 
 static int send_close_notify(struct attls_session *s, bool wait);
 
@@ -781,6 +781,8 @@ static void trace_data(struct attls_session *s, const char *dir, const void *buf
 /*
  * Why the peer's end is a broken connection rather than the end of its
  * data: a reset, or an end in the middle of a record. NULL for a clean end.
+ * With s->lock held, as by every reader of io_errno and of the wolfSSL
+ * object: the answer is about the read that just failed in this thread.
  */
 static const char *abrupt_end(struct attls_session *s)
 {
