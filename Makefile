@@ -34,7 +34,7 @@ BUILD_PKGS := gcc make pkg-config libinih-dev libgcrypt20-dev check dpkg-dev aut
 TEST_PKGS := openssl curl python3 procps iproute2 socat valgrind nginx redis-server \
 	redis-tools mosquitto mosquitto-clients wrk default-jdk-headless softhsm2 opensc \
 	stunnel4 libwww-perl python3-cryptography haproxy rabbitmq-server python3-pika strace \
-	nodejs apache2 libssl-dev libwolfssl-dev qemu-user postfix dovecot-imapd
+	nodejs apache2 libssl-dev libwolfssl-dev qemu-user postfix dovecot-imapd sslscan testssl.sh
 BENCH_PKGS := libssl-dev
 PKGS := $(BUILD_PKGS) $(TEST_PKGS) $(BENCH_PKGS)
 
@@ -44,7 +44,7 @@ PKGS := $(BUILD_PKGS) $(TEST_PKGS) $(BENCH_PKGS)
 all: $(B)/libattls.so $(B)/attls $(B)/boundary.ok wolfssl-check
 
 # Fetched once and cached in $(WOLF); rebuilt when its configure flags change.
-$(WOLF_A): wolfssl/build wolfssl/configure-flags
+$(WOLF_A): wolfssl/build wolfssl/configure-flags $(wildcard wolfssl/patches/*.patch)
 	wolfssl/build $(WOLF)
 
 # At most once a day: says when Debian publishes a newer wolfssl revision.

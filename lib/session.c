@@ -17,6 +17,8 @@
 #include "cryptodev.h"
 #include "linger.h"
 #include "peername.h"
+#include "peerusage.h"
+#include "record_state.h"
 #include "resume_client.h"
 #include "tickets.h"
 #include "ticket_timing.h"
@@ -284,6 +286,13 @@ struct attls_session *attls_session_new(const struct attls_session_params *p)
 					  (unsigned short)strlen(p->server_name));
 		wolfSSL_check_domain_name(s->ssl, p->server_name);
 	}
+	/*
+	 * A client offers the renegotiation indication (RFC 5746), so that a
+	 * server can tell a prefix spliced in front of it; it renegotiates
+	 * never (wolfSSL is built without renegotiation).
+	 */
+	if (p->role == ATTLS_ROLE_CLIENT)
+		wolfSSL_UseSecureRenegotiation(s->ssl);
 	s->resume_offered = attls_resume_offer(s->ssl, s->resume_key, &s->ticket_fresh);
 	if (p->role == ATTLS_ROLE_SERVER)
 		s->ticket_held = attls_ticket_hold(s->ssl);
@@ -319,12 +328,13 @@ static const char *explain(int err)
 	case ASN_SELF_SIGNED_E:
 		return "the peer's certificate is not signed by a CA in the key ring";
 	case DOMAIN_NAME_MISMATCH: return "the peer's certificate does not name server_name";
-	case PARSE_ERROR:
 	case VERSION_ERROR:
+		return "the peer offers no protocol version the policy allows, or does not speak TLS";
+	case PARSE_ERROR:
 	case UNKNOWN_RECORD_TYPE:
 		return "the peer does not speak TLS (clear text or garbage?)";
 	case FATAL_ERROR: return "the peer sent a fatal alert (it refused us)";
-	case MATCH_SUITE_ERROR: return "no cipher suite in common with the peer";
+	case MATCH_SUITE_ERROR: return "no cipher suite (or key exchange group) in common with the peer";
 	case NO_PEER_CERT: return "the peer sent no certificate and one is required";
 	default: return NULL;
 	}
@@ -340,6 +350,9 @@ static const char *ssl_reason(struct attls_session *s, int ret, char *buf, size_
 		return "the peer closed the connection";
 	if (err == WOLFSSL_ERROR_SYSCALL || err == SOCKET_ERROR_E)
 		return s->io_errno ? strerror(s->io_errno) : "socket error";
+	/* wolfSSL stops reading a chain at its limit, then misses the signer. */
+	if (wolfSSL_get_verify_result(s->ssl) == X509_V_ERR_CERT_CHAIN_TOO_LONG)
+		why = "the peer's certificate chain is too long";
 	off = why ? (size_t)snprintf(buf, len, "%s: ", why) : 0;
 	if (off >= len)
 		return buf;
@@ -495,6 +508,14 @@ static uint64_t sock_deadline(struct attls_session *s, int opt, bool *timed)
 	return attls_now_ms() + (uint64_t)tv.tv_sec * 1000 + ((uint64_t)tv.tv_usec + 999) / 1000;
 }
 
+/* A failed handshake: the reason logged, the error the program's calls get. */
+static void handshake_failed(struct attls_session *s, enum attls_msg m, const char *why)
+{
+	attls_trace(s->trace, m, s->who, "%s", why);
+	fail(s, m == ATTLS_MSG_HS_TIMEOUT ? ETIMEDOUT :
+		s->role == ATTLS_ROLE_CLIENT ? EACCES : ECONNRESET);
+}
+
 /* When a call's waits for output end: SO_SNDTIMEO counts for the whole call. */
 struct out_timeout {
 	bool asked, timed;
@@ -546,8 +567,14 @@ static int send_out(struct attls_session *s, bool wait, size_t keep, struct out_
 		}
 		int err = errno;
 
-		attls_trace(s->trace, ATTLS_MSG_CONN_ERROR, s->who, "send: %s", strerror(err));
-		fail(s, err == EPIPE ? EPIPE : ECONNRESET);
+		/* A flight that cannot go (a reset): the handshake failed, as any other way. */
+		if (s->state == ATTLS_ST_HANDSHAKE) {
+			handshake_failed(s, ATTLS_MSG_HS_FAILED, strerror(err));
+		} else {
+			attls_trace(s->trace, ATTLS_MSG_CONN_ERROR, s->who, "send: %s",
+				    strerror(err));
+			fail(s, err == EPIPE ? EPIPE : ECONNRESET);
+		}
 		errno = s->error;
 		return -1;
 	}
@@ -565,13 +592,6 @@ static int send_out(struct attls_session *s, bool wait, size_t keep, struct out_
 static int flush(struct attls_session *s, bool wait)
 {
 	return send_out(s, wait, 0, NULL);
-}
-
-static void handshake_failed(struct attls_session *s, enum attls_msg m, const char *why)
-{
-	attls_trace(s->trace, m, s->who, "%s", why);
-	fail(s, m == ATTLS_MSG_HS_TIMEOUT ? ETIMEDOUT :
-		s->role == ATTLS_ROLE_CLIENT ? EACCES : ECONNRESET);
 }
 
 static int send_close_notify(struct attls_session *s, bool wait);
@@ -636,6 +656,13 @@ static int handshake_step(struct attls_session *s)
 	ret = s->role == ATTLS_ROLE_SERVER ? wolfSSL_accept(s->ssl) :
 					     wolfSSL_connect(s->ssl);
 	if (ret == WOLFSSL_SUCCESS) {
+		const char *refused = attls_peer_usage_refused(s->ssl);
+
+		if (refused) {
+			/* Nothing of the program's has moved yet: it never will. */
+			handshake_failed(s, ATTLS_MSG_HS_FAILED, refused);
+			return -1;
+		}
 		if (flush(s, false) < 0)
 			return -1;
 		handshake_done(s);
@@ -772,6 +799,21 @@ static void trace_data(struct attls_session *s, const char *dir, const void *buf
 		    hex, show < n ? "..." : "");
 }
 
+/*
+ * Why the peer's end is a broken connection rather than the end of its
+ * data: a reset, or an end in the middle of a record. NULL for a clean end.
+ * With s->lock held, as by every reader of io_errno and of the wolfSSL
+ * object: the answer is about the read that just failed in this thread.
+ */
+static const char *abrupt_end(struct attls_session *s)
+{
+	if (s->io_errno == ECONNRESET)
+		return "connection reset by the peer";
+	if (attls_record_partial(s->ssl))
+		return "the peer ended the connection in the middle of a record";
+	return NULL;
+}
+
 /* The end of the peer's data: close_notify, or EOF without it. */
 static void peer_ended(struct attls_session *s, bool notified)
 {
@@ -808,7 +850,8 @@ ssize_t attls_session_recv(struct attls_session *s, void *buf, size_t len, int f
 		char why[256];
 
 		if (s->state == ATTLS_ST_FAILED) {
-			errno = s->error;
+			/* A reset seen by a send first: a read says so as the kernel does. */
+			errno = s->error == EPIPE ? ECONNRESET : s->error;
 			break;
 		}
 		if (s->peer_closed || want == 0) {
@@ -859,12 +902,14 @@ ssize_t attls_session_recv(struct attls_session *s, void *buf, size_t len, int f
 			peer_ended(s, true);
 			continue;
 		}
-		if (s->io_eof || err == SOCKET_PEER_CLOSED_E) {
+		const char *broken = NULL;
+
+		if ((s->io_eof || err == SOCKET_PEER_CLOSED_E) && !(broken = abrupt_end(s))) {
 			peer_ended(s, false);
 			continue;
 		}
 		attls_trace(s->trace, ATTLS_MSG_CONN_ERROR, s->who, "read: %s",
-			    ssl_reason(s, n, why, sizeof(why)));
+			    broken ? broken : ssl_reason(s, n, why, sizeof(why)));
 		fail(s, ECONNRESET);
 		if (got) {
 			ret = (ssize_t)got;
@@ -1261,12 +1306,18 @@ static bool input_ready(struct attls_session *s)
 	err = wolfSSL_get_error(s->ssl, n);
 	if (err == WOLFSSL_ERROR_WANT_READ)
 		return false;
-	if (err == WOLFSSL_ERROR_ZERO_RETURN || s->io_eof || err == SOCKET_PEER_CLOSED_E) {
-		peer_ended(s, err == WOLFSSL_ERROR_ZERO_RETURN);
+	const char *broken = NULL;
+
+	if (err == WOLFSSL_ERROR_ZERO_RETURN) {
+		peer_ended(s, true);
+		return true;
+	}
+	if ((s->io_eof || err == SOCKET_PEER_CLOSED_E) && !(broken = abrupt_end(s))) {
+		peer_ended(s, false);
 		return true;
 	}
 	attls_trace(s->trace, ATTLS_MSG_CONN_ERROR, s->who, "read: %s",
-		    ssl_reason(s, n, why, sizeof(why)));
+		    broken ? broken : ssl_reason(s, n, why, sizeof(why)));
 	fail(s, ECONNRESET);
 	return true;
 }

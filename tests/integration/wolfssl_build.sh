@@ -59,7 +59,17 @@ tree=$(find "$W/src" -mindepth 1 -maxdepth 1 -type d -name 'wolfssl-*' | head -1
 check "Debian's patches are applied" \
 	diff -q <(grep -v '^#' "$tree/debian/patches/series" | sed '/^$/d') "$tree/.pc/applied-patches"
 
+for p in "$TOP"/wolfssl/patches/*.patch; do
+	check "attls's $(basename "$p") is applied" \
+		patch -p1 -R --dry-run -s -f -d "$tree" -i "$p"
+done
+
 opts=$W/inst/include/wolfssl/options.h
+check "a ClientHello may offer 512 suites (WOLFSSL_MAX_SUITE_SZ 1024)" \
+	grep -q "^#define WOLFSSL_MAX_SUITE_SZ 1024\$" "$opts"
+check "no renegotiation (HAVE_SECURE_RENEGOTIATION unset), the indication kept" \
+	bash -c "! grep -q '^#define HAVE_SECURE_RENEGOTIATION\$' '$opts' &&
+		grep -q '^#define HAVE_SERVER_RENEGOTIATION_INFO\$' '$opts'"
 for d in WOLFSSL_AESNI USE_INTEL_SPEEDUP WOLFSSL_SP_X86_64_ASM NO_OLD_TLS WOLFSSL_TLS13 \
 	WOLF_CRYPTO_CB HAVE_PKCS11; do
 	check "built with $d" grep -q "^#define $d\$" "$opts"
