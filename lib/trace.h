@@ -36,8 +36,12 @@
 	  "close could not deliver everything")                                        \
 	X(CLOEXEC_KEPT, "ATTLS040W", ATTLS_TRACE_ERROR,                                \
 	  "close-on-exec kept on a TLS socket: TLS state cannot cross exec")           \
-	X(TLS_FD_SENT, "ATTLS041W", ATTLS_TRACE_ERROR,                                 \
-	  "a TLS socket sent through SCM_RIGHTS: its TLS state stays in this process") \
+	X(TLS_FD_SENT, "ATTLS041I", ATTLS_TRACE_INFO,                                  \
+	  "a TLS socket sent through SCM_RIGHTS: its session went with it")            \
+	X(TLS_FD_REFUSED, "ATTLS042E", ATTLS_TRACE_ERROR,                              \
+	  "a TLS socket sent to a process that cannot take its session up")           \
+	X(TLS_FD_NOT_TAKEN, "ATTLS043E", ATTLS_TRACE_ERROR,                            \
+	  "a TLS socket received whose session cannot be taken up")                   \
 	X(FLOW_CALL, "ATTLS050I", ATTLS_TRACE_FLOW, "tls call")                        \
 	X(DATA_RECORD, "ATTLS060I", ATTLS_TRACE_DATA, "data")                          \
 	X(DEVICE, "ATTLS070I", ATTLS_TRACE_EVENT, "crypto device")                     \

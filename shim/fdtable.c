@@ -50,7 +50,7 @@ atomic_int attls_tls_fds;
 
 static bool is_conn(uintptr_t v)
 {
-	return v > ATTLS_SLOT_REFUSED;
+	return v > ATTLS_SLOT_HANDED;
 }
 
 static struct attls_conn *conn_of(uintptr_t v)
@@ -270,8 +270,8 @@ int attls_fd_data(int fd, struct attls_conn **cp)
 
 		if (v == ATTLS_SLOT_CLEAR)
 			return 0;
-		if (v == ATTLS_SLOT_REFUSED) {
-			errno = ECONNRESET;
+		if (v == ATTLS_SLOT_REFUSED || v == ATTLS_SLOT_HANDED) {
+			errno = v == ATTLS_SLOT_HANDED ? EPIPE : ECONNRESET;
 			return -1;
 		}
 		if (v == ATTLS_SLOT_UNSEEN) {
@@ -400,6 +400,44 @@ void attls_fd_set_clear(int fd)
 		replace(fd, ATTLS_SLOT_CLEAR);
 }
 
+void attls_fd_set_refused(int fd)
+{
+	if (fd >= 0)
+		replace(fd, ATTLS_SLOT_REFUSED);
+}
+
+/*
+ * Every slot that names c as TLS becomes HANDED, under table_lock (a
+ * second thread's look-up sees TLS or HANDED, never between; one that
+ * took its reference before goes on with the session, which refuses it:
+ * lib/handoff.c). A CLOSING slot (a close in another thread) is left to
+ * its close, which only lets the session go. The epoll sets forget each
+ * fd first, while its slot still says TLS (that is how they know it).
+ */
+void attls_fd_handed(struct attls_conn *c)
+{
+	int fd;
+	int gone = 0;
+
+	for (fd = other_fd(c, -1); fd >= 0; fd = other_fd(c, -1)) {
+		attls_slot_t *sl = slot(fd, false);
+		uintptr_t v = (uintptr_t)c;
+
+		attls_epoll_forget(fd);
+		pthread_mutex_lock(&table_lock);
+		if (atomic_compare_exchange_strong(sl, &v, ATTLS_SLOT_HANDED)) {
+			atomic_fetch_sub(&attls_tls_fds, 1);
+			atomic_fetch_sub(&c->fds, 1);
+			gone++;
+		}
+		pthread_mutex_unlock(&table_lock);
+	}
+	attls_session_end(c->s, false);
+	/* The slots' references, each dropped after the lock. */
+	while (gone--)
+		attls_conn_put(c);
+}
+
 int attls_fd_attach(int fd, struct attls_session *s)
 {
 	struct attls_conn *c;
@@ -504,7 +542,7 @@ void attls_fd_close_end(int fd, struct attls_conn *c)
 	v = atomic_load(sl);
 	if (!c) {
 		/* A clear slot: UNSEEN, unless a new fd took the number and its state already. */
-		if (v == ATTLS_SLOT_CLEAR || v == ATTLS_SLOT_REFUSED)
+		if (v == ATTLS_SLOT_CLEAR || v == ATTLS_SLOT_REFUSED || v == ATTLS_SLOT_HANDED)
 			atomic_compare_exchange_strong(sl, &v, ATTLS_SLOT_UNSEEN);
 		goto out;
 	}

@@ -15,6 +15,12 @@
  *   CLEAR    clear text, checked: the data calls go straight to the kernel.
  *   REFUSED  a TCP connection this process did not see begin, that a
  *            descriptor covers: its data calls fail with ECONNRESET.
+ *   HANDED   a TLS socket whose session went with it to another process
+ *            (SCM_RIGHTS, shim/handoff_send.c): this number is a plain
+ *            reference that never reads or writes the connection again.
+ *            A read finds end of file, a write fails with EPIPE (and
+ *            SIGPIPE), as on a socket another process shut; close only
+ *            lets go, and the connection lives on in the receiver.
  *   TLS      a struct attls_conn pointer.
  *   CLOSING  the same pointer with bit 0 set: close (or dup2 onto it) has
  *            begun. Data calls fail with EBADF, as on a closed fd, and
@@ -31,6 +37,7 @@
 #ifndef ATTLS_FDTABLE_H
 #define ATTLS_FDTABLE_H
 
+#include <errno.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -49,6 +56,7 @@ struct attls_conn {
 #define ATTLS_SLOT_UNSEEN ((uintptr_t)0)
 #define ATTLS_SLOT_CLEAR ((uintptr_t)1)
 #define ATTLS_SLOT_REFUSED ((uintptr_t)2)
+#define ATTLS_SLOT_HANDED ((uintptr_t)3)
 #define ATTLS_SLOT_CLOSING ((uintptr_t)1) /* the bit, on a conn pointer */
 
 typedef _Atomic uintptr_t attls_slot_t;
@@ -77,9 +85,24 @@ static inline bool attls_fd_clear(int fd)
 /*
  * For a data call on fd: 0 clear text (the caller goes to the kernel), 1
  * TLS (*c, with a reference), -1 with errno: EBADF on a CLOSING fd,
- * ECONNRESET on a REFUSED one. An UNSEEN fd is looked at here, once.
+ * ECONNRESET on a REFUSED one, EPIPE on a HANDED one (where a read
+ * returns 0 instead: attls_fd_handed_read). An UNSEEN fd is looked at
+ * here, once.
  */
 int attls_fd_data(int fd, struct attls_conn **c);
+
+/*
+ * For a read whose attls_fd_data said -1: true if that was a HANDED fd
+ * (errno EPIPE), where the read returns 0 (end of file); errno is then
+ * set back to saved.
+ */
+static inline bool attls_fd_handed_read(int saved)
+{
+	if (errno != EPIPE)
+		return false;
+	errno = saved;
+	return true;
+}
 
 /* The connection of a TLS fd, with a reference; NULL for any other state. */
 struct attls_conn *attls_fd_get(int fd);
@@ -97,6 +120,14 @@ void attls_conn_put(struct attls_conn *c);
 void attls_fd_new(int fd, bool maybe_socket);
 /* connect or accept decided clear text for fd. */
 void attls_fd_set_clear(int fd);
+/* fd's connection is refused (its data calls fail with ECONNRESET). */
+void attls_fd_set_refused(int fd);
+/*
+ * c's session went to another process: every TLS slot that names it
+ * becomes HANDED (its epoll registrations forgotten first), and the
+ * session is let go without a word on the wire.
+ */
+void attls_fd_handed(struct attls_conn *c);
 /* A new connection on fd (takes the caller's session). */
 int attls_fd_attach(int fd, struct attls_session *s);
 /* newfd (just made by dup, dup2, dup3, F_DUPFD) names what oldfd names. */
