@@ -21,6 +21,7 @@
 #include "tickets.h"
 #include "ticket_timing.h"
 #include "session.h"
+#include "session_int.h"
 #include "trace.h"
 #include "wolf.h"
 
@@ -33,66 +34,6 @@
 #define WRITE_CHUNK (64 * 1024)
 /* How long the end of a connection may take: flush, close_notify, drain. */
 #define LINGER_MS 3000
-
-#define SHUT_HELD_RD 1u
-#define SHUT_HELD_WR 2u
-
-struct attls_session {
-	/*
-	 * Guards every field below. Its place in the lock order: 4 in
-	 * shim/locks.h. A second thread waits for it; wait_fd lets it go
-	 * while blocked, so a blocked call never holds it. fork: prepare
-	 * takes it and both processes let go (attls_session_fork_release).
-	 */
-	pthread_mutex_t lock;
-	WOLFSSL *ssl;
-	int fd;
-	enum attls_role role;
-	enum attls_state state;
-	bool nonblock, connecting, hs_started, peer_closed, wr_shut;
-	bool so_error_pending, ended, forked, used;
-	struct attls_fork_gen *gen; /* the last fork's, in the parent (fork_release) */
-	bool khup;      /* the kernel said the socket hung up or has an error */
-	bool shut_wr_sent, lingering, free_requested;
-	/*
-	 * notified, shut_held and kshut_wr, like the fields around them, are
-	 * read and written with lock held; they nest under nothing. A second
-	 * thread acts on them once it has the lock (a write after the held
-	 * shutdown says EPIPE). A signal handler runs either outside attls or
-	 * inside wait_fd, where the lock is not held. After fork the child's
-	 * copy keeps them and acts on them only if it uses the session.
-	 */
-	bool notified;   /* close_notify queued (wr_shut: the program shut its side) */
-	/*
-	 * shutdown(2) asked for during the handshake, held until it is done
-	 * (SHUT_HELD_RD, SHUT_HELD_WR): the kernel's sides cannot go before
-	 * the handshake's last flight.
-	 */
-	unsigned shut_held;
-	/* The kernel's SHUT_WR waits until the queued records are sent. */
-	bool kshut_wr;
-	/* Input arrived while plaintext still waits: the kernel is not asked
-	 * for input again until the program has read it. */
-	bool in_parked;
-	bool corked; /* TCP_CORK: records wait for the uncork or the next wait */
-	bool wrote;  /* the program wrote since release_out last looked */
-	uint64_t linger_deadline;
-	unsigned again; /* counts the program's calls that answered EAGAIN */
-	int error;    /* errno for the program's calls once failed */
-	int io_errno; /* errno of the last real recv in the callback */
-	bool io_eof;  /* the last real recv saw end of file */
-	uint64_t deadline;
-	unsigned hs_timeout, trace;
-	unsigned char *out;
-	size_t out_off, out_len, out_cap;
-	uint64_t bytes_in, bytes_out;
-	char *who;
-	char *resume_key;
-	bool resume_offered; /* client: a kept session was offered */
-	bool ticket_fresh;   /* client: a ticket arrived since the last keep */
-	bool ticket_held;    /* server: the TLS 1.3 ticket waits for the first write */
-	struct attls_hello hello; /* server: what the ClientHello offers */
-};
 
 /* The one boundary to the kernel (sysio.h): the real functions, never the hooks. */
 #define io attls_io
@@ -182,6 +123,9 @@ static int cb_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
 	ssize_t n;
 
 	(void)ssl;
+	/* Exported (handoff.c): the socket's bytes are another process's now. */
+	if (s->exported)
+		return WOLFSSL_CBIO_ERR_WANT_READ;
 	/*
 	 * During the handshake the peer answers a flight only once it has it
 	 * all: the flight goes first, and while part of it waits there is
@@ -190,6 +134,20 @@ static int cb_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
 	if (s->state == ATTLS_ST_HANDSHAKE && out_pending(s) && flush(s, false) != 0)
 		return s->state == ATTLS_ST_FAILED ? WOLFSSL_CBIO_ERR_GENERAL :
 						     WOLFSSL_CBIO_ERR_WANT_READ;
+	if (s->raw_len) {
+		/* Ciphertext the process that handed this session over had read. */
+		n = (ssize_t)(s->raw_len - s->raw_off < (size_t)sz ? s->raw_len - s->raw_off :
+								   (size_t)sz);
+		memcpy(buf, s->raw + s->raw_off, (size_t)n);
+		s->raw_off += (size_t)n;
+		if (s->raw_off == s->raw_len) {
+			explicit_bzero(s->raw, s->raw_len);
+			free(s->raw);
+			s->raw = NULL;
+			s->raw_off = s->raw_len = 0;
+		}
+		return (int)n;
+	}
 	n = io.recv(s->fd, buf, (size_t)sz, MSG_DONTWAIT);
 	if (n > 0) {
 		s->bytes_in += (uint64_t)n;
@@ -247,6 +205,45 @@ static int cb_send(WOLFSSL *ssl, char *buf, int sz, void *ctx)
 	return sz;
 }
 
+void attls_session_bind_io(struct attls_session *s)
+{
+	wolfSSL_SSLSetIORecv(s->ssl, cb_recv);
+	wolfSSL_SSLSetIOSend(s->ssl, cb_send);
+	wolfSSL_SetIOReadCtx(s->ssl, s);
+	wolfSSL_SetIOWriteCtx(s->ssl, s);
+}
+
+/*
+ * Plaintext for the program: what a session taken up from another
+ * process carried in goes first, then wolfSSL's. Same results as
+ * wolfSSL_read and wolfSSL_peek.
+ */
+static int plain_read(struct attls_session *s, void *buf, int n, bool peek)
+{
+	if (s->plain_len) {
+		size_t k = s->plain_len - s->plain_off < (size_t)n ? s->plain_len - s->plain_off :
+								      (size_t)n;
+
+		memcpy(buf, s->plain + s->plain_off, k);
+		if (!peek && (s->plain_off += k) == s->plain_len) {
+			explicit_bzero(s->plain, s->plain_len);
+			free(s->plain);
+			s->plain = NULL;
+			s->plain_off = s->plain_len = 0;
+		}
+		return (int)k;
+	}
+	return peek ? wolfSSL_peek(s->ssl, buf, n) : wolfSSL_read(s->ssl, buf, n);
+}
+
+int attls_session_plain_pending(struct attls_session *s)
+{
+	size_t carried = s->plain_len - s->plain_off;
+	int w = s->ssl ? wolfSSL_pending(s->ssl) : 0;
+
+	return carried > INT_MAX / 2 ? INT_MAX / 2 : (int)carried + (w > 0 ? w : 0);
+}
+
 struct attls_session *attls_session_new(const struct attls_session_params *p)
 {
 	struct attls_session *s = calloc(1, sizeof(*s));
@@ -281,10 +278,7 @@ struct attls_session *attls_session_new(const struct attls_session_params *p)
 	s->connecting = p->connecting;
 	s->trace = p->trace;
 	s->hs_timeout = p->handshake_timeout_ms;
-	wolfSSL_SSLSetIORecv(s->ssl, cb_recv);
-	wolfSSL_SSLSetIOSend(s->ssl, cb_send);
-	wolfSSL_SetIOReadCtx(s->ssl, s);
-	wolfSSL_SetIOWriteCtx(s->ssl, s);
+	attls_session_bind_io(s);
 	if (p->role == ATTLS_ROLE_CLIENT && p->server_name) {
 		wolfSSL_UseSNI(s->ssl, WOLFSSL_SNI_HOST_NAME, p->server_name,
 					  (unsigned short)strlen(p->server_name));
@@ -474,7 +468,7 @@ static int wait_fd(struct attls_session *s, short events, uint64_t deadline, int
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 	}
 	pthread_mutex_lock(&s->lock);
-	if (s->ended) {
+	if (s->ended || s->exported) {
 		errno = EBADF;
 		return -1;
 	}
@@ -726,6 +720,33 @@ static int handshake(struct attls_session *s, bool wait)
 	}
 }
 
+int attls_session_settle(struct attls_session *s, uint64_t deadline)
+{
+	bool nb = s->nonblock;
+	int r = 0;
+
+	if (s->state == ATTLS_ST_HANDSHAKE && s->hs_started) {
+		/* Waits within the handshake's own deadline, at most. */
+		s->nonblock = false;
+		r = handshake(s, true);
+		s->nonblock = nb;
+		if (r < 0)
+			return -1;
+	}
+	if (s->state == ATTLS_ST_FAILED) {
+		errno = s->error;
+		return -1;
+	}
+	while (out_pending(s) && (r = flush(s, false)) == 1) {
+		uint64_t now = attls_now_ms();
+		struct pollfd pfd = { .fd = s->fd, .events = POLLOUT };
+
+		if (now >= deadline || io.poll(&pfd, 1, (int)(deadline - now)) < 0)
+			break;
+	}
+	return r < 0 ? -1 : 0;
+}
+
 int attls_session_handshake(struct attls_session *s, bool wait)
 {
 	int r;
@@ -767,7 +788,7 @@ ssize_t attls_session_recv(struct attls_session *s, void *buf, size_t len, int f
 	ssize_t ret = -1;
 
 	pthread_mutex_lock(&s->lock);
-	if (s->ended) {
+	if (s->ended || s->exported) {
 		errno = EBADF;
 		goto out;
 	}
@@ -796,8 +817,7 @@ ssize_t attls_session_recv(struct attls_session *s, void *buf, size_t len, int f
 		}
 		s->io_eof = false;
 		s->io_errno = 0;
-		n = flags & MSG_PEEK ? wolfSSL_peek(s->ssl, (char *)buf + got, want) :
-				       wolfSSL_read(s->ssl, (char *)buf + got, want);
+		n = plain_read(s, (char *)buf + got, want, flags & MSG_PEEK);
 		if (n > 0) {
 			trace_data(s, "in", (char *)buf + got, (size_t)n);
 			got += (size_t)n;
@@ -858,7 +878,7 @@ out:
 	 * Plaintext left over, or all drained: what epoll must ask the kernel
 	 * for has changed, and another thread may be waiting there.
 	 */
-	bool changed = ret > 0 ? s->ssl && wolfSSL_pending(s->ssl) > 0 :
+	bool changed = ret > 0 ? s->ssl && attls_session_plain_pending(s) > 0 :
 				 ret < 0 && errno == EAGAIN;
 	int fd = s->fd, err = errno;
 
@@ -948,7 +968,7 @@ static ssize_t write_start(struct attls_session *s, int flags)
 	bool nb = s->nonblock || (flags & MSG_DONTWAIT);
 	bool corked = s->corked || (flags & MSG_MORE);
 
-	if (s->ended) {
+	if (s->ended || s->exported) {
 		errno = EBADF;
 		return -1;
 	}
@@ -1081,6 +1101,11 @@ int attls_session_shutdown(struct attls_session *s, int how)
 	bool held = false, now = true;
 
 	pthread_mutex_lock(&s->lock);
+	if (s->exported) {
+		pthread_mutex_unlock(&s->lock);
+		errno = EBADF;
+		return -1;
+	}
 	s->used = true;
 	if (s->state == ATTLS_ST_HANDSHAKE && (how == SHUT_RD || how == SHUT_WR || how == SHUT_RDWR)) {
 		/* Writes say EPIPE from now on, as on the kernel's socket. */
@@ -1166,7 +1191,7 @@ int attls_session_readable_bytes(struct attls_session *s)
 	int n;
 
 	pthread_mutex_lock(&s->lock);
-	n = s->state == ATTLS_ST_OPEN ? wolfSSL_pending(s->ssl) : 0;
+	n = s->state == ATTLS_ST_OPEN ? attls_session_plain_pending(s) : 0;
 	pthread_mutex_unlock(&s->lock);
 	return n;
 }
@@ -1223,9 +1248,9 @@ short attls_session_poll_prepare(struct attls_session *s, short want, short *ker
 	pthread_mutex_lock(&s->lock);
 	*deadline_ms = 0;
 	/* The program waits: records held back by a cork go now. */
-	if (!s->ended && s->state == ATTLS_ST_OPEN && out_pending(s))
+	if (!s->ended && !s->exported && s->state == ATTLS_ST_OPEN && out_pending(s))
 		flush(s, false);
-	if (s->ended) {
+	if (s->ended || s->exported) {
 		ready = POLLNVAL;
 	} else if (s->state == ATTLS_ST_HANDSHAKE) {
 		if (!s->deadline)
@@ -1238,7 +1263,7 @@ short attls_session_poll_prepare(struct attls_session *s, short want, short *ker
 		}
 	} else if (s->state == ATTLS_ST_OPEN) {
 		if ((want & POLLIN) &&
-		    (s->peer_closed || wolfSSL_pending(s->ssl) > 0))
+		    (s->peer_closed || attls_session_plain_pending(s) > 0))
 			ready |= POLLIN;
 		k = want & (POLLIN | POLLOUT | POLLPRI | POLLRDHUP);
 		if (out_pending(s))
@@ -1257,11 +1282,11 @@ static bool input_ready(struct attls_session *s)
 	char c, why[256];
 	int n, err;
 
-	if (s->peer_closed || wolfSSL_pending(s->ssl) > 0)
+	if (s->peer_closed || attls_session_plain_pending(s) > 0)
 		return true;
 	s->io_eof = false;
 	s->io_errno = 0;
-	n = wolfSSL_peek(s->ssl, &c, 1);
+	n = plain_read(s, &c, 1, true);
 	if (n > 0)
 		return true;
 	err = wolfSSL_get_error(s->ssl, n);
@@ -1327,7 +1352,7 @@ short attls_session_poll_complete(struct attls_session *s, short want, short kre
 	bool opened;
 
 	pthread_mutex_lock(&s->lock);
-	if (s->ended || (krev & POLLNVAL)) {
+	if (s->ended || s->exported || (krev & POLLNVAL)) {
 		r = POLLNVAL;
 		goto out;
 	}
@@ -1339,7 +1364,7 @@ short attls_session_poll_complete(struct attls_session *s, short want, short kre
 	if ((want & POLLOUT) && (krev & POLLOUT || opened) && out_pending(s) < OUT_LIMIT)
 		r |= POLLOUT;
 	if ((want & POLLIN) && (krev & (POLLIN | POLLHUP | POLLERR) || opened) &&
-	    (s->peer_closed || wolfSSL_pending(s->ssl) > 0))
+	    (s->peer_closed || attls_session_plain_pending(s) > 0))
 		r |= POLLIN;
 	r |= krev & (POLLHUP | POLLERR | (want & (POLLPRI | POLLRDHUP)));
 out:
@@ -1354,7 +1379,7 @@ void attls_session_readiness(struct attls_session *s, short want, short krev,
 {
 	memset(r, 0, sizeof(*r));
 	pthread_mutex_lock(&s->lock);
-	if (s->ended) {
+	if (s->ended || s->exported) {
 		r->level = POLLHUP | POLLERR;
 		goto out;
 	}
@@ -1362,7 +1387,7 @@ void attls_session_readiness(struct attls_session *s, short want, short krev,
 		s->khup = true;
 	if (krev) {
 		bool had = s->state == ATTLS_ST_OPEN &&
-			   (s->peer_closed || wolfSSL_pending(s->ssl) > 0);
+			   (s->peer_closed || attls_session_plain_pending(s) > 0);
 
 		progress(s, want, krev);
 		if (had && (krev & POLLIN))
@@ -1386,7 +1411,7 @@ void attls_session_readiness(struct attls_session *s, short want, short krev,
 	if (s->state == ATTLS_ST_OPEN) {
 		/* Whether a read returns at once: then the kernel is not asked. */
 		bool readable = s->peer_closed || s->khup ||
-				wolfSSL_pending(s->ssl) > 0;
+				attls_session_plain_pending(s) > 0;
 
 		/*
 		 * Input stays asked for while plaintext waits (a request and its
@@ -1429,7 +1454,7 @@ static int drain_now(struct attls_session *s, size_t *dropped)
 		int n, err;
 
 		s->io_eof = false;
-		n = wolfSSL_read(s->ssl, scratch, sizeof(scratch));
+		n = plain_read(s, scratch, sizeof(scratch), false);
 		if (n > 0) {
 			*dropped += (size_t)n;
 			continue;
@@ -1569,6 +1594,8 @@ void attls_session_end(struct attls_session *s, bool owner)
 	}
 	if (owner && s->forked && !s->used && !(s->gen && fork_gen_gone(s->gen)))
 		owner = false; /* another process may go on with it */
+	if (s->exported)
+		owner = false; /* another process goes on with it */
 	if (owner && s->state == ATTLS_ST_OPEN && s->nonblock && linger_in_background(s)) {
 		pthread_mutex_unlock(&s->lock);
 		return;
@@ -1616,6 +1643,12 @@ void attls_session_free(struct attls_session *s)
 		wolfSSL_free(s->ssl);
 	pthread_mutex_destroy(&s->lock);
 	free(s->out);
+	if (s->plain)
+		explicit_bzero(s->plain, s->plain_len);
+	if (s->raw)
+		explicit_bzero(s->raw, s->raw_len);
+	free(s->plain);
+	free(s->raw);
 	free(s->who);
 	free(s->resume_key);
 	attls_hello_free(&s->hello);

@@ -6,6 +6,7 @@
 #include "cryptodev.h"
 #include "keyring.h"
 #include "tickets.h"
+#include "handoff.h"
 #include "tlsctx.h"
 #include "wolf.h"
 
@@ -54,6 +55,7 @@ static WOLFSSL_CTX *build_one(const struct attls_policy *p,
 				 t->name);
 		return NULL;
 	}
+	attls_handoff_ctx(ctx);
 	/*
 	 * Debian's wolfSSL retries a read that would block up to ten times
 	 * during the handshake, before the flight it answers is even sent: a

@@ -34,13 +34,15 @@
 	X(CONN_ERROR, "ATTLS031E", ATTLS_TRACE_ERROR, "connection failed")             \
 	X(CONN_LOST, "ATTLS032E", ATTLS_TRACE_ERROR,                                   \
 	  "close could not deliver everything")                                        \
-	X(CLOEXEC_KEPT, "ATTLS040W", ATTLS_TRACE_ERROR,                                \
-	  "close-on-exec kept on a TLS socket: TLS state cannot cross exec")           \
+	X(EXEC_CUT, "ATTLS042E", ATTLS_TRACE_ERROR,                                    \
+	  "a TLS socket cut at exec: its session cannot go with it")                   \
+	X(EXEC_HANDOFF, "ATTLS043I", ATTLS_TRACE_EVENT,                                \
+	  "a TLS session taken up across exec")                                        \
 	X(TLS_FD_SENT, "ATTLS041I", ATTLS_TRACE_INFO,                                  \
 	  "a TLS socket sent through SCM_RIGHTS: its session went with it")            \
-	X(TLS_FD_REFUSED, "ATTLS042E", ATTLS_TRACE_ERROR,                              \
+	X(TLS_FD_REFUSED, "ATTLS044E", ATTLS_TRACE_ERROR,                              \
 	  "a TLS socket sent to a process that cannot take its session up")           \
-	X(TLS_FD_NOT_TAKEN, "ATTLS043E", ATTLS_TRACE_ERROR,                            \
+	X(TLS_FD_NOT_TAKEN, "ATTLS045E", ATTLS_TRACE_ERROR,                            \
 	  "a TLS socket received whose session cannot be taken up")                   \
 	X(FLOW_CALL, "ATTLS050I", ATTLS_TRACE_FLOW, "tls call")                        \
 	X(DATA_RECORD, "ATTLS060I", ATTLS_TRACE_DATA, "data")                          \

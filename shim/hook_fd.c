@@ -202,7 +202,6 @@ static int tls_fcntl(int (*real)(int, int, ...), int fd, int cmd, void *arg)
 	case F_SETFD:
 		if (!((long)arg & FD_CLOEXEC) && (c = attls_fd_get(fd))) {
 			attls_conn_put(c);
-			attls_trace(attls_trace_mask(), ATTLS_MSG_CLOEXEC_KEPT, NULL, "fd %d", fd);
 			arg = (void *)((long)arg | FD_CLOEXEC);
 		}
 		return real(fd, cmd, arg);

@@ -22,5 +22,6 @@ Suite *p11uri_suite(void);
 Suite *cryptodev_suite(void);
 Suite *tickets_suite(void);
 Suite *envtrust_suite(void);
+Suite *handoff_suite(void);
 
 #endif

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A live TLS session as bytes, for another process to take up on the same
+ * socket (across exec). The bytes hold the session's keys: they live in
+ * memory and in a sealed memfd only, are scrubbed after use, and are never
+ * logged or written to a file.
+ */
+#ifndef ATTLS_HANDOFF_H
+#define ATTLS_HANDOFF_H
+
+#include <stddef.h>
+
+#include "session.h"
+
+/*
+ * s's state as bytes (*buf, malloc'd; free with attls_handoff_free): the
+ * handshake is finished first if it had begun, queued records sent
+ * (bounded, 3 s), and what attls and wolfSSL had read and not yet given
+ * the program (plaintext decrypted, ciphertext of a partial record) goes
+ * with it, as do records that could not be sent. A session whose
+ * handshake has not begun goes as such: the other process starts it. From
+ * then on s refuses every call with EBADF (its keys are another process's:
+ * never encrypt or decrypt again) until attls_session_export_undo. 0, or
+ * -1 with errno.
+ */
+int attls_session_export(struct attls_session *s, unsigned char **buf, size_t *len);
+/* The export did not go anywhere (the exec failed): s goes on as before. */
+void attls_session_export_undo(struct attls_session *s);
+
+/*
+ * A session on p->fd from such bytes, in the role and with the context
+ * p (the new process's policy) gives it. NULL with errno and one log line
+ * saying why: the bytes are not a session (EINVAL), name another socket
+ * (ESTALE), another role (EPROTO), or wolfSSL refuses them.
+ */
+struct attls_session *attls_session_import(const struct attls_session_params *p,
+					   const unsigned char *buf, size_t len);
+
+/*
+ * Makes ctx's sessions exportable: wolfSSL's export asks the context for
+ * the peer's address, which attls does not carry (it binds the blob to the
+ * socket itself).
+ */
+void attls_handoff_ctx(void *ctx);
+
+/* Scrubs and frees bytes from attls_session_export. */
+void attls_handoff_free(unsigned char *buf, size_t len);
+
+#endif

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The session's fields, for the two files that work on them: session.c
+ * (the state machine) and handoff.c (a live session as bytes, for the
+ * process that takes it up). Nothing else includes this.
+ */
+#ifndef ATTLS_SESSION_INT_H
+#define ATTLS_SESSION_INT_H
+
+#include "session.h"
+#include "tickets.h"
+#include "wolf.h"
+
+#define SHUT_HELD_RD 1u
+#define SHUT_HELD_WR 2u
+
+struct attls_session {
+	/*
+	 * Guards every field below. Its place in the lock order: 4 in
+	 * shim/locks.h. A second thread waits for it; wait_fd lets it go
+	 * while blocked, so a blocked call never holds it. fork: prepare
+	 * takes it and both processes let go (attls_session_fork_release).
+	 */
+	pthread_mutex_t lock;
+	WOLFSSL *ssl;
+	int fd;
+	enum attls_role role;
+	enum attls_state state;
+	bool nonblock, connecting, hs_started, peer_closed, wr_shut;
+	bool so_error_pending, ended, forked, used;
+	struct attls_fork_gen *gen; /* the last fork's, in the parent (fork_release) */
+	bool khup;      /* the kernel said the socket hung up or has an error */
+	bool shut_wr_sent, lingering, free_requested;
+	/*
+	 * notified, shut_held and kshut_wr, like the fields around them, are
+	 * read and written with lock held; they nest under nothing. A second
+	 * thread acts on them once it has the lock (a write after the held
+	 * shutdown says EPIPE). A signal handler runs either outside attls or
+	 * inside wait_fd, where the lock is not held. After fork the child's
+	 * copy keeps them and acts on them only if it uses the session.
+	 */
+	bool notified;   /* close_notify queued (wr_shut: the program shut its side) */
+	/*
+	 * shutdown(2) asked for during the handshake, held until it is done
+	 * (SHUT_HELD_RD, SHUT_HELD_WR): the kernel's sides cannot go before
+	 * the handshake's last flight.
+	 */
+	unsigned shut_held;
+	/* The kernel's SHUT_WR waits until the queued records are sent. */
+	bool kshut_wr;
+	/* Input arrived while plaintext still waits: the kernel is not asked
+	 * for input again until the program has read it. */
+	bool in_parked;
+	bool corked; /* TCP_CORK: records wait for the uncork or the next wait */
+	bool wrote;  /* the program wrote since release_out last looked */
+	uint64_t linger_deadline;
+	unsigned again; /* counts the program's calls that answered EAGAIN */
+	int error;    /* errno for the program's calls once failed */
+	int io_errno; /* errno of the last real recv in the callback */
+	bool io_eof;  /* the last real recv saw end of file */
+	uint64_t deadline;
+	unsigned hs_timeout, trace;
+	unsigned char *out;
+	size_t out_off, out_len, out_cap;
+	uint64_t bytes_in, bytes_out;
+	char *who;
+	char *resume_key;
+	bool resume_offered; /* client: a kept session was offered */
+	bool ticket_fresh;   /* client: a ticket arrived since the last keep */
+	bool ticket_held;    /* server: the TLS 1.3 ticket waits for the first write */
+	struct attls_hello hello; /* server: what the ClientHello offers */
+	/*
+	 * A session taken up from another process (handoff.c): plaintext it
+	 * had decrypted and not yet given the program (read first), and
+	 * ciphertext it had read and not yet decrypted (wolfSSL's input reads
+	 * it before the socket's). Both scrubbed and freed as they empty.
+	 */
+	unsigned char *plain, *raw;
+	size_t plain_off, plain_len, raw_off, raw_len;
+	/*
+	 * Exported (handoff.c): its state now belongs to another process, so
+	 * this one must never encrypt or decrypt with it again (nonce reuse):
+	 * every call fails with EBADF, as on a closed fd, until the export is
+	 * undone (the exec failed).
+	 */
+	bool exported;
+};
+
+/*
+ * With the lock held: the handshake finished (if it had begun) and the
+ * queued records sent, waiting until deadline (CLOCK_MONOTONIC ms) at most,
+ * whatever the program's O_NONBLOCK. 0, or -1 with errno.
+ */
+int attls_session_settle(struct attls_session *s, uint64_t deadline);
+/* With the lock held: plaintext ready to read (carried in and wolfSSL's). */
+int attls_session_plain_pending(struct attls_session *s);
+/* The callbacks a session's WOLFSSL is given (session.c). */
+void attls_session_bind_io(struct attls_session *s);
+
+#endif
