@@ -12,6 +12,7 @@
 
 #include "cryptodev.h"
 #include "engine.h"
+#include "handoff.h"
 #include "envtrust.h"
 #include "match.h"
 #include "policy.h"
@@ -206,6 +207,13 @@ enum attls_verdict attls_engine_classify(const struct attls_new_conn *nc,
 	snprintf(who, sizeof(who), "conn=%s%s%s job=%s user=%s rule=%s", la,
 		 nc->direction == ATTLS_DIR_INBOUND ? "<-" : "->", ra, jobname,
 		 ci.user ? ci.user : "?", t ? t->name : "-");
+	if (nc->handoff && (!t || !t->enabled)) {
+		/* Its peer speaks TLS: clear text would be read as records, or go out as such. */
+		attls_trace(mask, ATTLS_MSG_CONN_REFUSED, who, "fd=%d: a TLS session came with it "
+			    "across exec, and this process's policy %s", nc->fd,
+			    t ? "exempts it (enabled = no)" : "does not cover it");
+		return ATTLS_REFUSE;
+	}
 	if (!t) {
 		attls_trace(mask, ATTLS_MSG_CONN_NOMATCH, who, NULL);
 		return ATTLS_CLEAR;
@@ -232,6 +240,11 @@ enum attls_verdict attls_engine_classify(const struct attls_new_conn *nc,
 	attls_trace(mask, ATTLS_MSG_CONN_MAPPED, who, "role=%s keyring=%s security=%s",
 		    attls_role_name(sp.role), t->keyring->name,
 		    t->security ? t->security->name : "(default)");
+	if (nc->handoff && sp.ctx) {
+		/* handoff.c logs why, if it cannot. */
+		*out = attls_session_import(&sp, nc->handoff, nc->handoff_len);
+		return *out ? ATTLS_TLS : ATTLS_REFUSE;
+	}
 	*out = sp.ctx ? attls_session_new(&sp) : NULL;
 	if (!*out) {
 		int err = errno;
@@ -246,7 +259,8 @@ enum attls_verdict attls_engine_classify(const struct attls_new_conn *nc,
 	return ATTLS_TLS;
 }
 
-enum attls_verdict attls_engine_unseen(int fd, const char *how, struct attls_session **out)
+enum attls_verdict attls_engine_unseen(int fd, const char *how, const unsigned char *handoff,
+				       size_t handoff_len, struct attls_session **out)
 {
 	struct attls_conn_info ci = { 0 };
 	const struct attls_traffic *t = NULL;
@@ -282,6 +296,11 @@ enum attls_verdict attls_engine_unseen(int fd, const char *how, struct attls_ses
 		}
 		t = attls_match(policy, &ci);
 	}
+	if (!t && handoff) {
+		why = "a TLS session came with it across exec, and no descriptor of this "
+		      "process's policy covers it";
+		goto refuse;
+	}
 	if (!t)
 		return ATTLS_CLEAR;
 	/* As accept or connect would have it, in the direction that matched. */
@@ -291,7 +310,8 @@ enum attls_verdict attls_engine_unseen(int fd, const char *how, struct attls_ses
 		goto refuse;
 	}
 	struct attls_new_conn nc = { .fd = fd, .direction = ci.direction,
-				     .nonblock = (fl & O_NONBLOCK) != 0 };
+				     .nonblock = (fl & O_NONBLOCK) != 0, .handoff = handoff,
+				     .handoff_len = handoff_len };
 
 	attls_trace(policy->trace, ATTLS_MSG_CONN_MAPPED, NULL,
 		    "fd=%d job=%s rule=%s: a TCP connection this process did not accept or "

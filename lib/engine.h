@@ -28,6 +28,13 @@ struct attls_new_conn {
 	unsigned direction; /* ATTLS_DIR_INBOUND or ATTLS_DIR_OUTBOUND */
 	const struct sockaddr *remote; /* NULL: ask the socket */
 	bool nonblock, connecting;
+	/*
+	 * A session handed over across exec for this socket (handoff.h): it
+	 * is taken up instead of a new handshake, if this process's policy
+	 * covers the socket in the same role; otherwise refused, never clear.
+	 */
+	const unsigned char *handoff;
+	size_t handoff_len;
 };
 
 /* Decides for a new connection; on ATTLS_TLS, *out is its session. */
@@ -45,6 +52,7 @@ enum attls_verdict attls_engine_classify(const struct attls_new_conn *nc,
  * when nothing covers it; ATTLS_REFUSE, logged as ATTLS013E with the
  * reason, when no policy is in force or it cannot be classified.
  */
-enum attls_verdict attls_engine_unseen(int fd, const char *how, struct attls_session **out);
+enum attls_verdict attls_engine_unseen(int fd, const char *how, const unsigned char *handoff,
+				       size_t handoff_len, struct attls_session **out);
 
 #endif

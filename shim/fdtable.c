@@ -10,9 +10,11 @@
 #include <unistd.h>
 
 #include "../lib/engine.h"
+#include "../lib/handoff.h"
 #include "epoll_set.h"
 #include "fdtable.h"
 #include "real.h"
+#include "travel.h"
 
 #ifndef IPPROTO_MPTCP
 #define IPPROTO_MPTCP 262
@@ -166,9 +168,12 @@ static int twin_of(int fd)
 static uintptr_t look(int fd, struct attls_session **ns, int *twin)
 {
 	struct sockaddr_storage peer;
-	int dom = 0, type = 0, proto = 0;
+	int dom = 0, type = 0, proto = 0, kept = 0;
 	socklen_t len = sizeof(dom);
 	enum attls_verdict v;
+	unsigned char *blob = NULL;
+	size_t blob_len = 0;
+	struct stat st;
 
 	if (attls_inside)
 		return ATTLS_SLOT_UNSEEN;
@@ -200,11 +205,18 @@ static uintptr_t look(int fd, struct attls_session **ns, int *twin)
 	*twin = twin_of(fd);
 	if (*twin >= 0)
 		return ATTLS_SLOT_UNSEEN;
+	/* A session that came with it through SCM_RIGHTS (travel_recv.c) is taken up. */
+	if (fstat(fd, &st) == 0 &&
+	    (kept = attls_travel_take(st.st_dev, st.st_ino, &blob, &blob_len)) < 0)
+		return ATTLS_SLOT_REFUSED;
 ask:
 	attls_inside++;
 	v = attls_engine_unseen(fd, "inherited across exec, received through SCM_RIGHTS, "
-				"or made where no hook saw it", ns);
+				"or made where no hook saw it", kept > 0 ? blob : NULL,
+				kept > 0 ? blob_len : 0, ns);
 	attls_inside--;
+	if (kept > 0)
+		attls_handoff_free(blob, blob_len);
 	if (v == ATTLS_TLS)
 		return ATTLS_SLOT_UNSEEN;
 	return v == ATTLS_CLEAR ? ATTLS_SLOT_CLEAR : ATTLS_SLOT_REFUSED;

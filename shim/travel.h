@@ -14,6 +14,7 @@
 #define ATTLS_TRAVEL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -36,5 +37,16 @@ ssize_t attls_travel_sendmsg(int via, const struct msghdr *msg, int flags);
 ssize_t attls_travel_recvmsg(int via, struct msghdr *msg, int flags);
 int attls_travel_recvmmsg(int via, struct mmsghdr *vec, unsigned n, int flags,
 			   struct timespec *timeout);
+
+/*
+ * The sessions received, until their sockets' first use (travel_keep.c).
+ * keep: a copy of e's session for its socket, which came as fd; 0, or -1
+ * with errno (ENOSPC: 256 wait already; ENOMEM). take: the session kept
+ * for socket (dev, ino), removed: 1 with *blob (free with
+ * attls_handoff_free), 0 if none, -1 with errno if it was lost (ENOMEM).
+ */
+struct attls_travel_entry;
+int attls_travel_keep(int fd, const struct attls_travel_entry *e);
+int attls_travel_take(uint64_t dev, uint64_t ino, unsigned char **blob, size_t *len);
 
 #endif

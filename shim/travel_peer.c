@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
 #include <linux/unix_diag.h>
 
@@ -72,7 +73,7 @@ static long long peer_inode(unsigned ino)
 		int left = (int)h->nlmsg_len - (int)NLMSG_LENGTH(sizeof(*m));
 
 		for (; RTA_OK(at, left); at = RTA_NEXT(at, left))
-			if (at->rta_type == UNIX_DIAG_PEER && RTA_PAYLOAD(at) >= sizeof(__u32))
+			if (at->rta_type == UNIX_DIAG_PEER && RTA_PAYLOAD(at) >= (int)sizeof(__u32))
 				peer = *(const __u32 *)RTA_DATA(at);
 		break;
 	}

@@ -172,6 +172,76 @@ static int take_handoff(int via, int *fds, size_t n, struct attls_travel_entry *
 	return 1;
 }
 
+/* Whether fd names the socket (dev, ino). */
+static bool names(int fd, uint64_t dev, uint64_t ino)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && st.st_dev == dev && st.st_ino == ino;
+}
+
+static void not_taken(int via, int fd, const char *why)
+{
+	attls_trace(attls_trace_mask(), ATTLS_MSG_TLS_FD_NOT_TAKEN, NULL,
+		    "fd %d through unix fd %d: %s; its data calls fail with ECONNRESET", fd, via,
+		    why);
+	attls_fd_set_refused(fd);
+}
+
+/* Whether fd is a TCP socket (of AF_INET or AF_INET6). */
+static bool is_tcp(int fd)
+{
+	int dom = 0, type = 0;
+	socklen_t len = sizeof(int);
+
+	if (REAL(getsockopt)(fd, SOL_SOCKET, SO_DOMAIN, &dom, &len) < 0 ||
+	    (dom != AF_INET && dom != AF_INET6))
+		return false;
+	len = sizeof(int);
+	return REAL(getsockopt)(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_STREAM;
+}
+
+/*
+ * Each session is kept for its socket (with the first of the fds received
+ * that names it: any of them takes it up at its first use, the others
+ * share it). If the handoff is refused (why), or a session cannot be kept,
+ * every fd that names its socket is refused instead: never clear text,
+ * never a new handshake in the middle of a TLS stream. A handoff that
+ * could not be read at all (no entries) refuses every TCP socket it came
+ * with.
+ */
+static void keep_all(int via, const int *fds, size_t n, struct attls_travel_entry *e, size_t ne,
+		     const char *why)
+{
+	char err[160];
+
+	if (!ne) {
+		for (size_t j = 0; j < n; j++)
+			if (is_tcp(fds[j]))
+				not_taken(via, fds[j], why);
+		return;
+	}
+	for (size_t i = 0; i < ne; i++) {
+		const char *no = why;
+		bool kept = false;
+
+		for (size_t j = 0; j < n && !no && !kept; j++) {
+			if (!names(fds[j], e[i].dev, e[i].ino))
+				continue;
+			if (attls_travel_keep(fds[j], &e[i]) == 0) {
+				kept = true;
+			} else {
+				snprintf(err, sizeof(err), "its session cannot be kept: %s",
+					 strerror(errno));
+				no = err;
+			}
+		}
+		for (size_t j = 0; j < n && no; j++)
+			if (names(fds[j], e[i].dev, e[i].ino))
+				not_taken(via, fds[j], no);
+	}
+}
+
 /*
  * After the real call: m gets what the kernel wrote in b, as it would have
  * written it in m's own buffer, without the handoff memfd. The sockets
@@ -233,21 +303,13 @@ static void bounce_end(int via, struct msghdr *m, struct bounce *b)
 	m->msg_namelen = k->msg_namelen;
 	m->msg_flags = k->msg_flags;
 	received_fds(m);
-	if (taken > 0) {
-		for (size_t i = 0; i < ne; i++)
-			attls_travel_keep(via, m, &e[i]);
-	} else if (taken < 0) {
-		/* Ours, not to be taken up: its sockets are refused, never clear. */
-		size_t n = rights ? (rights->cmsg_len - CMSG_LEN(0)) / sizeof(int) : 0;
+	if (taken) {
+		size_t n = (rights->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		int fds[256];
 
-		for (size_t i = 0; i < n; i++) {
-			int fd = get_fd(rights, i);
-
-			attls_trace(attls_trace_mask(), ATTLS_MSG_TLS_FD_NOT_TAKEN, NULL,
-				    "fd %d through unix fd %d: %s; its data calls fail with "
-				    "ECONNRESET", fd, via, why);
-			attls_fd_set_refused(fd);
-		}
+		for (size_t i = 0; i < n && i < 256; i++)
+			fds[i] = get_fd(rights, i);
+		keep_all(via, fds, n < 256 ? n : 256, e, ne, taken < 0 ? why : NULL);
 	}
 	attls_travel_free(e, ne);
 }

@@ -8,8 +8,9 @@
  *     (travel_peer.c); if any of them runs without attls, or it cannot be
  *     told, each TLS connection the message names is ended first
  *     (close_notify, then both directions shut: the receiver reads end of
- *     file, gets EPIPE, and nothing goes in clear), ATTLS042E says why, and
- *     the message goes as the program asked;
+ *     file, gets EPIPE, and nothing goes in clear), ATTLS044E says why, the
+ *     sender's fds that name it become HANDED (as in 4), and the message
+ *     goes as the program asked;
  *  2. else each session is exported (lib/handoff.h): from then on it
  *     refuses every call with EBADF, as a closed fd would, in every thread;
  *  3. the sessions go into one sealed memfd, appended to a copy of the
@@ -155,6 +156,8 @@ static void refuse(int via, struct list *l, const char *pids, const char *why)
 			    "fd %d through unix fd %d to pid(s) %s: %s; the connection is ended",
 			    l->v[i].fd, via, pids[0] ? pids : "none", why);
 		attls_session_cut(l->v[i].c->s);
+		/* This process's copy is a reference to a dead connection now. */
+		attls_fd_handed(l->v[i].c);
 	}
 }
 

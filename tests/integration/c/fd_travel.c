@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A master that hands each accepted connection to a worker process over a
+ * unix socketpair with SCM_RIGHTS, and closes its own copy at once (as
+ * dovecot's imap-login hands a logged-in client to imap). Knows nothing of
+ * TLS: under attls, the sessions must travel with the fds.
+ *
+ * fd_travel PORT COUNT READ_FIRST WORKER_PRELOAD
+ *   listens on 127.0.0.1:PORT, serves COUNT connections, then waits for
+ *   the worker and exits. READ_FIRST 1: the master reads the request line
+ *   itself (a login step: attls in the master has done the handshake and
+ *   decrypted what followed it), and sends it with the fd; 0: it passes
+ *   each connection as accepted. WORKER_PRELOAD 0: the worker runs
+ *   without LD_PRELOAD (no attls). The worker is this program again
+ *   ("worker FD"), started with fork and exec.
+ *
+ * The worker answers each connection as an HTTP/1.0 server: it reads the
+ * request up to its blank line and replies "worker PID got: REQUEST LINE".
+ * Its recvmsg has a control buffer with room for exactly one fd, and it
+ * reports whether anything else came (MSG_CTRUNC, another length, more
+ * fds). The master reports, per connection, what its own copy does after
+ * the handoff (a write, a read). Lines on stdout, one per event.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "util.h"
+
+extern char **environ;
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
+/* Reads up to the end of an HTTP request's head (or of the line, if line). */
+static ssize_t read_until(int fd, char *buf, size_t cap, size_t have, bool line)
+{
+	while (have + 1 < cap) {
+		ssize_t n = read(fd, buf + have, line ? 1 : cap - 1 - have);
+
+		if (n <= 0)
+			return n < 0 ? -1 : (ssize_t)have;
+		have += (size_t)n;
+		buf[have] = '\0';
+		if (line ? buf[have - 1] == '\n' : strstr(buf, "\r\n\r\n") != NULL)
+			break;
+	}
+	buf[have] = '\0';
+	return (ssize_t)have;
+}
+
+static int worker(int unix_fd)
+{
+	for (;;) {
+		char data[1024], req[8192], ctl[CMSG_SPACE(sizeof(int))], reply[1200];
+		struct iovec iov = { data, sizeof(data) - 1 };
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
+				    .msg_controllen = sizeof(ctl) };
+		struct cmsghdr *cm;
+		ssize_t n = recvmsg(unix_fd, &m, 0), r;
+		int fd = -1, nfds = 0;
+		size_t have;
+
+		if (n <= 0)
+			return 0;
+		data[n] = '\0';
+		for (cm = CMSG_FIRSTHDR(&m); cm; cm = CMSG_NXTHDR(&m, cm)) {
+			if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+				continue;
+			nfds += (int)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+			memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+		}
+		say("worker ctl %s: flags=%s controllen=%zu fds=%d",
+		    !(m.msg_flags & MSG_CTRUNC) && m.msg_controllen == sizeof(ctl) && nfds == 1 ?
+			    "exact" : "WRONG",
+		    m.msg_flags & MSG_CTRUNC ? "CTRUNC" : "0", (size_t)m.msg_controllen, nfds);
+		if (fd < 0)
+			continue;
+		/* What the master read goes first (its "login" line), then the socket's. */
+		have = strcmp(data, "-") ? strlen(data) : 0;
+		memcpy(req, data, have);
+		req[have] = '\0';
+		r = read_until(fd, req, sizeof(req), have, false);
+		if (r <= 0 || !strstr(req, "\r\n\r\n")) {
+			static const char secret[] = "CLEAR-TEXT-FROM-WORKER\n";
+
+			say("worker read: %s", r < 0 ? strerror(errno) : "end of file");
+			/* A worker that writes anyway: nothing may reach the client in clear. */
+			r = write(fd, secret, sizeof(secret) - 1);
+			say("worker clear write: %s", r < 0 ? strerror(errno) : "sent");
+		} else {
+			char head[200];
+			int len, hl;
+
+			req[strcspn(req, "\r\n")] = '\0';
+			len = snprintf(reply, sizeof(reply), "worker %d got: %s\n", (int)getpid(), req);
+			/* write(), not dprintf: stdio writes inside libc, where no hook sees it. */
+			hl = snprintf(head, sizeof(head),
+				      "HTTP/1.0 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n",
+				      len);
+			if (write(fd, head, (size_t)hl) != hl || write(fd, reply, (size_t)len) != len)
+				say("worker write: %s", strerror(errno));
+			else
+				say("worker served: %s", req);
+		}
+		close(fd);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	int sv[2], ls, count, read_first, preload, one = 1;
+	struct sockaddr_in a;
+	pid_t pid;
+
+	signal(SIGPIPE, SIG_IGN);
+	if (argc == 3 && !strcmp(argv[1], "worker"))
+		return worker(atoi(argv[2]));
+	if (argc != 5) {
+		fprintf(stderr, "usage: fd_travel PORT COUNT READ_FIRST WORKER_PRELOAD\n");
+		return 2;
+	}
+	count = atoi(argv[2]);
+	read_first = atoi(argv[3]);
+	preload = atoi(argv[4]);
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
+		die("socketpair");
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		char num[16];
+
+		close(sv[0]);
+		snprintf(num, sizeof(num), "%d", sv[1]);
+		if (!preload)
+			unsetenv("LD_PRELOAD");
+		execl("/proc/self/exe", argv[0], "worker", num, (char *)NULL);
+		_exit(127);
+	}
+	close(sv[1]);
+	ls = socket(AF_INET, SOCK_STREAM, 0);
+	a = loopback(atoi(argv[1]));
+	setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(ls, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(ls, 16) < 0)
+		die("listen");
+	say("master listening");
+	for (int i = 0; i < count; i++) {
+		char line[1024] = "-", ctl[CMSG_SPACE(sizeof(int))], b;
+		int c = accept(ls, NULL, NULL);
+		struct iovec iov = { line, 0 };
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
+				    .msg_controllen = sizeof(ctl) };
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+		ssize_t w, r;
+
+		if (c < 0)
+			die("accept");
+		if (read_first && read_until(c, line, sizeof(line), 0, true) <= 0)
+			snprintf(line, sizeof(line), "-");
+		iov.iov_len = strlen(line);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &c, sizeof(int));
+		if (sendmsg(sv[0], &m, 0) < 0)
+			die("sendmsg");
+		/* The master's copy after the handoff: a write, then a read. */
+		w = write(c, "x", 1);
+		int werr = errno;
+		r = recv(c, &b, 1, MSG_DONTWAIT);
+		int rerr = errno;
+		say("master copy %d: write=%zd%s%s read=%zd%s%s", i, w, w < 0 ? " " : "",
+		    w < 0 ? strerror(werr) : "", r, r < 0 ? " " : "", r < 0 ? strerror(rerr) : "");
+		close(c);
+	}
+	close(sv[0]);
+	close(ls);
+	waitpid(pid, NULL, 0);
+	say("master done");
+	return 0;
+}
