@@ -5,14 +5,18 @@
  * dovecot's imap-login hands a logged-in client to imap). Knows nothing of
  * TLS: under attls, the sessions must travel with the fds.
  *
- * fd_travel PORT COUNT READ_FIRST WORKER_PRELOAD
+ * fd_travel PORT COUNT READ_FIRST WORKER_PRELOAD [KEEP_FIRST]
  *   listens on 127.0.0.1:PORT, serves COUNT connections, then waits for
  *   the worker and exits. READ_FIRST 1: the master reads the request line
  *   itself (a login step: attls in the master has done the handshake and
  *   decrypted what followed it), and sends it with the fd; 0: it passes
  *   each connection as accepted. WORKER_PRELOAD 0: the worker runs
- *   without LD_PRELOAD (no attls). The worker is this program again
- *   ("worker FD"), started with fork and exec.
+ *   without LD_PRELOAD (no attls). KEEP_FIRST 1: the first connection's
+ *   sendmsg finds the unix socket full (the worker waits 2 s before it
+ *   reads, and the master fills the socket, non-blocking): it must fail
+ *   with EAGAIN, and the master then answers that client itself ("master
+ *   kept it"). The worker is this program again ("worker FD DELAY"),
+ *   started with fork and exec.
  *
  * The worker answers each connection as an HTTP/1.0 server: it reads the
  * request up to its blank line and replies "worker PID got: REQUEST LINE".
@@ -22,6 +26,7 @@
  * the handoff (a write, a read). Lines on stdout, one per event.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <signal.h>
@@ -65,8 +70,9 @@ static ssize_t read_until(int fd, char *buf, size_t cap, size_t have, bool line)
 	return (ssize_t)have;
 }
 
-static int worker(int unix_fd)
+static int worker(int unix_fd, int delay)
 {
+	sleep((unsigned)delay);
 	for (;;) {
 		char data[1024], req[8192], ctl[CMSG_SPACE(sizeof(int))], reply[1200];
 		struct iovec iov = { data, sizeof(data) - 1 };
@@ -86,6 +92,8 @@ static int worker(int unix_fd)
 			nfds += (int)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
 			memcpy(&fd, CMSG_DATA(cm), sizeof(int));
 		}
+		if (!nfds && !(m.msg_flags & MSG_CTRUNC))
+			continue; /* the master's filler */
 		say("worker ctl %s: flags=%s controllen=%zu fds=%d",
 		    !(m.msg_flags & MSG_CTRUNC) && m.msg_controllen == sizeof(ctl) && nfds == 1 ?
 			    "exact" : "WRONG",
@@ -93,8 +101,12 @@ static int worker(int unix_fd)
 		if (fd < 0)
 			continue;
 		/* What the master read goes first (its "login" line), then the socket's. */
-		have = strcmp(data, "-") ? strlen(data) : 0;
-		memcpy(req, data, have);
+		char *d = data;
+
+		while (d < data + n && !*d)
+			d++; /* the filler before it, on the stream */
+		have = strcmp(d, "-") ? strlen(d) : 0;
+		memcpy(req, d, have);
 		req[have] = '\0';
 		r = read_until(fd, req, sizeof(req), have, false);
 		if (r <= 0 || !strstr(req, "\r\n\r\n")) {
@@ -125,20 +137,21 @@ static int worker(int unix_fd)
 
 int main(int argc, char **argv)
 {
-	int sv[2], ls, count, read_first, preload, one = 1;
+	int sv[2], ls, count, read_first, preload, keep_first, one = 1;
 	struct sockaddr_in a;
 	pid_t pid;
 
 	signal(SIGPIPE, SIG_IGN);
-	if (argc == 3 && !strcmp(argv[1], "worker"))
-		return worker(atoi(argv[2]));
-	if (argc != 5) {
-		fprintf(stderr, "usage: fd_travel PORT COUNT READ_FIRST WORKER_PRELOAD\n");
+	if (argc == 4 && !strcmp(argv[1], "worker"))
+		return worker(atoi(argv[2]), atoi(argv[3]));
+	if (argc != 5 && argc != 6) {
+		fprintf(stderr, "usage: fd_travel PORT COUNT READ_FIRST WORKER_PRELOAD [KEEP_FIRST]\n");
 		return 2;
 	}
 	count = atoi(argv[2]);
 	read_first = atoi(argv[3]);
 	preload = atoi(argv[4]);
+	keep_first = argc == 6 && atoi(argv[5]);
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
 		die("socketpair");
 	pid = fork();
@@ -151,7 +164,7 @@ int main(int argc, char **argv)
 		snprintf(num, sizeof(num), "%d", sv[1]);
 		if (!preload)
 			unsetenv("LD_PRELOAD");
-		execl("/proc/self/exe", argv[0], "worker", num, (char *)NULL);
+		execl("/proc/self/exe", argv[0], "worker", num, keep_first ? "2" : "0", (char *)NULL);
 		_exit(127);
 	}
 	close(sv[1]);
@@ -179,6 +192,26 @@ int main(int argc, char **argv)
 		cm->cmsg_type = SCM_RIGHTS;
 		cm->cmsg_len = CMSG_LEN(sizeof(int));
 		memcpy(CMSG_DATA(cm), &c, sizeof(int));
+		if (i == 0 && keep_first) {
+			static const char full[] = "HTTP/1.0 200 OK\r\nContent-Length: 16\r\n"
+						   "Connection: close\r\n\r\nmaster kept it\r\n";
+			char fill[4096] = { 0 }, req[4096];
+			int e;
+
+			fcntl(sv[0], F_SETFL, O_NONBLOCK);
+			while (send(sv[0], fill, sizeof(fill), 0) > 0)
+				;
+			r = sendmsg(sv[0], &m, 0);
+			e = errno;
+			fcntl(sv[0], F_SETFL, 0);
+			say("master full sendmsg: %zd %s", r, r < 0 ? strerror(e) : "sent");
+			/* Not sent: the connection is still the master's, TLS and all. */
+			if (r < 0 && read_until(c, req, sizeof(req), 0, false) > 0 &&
+			    write(c, full, sizeof(full) - 1) == (ssize_t)sizeof(full) - 1)
+				say("master kept it");
+			close(c);
+			continue;
+		}
 		if (sendmsg(sv[0], &m, 0) < 0)
 			die("sendmsg");
 		/* The master's copy after the handoff: a write, then a read. */

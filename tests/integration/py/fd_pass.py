@@ -9,8 +9,10 @@ parent PORT CMD...   (not under attls) accepts a connection on PORT from a
                      socket). Prints what the peer received.
 child recv|inherit N (under attls) writes a secret on the socket and
                      prints how the write ended.
-sendtls PORT         (under attls) connects to PORT (TLS by the policy) and
-                     sends that fd through SCM_RIGHTS.
+sendtls PORT [gone]  (under attls) connects to PORT (TLS by the policy),
+                     sends that fd through SCM_RIGHTS to a socketpair it
+                     holds both ends of (gone: whose other end it closed
+                     first), then writes on its own copy.
 """
 import os, socket, subprocess, sys
 
@@ -58,5 +60,15 @@ elif mode == "child":
 elif mode == "sendtls":
     s = socket.create_connection(("127.0.0.1", int(sys.argv[2])), timeout=5)
     a, b = socket.socketpair()
-    socket.send_fds(a, [b"x"], [s.fileno()])
-    print("sent fd %d" % s.fileno())
+    if len(sys.argv) > 3:
+        b.close()  # nobody holds the other end: nobody can take the session up
+    try:
+        socket.send_fds(a, [b"x"], [s.fileno()])
+        print("sent fd %d" % s.fileno())
+    except OSError as e:
+        print("sendmsg: %s" % os.strerror(e.errno))
+    try:
+        s.send(b"after-handoff")
+        print("after: sent")
+    except OSError as e:
+        print("after: %s" % os.strerror(e.errno))

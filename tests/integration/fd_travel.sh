@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# A live TLS session travels with its fd through SCM_RIGHTS. A master under
+# attls (c/fd_travel.c) accepts TLS connections and hands each to a worker
+# process over a unix socketpair, closing its own copy at once; the worker
+# answers as an HTTP server. Clients: curl, openssl s_client and a Python
+# client that sends its request in two records, all verifying the server.
+#  1. fresh: the master passes each connection as accepted (no handshake
+#     yet): the worker's reply arrives inside TLS; the master's copy, after
+#     the handoff, reads end of file and writes EPIPE; the master's close
+#     does not cut the worker off.
+#  2. after the master read: the master reads the request line itself (the
+#     handshake done in the master, and what the client sent right after it
+#     read and decrypted there), then passes the connection: the rest of
+#     the request reaches the worker, and the reply arrives inside TLS.
+#  3. the sendmsg fails (EAGAIN, the unix socket full): the session stays
+#     the master's, which answers that client itself.
+#  4. a worker without attls: the master refuses the handoff (ATTLS044E
+#     names the fd, the unix socket and the worker's pid), the client sees
+#     its connection end with nothing but TLS records on the wire (the
+#     worker's clear-text write fails with EPIPE), and the master goes on
+#     to the next connection.
+# In every case the worker's control buffer has room for exactly one fd:
+# it gets that fd, no MSG_CTRUNC, and no other.
+source "$(dirname "$0")/lib.sh"
+C=$TOP/tests/integration/c
+PY=$TOP/tests/integration/py
+cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -pthread -o "$WORK/fd_travel" \
+	"$C/fd_travel.c" || exit 1
+make_pki
+
+P=$(free_port)
+policy "$WORK/p.ini" <<EOF2
+[global]
+trace = error-stderr, error
+handshake_timeout = 5s
+[keyring k]
+cert = @PKI@/server.pem
+key = @PKI@/server.key
+ca = @PKI@/ca.pem
+[traffic in]
+direction = inbound
+local_port = $P
+role = server
+keyring = k
+EOF2
+
+# master NAME COUNT READ_FIRST WORKER_PRELOAD [KEEP_FIRST]: the master under
+# attls, in the background; its lines in $WORK/NAME.out, stderr in NAME.err.
+master() {
+	bg timeout 60 env ATTLS_CONFIG="$WORK/p.ini" LD_PRELOAD="$LIB" "$WORK/fd_travel" "$P" \
+		"$2" "$3" "$4" "${5:-0}" >"$WORK/$1.out" 2>"$WORK/$1.err"
+	MASTER=$BGPID
+	wait_port "$P"
+}
+
+# master_done NAME: the master has served its connections and exited.
+master_done() {
+	timeout 20 tail --pid="$MASTER" -f /dev/null
+	stop "$MASTER"
+	say "$1: $(tr '\n' '|' <"$WORK/$1.out")"
+	[ -s "$WORK/$1.err" ] && say "$1 stderr: $(tr '\n' '|' <"$WORK/$1.err")"
+	grep -q "^master done" "$WORK/$1.out"
+}
+
+curl_get() { timeout 10 curl -sS --cacert "$PKI/ca.pem" "https://localhost:$1$2" 2>&1; }
+sclient_get() {
+	printf 'GET %s HTTP/1.0\r\n\r\n' "$2" | timeout 10 openssl s_client -connect "127.0.0.1:$1" \
+		-servername localhost -verify_return_error -verify_hostname localhost \
+		-CAfile "$PKI/ca.pem" -quiet 2>/dev/null
+}
+py_get() { timeout 10 python3 "$PY/tls_wire.py" client "$1" "$PKI/ca.pem" "$2" 2>&1 | tail -n 3; }
+
+# served NAME: every connection went to the worker (its control data exact).
+served() {
+	local n=$2
+	[ "$(grep -c '^worker ctl exact: flags=0 controllen=24 fds=1$' "$WORK/$1.out")" = "$n" ] &&
+		! grep -q 'WRONG' "$WORK/$1.out"
+}
+# copies NAME N: the master's copy of each of N connections, after the
+# handoff: a write says EPIPE, a read finds end of file.
+copies() {
+	[ "$(grep -c '^master copy [0-9]*: write=-1 Broken pipe read=0$' "$WORK/$1.out")" = "$2" ]
+}
+
+for mode in fresh read; do
+	rf=0
+	[ $mode = read ] && rf=1
+	master "$mode" 3 $rf 1
+	a=$(curl_get "$P" /curl-$mode)
+	b=$(sclient_get "$P" /sclient-$mode)
+	c=$(py_get "$P" /py-$mode)
+	check "$mode: master exits after its connections" master_done "$mode"
+	say "$mode replies: $a | $b | $c"
+	check "$mode: curl's reply came from the worker, inside TLS" \
+		grep -Eq "^worker [0-9]+ got: GET /curl-$mode HTTP/1.1$" <<<"$a"
+	check "$mode: s_client's reply came from the worker, inside TLS" \
+		grep -Eq "^worker [0-9]+ got: GET /sclient-$mode HTTP/1.0$" <<<"$b"
+	check "$mode: the two-record client's reply came from the worker, inside TLS" \
+		grep -Eq "^worker [0-9]+ got: GET /py-$mode HTTP/1.0$" <<<"$c"
+	check "$mode: the worker's control buffer, sized for one fd, got that fd and no more" \
+		served "$mode" 3
+	check "$mode: the master's copy after the handoff reads end of file, writes EPIPE" \
+		copies "$mode" 3
+	check "$mode: the master's close did not cut the worker off (3 served)" \
+		test "$(grep -c '^worker served' "$WORK/$mode.out")" = 3
+done
+
+master keep 2 1 1 1
+a=$(curl_get "$P" /one)
+b=$(curl_get "$P" /two)
+check "sendmsg fails: master exits" master_done keep
+check "sendmsg fails with EAGAIN: the program sees it" \
+	grep -q '^master full sendmsg: -1 Resource temporarily unavailable' "$WORK/keep.out"
+check "sendmsg fails: the session stays the master's, which answers inside TLS" \
+	grep -q '^master kept it' <<<"$a"
+check "sendmsg fails: the next connection goes to the worker" \
+	grep -Eq '^worker [0-9]+ got: GET /two HTTP/1.1$' <<<"$b"
+
+for mode in fresh read; do
+	rf=0
+	[ $mode = read ] && rf=1
+	R=$(free_port)
+	bg python3 "$PY/tls_wire.py" relay "$R" "$P" "$WORK/wire-$mode" --lifetime 40
+	RELAY=$BGPID
+	wait_port "$R"
+	master "plain-$mode" 2 $rf 0
+	a=$(curl_get "$R" /one)
+	ra=$?
+	b=$(py_get "$R" /two)
+	check "no attls in the worker ($mode): master exits, having served both connections" \
+		master_done "plain-$mode"
+	sleep 0.5
+	stop "$RELAY"
+	say "plain-$mode clients: $a | $b"
+	check "no attls in the worker ($mode): curl sees the connection end, no reply" \
+		test "$ra" != 0 -a -z "$(grep worker <<<"$a")"
+	check "no attls in the worker ($mode): the Python client gets no reply" \
+		test -z "$(grep worker <<<"$b")"
+	check "no attls in the worker ($mode): the worker's clear-text write fails (EPIPE)" \
+		test "$(grep -c '^worker clear write: Broken pipe' "$WORK/plain-$mode.out")" = 2
+	check "no attls in the worker ($mode): only TLS records reached the clients" \
+		python3 "$PY/tls_wire.py" check "$WORK/wire-$mode.0" "$WORK/wire-$mode.1"
+	check "no attls in the worker ($mode): no clear text reached the clients" \
+		test -z "$(grep -l CLEAR-TEXT "$WORK/wire-$mode".*)"
+	check "no attls in the worker ($mode): ATTLS044E names fd, unix socket, pid, reason" \
+		grep -Eq "ATTLS044E .*: fd [0-9]+ through unix fd [0-9]+ to pid\(s\) [0-9]+\(no attls\): 1 process\(es\) holding the other end run without attls; the connection is ended" \
+		"$WORK/plain-$mode.err"
+	check "no attls in the worker ($mode): the master's control data went as it asked (one fd)" \
+		served "plain-$mode" 2
+done
+
+finish
