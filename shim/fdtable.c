@@ -337,6 +337,13 @@ struct attls_conn *attls_fd_get(int fd)
 	return c;
 }
 
+bool attls_fd_is_handed(int fd)
+{
+	attls_slot_t *sl = slot(fd, false);
+
+	return sl && atomic_load(sl) == ATTLS_SLOT_HANDED;
+}
+
 bool attls_fd_closing(int fd)
 {
 	attls_slot_t *sl = slot(fd, false);

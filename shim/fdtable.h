@@ -106,6 +106,8 @@ static inline bool attls_fd_handed_read(int saved)
 
 /* The connection of a TLS fd, with a reference; NULL for any other state. */
 struct attls_conn *attls_fd_get(int fd);
+/* Whether fd is HANDED (its session went to another process). */
+bool attls_fd_is_handed(int fd);
 /* Whether fd's close has begun (CLOSING). */
 bool attls_fd_closing(int fd);
 /* Drops a reference, keeping errno; frees at the last. */

@@ -63,6 +63,19 @@ int attls_travel_keep(int fd, const struct attls_travel_entry *e)
 	k->ino = e->ino;
 	k->len = e->len;
 	memcpy(k->blob, e->blob, e->len);
+	/*
+	 * The same socket again (a recvmsg with MSG_PEEK installs the fds
+	 * once more): the newer session replaces the older.
+	 */
+	for (int i = 0; i < KEPT_MAX; i++) {
+		struct kept *old = atomic_load(&kept[i]);
+
+		if (old && old->dev == k->dev && old->ino == k->ino &&
+		    atomic_compare_exchange_strong(&kept[i], &old, k)) {
+			kept_free(old);
+			return 0;
+		}
+	}
 	for (int pass = 0; pass < 2; pass++) {
 		for (int i = 0; i < KEPT_MAX; i++) {
 			struct kept *none = NULL;

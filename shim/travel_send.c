@@ -99,6 +99,16 @@ bool attls_msg_names_tls(const struct msghdr *msg)
 	       each_fd(msg, is_tls, NULL);
 }
 
+/* The kernel's most fds in one message (SCM_MAX_FD, include/net/scm.h). */
+#define SCM_MAX_FD 253
+
+static int count_fd(int fd, void *arg)
+{
+	(void)fd;
+	++*(int *)arg;
+	return 0;
+}
+
 struct list {
 	struct going *v;
 	size_t n, cap;
@@ -213,7 +223,7 @@ ssize_t attls_travel_sendmsg(int via, const struct msghdr *msg, int flags)
 	struct msghdr copy;
 	char pids[160], why[256];
 	void *ctl = NULL;
-	int memfd = -1, err = 0, saved = errno;
+	int memfd = -1, err = 0, saved = errno, nfds = 0;
 	ssize_t r;
 
 	if (each_fd(msg, collect, &l) < 0 || !(e = calloc(l.n ? l.n : 1, sizeof(*e)))) {
@@ -230,6 +240,11 @@ ssize_t attls_travel_sendmsg(int via, const struct msghdr *msg, int flags)
 	}
 	if (!attls_receivers_have_attls(via, msg, pids, sizeof(pids), why, sizeof(why)))
 		goto refused;
+	if (each_fd(msg, count_fd, &nfds), nfds >= SCM_MAX_FD) {
+		snprintf(why, sizeof(why), "the message holds %d fds, the kernel's most: no room "
+			 "for the sessions", nfds);
+		goto refused;
+	}
 	for (size_t i = 0; i < l.n; i++) {
 		struct going *g = &l.v[i];
 		struct stat st;
