@@ -11,7 +11,8 @@
 #  2. after the master read: the master reads the request line itself (the
 #     handshake done in the master, and what the client sent right after it
 #     read and decrypted there), then passes the connection: the rest of
-#     the request reaches the worker, and the reply arrives inside TLS.
+#     the request reaches the worker, and the reply arrives inside TLS; the
+#     same with sendmmsg and recvmmsg.
 #  3. the sendmsg fails (EAGAIN, the unix socket full): the session stays
 #     the master's, which answers that client itself.
 #  4. a worker without attls: the master refuses the handoff (ATTLS044E
@@ -82,9 +83,11 @@ copies() {
 	[ "$(grep -c '^master copy [0-9]*: write=-1 Broken pipe read=0$' "$WORK/$1.out")" = "$2" ]
 }
 
-for mode in fresh read; do
+for mode in fresh read mmsg; do
 	rf=0
-	[ $mode = read ] && rf=1
+	[ $mode != fresh ] && rf=1
+	export FD_TRAVEL_MMSG=0
+	[ $mode = mmsg ] && FD_TRAVEL_MMSG=1
 	master "$mode" 3 $rf 1
 	a=$(curl_get "$P" /curl-$mode)
 	b=$(sclient_get "$P" /sclient-$mode)
@@ -105,6 +108,7 @@ for mode in fresh read; do
 		test "$(grep -c '^worker served' "$WORK/$mode.out")" = 3
 done
 
+export FD_TRAVEL_MMSG=0
 master keep 2 1 1 1
 a=$(curl_get "$P" /one)
 b=$(curl_get "$P" /two)

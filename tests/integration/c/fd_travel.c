@@ -16,7 +16,8 @@
  *   reads, and the master fills the socket, non-blocking): it must fail
  *   with EAGAIN, and the master then answers that client itself ("master
  *   kept it"). The worker is this program again ("worker FD DELAY"),
- *   started with fork and exec.
+ *   started with fork and exec. FD_TRAVEL_MMSG=1: the master sends with
+ *   sendmmsg and the worker receives with recvmmsg.
  *
  * The worker answers each connection as an HTTP/1.0 server: it reads the
  * request up to its blank line and replies "worker PID got: REQUEST LINE".
@@ -70,6 +71,38 @@ static ssize_t read_until(int fd, char *buf, size_t cap, size_t have, bool line)
 	return (ssize_t)have;
 }
 
+/*
+ * With FD_TRAVEL_MMSG=1 in the environment (it goes to the worker too),
+ * the messages go through sendmmsg and recvmmsg, one at a time.
+ */
+static bool use_mmsg(void)
+{
+	const char *v = getenv("FD_TRAVEL_MMSG");
+
+	return v && !strcmp(v, "1");
+}
+
+static ssize_t mmsg_recv(int fd, struct msghdr *m)
+{
+	struct mmsghdr v = { .msg_hdr = *m };
+	int r;
+
+	if (!use_mmsg())
+		return recvmsg(fd, m, 0);
+	r = recvmmsg(fd, &v, 1, 0, NULL);
+	*m = v.msg_hdr;
+	return r == 1 ? (ssize_t)v.msg_len : -1;
+}
+
+static ssize_t mmsg_send(int fd, struct msghdr *m)
+{
+	struct mmsghdr v = { .msg_hdr = *m };
+
+	if (!use_mmsg())
+		return sendmsg(fd, m, 0);
+	return sendmmsg(fd, &v, 1, 0) == 1 ? (ssize_t)v.msg_len : -1;
+}
+
 static int worker(int unix_fd, int delay)
 {
 	sleep((unsigned)delay);
@@ -79,7 +112,7 @@ static int worker(int unix_fd, int delay)
 		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
 				    .msg_controllen = sizeof(ctl) };
 		struct cmsghdr *cm;
-		ssize_t n = recvmsg(unix_fd, &m, 0), r;
+		ssize_t n = mmsg_recv(unix_fd, &m), r;
 		int fd = -1, nfds = 0;
 		size_t have;
 
@@ -212,7 +245,7 @@ int main(int argc, char **argv)
 			close(c);
 			continue;
 		}
-		if (sendmsg(sv[0], &m, 0) < 0)
+		if (mmsg_send(sv[0], &m) < 0)
 			die("sendmsg");
 		/* The master's copy after the handoff: a write, then a read. */
 		w = write(c, "x", 1);
