@@ -295,6 +295,17 @@ void attls_session_export_undo(struct attls_session *s)
 	pthread_mutex_unlock(&s->lock);
 }
 
+bool attls_handoff_of(int fd, const unsigned char *buf, size_t len)
+{
+	struct head h;
+	struct stat st;
+
+	if (len < sizeof(h))
+		return false;
+	memcpy(&h, buf, sizeof(h));
+	return fstat(fd, &st) == 0 && st.st_dev == h.dev && st.st_ino == h.ino;
+}
+
 /* A part of the blob: its length, then its bytes. */
 static bool get_part(const unsigned char **p, const unsigned char *end, const unsigned char **part,
 		     size_t *n)

@@ -8,6 +8,7 @@
 #ifndef ATTLS_HANDOFF_H
 #define ATTLS_HANDOFF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "session.h"
@@ -42,6 +43,9 @@ struct attls_session *attls_session_import(const struct attls_session_params *p,
  * socket itself).
  */
 void attls_handoff_ctx(void *ctx);
+
+/* Whether the bytes are a session of the socket fd names now (its st_dev, st_ino). */
+bool attls_handoff_of(int fd, const unsigned char *buf, size_t len);
 
 /* Scrubs and frees bytes from attls_session_export. */
 void attls_handoff_free(unsigned char *buf, size_t len);

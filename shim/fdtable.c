@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -11,8 +12,10 @@
 
 #include "../lib/engine.h"
 #include "../lib/handoff.h"
+#include "../lib/trace.h"
 #include "epoll_set.h"
 #include "fdtable.h"
+#include "inherit.h"
 #include "real.h"
 #include "travel.h"
 
@@ -121,10 +124,53 @@ static void conn_counted(struct attls_conn *c)
 	atomic_fetch_add(&c->refs, 1);
 }
 
-/* TLS state cannot cross exec: a TLS fd must not either. */
+/*
+ * Close-on-exec as the program means it, one bit per fd number (set: it
+ * meant the fd closed at exec). A TLS fd keeps the kernel's FD_CLOEXEC set
+ * whatever the program asks, so that an exec no hook sees (posix_spawn,
+ * system, popen) never leaves a TLS socket to a program that would use it
+ * in clear; the hooked exec calls (exec.c) clear it just before the real
+ * call on the TLS fds whose bit is clear, after handing their sessions
+ * over. The bit is read from the kernel when the slot becomes TLS (so
+ * socket and accept without SOCK_CLOEXEC, dup, dup3 with O_CLOEXEC,
+ * F_DUPFD_CLOEXEC and an inherited socket's flag are what the program
+ * made), then changed only by F_SETFD, FIOCLEX and FIONCLEX (hook_fd.c)
+ * and read by F_GETFD. A bit of a number that is not TLS means nothing.
+ * Atomic words: a second thread's F_SETFD on another fd never loses this
+ * one's; a signal handler that sets it races the program as it would with
+ * the kernel. Copied by fork, as the kernel copies the flag.
+ */
+static _Atomic uint64_t cloexec_meant[(ATTLS_FD_L1_SIZE << ATTLS_FD_L2_BITS) / 64];
+
+void attls_fd_cloexec_set(int fd, bool on)
+{
+	unsigned u = (unsigned)fd;
+
+	if (u >= (unsigned)ATTLS_FD_L1_SIZE << ATTLS_FD_L2_BITS)
+		return;
+	if (on)
+		atomic_fetch_or(&cloexec_meant[u / 64], 1ull << (u % 64));
+	else
+		atomic_fetch_and(&cloexec_meant[u / 64], ~(1ull << (u % 64)));
+}
+
+bool attls_fd_cloexec_meant(int fd)
+{
+	unsigned u = (unsigned)fd;
+
+	if (u >= (unsigned)ATTLS_FD_L1_SIZE << ATTLS_FD_L2_BITS)
+		return true;
+	return atomic_load(&cloexec_meant[u / 64]) & (1ull << (u % 64));
+}
+
+/* fd has just become TLS: the program's intent is the kernel's flag now, which attls then sets. */
 static void cloexec(int fd)
 {
-	REAL(fcntl)(fd, F_SETFD, FD_CLOEXEC);
+	int fl = REAL(fcntl)(fd, F_GETFD);
+
+	attls_fd_cloexec_set(fd, fl < 0 || (fl & FD_CLOEXEC));
+	if (fl >= 0 && !(fl & FD_CLOEXEC))
+		REAL(fcntl)(fd, F_SETFD, fl | FD_CLOEXEC);
 }
 
 /* Another fd whose slot names c as TLS, if any (a dup'ed fd closed first). */
@@ -168,11 +214,9 @@ static int twin_of(int fd)
 static uintptr_t look(int fd, struct attls_session **ns, int *twin)
 {
 	struct sockaddr_storage peer;
-	int dom = 0, type = 0, proto = 0, kept = 0;
+	int dom = 0, type = 0, proto = 0;
 	socklen_t len = sizeof(dom);
 	enum attls_verdict v;
-	unsigned char *blob = NULL;
-	size_t blob_len = 0;
 	struct stat st;
 
 	if (attls_inside)
@@ -205,18 +249,30 @@ static uintptr_t look(int fd, struct attls_session **ns, int *twin)
 	*twin = twin_of(fd);
 	if (*twin >= 0)
 		return ATTLS_SLOT_UNSEEN;
-	/* A session that came with it through SCM_RIGHTS (travel_recv.c) is taken up. */
-	if (fstat(fd, &st) == 0 &&
-	    (kept = attls_travel_take(st.st_dev, st.st_ino, &blob, &blob_len)) < 0)
+ask:;
+	/*
+	 * A session handed over with it (across exec: inherit.c; through
+	 * SCM_RIGHTS: travel_recv.c) is taken up, not begun anew.
+	 */
+	unsigned char *blob = NULL;
+	size_t blen = 0;
+	bool handed = attls_inherit_take(fd, &blob, &blen);
+	int kept = 0;
+
+	if (!handed && fstat(fd, &st) == 0 &&
+	    (kept = attls_travel_take(st.st_dev, st.st_ino, &blob, &blen)) < 0) {
+		attls_trace(attls_trace_mask(), ATTLS_MSG_TLS_FD_NOT_TAKEN, NULL,
+			    "fd %d: its session was lost (%s); its data calls fail with ECONNRESET",
+			    fd, strerror(errno));
 		return ATTLS_SLOT_REFUSED;
-ask:
+	}
 	attls_inside++;
-	v = attls_engine_unseen(fd, "inherited across exec, received through SCM_RIGHTS, "
-				"or made where no hook saw it", kept > 0 ? blob : NULL,
-				kept > 0 ? blob_len : 0, ns);
+	v = attls_engine_unseen(fd, handed ? "inherited across exec with its TLS session" :
+				kept > 0 ? "received through SCM_RIGHTS with its TLS session" :
+				"inherited across exec, received through SCM_RIGHTS, "
+				"or made where no hook saw it", blob, blen, ns);
 	attls_inside--;
-	if (kept > 0)
-		attls_handoff_free(blob, blob_len);
+	attls_handoff_free(blob, blen);
 	if (v == ATTLS_TLS)
 		return ATTLS_SLOT_UNSEEN;
 	return v == ATTLS_CLEAR ? ATTLS_SLOT_CLEAR : ATTLS_SLOT_REFUSED;
@@ -323,6 +379,17 @@ struct attls_conn *attls_fd_get(int fd)
 	attls_slot_t *sl = slot(fd, false);
 	struct attls_conn *c = NULL;
 	uintptr_t v;
+
+	/*
+	 * A session handed over across exec waits for this fd: the first call
+	 * that asks (a poll, before any read) takes it up, so that plaintext
+	 * it carried is seen as ready.
+	 */
+	if (sl && atomic_load(sl) == ATTLS_SLOT_UNSEEN && attls_inherit_waiting(fd)) {
+		if (attls_fd_data(fd, &c) == 1)
+			return c;
+		return NULL;
+	}
 
 	if (!sl || !is_conn(v = atomic_load_explicit(sl, memory_order_relaxed)) ||
 	    (v & ATTLS_SLOT_CLOSING))

@@ -157,6 +157,13 @@ void attls_fd_close_end(int fd, struct attls_conn *c);
 void attls_fd_close_undo(int fd, struct attls_conn *c);
 
 /*
+ * Close-on-exec as the program means it (fdtable.c says why the kernel's
+ * flag stays set on a TLS fd): meant tells it, set records it.
+ */
+bool attls_fd_cloexec_meant(int fd);
+void attls_fd_cloexec_set(int fd, bool on);
+
+/*
  * fork (shim/fork.c): prepare takes the table's lock and every TLS
  * session's (shim/locks.h); parent and child mark each copy and let go
  * (the parent's copies get gen, the fork's pipe: session.h).

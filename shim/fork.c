@@ -32,6 +32,31 @@
  */
 static int pipe_rd = -1, pipe_wr = -1;
 
+/*
+ * The write ends this process holds, of the forks that made it and its
+ * ancestors while they had TLS fds: each tells a parent that this process
+ * may still go on with a copy of its sessions. Close-on-exec, unless an
+ * exec hands sessions over (exec.c): the new image holds them then, as it
+ * holds the sessions. Written in the child's fork handler (one thread)
+ * and by the constructor; read by exec.
+ */
+#define HELD_MAX 16
+static int held[HELD_MAX];
+static int nheld;
+
+int attls_fork_held(const int **fds)
+{
+	*fds = held;
+	return nheld;
+}
+
+void attls_fork_adopt(int fd)
+{
+	/* Past the last place it stays open untracked: closed by exec, never handed over. */
+	if (nheld < HELD_MAX)
+		held[nheld++] = fd;
+}
+
 /* Near the fd limit, but no higher than 4096: the kernel's fd array grows to it. */
 static int move_high(int fd)
 {
@@ -87,6 +112,7 @@ void attls_fork_parent(void)
 	attls_epoll_atfork_parent();
 	if (pipe_wr >= 0)
 		REAL(close)(pipe_wr);
+	pipe_wr = -1;
 	attls_fork_gen_put(gen); /* the sessions hold their own references */
 	errno = saved;
 }
@@ -97,6 +123,9 @@ void attls_fork_child(void)
 
 	if (pipe_rd >= 0)
 		REAL(close)(pipe_rd); /* the write end stays, until exec or exit */
+	if (pipe_wr >= 0)
+		attls_fork_adopt(pipe_wr);
+	pipe_wr = -1;
 	attls_tickets_atfork_release();
 	attls_resume_atfork_release();
 	attls_p11_atfork_release();

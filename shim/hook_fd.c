@@ -199,12 +199,22 @@ static int tls_fcntl(int (*real)(int, int, ...), int fd, int cmd, void *arg)
 		if (r >= 0)
 			attls_fd_dup(fd, r);
 		return r;
-	case F_SETFD:
-		if (!((long)arg & FD_CLOEXEC) && (c = attls_fd_get(fd))) {
+	case F_GETFD:
+		/* A TLS fd: the program's own intent (fdtable.c), not the kernel's kept flag. */
+		r = real(fd, cmd, arg);
+		if (r >= 0 && (c = attls_fd_get(fd))) {
 			attls_conn_put(c);
-			arg = (void *)((long)arg | FD_CLOEXEC);
+			r = attls_fd_cloexec_meant(fd) ? r | FD_CLOEXEC : r & ~FD_CLOEXEC;
 		}
-		return real(fd, cmd, arg);
+		return r;
+	case F_SETFD:
+		if (!(c = attls_fd_get(fd)))
+			return real(fd, cmd, arg);
+		attls_conn_put(c);
+		r = real(fd, cmd, (void *)((long)arg | FD_CLOEXEC));
+		if (r == 0)
+			attls_fd_cloexec_set(fd, (long)arg & FD_CLOEXEC);
+		return r;
 	case F_SETFL:
 		r = real(fd, cmd, arg);
 		if (r == 0 && (c = attls_fd_get(fd))) {
@@ -260,7 +270,7 @@ ATTLS_HOOK int ioctl(int fd, unsigned long req, ...)
 	va_start(ap, req);
 	arg = va_arg(ap, void *);
 	va_end(ap);
-	if (req != FIONREAD && req != FIONBIO)
+	if (req != FIONREAD && req != FIONBIO && req != FIOCLEX && req != FIONCLEX)
 		return REAL(ioctl)(fd, req, arg);
 	if (req == FIONREAD && attls_fd_is_handed(fd)) {
 		*(int *)arg = 0; /* a read finds end of file: nothing to read */
@@ -268,7 +278,12 @@ ATTLS_HOOK int ioctl(int fd, unsigned long req, ...)
 	}
 	if (!(c = attls_fd_get(fd)))
 		return REAL(ioctl)(fd, req, arg);
-	if (req == FIONREAD) {
+	if (req == FIOCLEX || req == FIONCLEX) {
+		/* The kernel's flag stays set on a TLS fd: the intent is recorded (fdtable.c). */
+		r = REAL(ioctl)(fd, FIOCLEX, NULL);
+		if (r == 0)
+			attls_fd_cloexec_set(fd, req == FIOCLEX);
+	} else if (req == FIONREAD) {
 		*(int *)arg = attls_session_readable_bytes(c->s);
 		r = 0;
 	} else {

@@ -14,6 +14,7 @@
 #include "../lib/trace.h"
 #include "epoll_set.h"
 #include "fdtable.h"
+#include "inherit.h"
 #include "hooks.h"
 #include "locks.h"
 #include "real.h"
@@ -33,6 +34,8 @@ __attribute__((constructor(101))) static void attls_start(void)
 	attls_real_init();
 	/* lib/'s own calls to the kernel: the real functions (lib/sysio.h). */
 	attls_io_resolve();
+	/* Sessions handed over across exec: read, and the variable gone, before main. */
+	attls_inherit_start(attls_secure_exec());
 	attls_session_set_notify(attls_epoll_notify);
 	/* Every attls lock around fork, in one order: shim/locks.h. */
 	pthread_atfork(attls_fork_prepare, attls_fork_parent, attls_fork_child);

@@ -46,5 +46,11 @@
 void attls_fork_prepare(void);
 void attls_fork_parent(void);
 void attls_fork_child(void);
+/*
+ * The fork pipes' write ends this process holds (fork.c): *fds and their
+ * count; adopt adds one (a write end handed over across exec).
+ */
+int attls_fork_held(const int **fds);
+void attls_fork_adopt(int fd);
 
 #endif

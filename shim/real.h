@@ -82,7 +82,12 @@
 	X(int, fanotify_init, (unsigned, unsigned))                                       \
 	X(int, pidfd_open, (pid_t, unsigned))                                             \
 	X(int, pidfd_getfd, (int, int, unsigned))                                         \
-	X(int, fclose, (FILE *))
+	X(int, fclose, (FILE *))                                                          \
+	/* the exec family (exec.c) */                                                    \
+	X(int, execve, (const char *, char *const[], char *const[]))                      \
+	X(int, execveat, (int, const char *, char *const[], char *const[], int))          \
+	X(int, fexecve, (int, char *const[], char *const[]))                              \
+	X(int, execvpe, (const char *, char *const[], char *const[]))
 
 struct attls_real {
 #define ATTLS_REAL_FIELD(ret, name, args) ret(*name) args;

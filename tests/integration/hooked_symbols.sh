@@ -18,7 +18,8 @@ epoll_pwait epoll_pwait2 fork __fork _Fork vfork __vfork clone __clone posix_spa
 posix_spawnp syscall fclose fcloseall fdopen pipe __pipe pipe2 open __open open64
 __open64 openat openat64 __open_2 __open64_2 __openat_2 __openat64_2 creat creat64
 eventfd signalfd timerfd_create memfd_create inotify_init inotify_init1
-fanotify_init pidfd_open pidfd_getfd"
+fanotify_init pidfd_open pidfd_getfd execve execveat fexecve execv execvp execvpe execl
+execlp execle"
 exports() {
 	nm -D --defined-only "$1" | awk '$3 !~ /@GLIBC_PRIVATE$/ {sub(/@.*/, "", $3); print $3}' | sort -u
 }

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * TLS sessions handed over across exec (exec.c writes them, inherit.c
+ * reads them in the new image): the hand-over's format, and the sessions
+ * waiting for their fd's first use.
+ */
+#ifndef ATTLS_INHERIT_H
+#define ATTLS_INHERIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The variable that names the memfd in the new image's environment. */
+#define ATTLS_HANDOFF_ENV "ATTLS_HANDOFF"
+
+/*
+ * The memfd's content, native byte order (the same machine):
+ *   struct attls_handoff_head
+ *   int32_t held[nheld]               the fork pipes' write ends (fork.c)
+ *   nconn times:
+ *     uint32_t nfds, int32_t fds[nfds], uint32_t len, blob[len]
+ * Each blob (lib/handoff.c) is bound to its socket's inode.
+ */
+#define ATTLS_HANDOFF_MAGIC "ATTLSEX\x01"
+struct attls_handoff_head {
+	char magic[8];
+	uint32_t nheld, nconn;
+};
+
+/*
+ * The constructor's part: reads and closes the memfd named by
+ * ATTLS_HANDOFF, which it removes from environ before the program can see
+ * it. Sessions wait for their fd's first use. Not in secure-execution mode
+ * (the variable is removed, nothing is read).
+ */
+void attls_inherit_start(bool secure);
+/* Whether a session handed over waits for fd (cheap: no lock). */
+bool attls_inherit_waiting(int fd);
+/*
+ * The session handed over for fd, if one waits and fd still names its
+ * socket: *blob (free with attls_handoff_free) and *len; taken once.
+ */
+bool attls_inherit_take(int fd, unsigned char **blob, size_t *len);
+
+/*
+ * For an exec (exec.c): fn is called for each session still waiting, with
+ * the numbers (of its list) that name its socket now and are not
+ * close-on-exec, and its bytes, so that it goes on to the next image (a
+ * shell wrapper that execs the program on its connection) or is cut there.
+ */
+void attls_inherit_each(void (*fn)(void *arg, const int *fds, size_t nfds,
+				   const unsigned char *blob, size_t len),
+			void *arg);
+/* Whether any session waits (cheap). */
+bool attls_inherit_any(void);
+
+#endif

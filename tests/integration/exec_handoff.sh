@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# A live TLS session travels with its fd across exec (shim/exec.c,
+# shim/inherit.c, lib/handoff.c):
+#  1. socat under attls as a TLS server execs /bin/cat on each accepted
+#     connection (EXEC:/bin/cat,nofork): openssl s_client, verifying, gets
+#     its lines back, connection after connection, and the end of each
+#     with close_notify;
+#  2. a client under attls writes 64 KiB to a TLS echo peer (socat with
+#     OpenSSL), reads one byte of the echo and execs itself: the new image
+#     reads the other 65535 bytes (those attls had already read and
+#     decrypted included) and writes more, blocking and non-blocking; the
+#     program sees its own close-on-exec (FIOCLEX, FIONCLEX, F_GETFD) and
+#     no ATTLS_HANDOFF variable; also through a shell (sh -c 'exec ...')
+#     that passes the connection on without touching it;
+#  3. the new image's environment without LD_PRELOAD: its fd is cut
+#     (ATTLS042E), its reads and writes fail, and a recorder between the
+#     client and the peer sees no clear text;
+#  4. an exec that fails (ENOENT): the session goes on in the old image;
+#  5. the inetd pattern inside a server under attls: it accepts, forks,
+#     the child dup2's the connection onto 0 and 1 and execs /bin/cat, the
+#     parent closes its copy; with the handshake not yet begun (the parent
+#     closes at once) and with a live session (the parent answered a line
+#     first and closes once cat runs): the client's lines come back.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/servers.sh"
+make_pki
+C="$(dirname "$0")/c"
+PY="$(dirname "$0")/py"
+cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -o "$WORK/exec_cont" "$C/exec_cont.c" || exit 1
+
+# s_echo PORT LINE...: what openssl s_client, verifying, gets back for the lines (and its errors).
+s_echo() {
+	local port=$1
+	shift
+	(for l in "$@"; do echo "$l"; sleep 0.5; done; sleep 0.5) |
+		timeout 10 openssl s_client -verify_return_error -connect "127.0.0.1:$port" \
+			-servername localhost -CAfile "$PKI/ca.pem" 2>&1
+}
+
+# 1. socat execs cat on each connection.
+P=$(free_port)
+server_policy "$WORK/srv.ini" "$P"
+bg env ATTLS_CONFIG="$WORK/srv.ini" LD_PRELOAD="$LIB" socat "TCP-LISTEN:$P,reuseaddr,fork" \
+	EXEC:/bin/cat,nofork 2>"$WORK/socat.err"
+SOCAT=$BGPID
+wait_port "$P" || exit 1
+for i in 1 2 3; do
+	out=$(s_echo "$P" "line one $i" "line two $i")
+	check "socat execs cat: s_client gets both lines back over TLS (connection $i)" \
+		bash -c 'grep -qx "line one $1" <<<"$2" && grep -qx "line two $1" <<<"$2"' _ "$i" "$out"
+	check "socat execs cat: the peer verified, and the end came with close_notify ($i)" \
+		bash -c 'grep -q "Verify return code: 0 (ok)" <<<"$1" && ! grep -qi "error\|unexpected eof" <<<"$1"' _ "$out"
+done
+stop "$SOCAT"
+check "socat execs cat: attls logged no error" bash -c "! grep -q ATTLS '$WORK/socat.err'"
+
+# 2-4. One client, its connection across its own exec, through a recorder to a TLS echo peer.
+B=$(free_port)
+R=$(free_port)
+bg socat "OPENSSL-LISTEN:$B,reuseaddr,fork,cert=$PKI/server.pem,key=$PKI/server.key,verify=0" PIPE
+ECHO=$BGPID
+wait_port "$B" || exit 1
+: >"$WORK/rec"
+bg python3 "$PY/rec_relay.py" "$R" "$B" "$WORK/rec" 60
+RELAY=$BGPID
+wait_port "$R" || exit 1
+client_policy "$WORK/cli.ini" "$R"
+for m in hand nbhand shhand refuse enoent; do
+	under "$WORK/cli.ini" "$WORK/exec_cont" "$R" "$m" >"$WORK/$m.out" 2>"$WORK/$m.err"
+	say "$m: $(tr '\n' ' ' <"$WORK/$m.out")"
+done
+check "the program sees its own close-on-exec on a TLS fd (FIOCLEX, FIONCLEX, F_GETFD)" \
+	grep -q "FIOCLEX then F_GETFD=1, FIONCLEX then F_GETFD=0" "$WORK/hand.out"
+for m in hand nbhand shhand; do
+	check "exec ($m): the new image reads the rest of the echo, what attls had read included, and goes on" \
+		grep -q "^OK" "$WORK/$m.out"
+	check "exec ($m): the new image sees the fd as the program left it, and no ATTLS_HANDOFF" \
+		grep -q "fd_cloexec=0 env_clean=1" "$WORK/$m.out"
+	check "exec ($m): no error logged" bash -c "! grep -q ATTLS '$WORK/$m.err'"
+done
+check "exec without LD_PRELOAD: the new image's read and write fail" \
+	grep -q "refused read=-1 (Transport endpoint is not connected) write=-1" "$WORK/refuse.out"
+check "exec without LD_PRELOAD: ATTLS042E names the fd, the program and why" \
+	grep -q "ATTLS042E.*fd=3 program=/proc/self/exe: its environment does not preload attls" \
+	"$WORK/refuse.err"
+check "exec that fails (ENOENT): errno is the exec's, and the session goes on in the old image" \
+	bash -c "grep -q 'exec failed: No such file or directory' '$WORK/enoent.out' &&
+		grep -q '^OK enoent' '$WORK/enoent.out'"
+check "exec that fails (ENOENT): nothing logged" bash -c "! grep -q ATTLS '$WORK/enoent.err'"
+sleep 0.5
+check "no clear text reached the recorder" bash -c "! grep -q 'SECRET-CLEAR-TEXT\|second line' '$WORK/rec'"
+check "the recorder saw the connections (TLS records)" [ "$(stat -c %s "$WORK/rec")" -gt 200000 ]
+stop "$RELAY"
+stop "$ECHO"
+
+# 5. fork + exec inside a server under attls.
+for mode in fresh live; do
+	P=$(free_port)
+	server_policy "$WORK/fe.ini" "$P"
+	bg env ATTLS_CONFIG="$WORK/fe.ini" LD_PRELOAD="$LIB" /usr/bin/python3 \
+		"$PY/fork_exec_server.py" "$P" "$mode" /bin/cat 2>"$WORK/fe_$mode.err"
+	FE=$BGPID
+	wait_port "$P" || exit 1
+	for i in 1 2; do
+		if [ "$mode" = live ]; then
+			out=$(s_echo "$P" "first $i" "second $i" "third $i")
+			check "fork + exec ($mode): the parent answered, then cat echoes over the same session ($i)" \
+				bash -c 'grep -qx "parent:first $1" <<<"$2" && grep -qx "second $1" <<<"$2" &&
+					grep -qx "third $1" <<<"$2"' _ "$i" "$out"
+		else
+			out=$(s_echo "$P" "first $i" "second $i")
+			check "fork + exec ($mode): cat echoes over TLS, the parent's close let go ($i)" \
+				bash -c 'grep -qx "first $1" <<<"$2" && grep -qx "second $1" <<<"$2"' _ "$i" "$out"
+		fi
+		check "fork + exec ($mode): the end came with close_notify ($i)" \
+			bash -c '! grep -qi "error\|unexpected eof" <<<"$1"' _ "$out"
+	done
+	stop "$FE"
+	check "fork + exec ($mode): attls logged no error" bash -c "! grep -q ATTLS '$WORK/fe_$mode.err'"
+done
+finish
