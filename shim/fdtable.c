@@ -381,11 +381,12 @@ struct attls_conn *attls_fd_get(int fd)
 	uintptr_t v;
 
 	/*
-	 * A session handed over across exec waits for this fd: the first call
-	 * that asks (a poll, before any read) takes it up, so that plaintext
-	 * it carried is seen as ready.
+	 * A session handed over across exec or through SCM_RIGHTS waits for
+	 * this fd: the first call that asks (a poll, an epoll_ctl, before any
+	 * read) takes it up, so that plaintext it carried is seen as ready.
 	 */
-	if (sl && atomic_load(sl) == ATTLS_SLOT_UNSEEN && attls_inherit_waiting(fd)) {
+	if (sl && atomic_load(sl) == ATTLS_SLOT_UNSEEN &&
+	    (attls_inherit_waiting(fd) || attls_travel_waiting(fd))) {
 		if (attls_fd_data(fd, &c) == 1)
 			return c;
 		return NULL;

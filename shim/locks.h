@@ -31,8 +31,8 @@
  * engine (lib/engine.c) and of libgcrypt (lib/cryptodev.c), whose tables
  * are written once and then only read; the per-thread user cache of
  * engine.c; the sessions received through SCM_RIGHTS and not yet taken
- * up (shim/travel_keep.c), an array of atomic pointers claimed and
- * emptied by compare-and-swap. A signal handler takes none of these
+ * up (shim/travel_keep.c), an array of places claimed and emptied by
+ * compare-and-swap. A signal handler takes none of these
  * locks: the hooks a handler may call on a clear-text fd take none, and
  * attls blocks the signals it must while it waits (lib/session.c,
  * wait_fd).

@@ -2,7 +2,7 @@
 /*
  * A live TLS session travels with its socket through SCM_RIGHTS: the
  * sender's hooks (sendmsg, sendmmsg) export the sessions of the TLS fds a
- * message names into one sealed memfd sent as the message's last fd
+ * message names into one sealed memfd sent as the message's first fd
  * (travel_wire.h), once every process holding the other end of the unix
  * socket is known to run attls (travel_peer.h); the receiver's hooks
  * (recvmsg, recvmmsg) take that memfd out of what the program sees and
@@ -48,5 +48,7 @@ int attls_travel_recvmmsg(int via, struct mmsghdr *vec, unsigned n, int flags,
 struct attls_travel_entry;
 int attls_travel_keep(int fd, const struct attls_travel_entry *e);
 int attls_travel_take(uint64_t dev, uint64_t ino, unsigned char **blob, size_t *len);
+/* Whether a session waits for the socket fd names (no system call when none waits). */
+bool attls_travel_waiting(int fd);
 
 #endif

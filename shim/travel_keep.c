@@ -5,10 +5,13 @@
  * socket's device and inode, so that whichever number names it first
  * takes it, and the others share it as dup'ed numbers do.
  *
- * A fixed array of atomic pointers, no lock: a keep claims an empty place
- * with compare-and-swap, a take empties one with exchange, so two threads
- * never take the same session, and a signal handler or a fork finds each
- * place either empty or holding a whole entry. A fork copies what is
+ * A fixed array of places, no lock: each has a state that a keep or a
+ * take moves with compare-and-swap (struct place), so two threads never
+ * take the same session, a reader never touches a blob it does not own,
+ * and a signal handler finds each place empty, full or claimed. A fork
+ * copies the places as they are: one claimed by a thread the child does
+ * not have stays claimed there, its session lost to the child (a new
+ * handshake, which fails on the wire, never clear text). A fork copies what is
  * kept: as with a session forked after it began, only one of the two
  * processes may go on with it (the one that uses it takes it up; if both
  * did, both would write with the same keys: the program must not). An
@@ -27,76 +30,111 @@
 
 #define KEPT_MAX 256
 
-struct kept {
+enum { EMPTY, FILLING, FULL, TAKING };
+
+/*
+ * One place. Its state says who may touch the rest: FILLING and TAKING
+ * belong to the one thread that moved it there (compare-and-swap), FULL
+ * to nobody. Readers that only look (waiting) read dev and ino, atomic
+ * words, and never the blob; one that matches claims the place (FULL to
+ * TAKING) and checks again what it holds, since it may have been taken
+ * and filled anew meanwhile.
+ */
+struct place {
+	_Atomic int state;
+	_Atomic uint64_t dev, ino;
 	int fd; /* the number it came on, to see whether it is still open */
-	uint64_t dev, ino;
+	unsigned char *blob;
 	size_t len;
-	unsigned char blob[];
 };
 
-static _Atomic(struct kept *) kept[KEPT_MAX];
-/* How many places hold an entry: 0 lets look() skip the search. */
+static struct place kept[KEPT_MAX];
+/* How many places are FULL or being filled: 0 lets look() skip the search. */
 static atomic_int kept_count;
 
-static void kept_free(struct kept *k)
+/* With the place claimed (FILLING or TAKING): empties it. */
+static void empty(struct place *p)
 {
-	explicit_bzero(k->blob, k->len);
-	free(k);
+	explicit_bzero(p->blob, p->len);
+	free(p->blob);
+	p->blob = NULL;
+	p->len = 0;
+	atomic_store(&p->dev, 0);
+	atomic_store(&p->ino, 0);
+	atomic_fetch_sub(&kept_count, 1);
+	atomic_store_explicit(&p->state, EMPTY, memory_order_release);
 }
 
-/* Whether k's socket is still open on its number (else nobody can take it). */
-static bool alive(const struct kept *k)
+/* Claims the FULL place i if it holds socket (dev, ino): true, then TAKING. */
+static bool claim(int i, uint64_t dev, uint64_t ino)
+{
+	struct place *p = &kept[i];
+	int full = FULL;
+
+	if (atomic_load_explicit(&p->state, memory_order_acquire) != FULL ||
+	    atomic_load(&p->dev) != dev || atomic_load(&p->ino) != ino ||
+	    !atomic_compare_exchange_strong(&p->state, &full, TAKING))
+		return false;
+	if (atomic_load(&p->dev) == dev && atomic_load(&p->ino) == ino)
+		return true;
+	atomic_store_explicit(&p->state, FULL, memory_order_release); /* another's now */
+	return false;
+}
+
+/* Whether the socket of a claimed place is still open on its number. */
+static bool alive(const struct place *p)
 {
 	struct stat st;
 
-	return fstat(k->fd, &st) == 0 && st.st_dev == k->dev && st.st_ino == k->ino;
+	return fstat(p->fd, &st) == 0 && (uint64_t)st.st_dev == atomic_load(&p->dev) &&
+	       (uint64_t)st.st_ino == atomic_load(&p->ino);
 }
 
 int attls_travel_keep(int fd, const struct attls_travel_entry *e)
 {
-	struct kept *k = malloc(sizeof(*k) + e->len);
+	unsigned char *blob = malloc(e->len);
 
-	if (!k)
+	if (!blob)
 		return -1;
-	k->fd = fd;
-	k->dev = e->dev;
-	k->ino = e->ino;
-	k->len = e->len;
-	memcpy(k->blob, e->blob, e->len);
+	memcpy(blob, e->blob, e->len);
 	/*
 	 * The same socket again (a recvmsg with MSG_PEEK installs the fds
 	 * once more): the newer session replaces the older.
 	 */
-	for (int i = 0; i < KEPT_MAX; i++) {
-		struct kept *old = atomic_load(&kept[i]);
-
-		if (old && old->dev == k->dev && old->ino == k->ino &&
-		    atomic_compare_exchange_strong(&kept[i], &old, k)) {
-			kept_free(old);
-			return 0;
-		}
-	}
+	for (int i = 0; i < KEPT_MAX; i++)
+		if (claim(i, e->dev, e->ino))
+			empty(&kept[i]);
 	for (int pass = 0; pass < 2; pass++) {
 		for (int i = 0; i < KEPT_MAX; i++) {
-			struct kept *none = NULL;
+			struct place *p = &kept[i];
+			int none = EMPTY;
 
-			if (atomic_compare_exchange_strong(&kept[i], &none, k)) {
-				atomic_fetch_add(&kept_count, 1);
-				return 0;
-			}
+			if (!atomic_compare_exchange_strong(&p->state, &none, FILLING))
+				continue;
+			atomic_fetch_add(&kept_count, 1);
+			p->fd = fd;
+			p->blob = blob;
+			p->len = e->len;
+			atomic_store(&p->dev, e->dev);
+			atomic_store(&p->ino, e->ino);
+			atomic_store_explicit(&p->state, FULL, memory_order_release);
+			return 0;
 		}
-		/* Full: drop what nobody can take any more, once. */
+		/* Full: drop what nobody can take any more (its socket closed unused), once. */
 		for (int i = 0; i < KEPT_MAX; i++) {
-			struct kept *old = atomic_load(&kept[i]);
+			struct place *p = &kept[i];
+			int full = FULL;
 
-			if (old && !alive(old) &&
-			    atomic_compare_exchange_strong(&kept[i], &old, NULL)) {
-				atomic_fetch_sub(&kept_count, 1);
-				kept_free(old);
-			}
+			if (!atomic_compare_exchange_strong(&p->state, &full, TAKING))
+				continue;
+			if (alive(p))
+				atomic_store_explicit(&p->state, FULL, memory_order_release);
+			else
+				empty(p);
 		}
 	}
-	kept_free(k);
+	explicit_bzero(blob, e->len);
+	free(blob);
 	errno = ENOSPC;
 	return -1;
 }
@@ -106,23 +144,31 @@ int attls_travel_take(uint64_t dev, uint64_t ino, unsigned char **blob, size_t *
 	if (!atomic_load_explicit(&kept_count, memory_order_relaxed))
 		return 0;
 	for (int i = 0; i < KEPT_MAX; i++) {
-		struct kept *k = atomic_load(&kept[i]);
+		struct place *p = &kept[i];
 
-		if (!k || k->dev != dev || k->ino != ino ||
-		    !atomic_compare_exchange_strong(&kept[i], &k, NULL))
+		if (!claim(i, dev, ino))
 			continue;
-		atomic_fetch_sub(&kept_count, 1);
-		*blob = malloc(k->len);
-		if (*blob) {
-			memcpy(*blob, k->blob, k->len);
-			*len = k->len;
-		}
-		kept_free(k);
-		if (!*blob) {
-			errno = ENOMEM;
-			return -1;
-		}
+		/* The blob is the caller's now; the place is emptied without it. */
+		*blob = p->blob;
+		*len = p->len;
+		p->blob = NULL;
+		p->len = 0;
+		empty(p);
 		return 1;
 	}
 	return 0;
+}
+
+bool attls_travel_waiting(int fd)
+{
+	struct stat st;
+
+	if (!atomic_load_explicit(&kept_count, memory_order_relaxed) || fstat(fd, &st) < 0)
+		return false;
+	for (int i = 0; i < KEPT_MAX; i++)
+		if (atomic_load_explicit(&kept[i].state, memory_order_acquire) == FULL &&
+		    atomic_load(&kept[i].dev) == (uint64_t)st.st_dev &&
+		    atomic_load(&kept[i].ino) == (uint64_t)st.st_ino)
+			return true;
+	return false;
 }

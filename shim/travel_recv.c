@@ -5,14 +5,14 @@
  *
  * On a unix socket, recvmsg and recvmmsg give the kernel a copy of the
  * program's msghdr whose control buffer has room for one fd more, so the
- * sender's handoff memfd (always the last fd: travel_send.c) never makes
+ * sender's handoff memfd (always the first fd: travel_send.c) never makes
  * the program's own fds come up short (MSG_CTRUNC). Then:
- *  - if the last fd received is a handoff memfd (travel_wire.c) whose
+ *  - if the first fd received is a handoff memfd (travel_wire.c) whose
  *    sockets were all received in the same message, it is taken out of
- *    what the program sees (cmsg_len, msg_controllen as if it had never
- *    been there), read, closed, and each session kept for the first use
- *    of its socket (lib/handoff.h), where it is taken up instead of a new
- *    handshake;
+ *    what the program sees (the program's fds move up, cmsg_len and
+ *    msg_controllen as if it had never been there), read, closed, and each
+ *    session kept for the first use of its socket (lib/handoff.h), where
+ *    it is taken up instead of a new handshake;
  *  - if it is not, and the room added let in one fd the program's buffer
  *    had no room for, that fd is closed and MSG_CTRUNC set, as the kernel
  *    would have done;
@@ -130,8 +130,8 @@ static bool sender_trusted(int via, uid_t *uid)
 }
 
 /*
- * fds[0..n-1) came with handoff memfd fds[n-1]: whether every session in
- * it belongs to one of them. *e, *ne: what it carries (0 entries if it is
+ * fds[1..n) came with handoff memfd fds[0]: whether every session in it
+ * belongs to one of them. *e, *ne: what it carries (0 entries if it is
  * not a handoff at all); -1 if it is one attls cannot take up (*why).
  */
 static int take_handoff(int via, int *fds, size_t n, struct attls_travel_entry **e, size_t *ne,
@@ -139,7 +139,7 @@ static int take_handoff(int via, int *fds, size_t n, struct attls_travel_entry *
 {
 	pid_t pid;
 	uid_t uid;
-	int r = attls_travel_read(fds[n - 1], e, ne, &pid);
+	int r = attls_travel_read(fds[0], e, ne, &pid);
 
 	if (r == 0)
 		return 0;
@@ -150,7 +150,7 @@ static int take_handoff(int via, int *fds, size_t n, struct attls_travel_entry *
 	for (size_t i = 0; i < *ne; i++) {
 		bool found = false;
 
-		for (size_t j = 0; j + 1 < n && !found; j++) {
+		for (size_t j = 1; j < n && !found; j++) {
 			struct stat st;
 
 			found = fstat(fds[j], &st) == 0 && st.st_dev == (*e)[i].dev &&
@@ -273,7 +273,10 @@ static void bounce_end(int via, struct msghdr *m, struct bounce *b)
 		if (n >= 2 && n <= 256) {
 			taken = take_handoff(via, fds, n, &e, &ne, why, sizeof(why));
 			if (taken) {
-				REAL(close)(fds[n - 1]);
+				/* The program's fds move up into its place. */
+				REAL(close)(fds[0]);
+				memmove(CMSG_DATA(rights), CMSG_DATA(rights) + sizeof(int),
+					(n - 1) * sizeof(int));
 				keep = n - 1;
 			}
 		}

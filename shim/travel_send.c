@@ -13,7 +13,7 @@
  *     goes as the program asked;
  *  2. else each session is exported (lib/handoff.h): from then on it
  *     refuses every call with EBADF, as a closed fd would, in every thread;
- *  3. the sessions go into one sealed memfd, appended to a copy of the
+ *  3. the sessions go into one sealed memfd, put first in a copy of the
  *     program's control data (its msghdr is never written), and the copy
  *     is sent;
  *  4. sent: every fd of this process that names one of those connections
@@ -172,25 +172,27 @@ static void refuse(int via, struct list *l, const char *pids, const char *why)
 }
 
 /*
- * A copy of msg whose control data ends with one more SCM_RIGHTS: memfd.
+ * A copy of msg whose control data starts with one more SCM_RIGHTS: memfd.
  * The kernel joins the SCM_RIGHTS of one message in order, so the memfd is
- * the last fd the receiver gets. *ctl is the buffer to free.
+ * the first fd the receiver gets: if the receiving program's buffer is too
+ * small for all the fds, the kernel drops the program's last ones, never
+ * the memfd, and the sessions of those that arrive are not lost. *ctl is
+ * the buffer to free.
  */
 static int with_memfd(const struct msghdr *msg, int memfd, struct msghdr *out, void **ctl)
 {
-	size_t at = CMSG_ALIGN(msg->msg_controllen);
-	size_t len = at + CMSG_SPACE(sizeof(int));
+	size_t first = CMSG_SPACE(sizeof(int));
+	size_t len = first + msg->msg_controllen;
 	unsigned char *b = calloc(1, len);
-	struct cmsghdr *cm;
+	struct cmsghdr *cm = (struct cmsghdr *)b;
 
 	if (!b)
 		return -1;
-	memcpy(b, msg->msg_control, msg->msg_controllen);
-	cm = (struct cmsghdr *)(b + at);
 	cm->cmsg_level = SOL_SOCKET;
 	cm->cmsg_type = SCM_RIGHTS;
 	cm->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(cm), &memfd, sizeof(int));
+	memcpy(b + first, msg->msg_control, msg->msg_controllen);
 	*out = *msg;
 	out->msg_control = b;
 	out->msg_controllen = len;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The sessions that travel with their sockets through SCM_RIGHTS: one
- * sealed memfd named "attls-handoff", the last fd of the message, holding
+ * sealed memfd named "attls-handoff", the first fd of the message, holding
  * a header (magic, version, the sender's pid) and, per socket, its device
  * and inode and its session as bytes (lib/handoff.h). The receiver knows
  * it by its name, its seals, its magic and the inodes, which must be

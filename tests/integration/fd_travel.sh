@@ -20,8 +20,9 @@
 #     its connection end with nothing but TLS records on the wire (the
 #     worker's clear-text write fails with EPIPE), and the master goes on
 #     to the next connection.
-# In every case the worker's control buffer has room for exactly one fd:
-# it gets that fd, no MSG_CTRUNC, and no other.
+# In every case the worker's control buffer (CMSG_SPACE(sizeof(int)))
+# gets the one fd sent, no MSG_CTRUNC, and no other; sent three, it gets
+# two and MSG_CTRUNC, as without attls, and the first keeps its session.
 source "$(dirname "$0")/lib.sh"
 C=$TOP/tests/integration/c
 PY=$TOP/tests/integration/py
@@ -100,7 +101,7 @@ for mode in fresh read mmsg; do
 		grep -Eq "^worker [0-9]+ got: GET /sclient-$mode HTTP/1.0$" <<<"$b"
 	check "$mode: the two-record client's reply came from the worker, inside TLS" \
 		grep -Eq "^worker [0-9]+ got: GET /py-$mode HTTP/1.0$" <<<"$c"
-	check "$mode: the worker's control buffer, sized for one fd, got that fd and no more" \
+	check "$mode: the worker's control buffer got the one fd sent and nothing else" \
 		served "$mode" 3
 	check "$mode: the master's copy after the handoff reads end of file, writes EPIPE" \
 		copies "$mode" 3
@@ -108,7 +109,26 @@ for mode in fresh read mmsg; do
 		test "$(grep -c '^worker served' "$WORK/$mode.out")" = 3
 done
 
-export FD_TRAVEL_MMSG=0
+# Three fds where the worker's buffer has room for two: as without attls
+# (the same program, plain HTTP), the kernel cuts the third (MSG_CTRUNC),
+# and the first, the TLS socket, keeps its session.
+export FD_TRAVEL_MMSG=0 FD_TRAVEL_EXTRA=1
+bg timeout 60 "$WORK/fd_travel" "$P" 1 1 1 >"$WORK/cut-plain.out" 2>&1
+MASTER=$BGPID
+wait_port "$P"
+a=$(timeout 10 curl -sS "http://127.0.0.1:$P/cut-plain" 2>&1)
+check "three fds, room for two, without attls: master exits" master_done cut-plain
+master cut 1 1 1
+b=$(curl_get "$P" /cut)
+check "three fds, room for two, under attls: master exits" master_done cut
+check "three fds, room for two: without attls the worker gets two fds and MSG_CTRUNC" \
+	grep -q '^worker ctl cut: flags=CTRUNC controllen=24 fds=2$' "$WORK/cut-plain.out"
+check "three fds, room for two: under attls the same (two fds, MSG_CTRUNC, no memfd)" \
+	grep -q '^worker ctl cut: flags=CTRUNC controllen=24 fds=2$' "$WORK/cut.out"
+check "three fds, room for two: the fd that came keeps its session (reply inside TLS)" \
+	grep -Eq '^worker [0-9]+ got: GET /cut HTTP/1.1$' <<<"$b"
+export FD_TRAVEL_EXTRA=0
+
 master keep 2 1 1 1
 a=$(curl_get "$P" /one)
 b=$(curl_get "$P" /two)

@@ -17,12 +17,15 @@
  *   with EAGAIN, and the master then answers that client itself ("master
  *   kept it"). The worker is this program again ("worker FD DELAY"),
  *   started with fork and exec. FD_TRAVEL_MMSG=1: the master sends with
- *   sendmmsg and the worker receives with recvmmsg.
+ *   sendmmsg and the worker receives with recvmmsg. FD_TRAVEL_EXTRA=1: the
+ *   master sends /dev/null twice after the connection; the worker's
+ *   buffer, CMSG_SPACE(sizeof(int)), has room for two fds (alignment), so
+ *   the kernel cuts the third: MSG_CTRUNC, "worker ctl cut".
  *
  * The worker answers each connection as an HTTP/1.0 server: it reads the
  * request up to its blank line and replies "worker PID got: REQUEST LINE".
- * Its recvmsg has a control buffer with room for exactly one fd, and it
- * reports whether anything else came (MSG_CTRUNC, another length, more
+ * Its recvmsg has a control buffer of CMSG_SPACE(sizeof(int)) bytes, and
+ * it reports whether anything else came (MSG_CTRUNC, another length, more
  * fds). The master reports, per connection, what its own copy does after
  * the handoff (a write, a read). Lines on stdout, one per event.
  */
@@ -128,8 +131,9 @@ static int worker(int unix_fd, int delay)
 		if (!nfds && !(m.msg_flags & MSG_CTRUNC))
 			continue; /* the master's filler */
 		say("worker ctl %s: flags=%s controllen=%zu fds=%d",
-		    !(m.msg_flags & MSG_CTRUNC) && m.msg_controllen == sizeof(ctl) && nfds == 1 ?
-			    "exact" : "WRONG",
+		    m.msg_controllen != sizeof(ctl) ? "WRONG" :
+		    !(m.msg_flags & MSG_CTRUNC) && nfds == 1 ? "exact" :
+		    m.msg_flags & MSG_CTRUNC && nfds == 2 ? "cut" : "WRONG",
 		    m.msg_flags & MSG_CTRUNC ? "CTRUNC" : "0", (size_t)m.msg_controllen, nfds);
 		if (fd < 0)
 			continue;
@@ -170,7 +174,7 @@ static int worker(int unix_fd, int delay)
 
 int main(int argc, char **argv)
 {
-	int sv[2], ls, count, read_first, preload, keep_first, one = 1;
+	int sv[2], ls, count, read_first, preload, keep_first, extra, one = 1;
 	struct sockaddr_in a;
 	pid_t pid;
 
@@ -185,6 +189,7 @@ int main(int argc, char **argv)
 	read_first = atoi(argv[3]);
 	preload = atoi(argv[4]);
 	keep_first = argc == 6 && atoi(argv[5]);
+	extra = getenv("FD_TRAVEL_EXTRA") && !strcmp(getenv("FD_TRAVEL_EXTRA"), "1");
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
 		die("socketpair");
 	pid = fork();
@@ -208,23 +213,26 @@ int main(int argc, char **argv)
 		die("listen");
 	say("master listening");
 	for (int i = 0; i < count; i++) {
-		char line[1024] = "-", ctl[CMSG_SPACE(sizeof(int))], b;
-		int c = accept(ls, NULL, NULL);
+		char line[1024] = "-", ctl[CMSG_SPACE(3 * sizeof(int))], b;
+		int c = accept(ls, NULL, NULL), fds[3] = { c, -1, -1 }, nfds = extra ? 3 : 1;
 		struct iovec iov = { line, 0 };
 		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
-				    .msg_controllen = sizeof(ctl) };
+				    .msg_controllen = CMSG_SPACE((size_t)nfds * sizeof(int)) };
 		struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
 		ssize_t w, r;
 
 		if (c < 0)
 			die("accept");
+		fds[0] = c;
+		for (int k = 1; k < nfds; k++)
+			fds[k] = open("/dev/null", O_RDONLY);
 		if (read_first && read_until(c, line, sizeof(line), 0, true) <= 0)
 			snprintf(line, sizeof(line), "-");
 		iov.iov_len = strlen(line);
 		cm->cmsg_level = SOL_SOCKET;
 		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &c, sizeof(int));
+		cm->cmsg_len = CMSG_LEN((size_t)nfds * sizeof(int));
+		memcpy(CMSG_DATA(cm), fds, (size_t)nfds * sizeof(int));
 		if (i == 0 && keep_first) {
 			static const char full[] = "HTTP/1.0 200 OK\r\nContent-Length: 16\r\n"
 						   "Connection: close\r\n\r\nmaster kept it\r\n";
@@ -255,6 +263,8 @@ int main(int argc, char **argv)
 		say("master copy %d: write=%zd%s%s read=%zd%s%s", i, w, w < 0 ? " " : "",
 		    w < 0 ? strerror(werr) : "", r, r < 0 ? " " : "", r < 0 ? strerror(rerr) : "");
 		close(c);
+		for (int k = 1; k < nfds; k++)
+			close(fds[k]);
 	}
 	close(sv[0]);
 	close(ls);
