@@ -12,7 +12,8 @@
 #     handshake done in the master, and what the client sent right after it
 #     read and decrypted there), then passes the connection: the rest of
 #     the request reaches the worker, and the reply arrives inside TLS; the
-#     same with sendmmsg and recvmmsg.
+#     same with sendmmsg and recvmmsg, and with a worker whose event loop
+#     (epoll) must see that rest as ready.
 #  3. the sendmsg fails (EAGAIN, the unix socket full): the session stays
 #     the master's, which answers that client itself.
 #  4. a worker without attls: the master refuses the handoff (ATTLS044E
@@ -108,6 +109,20 @@ for mode in fresh read mmsg; do
 	check "$mode: the master's close did not cut the worker off (3 served)" \
 		test "$(grep -c '^worker served' "$WORK/$mode.out")" = 3
 done
+
+# An event-loop worker (Python selectors: epoll, non-blocking) waits for
+# the rest of a request the master had already read and decrypted: it must
+# show as ready at once, though the kernel has nothing left to read.
+bg timeout 60 env ATTLS_CONFIG="$WORK/p.ini" LD_PRELOAD="$LIB" python3 "$PY/fd_travel_loop.py" \
+	"$P" 2 >"$WORK/loop.out" 2>"$WORK/loop.err"
+MASTER=$BGPID
+wait_port "$P"
+a=$(curl_get "$P" /loop-one)
+b=$(curl_get "$P" /loop-two)
+check "event-loop worker: master exits" master_done loop
+check "event-loop worker: what the master had decrypted shows as ready, and the replies come inside TLS" \
+	test "$(grep -Ec '^loop worker got: GET /loop-(one|two) HTTP/1.1$' <<<"$a
+$b")" = 2
 
 # Three fds where the worker's buffer has room for two: as without attls
 # (the same program, plain HTTP), the kernel cuts the third (MSG_CTRUNC),
