@@ -200,7 +200,8 @@ bool attls_receivers_have_attls(int via, const struct msghdr *msg, char *pids, s
 		if (peer == 0)
 			snprintf(why, whylen, "the unix socket has no peer");
 		else
-			snprintf(why, whylen, "sock_diag cannot name its peer: %s", strerror(errno));
+			snprintf(why, whylen, "sock_diag cannot name its peer: %s",
+				 strerror(errno));
 		goto out;
 	}
 	own_library(lib, sizeof(lib), &lib_ino);
@@ -246,8 +247,8 @@ bool attls_receivers_have_attls(int via, const struct msghdr *msg, char *pids, s
 		snprintf(why, whylen, "%d process(es) holding the other end run without attls",
 			 without);
 	else if (unreadable[0])
-		snprintf(why, whylen, "the fds of pid(s) %s cannot be read (%s): who holds the other end cannot be told",
-			 unreadable, strerror(err));
+		snprintf(why, whylen, "the fds of pid(s) %s cannot be read (%s): who holds the "
+			 "other end cannot be told", unreadable, strerror(err));
 	else if (!holders)
 		snprintf(why, whylen, "no process holds the other end (it is in flight or closed)");
 	else

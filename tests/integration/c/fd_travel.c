@@ -158,12 +158,13 @@ static int worker(int unix_fd, int delay)
 			int len, hl;
 
 			req[strcspn(req, "\r\n")] = '\0';
-			len = snprintf(reply, sizeof(reply), "worker %d got: %s\n", (int)getpid(), req);
-			/* write(), not dprintf: stdio writes inside libc, where no hook sees it. */
-			hl = snprintf(head, sizeof(head),
-				      "HTTP/1.0 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n",
-				      len);
-			if (write(fd, head, (size_t)hl) != hl || write(fd, reply, (size_t)len) != len)
+			len = snprintf(reply, sizeof(reply), "worker %d got: %s\n", (int)getpid(),
+				       req);
+			/* write(), not dprintf: stdio writes inside libc, unhooked. */
+			hl = snprintf(head, sizeof(head), "HTTP/1.0 200 OK\r\nContent-Length: %d\r\n"
+				      "Connection: close\r\n\r\n", len);
+			if (write(fd, head, (size_t)hl) != hl ||
+			    write(fd, reply, (size_t)len) != len)
 				say("worker write: %s", strerror(errno));
 			else
 				say("worker served: %s", req);
@@ -182,7 +183,8 @@ int main(int argc, char **argv)
 	if (argc == 4 && !strcmp(argv[1], "worker"))
 		return worker(atoi(argv[2]), atoi(argv[3]));
 	if (argc != 5 && argc != 6) {
-		fprintf(stderr, "usage: fd_travel PORT COUNT READ_FIRST WORKER_PRELOAD [KEEP_FIRST]\n");
+		fprintf(stderr,
+			"usage: fd_travel PORT COUNT READ_FIRST WORKER_PRELOAD [KEEP_FIRST]\n");
 		return 2;
 	}
 	count = atoi(argv[2]);
@@ -202,7 +204,8 @@ int main(int argc, char **argv)
 		snprintf(num, sizeof(num), "%d", sv[1]);
 		if (!preload)
 			unsetenv("LD_PRELOAD");
-		execl("/proc/self/exe", argv[0], "worker", num, keep_first ? "2" : "0", (char *)NULL);
+		execl("/proc/self/exe", argv[0], "worker", num, keep_first ? "2" : "0",
+		      (char *)NULL);
 		_exit(127);
 	}
 	close(sv[1]);
