@@ -4,6 +4,8 @@
 # process over a unix socketpair, closing its own copy at once; the worker
 # answers as an HTTP server. Clients: curl, openssl s_client and a Python
 # client that sends its request in two records, all verifying the server.
+# A real program too: a Node.js cluster (its primary hands each connection
+# to a worker).
 #  1. fresh: the master passes each connection as accepted (no handshake
 #     yet): the worker's reply arrives inside TLS; the master's copy, after
 #     the handoff, reads end of file and writes EPIPE; the master's close
@@ -123,6 +125,25 @@ check "event-loop worker: master exits" master_done loop
 check "event-loop worker: what the master had decrypted shows as ready, and the replies come inside TLS" \
 	test "$(grep -Ec '^loop worker got: GET /loop-(one|two) HTTP/1.1$' <<<"$a
 $b")" = 2
+
+# A real program: a Node.js cluster, whose primary accepts each connection
+# and hands it to one of two workers (round robin, Node's default on Linux).
+if command -v node >/dev/null; then
+	bg timeout 60 env ATTLS_CONFIG="$WORK/p.ini" LD_PRELOAD="$LIB" node \
+		"$TOP/tests/integration/js/cluster_server.js" "$P" 2 >"$WORK/node.out" 2>"$WORK/node.err"
+	NODE=$BGPID
+	for _ in $(seq 100); do grep -q 'workers listening' "$WORK/node.out" && break; sleep 0.1; done
+	: >"$WORK/node.replies"
+	for i in 1 2 3 4; do curl_get "$P" "/node-$i" >>"$WORK/node.replies"; done
+	stop "$NODE"
+	say "node: $(tr '\n' '|' <"$WORK/node.replies") $(head -c 600 "$WORK/node.err")"
+	check "Node.js cluster: the primary hands each TLS connection to a worker, which answers inside TLS" \
+		test "$(grep -Ec '^cluster worker [0-9]+ got: GET /node-[1-4]$' "$WORK/node.replies")" = 4
+	check "Node.js cluster: both workers served" \
+		test "$(grep -Eo '^cluster worker [0-9]+' "$WORK/node.replies" | sort -u | wc -l)" = 2
+else
+	say "skipped the Node.js cluster: no node"
+fi
 
 # Three fds where the worker's buffer has room for two: as without attls
 # (the same program, plain HTTP), the kernel cuts the third (MSG_CTRUNC),
