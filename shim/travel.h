@@ -50,5 +50,7 @@ int attls_travel_keep(int fd, const struct attls_travel_entry *e);
 int attls_travel_take(uint64_t dev, uint64_t ino, unsigned char **blob, size_t *len);
 /* Whether a session waits for the socket fd names (no system call when none waits). */
 bool attls_travel_waiting(int fd);
+/* Whether any session waits (one atomic load). */
+bool attls_travel_pending(void);
 
 #endif

@@ -172,3 +172,8 @@ bool attls_travel_waiting(int fd)
 			return true;
 	return false;
 }
+
+bool attls_travel_pending(void)
+{
+	return atomic_load_explicit(&kept_count, memory_order_relaxed) > 0;
+}

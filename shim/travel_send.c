@@ -93,9 +93,14 @@ static int is_tls(int fd, void *arg)
 	return 1;
 }
 
+/*
+ * A socket received with its session and sent on before its first use
+ * takes the session up here (attls_fd_get), so that it goes on with it.
+ */
 bool attls_msg_names_tls(const struct msghdr *msg)
 {
-	return atomic_load_explicit(&attls_tls_fds, memory_order_relaxed) &&
+	return (atomic_load_explicit(&attls_tls_fds, memory_order_relaxed) ||
+		attls_travel_pending()) &&
 	       each_fd(msg, is_tls, NULL);
 }
 

@@ -14,8 +14,9 @@
 #     handshake done in the master, and what the client sent right after it
 #     read and decrypted there), then passes the connection: the rest of
 #     the request reaches the worker, and the reply arrives inside TLS; the
-#     same with sendmmsg and recvmmsg, and with a worker whose event loop
-#     (epoll) must see that rest as ready.
+#     same with sendmmsg and recvmmsg, with a worker whose event loop
+#     (epoll) must see that rest as ready, and through a relay process that
+#     sends each connection on unused.
 #  3. the sendmsg fails (EAGAIN, the unix socket full): the session stays
 #     the master's, which answers that client itself.
 #  4. a worker without attls: the master refuses the handoff (ATTLS044E
@@ -124,6 +125,21 @@ b=$(curl_get "$P" /loop-two)
 check "event-loop worker: master exits" master_done loop
 check "event-loop worker: what the master had decrypted shows as ready, and the replies come inside TLS" \
 	test "$(grep -Ec '^loop worker got: GET /loop-(one|two) HTTP/1.1$' <<<"$a
+$b")" = 2
+
+# Two hops: a relay process receives each connection and sends it on,
+# unused, to the worker; the session goes on with it.
+bg timeout 60 env ATTLS_CONFIG="$WORK/p.ini" LD_PRELOAD="$LIB" python3 "$PY/fd_travel_relay.py" \
+	"$P" 2 >"$WORK/relay.out" 2>"$WORK/relay.err"
+RELAY=$BGPID
+wait_port "$P"
+a=$(curl_get "$P" /hop-one)
+b=$(curl_get "$P" /hop-two)
+timeout 20 tail --pid="$RELAY" -f /dev/null
+stop "$RELAY"
+say "two hops: $a | $b $(head -c 600 "$WORK/relay.err")"
+check "two hops: a connection sent on unused keeps its session; the worker answers inside TLS" \
+	test "$(grep -Ec '^relayed worker [0-9]+ got: GET /hop-(one|two) HTTP/1.1$' <<<"$a
 $b")" = 2
 
 # A real program: a Node.js cluster, whose primary accepts each connection
