@@ -60,8 +60,8 @@ struct out {
 
 static void put(struct out *o, const void *src, size_t n)
 {
-	if (o->failed)
-		return;
+	if (o->failed || !n)
+		return; /* an empty part may have no buffer at all (NULL) */
 	if (o->len + n > o->cap) {
 		size_t cap = o->cap ? o->cap : 4096;
 		unsigned char *np;
@@ -143,7 +143,8 @@ static int read_out_plain(struct attls_session *s)
 				errno = ENOMEM;
 				return -1;
 			}
-			memcpy(np, s->plain + s->plain_off, s->plain_len - s->plain_off);
+			if (s->plain)
+				memcpy(np, s->plain + s->plain_off, s->plain_len - s->plain_off);
 			memcpy(np + s->plain_len - s->plain_off, tmp, (size_t)n);
 			if (s->plain) {
 				explicit_bzero(s->plain, s->plain_len);

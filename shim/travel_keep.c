@@ -55,9 +55,11 @@ static atomic_int kept_count;
 /* With the place claimed (FILLING or TAKING): empties it. */
 static void empty(struct place *p)
 {
-	explicit_bzero(p->blob, p->len);
-	free(p->blob);
-	p->blob = NULL;
+	if (p->blob) {
+		explicit_bzero(p->blob, p->len);
+		free(p->blob);
+		p->blob = NULL;
+	}
 	p->len = 0;
 	atomic_store(&p->dev, 0);
 	atomic_store(&p->ino, 0);
