@@ -18,7 +18,10 @@
 #     (epoll) must see that rest as ready, and through a relay process that
 #     sends each connection on unused.
 #  3. the sendmsg fails (EAGAIN, the unix socket full): the session stays
-#     the master's, which answers that client itself.
+#     the master's, which answers that client itself; a second thread that
+#     writes while the connection is sent away gets all it wrote before
+#     the handoff to the client, in order and inside TLS, then EBADF or
+#     EPIPE.
 #  4. a worker without attls: the master refuses the handoff (ATTLS044E
 #     names the fd, the unix socket and the worker's pid), the client sees
 #     its connection end with nothing but TLS records on the wire (the
@@ -111,6 +114,34 @@ for mode in fresh read mmsg; do
 		copies "$mode" 3
 	check "$mode: the master's close did not cut the worker off (3 served)" \
 		test "$(grep -c '^worker served' "$WORK/$mode.out")" = 3
+done
+
+# A second thread writes on each connection while the master sends it
+# away: every line it wrote before the handoff reaches the client inside
+# TLS, in order, then the worker's reply; its next write fails (EBADF
+# during the export, EPIPE after), and every record decrypts (no record
+# written with keys the worker had taken over).
+for rf in 0 1; do
+	export FD_TRAVEL_RACE=1
+	master "race$rf" 3 $rf 1
+	unset FD_TRAVEL_RACE
+	: >"$WORK/race$rf.client"
+	for i in 1 2 3; do
+		timeout 10 python3 "$PY/tls_wire.py" rawclient "$P" "$PKI/ca.pem" "/race-$i" 2>&1 |
+			tail -n 1 >>"$WORK/race$rf.client"
+	done
+	check "race ($([ $rf = 1 ] && echo 'after the master read' || echo fresh)): master exits" \
+		master_done "race$rf"
+	say "race$rf clients: $(tr '\n' '|' <"$WORK/race$rf.client")"
+	check "race: every record decrypts, the lines in order, the worker's reply last" \
+		test "$(grep -c '^tls ok: .* RACE lines in order, worker reply last$' \
+			"$WORK/race$rf.client")" = 3
+	check "race: the client got exactly the lines the second thread wrote" \
+		test "$(grep -o '[0-9]* RACE lines' "$WORK/race$rf.client" | cut -d' ' -f1)" = \
+		"$(grep -Eo '^master race [0-9]+: [0-9]+' "$WORK/race$rf.out" | cut -d' ' -f4)"
+	check "race: the second thread's next write fails (EBADF or EPIPE)" \
+		test "$(grep -Ec '^master race [0-9]+: [0-9]+ lines, then (Bad file descriptor|Broken pipe)$' \
+			"$WORK/race$rf.out")" = 3
 done
 
 # An event-loop worker (Python selectors: epoll, non-blocking) waits for

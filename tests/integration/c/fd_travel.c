@@ -20,7 +20,8 @@
  *   sendmmsg and the worker receives with recvmmsg. FD_TRAVEL_EXTRA=1: the
  *   master sends /dev/null twice after the connection; the worker's
  *   buffer, CMSG_SPACE(sizeof(int)), has room for two fds (alignment), so
- *   the kernel cuts the third: MSG_CTRUNC, "worker ctl cut".
+ *   the kernel cuts the third: MSG_CTRUNC, "worker ctl cut". FD_TRAVEL_RACE=1:
+ *   a second thread writes on each connection while it is sent (race_writer).
  *
  * The worker answers each connection as an HTTP/1.0 server: it reads the
  * request up to its blank line and replies "worker PID got: REQUEST LINE".
@@ -31,6 +32,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <signal.h>
@@ -106,6 +108,33 @@ static ssize_t mmsg_send(int fd, struct msghdr *m)
 	return sendmmsg(fd, &v, 1, 0) == 1 ? (ssize_t)v.msg_len : -1;
 }
 
+/*
+ * FD_TRAVEL_RACE=1: while the master sends a connection away, a second
+ * thread writes lines on it until a write fails. What it wrote before
+ * the handoff must reach the client inside TLS, in order, before the
+ * worker's reply; nothing after it may reach the wire.
+ */
+struct race {
+	int fd, n, err;
+	pthread_t t;
+};
+
+static void *race_writer(void *arg)
+{
+	struct race *r = arg;
+	char line[32];
+
+	for (;;) {
+		int len = snprintf(line, sizeof(line), "RACE-%d\n", r->n);
+
+		if (write(r->fd, line, (size_t)len) != len) {
+			r->err = errno;
+			return NULL;
+		}
+		r->n++;
+	}
+}
+
 static int worker(int unix_fd, int delay)
 {
 	sleep((unsigned)delay);
@@ -175,7 +204,8 @@ static int worker(int unix_fd, int delay)
 
 int main(int argc, char **argv)
 {
-	int sv[2], ls, count, read_first, preload, keep_first, extra, one = 1;
+	int sv[2], ls, count, read_first, preload, keep_first, extra, race, one = 1;
+	struct race rc = { 0 };
 	struct sockaddr_in a;
 	pid_t pid;
 
@@ -192,6 +222,7 @@ int main(int argc, char **argv)
 	preload = atoi(argv[4]);
 	keep_first = argc == 6 && atoi(argv[5]);
 	extra = getenv("FD_TRAVEL_EXTRA") && !strcmp(getenv("FD_TRAVEL_EXTRA"), "1");
+	race = getenv("FD_TRAVEL_RACE") && !strcmp(getenv("FD_TRAVEL_RACE"), "1");
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
 		die("socketpair");
 	pid = fork();
@@ -232,6 +263,8 @@ int main(int argc, char **argv)
 		if (read_first && read_until(c, line, sizeof(line), 0, true) <= 0)
 			snprintf(line, sizeof(line), "-");
 		iov.iov_len = strlen(line);
+		if (race && pthread_create(&rc.t, NULL, race_writer, (rc.fd = c, rc.n = 0, &rc)))
+			die("pthread_create");
 		cm->cmsg_level = SOL_SOCKET;
 		cm->cmsg_type = SCM_RIGHTS;
 		cm->cmsg_len = CMSG_LEN((size_t)nfds * sizeof(int));
@@ -256,8 +289,14 @@ int main(int argc, char **argv)
 			close(c);
 			continue;
 		}
+		if (race)
+			usleep(2000); /* the writer is well under way */
 		if (mmsg_send(sv[0], &m) < 0)
 			die("sendmsg");
+		if (race) {
+			pthread_join(rc.t, NULL);
+			say("master race %d: %d lines, then %s", i, rc.n, strerror(rc.err));
+		}
 		/* The master's copy after the handoff: a write, then a read. */
 		w = write(c, "x", 1);
 		int werr = errno;

@@ -9,6 +9,10 @@ tls_wire.py check FILE...
     each file must be whole TLS records and nothing else (content type
     20-23, version 3.1-3.4, length at most 2^14 + 256): prints one line per
     file and exits 1 if any is not.
+tls_wire.py rawclient PORT CA PATH
+    a verifying TLS client that sends a request and reads to the end: what
+    a second thread of the server wrote before the worker's reply
+    (RACE-N lines), and whether every record decrypted.
 tls_wire.py client PORT CA PATH
     a verifying TLS client (server name localhost) that sends its request
     line and its headers as two records, the second right after the first
@@ -97,10 +101,40 @@ def client(port, ca, path):
     print(reply.split(b"\r\n\r\n", 1)[-1].decode(errors="replace"), end="")
 
 
+def rawclient(port, ca, path):
+    """Sends a request, then reads every byte to the end: prints how many,
+    how many RACE- lines came, in order or not, and whether the worker's
+    reply came last; a TLS error (a record that does not decrypt) is
+    printed as such."""
+    ctx = ssl.create_default_context(cafile=ca)
+    s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=10),
+                        server_hostname="localhost")
+    s.sendall(b"GET %s HTTP/1.0\r\nHost: localhost\r\n\r\n" % path.encode())
+    got = b""
+    try:
+        while True:
+            d = s.recv(65536)
+            if not d:
+                break
+            got += d
+    except ssl.SSLError as e:
+        print("TLS error after %d bytes: %s" % (len(got), e))
+        return
+    head, _, reply = got.partition(b"HTTP/1.0 200 OK")
+    lines = [l for l in head.split(b"\n") if l]
+    nums = [int(l[5:]) for l in lines if l.startswith(b"RACE-")]
+    ordered = nums == list(range(len(nums))) and len(nums) == len(lines)
+    print("tls ok: %d bytes, %d RACE lines %s, worker reply %s" % (
+        len(got), len(nums), "in order" if ordered else "OUT OF ORDER",
+        "last" if b"worker" in reply and b"RACE-" not in reply else "MISSING"))
+
+
 if sys.argv[1] == "relay":
     lt = float(sys.argv[6]) if len(sys.argv) > 6 and sys.argv[5] == "--lifetime" else 60
     relay(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], lt)
 elif sys.argv[1] == "check":
     check(sys.argv[2:])
+elif sys.argv[1] == "rawclient":
+    rawclient(int(sys.argv[2]), sys.argv[3], sys.argv[4])
 else:
     client(int(sys.argv[2]), sys.argv[3], sys.argv[4])
