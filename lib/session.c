@@ -1668,11 +1668,14 @@ void attls_session_free(struct attls_session *s)
  *   copy owns it (a call in progress in another thread at fork time that
  *   goes on in the parent is a use: wait_fd);
  * - a parent that closes a copy it did not use owns it if the child can
- *   no longer hold one: the child has exec'd (TLS fds are close-on-exec)
- *   or exited, which the fork's pipe tells (its write end lives, close-
- *   on-exec, in the child and its children only). So system(), popen()
- *   and fork + exec lose nothing, and a forking server's parent, closing
- *   the connection its living child serves, only lets go of its copy;
+ *   no longer hold one: the child has exited, or exec'd without handing a
+ *   session over, which the fork's pipe tells (its write end lives, close-
+ *   on-exec, in the child and its children only; an exec that hands
+ *   sessions over hands the write end over too, shim/exec.c, so the new
+ *   image holds it as it holds the sessions). So system(), popen() and
+ *   fork + exec of a program that takes no session lose nothing, and a
+ *   forking server's parent, closing the connection its living child (or
+ *   the program the child exec'd) serves, only lets go of its copy;
  * - a child's copy it did not use is only let go.
  */
 struct attls_fork_gen {

@@ -152,9 +152,9 @@ void attls_session_free(struct attls_session *s);
 void attls_session_fork_lock(struct attls_session *s);
 /*
  * gen: in the parent, the fork's pipe (read end), which tells when the
- * child has exec'd or exited; NULL in the child. Each session holds a
- * reference to the last one; new takes the caller's, put closes the fd at
- * the last.
+ * child has exited or exec'd without a session; NULL in the child. Each
+ * session holds a reference to the last one; new takes the caller's, put
+ * closes the fd at the last.
  */
 struct attls_fork_gen;
 struct attls_fork_gen *attls_fork_gen_new(int fd);

@@ -11,7 +11,9 @@
  *            made anew where a socket may come of it. The first data call
  *            looks, once: a connected TCP (or MPTCP) socket of AF_INET or
  *            AF_INET6 goes through attls_engine_unseen(); anything else
- *            becomes CLEAR.
+ *            becomes CLEAR. A socket whose session came with it across
+ *            exec (inherit.c) takes that session up; a poll on it looks
+ *            too (attls_fd_get), so that what the session carried is seen.
  *   CLEAR    clear text, checked: the data calls go straight to the kernel.
  *   REFUSED  a TCP connection this process did not see begin, that a
  *            descriptor covers: its data calls fail with ECONNRESET.
