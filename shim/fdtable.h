@@ -12,8 +12,9 @@
  *            looks, once: a connected TCP (or MPTCP) socket of AF_INET or
  *            AF_INET6 goes through attls_engine_unseen(); anything else
  *            becomes CLEAR. A socket whose session came with it across
- *            exec (inherit.c) takes that session up; a poll on it looks
- *            too (attls_fd_get), so that what the session carried is seen.
+ *            exec (inherit.c) or through SCM_RIGHTS (travel_keep.c) takes
+ *            that session up; a poll on it looks too (attls_fd_get), so
+ *            that what the session carried is seen.
  *   CLEAR    clear text, checked: the data calls go straight to the kernel.
  *   REFUSED  a TCP connection this process did not see begin, that a
  *            descriptor covers: its data calls fail with ECONNRESET.
