@@ -23,7 +23,10 @@
  *            reference that never reads or writes the connection again.
  *            A read finds end of file, a write fails with EPIPE (and
  *            SIGPIPE), as on a socket another process shut; close only
- *            lets go, and the connection lives on in the receiver.
+ *            lets go, and the connection lives on in the receiver. Like
+ *            CLEAR and REFUSED it is a plain word: a signal handler's
+ *            call on it takes no lock, a fork copies it as it is (the
+ *            child's number is a plain reference too), dup copies it.
  *   TLS      a struct attls_conn pointer.
  *   CLOSING  the same pointer with bit 0 set: close (or dup2 onto it) has
  *            begun. Data calls fail with EBADF, as on a closed fd, and
