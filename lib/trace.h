@@ -37,7 +37,7 @@
 	X(EXEC_CUT, "ATTLS042E", ATTLS_TRACE_ERROR,                                    \
 	  "a TLS socket cut at exec: its session cannot go with it")                   \
 	X(EXEC_HANDOFF, "ATTLS043I", ATTLS_TRACE_EVENT,                                \
-	  "a TLS session taken up across exec")                                        \
+	  "a TLS session taken up (across exec or through SCM_RIGHTS)")                \
 	X(TLS_FD_SENT, "ATTLS041I", ATTLS_TRACE_INFO,                                  \
 	  "a TLS socket sent through SCM_RIGHTS: its session went with it")            \
 	X(TLS_FD_REFUSED, "ATTLS044E", ATTLS_TRACE_ERROR,                              \
