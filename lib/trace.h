@@ -41,9 +41,9 @@
 	X(TLS_FD_SENT, "ATTLS041I", ATTLS_TRACE_INFO,                                  \
 	  "a TLS socket sent through SCM_RIGHTS: its session went with it")            \
 	X(TLS_FD_REFUSED, "ATTLS044E", ATTLS_TRACE_ERROR,                              \
-	  "a TLS socket sent to a process that cannot take its session up")           \
+	  "a TLS socket sent to a process that cannot take its session up")            \
 	X(TLS_FD_NOT_TAKEN, "ATTLS045E", ATTLS_TRACE_ERROR,                            \
-	  "a TLS socket received whose session cannot be taken up")                   \
+	  "a TLS socket received whose session cannot be taken up")                    \
 	X(FLOW_CALL, "ATTLS050I", ATTLS_TRACE_FLOW, "tls call")                        \
 	X(DATA_RECORD, "ATTLS060I", ATTLS_TRACE_DATA, "data")                          \
 	X(DEVICE, "ATTLS070I", ATTLS_TRACE_EVENT, "crypto device")                     \
