@@ -14,9 +14,9 @@
 #     handshake done in the master, and what the client sent right after it
 #     read and decrypted there), then passes the connection: the rest of
 #     the request reaches the worker, and the reply arrives inside TLS; the
-#     same with sendmmsg and recvmmsg, with a worker whose event loop
-#     (epoll) must see that rest as ready, and through a relay process that
-#     sends each connection on unused.
+#     same with sendmmsg and recvmmsg, over SOCK_SEQPACKET, with a worker
+#     whose event loop (epoll) must see that rest as ready, and through a
+#     relay process that sends each connection on unused.
 #  3. the sendmsg fails (EAGAIN, the unix socket full): the session stays
 #     the master's, which answers that client itself; a second thread that
 #     writes while the connection is sent away gets all it wrote before
@@ -91,11 +91,12 @@ copies() {
 	[ "$(grep -c '^master copy [0-9]*: write=-1 Broken pipe read=0$' "$WORK/$1.out")" = "$2" ]
 }
 
-for mode in fresh read mmsg; do
+for mode in fresh read mmsg seqpacket; do
 	rf=0
 	[ $mode != fresh ] && rf=1
-	export FD_TRAVEL_MMSG=0
+	export FD_TRAVEL_MMSG=0 FD_TRAVEL_SEQPACKET=0
 	[ $mode = mmsg ] && FD_TRAVEL_MMSG=1
+	[ $mode = seqpacket ] && FD_TRAVEL_SEQPACKET=1
 	master "$mode" 3 $rf 1
 	a=$(curl_get "$P" /curl-$mode)
 	b=$(sclient_get "$P" /sclient-$mode)
@@ -195,7 +196,7 @@ fi
 # Three fds where the worker's buffer has room for two: as without attls
 # (the same program, plain HTTP), the kernel cuts the third (MSG_CTRUNC),
 # and the first, the TLS socket, keeps its session.
-export FD_TRAVEL_MMSG=0 FD_TRAVEL_EXTRA=1
+export FD_TRAVEL_MMSG=0 FD_TRAVEL_SEQPACKET=0 FD_TRAVEL_EXTRA=1
 bg timeout 60 "$WORK/fd_travel" "$P" 1 1 1 >"$WORK/cut-plain.out" 2>&1
 MASTER=$BGPID
 wait_port "$P"

@@ -22,6 +22,8 @@
  *   buffer, CMSG_SPACE(sizeof(int)), has room for two fds (alignment), so
  *   the kernel cuts the third: MSG_CTRUNC, "worker ctl cut". FD_TRAVEL_RACE=1:
  *   a second thread writes on each connection while it is sent (race_writer).
+ *   FD_TRAVEL_SEQPACKET=1: the socketpair is SOCK_SEQPACKET. Each sendmsg
+ *   says how long it took ("master sendmsg N: US us").
  *
  * The worker answers each connection as an HTTP/1.0 server: it reads the
  * request up to its blank line and replies "worker PID got: REQUEST LINE".
@@ -204,7 +206,8 @@ static int worker(int unix_fd, int delay)
 
 int main(int argc, char **argv)
 {
-	int sv[2], ls, count, read_first, preload, keep_first, extra, race, one = 1;
+	int sv[2], ls, count, read_first, preload, keep_first, extra, race, seqpacket, one = 1;
+	struct timespec t0, t1;
 	struct race rc = { 0 };
 	struct sockaddr_in a;
 	pid_t pid;
@@ -223,7 +226,8 @@ int main(int argc, char **argv)
 	keep_first = argc == 6 && atoi(argv[5]);
 	extra = getenv("FD_TRAVEL_EXTRA") && !strcmp(getenv("FD_TRAVEL_EXTRA"), "1");
 	race = getenv("FD_TRAVEL_RACE") && !strcmp(getenv("FD_TRAVEL_RACE"), "1");
-	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
+	seqpacket = getenv("FD_TRAVEL_SEQPACKET") && !strcmp(getenv("FD_TRAVEL_SEQPACKET"), "1");
+	if (socketpair(AF_UNIX, seqpacket ? SOCK_SEQPACKET : SOCK_STREAM, 0, sv) < 0)
 		die("socketpair");
 	pid = fork();
 	if (pid < 0)
@@ -291,8 +295,12 @@ int main(int argc, char **argv)
 		}
 		if (race)
 			usleep(2000); /* the writer is well under way */
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		if (mmsg_send(sv[0], &m) < 0)
 			die("sendmsg");
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		say("master sendmsg %d: %ld us", i,
+		    (long)((t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000));
 		if (race) {
 			pthread_join(rc.t, NULL);
 			say("master race %d: %d lines, then %s", i, rc.n, strerror(rc.err));
