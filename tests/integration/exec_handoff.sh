@@ -20,7 +20,12 @@
 #     the child dup2's the connection onto 0 and 1 and execs /bin/cat, the
 #     parent closes its copy; with the handshake not yet begun (the parent
 #     closes at once) and with a live session (the parent answered a line
-#     first and closes once cat runs): the client's lines come back.
+#     first and closes once cat runs): the client's lines come back;
+#  6. against openssl s_server (TLS 1.3 and 1.2, AES-GCM and
+#     ChaCha20-Poly1305): a client reads a line, execs itself, and the new
+#     image follows a KeyUpdate the peer sends then (TLS 1.3: 'K', which
+#     asks for one back), reads the next line and writes one the peer
+#     decrypts.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/servers.sh"
 make_pki
@@ -117,5 +122,32 @@ for mode in fresh live; do
 	done
 	stop "$FE"
 	check "fork + exec ($mode): attls logged no error" bash -c "! grep -q ATTLS '$WORK/fe_$mode.err'"
+done
+
+# 6. openssl s_server as the peer, its input driven in time.
+for cfg in "-tls1_3 -ciphersuites TLS_AES_128_GCM_SHA256|K" \
+	"-tls1_3 -ciphersuites TLS_CHACHA20_POLY1305_SHA256|K" \
+	"-tls1_2 -cipher ECDHE-ECDSA-AES256-GCM-SHA384|" \
+	"-tls1_2 -cipher ECDHE-ECDSA-CHACHA20-POLY1305|"; do
+	opts=${cfg%|*}
+	ku=${cfg#*|}
+	B=$(free_port)
+	mkfifo "$WORK/in.$B"
+	# The fifo is opened in the children: opening it here would wait for the other end.
+	bg bash -c 'exec >"$2"; sleep 1.5; echo from-server-1; sleep 1.5; [ -z "$1" ] || echo "$1"
+		sleep 0.5; echo from-server-2; sleep 3' _ "$ku" "$WORK/in.$B"
+	FEED=$BGPID
+	bg bash -c 'exec timeout 15 openssl s_server -accept "$1" -cert "$2" -key "$3" $4 \
+		<"$5" >"$6" 2>&1' _ "$B" "$PKI/server.pem" "$PKI/server.key" "$opts" "$WORK/in.$B" \
+		"$WORK/s.$B"
+	SRV=$BGPID
+	wait_port "$B" || exit 1
+	client_policy "$WORK/ku.ini" "$B"
+	out=$(under "$WORK/ku.ini" "$WORK/exec_cont" "$B" lines 2>&1)
+	stop "$FEED"
+	stop "$SRV"
+	check "s_server $opts${ku:+, KeyUpdate after the exec}: the new image reads on and its line arrives" \
+		bash -c 'grep -q "^OK lines" <<<"$1" && grep -qx "after-keyupdate" "$2" && grep -qx hello "$2"' \
+		_ "$out" "$WORK/s.$B"
 done
 finish

@@ -12,6 +12,10 @@
  *   refuse   the new image's environment without LD_PRELOAD: its reads
  *            and writes fail, and its clear text goes nowhere
  *   enoent   the exec fails (ENOENT): stage 1 goes on with the connection
+ *   lines    a line-by-line peer (openssl s_server, driven by the test):
+ *            stage 1 writes "hello" and reads "from-server-1", stage 2
+ *            reads "from-server-2" (after a KeyUpdate the test has the
+ *            peer send) and writes "after-keyupdate"
  * Usage: exec_cont PORT MODE  (stage 2: exec_cont - stage2 FD MODE)
  */
 #include <poll.h>
@@ -111,6 +115,36 @@ static int go_on(int fd, const char *mode, bool nb)
 	return 0;
 }
 
+/* Reads until the line want has come (other lines before it are skipped). */
+static void wait_line(int fd, const char *want)
+{
+	char buf[4096];
+	size_t got = 0;
+
+	for (;;) {
+		ssize_t r = read(fd, buf + got, sizeof(buf) - 1 - got);
+
+		if (r <= 0)
+			die(want);
+		got += (size_t)r;
+		buf[got] = '\0';
+		if (strstr(buf, want))
+			return;
+		if (got == sizeof(buf) - 1)
+			got = 0;
+	}
+}
+
+static int lines_stage2(int fd)
+{
+	wait_line(fd, "from-server-2\n");
+	write_all(fd, "after-keyupdate\n", 16);
+	printf("OK lines: from-server-2 read, after-keyupdate written\n");
+	sleep(1);
+	close(fd);
+	return 0;
+}
+
 static int refused(int fd)
 {
 	char c;
@@ -139,6 +173,8 @@ int main(int argc, char **argv)
 		mode = argv[4];
 		if (!strcmp(mode, "refuse"))
 			return refused(fd);
+		if (!strcmp(mode, "lines"))
+			return lines_stage2(fd);
 		return go_on(fd, mode, !strcmp(mode, "nbhand"));
 	}
 	if (argc != 3)
@@ -146,6 +182,15 @@ int main(int argc, char **argv)
 	mode = argv[2];
 	nb = !strcmp(mode, "nbhand");
 	fd = dial(atoi(argv[1]));
+	if (!strcmp(mode, "lines")) {
+		write_all(fd, "hello\n", 6);
+		wait_line(fd, "from-server-1\n");
+		snprintf(fdstr, sizeof(fdstr), "%d", fd);
+		printf("stage1: from-server-1 read\n");
+		fflush(stdout);
+		execl("/proc/self/exe", argv[0], "-", "stage2", fdstr, mode, (char *)NULL);
+		die("execl");
+	}
 	for (size_t i = 0; i < TOTAL; i++)
 		data[i] = pat(i);
 	write_all(fd, data, TOTAL);
