@@ -61,7 +61,7 @@ struct out {
 static void put(struct out *o, const void *src, size_t n)
 {
 	if (o->failed || !n)
-		return; /* an empty part may have no buffer at all (NULL) */
+		return;
 	if (o->len + n > o->cap) {
 		size_t cap = o->cap ? o->cap : 4096;
 		unsigned char *np;

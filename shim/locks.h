@@ -27,6 +27,11 @@
  * in prepare only, and no thread takes 3 while it holds a session (a
  * session never calls a hook on a TLS fd).
  *
+ * exec (shim/exec.c) takes each session's lock (4) alone, to export it,
+ * never two at once and never under another; the sessions handed over
+ * (shim/inherit.c) are written by the constructor and taken by an atomic
+ * exchange: no lock of their own.
+ *
  * Not locks, and safe across fork as they are: the pthread_once of the
  * engine (lib/engine.c) and of libgcrypt (lib/cryptodev.c), whose tables
  * are written once and then only read; the per-thread user cache of

@@ -15,6 +15,8 @@
 #  3. the new image's environment without LD_PRELOAD: its fd is cut
 #     (ATTLS042E), its reads and writes fail, and a recorder between the
 #     client and the peer sees no clear text;
+#     the new image under another policy that does not cover the
+#     connection: refused likewise (ATTLS013E);
 #  4. an exec that fails (ENOENT): the session goes on in the old image;
 #  5. the inetd pattern inside a server under attls: it accepts, forks,
 #     the child dup2's the connection onto 0 and 1 and execs /bin/cat, the
@@ -70,8 +72,10 @@ bg python3 "$PY/rec_relay.py" "$R" "$B" "$WORK/rec" 60
 RELAY=$BGPID
 wait_port "$R" || exit 1
 client_policy "$WORK/cli.ini" "$R"
-for m in hand nbhand shhand refuse enoent; do
-	under "$WORK/cli.ini" "$WORK/exec_cont" "$R" "$m" >"$WORK/$m.out" 2>"$WORK/$m.err"
+client_policy "$WORK/other.ini" "$((R == 65535 ? R - 1 : R + 1))"
+for m in hand nbhand shhand refuse uncovered enoent; do
+	EXEC_CONT_OTHER="$WORK/other.ini" under "$WORK/cli.ini" "$WORK/exec_cont" "$R" "$m" \
+		>"$WORK/$m.out" 2>"$WORK/$m.err"
 	say "$m: $(tr '\n' ' ' <"$WORK/$m.out")"
 done
 check "the program sees its own close-on-exec on a TLS fd (FIOCLEX, FIONCLEX, F_GETFD)" \
@@ -88,6 +92,11 @@ check "exec without LD_PRELOAD: the new image's read and write fail" \
 check "exec without LD_PRELOAD: ATTLS042E names the fd, the program and why" \
 	grep -q "ATTLS042E.*fd=3 program=/proc/self/exe: its environment does not preload attls" \
 	"$WORK/refuse.err"
+check "exec into a policy that does not cover the connection: its read and write fail" \
+	grep -q "refused read=-1 (Connection reset by peer) write=-1 (Connection reset by peer)" \
+	"$WORK/uncovered.out"
+check "exec into a policy that does not cover the connection: ATTLS013E says so" \
+	grep -q "ATTLS013E.*a TLS session came with it across exec.*covers it" "$WORK/uncovered.err"
 check "exec that fails (ENOENT): errno is the exec's, and the session goes on in the old image" \
 	bash -c "grep -q 'exec failed: No such file or directory' '$WORK/enoent.out' &&
 		grep -q '^OK enoent' '$WORK/enoent.out'"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The shim built with AddressSanitizer and UBSan under real programs: nginx
-# with its native TLS clients, the socket-call checks of syscalls.py, and
-# a session that travels with its fd through SCM_RIGHTS.
+# with its native TLS clients, the socket-call checks of syscalls.py, a
+# connection handed over across exec (c/exec_cont.c against socat's echo),
+# and a session that travels with its fd through SCM_RIGHTS.
 # Any report from a sanitizer fails the test.
 source "$(dirname "$0")/lib.sh"
 ASAN_LIB=$TOP/build/asan/libattls.so
@@ -37,6 +38,20 @@ timeout 30 env ATTLS_CONFIG="$LONG/missing.ini" LD_PRELOAD="$PRELOAD" \
 	>"$WORK/long.out" 2>&1
 check "a $((${#LONG} + 12))-byte policy path: the policy is refused (connect refused), no overflow" \
 	grep -q "ATTLS003E" "$WORK/long.out"
+# A session across exec, on the sanitized shim in both images.
+cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -o "$WORK/exec_cont" \
+	"$TOP/tests/integration/c/exec_cont.c" || exit 1
+X=$(free_port)
+bg socat "OPENSSL-LISTEN:$X,reuseaddr,fork,cert=$PKI/server.pem,key=$PKI/server.key,verify=0" PIPE
+XS=$BGPID
+wait_port "$X" || exit 1
+client_policy "$WORK/x.ini" "$X"
+for m in hand nbhand enoent; do
+	timeout 60 env ATTLS_CONFIG="$WORK/x.ini" LD_PRELOAD="$PRELOAD" "$WORK/exec_cont" "$X" "$m" \
+		>"$WORK/x_$m.out" 2>&1
+	check "exec ($m) on the sanitized shim: the connection goes on" grep -q "^OK $m" "$WORK/x_$m.out"
+done
+stop "$XS"
 # A session that travels with its fd (fd_travel.sh's master and worker):
 # as accepted, after the master read, and a sendmsg that fails.
 cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -pthread -o "$WORK/fd_travel" \

@@ -11,6 +11,9 @@
  *            that never touches the connection)
  *   refuse   the new image's environment without LD_PRELOAD: its reads
  *            and writes fail, and its clear text goes nowhere
+ *   uncovered the new image under attls with another policy, which does
+ *            not cover the connection (ATTLS_CONFIG from EXEC_CONT_OTHER):
+ *            its reads and writes fail, never in clear
  *   enoent   the exec fails (ENOENT): stage 1 goes on with the connection
  *   lines    a line-by-line peer (openssl s_server, driven by the test):
  *            stage 1 writes "hello" and reads "from-server-1", stage 2
@@ -171,7 +174,7 @@ int main(int argc, char **argv)
 	if (argc == 5 && !strcmp(argv[2], "stage2")) {
 		fd = atoi(argv[3]);
 		mode = argv[4];
-		if (!strcmp(mode, "refuse"))
+		if (!strcmp(mode, "refuse") || !strcmp(mode, "uncovered"))
 			return refused(fd);
 		if (!strcmp(mode, "lines"))
 			return lines_stage2(fd);
@@ -206,17 +209,24 @@ int main(int argc, char **argv)
 	       fcntl(fd, F_GETFD) & FD_CLOEXEC);
 	fflush(stdout);
 	snprintf(fdstr, sizeof(fdstr), "%d", fd);
-	if (!strcmp(mode, "refuse")) {
-		/* The same environment, less LD_PRELOAD. */
+	if (!strcmp(mode, "refuse") || !strcmp(mode, "uncovered")) {
+		/* The same environment, less LD_PRELOAD, or with another policy. */
+		static char other[4200];
+		bool unc = !strcmp(mode, "uncovered");
+		const char *drop = unc ? "ATTLS_CONFIG=" : "LD_PRELOAD=";
 		size_t n = 0, k = 0;
 
 		while (environ[n])
 			n++;
-		char *env[n + 1];
+		char *env[n + 2];
 
 		for (size_t i = 0; i < n; i++)
-			if (strncmp(environ[i], "LD_PRELOAD=", 11))
+			if (strncmp(environ[i], drop, strlen(drop)))
 				env[k++] = environ[i];
+		if (unc) {
+			snprintf(other, sizeof(other), "ATTLS_CONFIG=%s", getenv("EXEC_CONT_OTHER"));
+			env[k++] = other;
+		}
 		env[k] = NULL;
 		execle("/proc/self/exe", argv[0], "-", "stage2", fdstr, mode, (char *)NULL, env);
 		die("execle");
