@@ -224,6 +224,41 @@ check "sendmsg fails: the session stays the master's, which answers inside TLS" 
 check "sendmsg fails: the next connection goes to the worker" \
 	grep -Eq '^worker [0-9]+ got: GET /two HTTP/1.1$' <<<"$b"
 
+# The worker under attls, with a policy that does not cover the port: the
+# session that came is refused there (ATTLS013E), never used in clear.
+other=$(free_port)
+policy "$WORK/other.ini" <<EOF2
+[global]
+trace = error-stderr, error
+[keyring k]
+cert = @PKI@/server.pem
+key = @PKI@/server.key
+[traffic elsewhere]
+direction = inbound
+local_port = $other
+keyring = k
+EOF2
+R=$(free_port)
+bg python3 "$PY/tls_wire.py" relay "$R" "$P" "$WORK/wire-uncovered" --lifetime 40
+RELAY=$BGPID
+wait_port "$R"
+export FD_TRAVEL_WORKER_CONFIG=$WORK/other.ini
+master uncovered 1 1 1
+unset FD_TRAVEL_WORKER_CONFIG
+a=$(curl_get "$R" /uncovered)
+check "a worker whose policy does not cover the port: master exits" master_done uncovered
+sleep 0.5
+stop "$RELAY"
+check "a worker whose policy does not cover the port: the session is refused there (ATTLS013E)" \
+	grep -q "ATTLS013E.*came with it across exec or through SCM_RIGHTS, and no descriptor" \
+	"$WORK/uncovered.err"
+check "a worker whose policy does not cover the port: its reads and writes fail (ECONNRESET)" \
+	grep -q '^worker clear write: Connection reset by peer' "$WORK/uncovered.out"
+check "a worker whose policy does not cover the port: only TLS records reached the client" \
+	python3 "$PY/tls_wire.py" check "$WORK/wire-uncovered.0"
+check "a worker whose policy does not cover the port: no clear text reached the client" \
+	test -z "$(grep -l CLEAR-TEXT "$WORK/wire-uncovered".*)"
+
 for mode in fresh read; do
 	rf=0
 	[ $mode = read ] && rf=1

@@ -22,7 +22,8 @@
  *   buffer, CMSG_SPACE(sizeof(int)), has room for two fds (alignment), so
  *   the kernel cuts the third: MSG_CTRUNC, "worker ctl cut". FD_TRAVEL_RACE=1:
  *   a second thread writes on each connection while it is sent (race_writer).
- *   FD_TRAVEL_SEQPACKET=1: the socketpair is SOCK_SEQPACKET. Each sendmsg
+ *   FD_TRAVEL_SEQPACKET=1: the socketpair is SOCK_SEQPACKET.
+ *   FD_TRAVEL_WORKER_CONFIG=FILE: the worker's ATTLS_CONFIG. Each sendmsg
  *   says how long it took ("master sendmsg N: US us").
  *
  * The worker answers each connection as an HTTP/1.0 server: it reads the
@@ -239,6 +240,8 @@ int main(int argc, char **argv)
 		snprintf(num, sizeof(num), "%d", sv[1]);
 		if (!preload)
 			unsetenv("LD_PRELOAD");
+		if (getenv("FD_TRAVEL_WORKER_CONFIG") && *getenv("FD_TRAVEL_WORKER_CONFIG"))
+			setenv("ATTLS_CONFIG", getenv("FD_TRAVEL_WORKER_CONFIG"), 1);
 		execl("/proc/self/exe", argv[0], "worker", num, keep_first ? "2" : "0",
 		      (char *)NULL);
 		_exit(127);
