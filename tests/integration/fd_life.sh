@@ -95,6 +95,13 @@ check "a TLS fd sent where nobody holds the other end is refused (ATTLS044E)" \
 	grep -q "ATTLS044E.*the unix socket has no peer; the connection is ended" <<<"$out"
 check "and the sender's copy then writes EPIPE" grep -q "^after: Broken pipe" <<<"$out"
 check "nothing of it went out in clear" bash -c "! grep -q after-handoff '$WORK/tls2.rec'"
+# A memfd of the program's own named like attls's handoff, but not one:
+# it reaches the receiver untouched, with the fd sent after it.
+out=$(under "$WORK/p.ini" python3 "$PY/fd_pass.py" fakememfd 2>&1)
+say "$out"
+check "a memfd that only looks like a handoff is left to the program" \
+	grep -q "^received 2 fds flags=0 first=/memfd:attls-handoff (deleted) bytes=b\"the program's own bytes\"" \
+	<<<"$out"
 
 # MPTCP: classified as TCP, so never clear text to a covered port.
 if [ "$(cat /proc/sys/net/mptcp/enabled 2>/dev/null)" = 1 ] &&
