@@ -259,7 +259,7 @@ ask:;
 	bool handed = attls_inherit_take(fd, &blob, &blen);
 	int kept = 0;
 
-	if (!handed && fstat(fd, &st) == 0 &&
+	if (!handed && attls_travel_pending() && fstat(fd, &st) == 0 &&
 	    (kept = attls_travel_take(st.st_dev, st.st_ino, &blob, &blen)) < 0) {
 		attls_trace(attls_trace_mask(), ATTLS_MSG_TLS_FD_NOT_TAKEN, NULL,
 			    "fd %d: its session was lost (%s); its data calls fail with ECONNRESET",
