@@ -136,6 +136,33 @@ static int maps_attls(pid_t pid, const char *lib, ino_t ino)
 	return found;
 }
 
+/*
+ * Whether /proc hides processes from this one (mounted with hidepid=1, 2,
+ * noaccess or invisible): then a holder of another user could be missed
+ * without a trace, instead of showing as unreadable. Root sees them all.
+ */
+static bool proc_hides(void)
+{
+	char *line = NULL, *opt;
+	size_t cap = 0;
+	bool hides = false;
+	FILE *f;
+
+	if (geteuid() == 0 || !(f = fopen("/proc/self/mountinfo", "re")))
+		return geteuid() != 0;
+	while (getline(&line, &cap, f) > 0) {
+		/* id parent major:minor root mountpoint options ... - fstype source superoptions */
+		if (!strstr(line, " /proc ") || !strstr(line, " - proc "))
+			continue;
+		if ((opt = strstr(line, "hidepid=")) && strncmp(opt + 8, "0", 1) &&
+		    strncmp(opt + 8, "off", 3))
+			hides = true;
+	}
+	free(line);
+	fclose(f);
+	return hides;
+}
+
 /* Appends ",pid" (or "pid") to list, cut where it does not fit. */
 static void add_pid(char *list, size_t len, pid_t pid, const char *note)
 {
@@ -202,6 +229,11 @@ bool attls_receivers_have_attls(int via, const struct msghdr *msg, char *pids, s
 		else
 			snprintf(why, whylen, "sock_diag cannot name its peer: %s",
 				 strerror(errno));
+		goto out;
+	}
+	if (proc_hides()) {
+		snprintf(why, whylen, "/proc hides other users' processes (hidepid): who holds "
+			 "the other end cannot be told");
 		goto out;
 	}
 	own_library(lib, sizeof(lib), &lib_ino);

@@ -18,7 +18,8 @@
  * holders ("1234,1240", or what could not be read), why the reason when
  * false: a holder without attls, a socket with no peer or a datagram sent
  * to an address (no one can say who reads it), a process whose fds or
- * maps cannot be read, sock_diag refused. Fails closed: anything it
+ * maps cannot be read, a /proc that hides other users' processes
+ * (hidepid), sock_diag refused. Fails closed: anything it
  * cannot tell is false. Takes no attls lock; errno is kept.
  */
 bool attls_receivers_have_attls(int via, const struct msghdr *msg, char *pids, size_t pidslen,
