@@ -204,7 +204,7 @@ bool attls_receivers_have_attls(int via, const struct msghdr *msg, char *pids, s
 				char *why, size_t whylen)
 {
 	char lib[PATH_MAX], unreadable[128] = "";
-	int saved = errno, dom = 0, holders = 0, without = 0, err = 0;
+	int saved = errno, dom = 0, holders = 0, without = 0, err = 0, nunread = 0;
 	socklen_t len = sizeof(dom);
 	long long peer;
 	struct dirent *e;
@@ -257,7 +257,8 @@ bool attls_receivers_have_attls(int via, const struct msghdr *msg, char *pids, s
 			/* Its fds cannot be read: it may hold the peer. */
 			if (!err)
 				err = errno;
-			add_pid(unreadable, sizeof(unreadable), (pid_t)pid, "");
+			if (nunread++ < 8)
+				add_pid(unreadable, sizeof(unreadable), (pid_t)pid, "");
 			continue;
 		}
 		if (h <= 0)
@@ -278,9 +279,10 @@ bool attls_receivers_have_attls(int via, const struct msghdr *msg, char *pids, s
 	if (without)
 		snprintf(why, whylen, "%d process(es) holding the other end run without attls",
 			 without);
-	else if (unreadable[0])
-		snprintf(why, whylen, "the fds of pid(s) %s cannot be read (%s): who holds the "
-			 "other end cannot be told", unreadable, strerror(err));
+	else if (nunread)
+		snprintf(why, whylen, "the fds of %d process(es) (pid %s%s) cannot be read (%s): "
+			 "who holds the other end cannot be told", nunread, unreadable,
+			 nunread > 8 ? ",..." : "", strerror(err));
 	else if (!holders)
 		snprintf(why, whylen, "no process holds the other end (it is in flight or closed)");
 	else

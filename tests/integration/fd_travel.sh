@@ -259,6 +259,35 @@ check "a worker whose policy does not cover the port: only TLS records reached t
 check "a worker whose policy does not cover the port: no clear text reached the client" \
 	test -z "$(grep -l CLEAR-TEXT "$WORK/wire-uncovered".*)"
 
+# A master that is not root cannot read the fd tables of other users'
+# processes, any of which may hold the other end: refused, connection
+# ended, never clear text.
+if command -v setpriv >/dev/null && id nobody >/dev/null 2>&1; then
+	NP=$WORK/np
+	mkdir -p "$NP"
+	chmod 711 "$WORK"
+	cp "$PKI/server.pem" "$PKI/server.key" "$PKI/ca.pem" "$WORK/fd_travel" "$NP/"
+	sed "s|$PKI/|$NP/|g" "$WORK/p.ini" >"$NP/p.ini"
+	chown -R nobody "$NP"
+	chmod 700 "$NP"
+	chmod 600 "$NP/p.ini" "$NP/server.key"
+	bg timeout 60 setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups \
+		env ATTLS_CONFIG="$NP/p.ini" LD_PRELOAD="$LIB" "$NP/fd_travel" "$P" 1 1 1 \
+		>"$WORK/nobody.out" 2>"$WORK/nobody.err"
+	MASTER=$BGPID
+	wait_port "$P"
+	a=$(curl_get "$P" /nobody)
+	check "a master that is not root: exits" master_done nobody
+	check "a master that is not root: refused, as it cannot tell who holds the other end" \
+		grep -q "ATTLS044E.*cannot be read (Permission denied): who holds the other end cannot be told; the connection is ended" \
+		"$WORK/nobody.err"
+	check "a master that is not root: the client gets no reply, the worker's writes fail" \
+		bash -c "! grep -q worker <<<'$a' && grep -q '^worker clear write: ' '$WORK/nobody.out' &&
+			! grep -q '^worker clear write: sent' '$WORK/nobody.out'"
+else
+	say "skipped the master that is not root: no setpriv or no user nobody"
+fi
+
 for mode in fresh read; do
 	rf=0
 	[ $mode = read ] && rf=1
