@@ -181,6 +181,11 @@ static int export_locked(struct attls_session *s, struct out *o)
 		errno = EBADF;
 		return -1;
 	}
+	if (s->parents) {
+		/* Its parent owns it and goes on writing: two writers of one record sequence. */
+		errno = EPERM;
+		return -1;
+	}
 	if (fstat(s->fd, &st) < 0)
 		return -1;
 	memcpy(h.magic, MAGIC, sizeof(h.magic));
@@ -196,6 +201,15 @@ static int export_locked(struct attls_session *s, struct out *o)
 		s->exported = true;
 		put(o, &h, sizeof(h));
 		return 0;
+	}
+	if (s->state == ATTLS_ST_HANDSHAKE && s->forked && !s->used) {
+		/*
+		 * A copy from fork, its handshake under way and not this
+		 * process's: finishing it here would read the other process's
+		 * input.
+		 */
+		errno = EBUSY;
+		return -1;
 	}
 	if (attls_session_settle(s, attls_now_ms() + SETTLE_MS) < 0)
 		return -1;
@@ -279,7 +293,10 @@ int attls_session_export(struct attls_session *s, unsigned char **buf, size_t *l
 	if (r < 0) {
 		attls_handoff_free(o.p, o.cap);
 		attls_trace(s->trace, ATTLS_MSG_EXEC_CUT, s->who, "its state cannot be exported: %s",
-			    strerror(err));
+			    err == EPERM ? "the parent process owns it (it had records queued "
+					   "at fork)" :
+			    err == EBUSY ? "its handshake is under way in the process it was "
+					   "copied from by fork" : strerror(err));
 		errno = err;
 		return -1;
 	}

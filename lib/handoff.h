@@ -15,9 +15,10 @@
 
 /*
  * s's state as bytes (*buf, malloc'd; free with attls_handoff_free): the
- * handshake is finished first if it had begun, queued records sent
- * (bounded, 3 s), and what attls and wolfSSL had read and not yet given
- * the program (plaintext decrypted, ciphertext of a partial record) goes
+ * handshake is finished first if it had begun in this process (a copy
+ * from fork whose handshake is under way elsewhere, or that its parent
+ * owns, is refused), queued records sent (bounded, 3 s), and what attls
+ * and wolfSSL had read and not yet given the program (plaintext decrypted, ciphertext of a partial record) goes
  * with it, as do records that could not be sent. A session whose
  * handshake has not begun goes as such: the other process starts it. From
  * then on s refuses every call with EBADF (its keys are another process's:

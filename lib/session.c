@@ -1724,6 +1724,7 @@ void attls_session_fork_release(struct attls_session *s, bool child, struct attl
 	if (child && queued) {
 		s->out_off = 0;
 		s->out_len = 0;
+		s->parents = true; /* never handed over across exec (handoff.c) */
 	}
 	attls_fork_gen_put(s->gen);
 	s->gen = gen;

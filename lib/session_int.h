@@ -28,6 +28,8 @@ struct attls_session {
 	enum attls_state state;
 	bool nonblock, connecting, hs_started, peer_closed, wr_shut;
 	bool so_error_pending, ended, forked, used;
+	/* A child's copy of a session whose parent had records queued at fork: the parent's. */
+	bool parents;
 	struct attls_fork_gen *gen; /* the last fork's, in the parent (fork_release) */
 	bool khup;      /* the kernel said the socket hung up or has an error */
 	bool shut_wr_sent, lingering, free_requested;
