@@ -1145,7 +1145,12 @@ int attls_session_shutdown(struct attls_session *s, int how)
 void attls_session_cut(struct attls_session *s)
 {
 	pthread_mutex_lock(&s->lock);
-	if (!s->ended && s->state == ATTLS_ST_OPEN) {
+	/*
+	 * A copy from fork this process never used may be behind the one the
+	 * other process writes with: its close_notify would not decrypt.
+	 * Then the socket is only shut.
+	 */
+	if (!s->ended && s->state == ATTLS_ST_OPEN && (!s->forked || s->used)) {
 		uint64_t deadline = attls_now_ms() + LINGER_MS;
 
 		send_close_notify(s, false);
