@@ -210,7 +210,8 @@ enum attls_verdict attls_engine_classify(const struct attls_new_conn *nc,
 	if (nc->handoff && (!t || !t->enabled)) {
 		/* Its peer speaks TLS: clear text would be read as records, or go out as such. */
 		attls_trace(mask, ATTLS_MSG_CONN_REFUSED, who, "fd=%d: a TLS session came with it "
-			    "across exec, and this process's policy %s", nc->fd,
+			    "across exec or through SCM_RIGHTS, and this process's policy %s",
+			    nc->fd,
 			    t ? "exempts it (enabled = no)" : "does not cover it");
 		return ATTLS_REFUSE;
 	}
@@ -297,8 +298,8 @@ enum attls_verdict attls_engine_unseen(int fd, const char *how, const unsigned c
 		t = attls_match(policy, &ci);
 	}
 	if (!t && handoff) {
-		why = "a TLS session came with it across exec, and no descriptor of this "
-		      "process's policy covers it";
+		why = "a TLS session came with it across exec or through SCM_RIGHTS, and no "
+		      "descriptor of this process's policy covers it";
 		goto refuse;
 	}
 	if (!t)

@@ -355,7 +355,7 @@ static struct attls_session *refuse(const struct attls_session_params *p, struct
 				    int err, const char *why)
 {
 	attls_trace(p->trace, ATTLS_MSG_CONN_REFUSED, p->who,
-		    "fd=%d: the TLS session handed over across exec cannot be taken up: %s", p->fd,
+		    "fd=%d: the TLS session handed over with it cannot be taken up: %s", p->fd,
 		    why);
 	if (s) {
 		attls_session_end(s, false);

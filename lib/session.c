@@ -1187,6 +1187,42 @@ int attls_session_shutdown(struct attls_session *s, int how)
 	return io.shutdown(s->fd, how);
 }
 
+void attls_session_cut(struct attls_session *s)
+{
+	pthread_mutex_lock(&s->lock);
+	/*
+	 * A copy from fork this process never used may be behind the one the
+	 * other process writes with: its close_notify would not decrypt.
+	 * Then the socket is only shut.
+	 */
+	if (!s->ended && s->state == ATTLS_ST_OPEN && (!s->forked || s->used)) {
+		uint64_t deadline = attls_now_ms() + LINGER_MS;
+
+		send_close_notify(s, false);
+		while (out_pending(s) && flush(s, false) == 1) {
+			uint64_t now = attls_now_ms();
+			struct pollfd pfd = { .fd = s->fd, .events = POLLOUT };
+
+			if (now >= deadline || io.poll(&pfd, 1, (int)(deadline - now)) <= 0)
+				break;
+		}
+		s->wr_shut = true;
+		s->kshut_wr = false;
+		s->shut_wr_sent = true;
+	} else if (!s->ended && s->state == ATTLS_ST_HANDSHAKE) {
+		/* No keys yet, so no close_notify: the handshake ends here. */
+		fail(s, EPIPE);
+	}
+	if (!s->ended)
+		io.shutdown(s->fd, SHUT_RDWR);
+	pthread_mutex_unlock(&s->lock);
+}
+
+const char *attls_session_who(struct attls_session *s)
+{
+	return s->who;
+}
+
 int attls_session_so_error(struct attls_session *s)
 {
 	int e = 0;

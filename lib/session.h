@@ -68,6 +68,18 @@ ssize_t attls_session_write_room(struct attls_session *s, int flags);
 int attls_session_handshake(struct attls_session *s, bool wait);
 /* shutdown(2): close_notify goes out before SHUT_WR. */
 int attls_session_shutdown(struct attls_session *s, int how);
+/*
+ * The connection ends now, whatever the program's O_NONBLOCK: close_notify
+ * and what is queued before it (bounded, 3 s; not from a copy made by fork
+ * that this process never used), then both directions of the socket
+ * shut, for every process that holds it. For a socket sent to a
+ * process that cannot take its session up (shim/travel_send.c): whoever
+ * reads it finds end of file, whoever writes it gets EPIPE. The session's
+ * own calls then do the same.
+ */
+void attls_session_cut(struct attls_session *s);
+/* "conn=... job=... user=... rule=..." for tracing; valid while s is. */
+const char *attls_session_who(struct attls_session *s);
 /* SO_ERROR: a handshake failure, once; 0 otherwise. */
 int attls_session_so_error(struct attls_session *s);
 /* FIONREAD: plaintext ready to read. */

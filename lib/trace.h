@@ -37,9 +37,13 @@
 	X(EXEC_CUT, "ATTLS042E", ATTLS_TRACE_ERROR,                                    \
 	  "a TLS socket cut at exec: its session cannot go with it")                   \
 	X(EXEC_HANDOFF, "ATTLS043I", ATTLS_TRACE_EVENT,                                \
-	  "a TLS session taken up across exec")                                        \
-	X(TLS_FD_SENT, "ATTLS041W", ATTLS_TRACE_ERROR,                                 \
-	  "a TLS socket sent through SCM_RIGHTS: its TLS state stays in this process") \
+	  "a TLS session taken up (across exec or through SCM_RIGHTS)")                \
+	X(TLS_FD_SENT, "ATTLS041I", ATTLS_TRACE_INFO,                                  \
+	  "a TLS socket sent through SCM_RIGHTS: its session went with it")            \
+	X(TLS_FD_REFUSED, "ATTLS044E", ATTLS_TRACE_ERROR,                              \
+	  "a TLS socket sent to a process that cannot take its session up")            \
+	X(TLS_FD_NOT_TAKEN, "ATTLS045E", ATTLS_TRACE_ERROR,                            \
+	  "a TLS socket received whose session cannot be taken up")                    \
 	X(NO_FD, "ATTLS046W", ATTLS_TRACE_ERROR,                                       \
 	  "no descriptor for attls's own use")                                         \
 	X(FLOW_CALL, "ATTLS050I", ATTLS_TRACE_FLOW, "tls call")                        \

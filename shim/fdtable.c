@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -12,10 +13,12 @@
 
 #include "../lib/engine.h"
 #include "../lib/handoff.h"
+#include "../lib/trace.h"
 #include "epoll_set.h"
 #include "fdtable.h"
 #include "inherit.h"
 #include "real.h"
+#include "travel.h"
 
 #ifndef IPPROTO_MPTCP
 #define IPPROTO_MPTCP 262
@@ -53,7 +56,7 @@ atomic_int attls_tls_fds;
 
 static bool is_conn(uintptr_t v)
 {
-	return v > ATTLS_SLOT_REFUSED;
+	return v > ATTLS_SLOT_HANDED;
 }
 
 static struct attls_conn *conn_of(uintptr_t v)
@@ -219,6 +222,7 @@ static uintptr_t look(int fd, struct attls_session **ns, int *twin, int *handed)
 	int dom = 0, type = 0, proto = 0;
 	socklen_t len = sizeof(dom);
 	enum attls_verdict v;
+	struct stat st;
 
 	if (attls_inside)
 		return ATTLS_SLOT_UNSEEN;
@@ -251,17 +255,29 @@ static uintptr_t look(int fd, struct attls_session **ns, int *twin, int *handed)
 	if (*twin >= 0)
 		return ATTLS_SLOT_UNSEEN;
 ask:;
-	/* A session handed over across exec with it is taken up, not begun anew. */
+	/*
+	 * A session handed over with it (across exec: inherit.c; through
+	 * SCM_RIGHTS: travel_recv.c) is taken up, not begun anew.
+	 */
 	unsigned char *blob = NULL;
 	size_t blen = 0;
 	int took = attls_inherit_take(fd, &blob, &blen, handed);
+	int kept = 0;
 
 	if (took < 0) {
 		*twin = LOOK_AGAIN;
 		return ATTLS_SLOT_UNSEEN;
 	}
+	if (!took && attls_travel_pending() && fstat(fd, &st) == 0 &&
+	    (kept = attls_travel_take(st.st_dev, st.st_ino, &blob, &blen)) < 0) {
+		attls_trace(attls_trace_mask(), ATTLS_MSG_TLS_FD_NOT_TAKEN, NULL,
+			    "fd %d: its session was lost (%s); its data calls fail with ECONNRESET",
+			    fd, strerror(errno));
+		return ATTLS_SLOT_REFUSED;
+	}
 	attls_inside++;
 	v = attls_engine_unseen(fd, took ? "inherited across exec with its TLS session" :
+				kept > 0 ? "received through SCM_RIGHTS with its TLS session" :
 				"inherited across exec, received through SCM_RIGHTS, "
 				"or made where no hook saw it", blob, blen, ns);
 	attls_inside--;
@@ -332,8 +348,8 @@ int attls_fd_data(int fd, struct attls_conn **cp)
 
 		if (v == ATTLS_SLOT_CLEAR)
 			return 0;
-		if (v == ATTLS_SLOT_REFUSED) {
-			errno = ECONNRESET;
+		if (v == ATTLS_SLOT_REFUSED || v == ATTLS_SLOT_HANDED) {
+			errno = v == ATTLS_SLOT_HANDED ? EPIPE : ECONNRESET;
 			return -1;
 		}
 		if (v == ATTLS_SLOT_UNSEEN) {
@@ -378,11 +394,12 @@ struct attls_conn *attls_fd_get(int fd)
 	uintptr_t v;
 
 	/*
-	 * A session handed over across exec waits for this fd: the first call
-	 * that asks (a poll, before any read) takes it up, so that plaintext
-	 * it carried is seen as ready.
+	 * A session handed over across exec or through SCM_RIGHTS waits for
+	 * this fd: the first call that asks (a poll, an epoll_ctl, before any
+	 * read) takes it up, so that plaintext it carried is seen as ready.
 	 */
-	if (sl && atomic_load(sl) == ATTLS_SLOT_UNSEEN && attls_inherit_waiting(fd)) {
+	if (sl && atomic_load(sl) == ATTLS_SLOT_UNSEEN &&
+	    (attls_inherit_waiting(fd) || attls_travel_waiting(fd))) {
 		if (attls_fd_data(fd, &c) == 1)
 			return c;
 		return NULL;
@@ -399,6 +416,13 @@ struct attls_conn *attls_fd_get(int fd)
 	}
 	pthread_mutex_unlock(&table_lock);
 	return c;
+}
+
+bool attls_fd_is_handed(int fd)
+{
+	attls_slot_t *sl = slot(fd, false);
+
+	return sl && atomic_load(sl) == ATTLS_SLOT_HANDED;
 }
 
 bool attls_fd_closing(int fd)
@@ -474,6 +498,44 @@ void attls_fd_set_clear(int fd)
 {
 	if (fd >= 0)
 		replace(fd, ATTLS_SLOT_CLEAR);
+}
+
+void attls_fd_set_refused(int fd)
+{
+	if (fd >= 0)
+		replace(fd, ATTLS_SLOT_REFUSED);
+}
+
+/*
+ * Every slot that names c as TLS becomes HANDED, under table_lock (a
+ * second thread's look-up sees TLS or HANDED, never between; one that
+ * took its reference before goes on with the session, which refuses it:
+ * lib/handoff.c). A CLOSING slot (a close in another thread) is left to
+ * its close, which only lets the session go. The epoll sets forget each
+ * fd first, while its slot still says TLS (that is how they know it).
+ */
+void attls_fd_handed(struct attls_conn *c)
+{
+	int fd;
+	int gone = 0;
+
+	for (fd = other_fd(c, -1); fd >= 0; fd = other_fd(c, -1)) {
+		attls_slot_t *sl = slot(fd, false);
+		uintptr_t v = (uintptr_t)c;
+
+		attls_epoll_forget(fd);
+		pthread_mutex_lock(&table_lock);
+		if (atomic_compare_exchange_strong(sl, &v, ATTLS_SLOT_HANDED)) {
+			atomic_fetch_sub(&attls_tls_fds, 1);
+			atomic_fetch_sub(&c->fds, 1);
+			gone++;
+		}
+		pthread_mutex_unlock(&table_lock);
+	}
+	attls_session_end(c->s, false);
+	/* The slots' references, each dropped after the lock. */
+	while (gone--)
+		attls_conn_put(c);
 }
 
 int attls_fd_attach(int fd, struct attls_session *s)
@@ -580,7 +642,7 @@ void attls_fd_close_end(int fd, struct attls_conn *c)
 	v = atomic_load(sl);
 	if (!c) {
 		/* A clear slot: UNSEEN, unless a new fd took the number and its state already. */
-		if (v == ATTLS_SLOT_CLEAR || v == ATTLS_SLOT_REFUSED)
+		if (v == ATTLS_SLOT_CLEAR || v == ATTLS_SLOT_REFUSED || v == ATTLS_SLOT_HANDED)
 			atomic_compare_exchange_strong(sl, &v, ATTLS_SLOT_UNSEEN);
 		goto out;
 	}

@@ -12,11 +12,21 @@
  *            looks, once: a connected TCP (or MPTCP) socket of AF_INET or
  *            AF_INET6 goes through attls_engine_unseen(); anything else
  *            becomes CLEAR. A socket whose session came with it across
- *            exec (inherit.c) takes that session up; a poll on it looks
- *            too (attls_fd_get), so that what the session carried is seen.
+ *            exec (inherit.c) or through SCM_RIGHTS (travel_keep.c) takes
+ *            that session up; a poll on it looks too (attls_fd_get), so
+ *            that what the session carried is seen.
  *   CLEAR    clear text, checked: the data calls go straight to the kernel.
  *   REFUSED  a TCP connection this process did not see begin, that a
  *            descriptor covers: its data calls fail with ECONNRESET.
+ *   HANDED   a TLS socket whose session went with it to another process
+ *            (SCM_RIGHTS, shim/handoff_send.c): this number is a plain
+ *            reference that never reads or writes the connection again.
+ *            A read finds end of file, a write fails with EPIPE (and
+ *            SIGPIPE), as on a socket another process shut; close only
+ *            lets go, and the connection lives on in the receiver. Like
+ *            CLEAR and REFUSED it is a plain word: a signal handler's
+ *            call on it takes no lock, a fork copies it as it is (the
+ *            child's number is a plain reference too), dup copies it.
  *   TLS      a struct attls_conn pointer.
  *   CLOSING  the same pointer with bit 0 set: close (or dup2 onto it) has
  *            begun. Data calls fail with EBADF, as on a closed fd, and
@@ -33,6 +43,7 @@
 #ifndef ATTLS_FDTABLE_H
 #define ATTLS_FDTABLE_H
 
+#include <errno.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -51,6 +62,7 @@ struct attls_conn {
 #define ATTLS_SLOT_UNSEEN ((uintptr_t)0)
 #define ATTLS_SLOT_CLEAR ((uintptr_t)1)
 #define ATTLS_SLOT_REFUSED ((uintptr_t)2)
+#define ATTLS_SLOT_HANDED ((uintptr_t)3)
 #define ATTLS_SLOT_CLOSING ((uintptr_t)1) /* the bit, on a conn pointer */
 
 typedef _Atomic uintptr_t attls_slot_t;
@@ -79,12 +91,29 @@ static inline bool attls_fd_clear(int fd)
 /*
  * For a data call on fd: 0 clear text (the caller goes to the kernel), 1
  * TLS (*c, with a reference), -1 with errno: EBADF on a CLOSING fd,
- * ECONNRESET on a REFUSED one. An UNSEEN fd is looked at here, once.
+ * ECONNRESET on a REFUSED one, EPIPE on a HANDED one (where a read
+ * returns 0 instead: attls_fd_handed_read). An UNSEEN fd is looked at
+ * here, once.
  */
 int attls_fd_data(int fd, struct attls_conn **c);
 
+/*
+ * For a read whose attls_fd_data said -1: true if that was a HANDED fd
+ * (errno EPIPE), where the read returns 0 (end of file); errno is then
+ * set back to saved.
+ */
+static inline bool attls_fd_handed_read(int saved)
+{
+	if (errno != EPIPE)
+		return false;
+	errno = saved;
+	return true;
+}
+
 /* The connection of a TLS fd, with a reference; NULL for any other state. */
 struct attls_conn *attls_fd_get(int fd);
+/* Whether fd is HANDED (its session went to another process). */
+bool attls_fd_is_handed(int fd);
 /* Whether fd's close has begun (CLOSING). */
 bool attls_fd_closing(int fd);
 /* Drops a reference, keeping errno; frees at the last. */
@@ -99,6 +128,14 @@ void attls_conn_put(struct attls_conn *c);
 void attls_fd_new(int fd, bool maybe_socket);
 /* connect or accept decided clear text for fd. */
 void attls_fd_set_clear(int fd);
+/* fd's connection is refused (its data calls fail with ECONNRESET). */
+void attls_fd_set_refused(int fd);
+/*
+ * c's session went to another process: every TLS slot that names it
+ * becomes HANDED (its epoll registrations forgotten first), and the
+ * session is let go without a word on the wire.
+ */
+void attls_fd_handed(struct attls_conn *c);
 /* A new connection on fd (takes the caller's session). */
 int attls_fd_attach(int fd, struct attls_session *s);
 /* newfd (just made by dup, dup2, dup3, F_DUPFD) names what oldfd names. */

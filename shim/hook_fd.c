@@ -272,6 +272,10 @@ ATTLS_HOOK int ioctl(int fd, unsigned long req, ...)
 	va_end(ap);
 	if (req != FIONREAD && req != FIONBIO && req != FIOCLEX && req != FIONCLEX)
 		return REAL(ioctl)(fd, req, arg);
+	if (req == FIONREAD && attls_fd_is_handed(fd)) {
+		*(int *)arg = 0; /* a read finds end of file: nothing to read */
+		return 0;
+	}
 	if (!(c = attls_fd_get(fd)))
 		return REAL(ioctl)(fd, req, arg);
 	if (req == FIOCLEX || req == FIONCLEX) {

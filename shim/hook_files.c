@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/sendfile.h>
 #include <unistd.h>
@@ -103,6 +104,17 @@ static ssize_t from_tls(struct attls_session *s, int out, size_t count, unsigned
 	return w;
 }
 
+/*
+ * A write to a fd attls_fd_data refused: -1 with its errno; on a HANDED fd
+ * (EPIPE) with SIGPIPE, as the kernel on a socket shut for writing.
+ */
+static ssize_t handed_write(void)
+{
+	if (errno == EPIPE)
+		raise(SIGPIPE);
+	return -1;
+}
+
 /* Only pipes answer F_GETPIPE_SZ. */
 static bool is_pipe(int fd)
 {
@@ -115,8 +127,8 @@ ATTLS_HOOK ssize_t sendfile(int out, int in, off_t *off, size_t count)
 	int st = attls_fd_data(out, &c);
 	ssize_t r;
 
-	if (st <= 0) /* a CLOSING or REFUSED fd: -1, never the kernel */
-		return st ? -1 : REAL(sendfile)(out, in, off, count);
+	if (st <= 0) /* a CLOSING, REFUSED or HANDED fd: -1, never the kernel */
+		return st ? handed_write() : REAL(sendfile)(out, in, off, count);
 	r = to_tls(c->s, in, (loff_t *)off, count, false);
 	attls_conn_put(c);
 	return r;
@@ -131,11 +143,13 @@ ATTLS_HOOK ssize_t splice(int in, loff_t *off_in, int out, loff_t *off_out, size
 			  unsigned flags)
 {
 	struct attls_conn *c;
-	int so = attls_fd_data(out, &c), si = 0;
+	int saved = errno, so = attls_fd_data(out, &c), si = 0;
 	ssize_t r;
 
-	if (so < 0 || (so == 0 && (si = attls_fd_data(in, &c)) < 0))
-		return -1; /* a CLOSING or REFUSED fd, as on a closed one */
+	if (so < 0)
+		return handed_write();
+	if (so == 0 && (si = attls_fd_data(in, &c)) < 0)
+		return attls_fd_handed_read(saved) ? 0 : -1; /* CLOSING, REFUSED or HANDED */
 	if (so > 0) {
 		r = off_out ? (errno = ESPIPE, -1) :
 			      to_tls(c->s, in, off_in, len, is_pipe(in));
@@ -156,7 +170,7 @@ ATTLS_HOOK ssize_t copy_file_range(int in, loff_t *off_in, int out, loff_t *off_
 	ssize_t r;
 
 	if (st < 0)
-		return -1;
+		return handed_write();
 	if (!st)
 		return REAL(copy_file_range)(in, off_in, out, off_out, len, flags);
 	if (off_out || flags) {

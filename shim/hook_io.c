@@ -11,6 +11,7 @@
 #include "fdtable.h"
 #include "hooks.h"
 #include "real.h"
+#include "travel.h"
 
 extern void __chk_fail(void) __attribute__((noreturn));
 
@@ -62,6 +63,8 @@ static ssize_t tls_recv(int fd, void *buf, size_t len, int flags, int *state)
 	ssize_t r;
 
 	*state = attls_fd_data(fd, &c);
+	if (*state < 0 && attls_fd_handed_read(saved))
+		return 0; /* its session went to another process: end of file */
 	if (*state <= 0)
 		return -1;
 	if (flags & MSG_OOB) {
@@ -91,6 +94,8 @@ static ssize_t tls_send(int fd, const struct iovec *iov, int n, int flags, int *
 	ssize_t r;
 
 	*state = attls_fd_data(fd, &c);
+	if (*state < 0 && errno == EPIPE && !(flags & MSG_NOSIGNAL))
+		raise(SIGPIPE); /* a HANDED fd: as on a socket shut for writing */
 	if (*state <= 0)
 		return -1;
 	if (flags & MSG_OOB || n < 0 || n > IOV_MAX) {
@@ -178,11 +183,11 @@ ATTLS_HOOK ssize_t readv(int fd, const struct iovec *iov, int n)
 	if (attls_fd_clear(fd))
 		return REAL(readv)(fd, iov, n);
 	struct attls_conn *c;
-	int st = attls_fd_data(fd, &c);
+	int saved = errno, st = attls_fd_data(fd, &c);
 	ssize_t r;
 
 	if (st <= 0)
-		return st ? -1 : REAL(readv)(fd, iov, n);
+		return st ? (attls_fd_handed_read(saved) ? 0 : -1) : REAL(readv)(fd, iov, n);
 	r = recv_iov(c->s, iov, n, 0);
 	attls_conn_put(c);
 	return r;
@@ -202,11 +207,12 @@ static int rwf_flags(int rwf)
 ATTLS_HOOK ssize_t preadv2(int fd, const struct iovec *iov, int n, off_t off, int rwf)
 {
 	struct attls_conn *c;
-	int st = off != -1 || attls_fd_clear(fd) ? 0 : attls_fd_data(fd, &c);
+	int saved = errno, st = off != -1 || attls_fd_clear(fd) ? 0 : attls_fd_data(fd, &c);
 	ssize_t r;
 
 	if (st <= 0)
-		return st ? -1 : REAL(preadv2)(fd, iov, n, off, rwf);
+		return st ? (attls_fd_handed_read(saved) ? 0 : -1) :
+			    REAL(preadv2)(fd, iov, n, off, rwf);
 	r = recv_iov(c->s, iov, n, rwf_flags(rwf));
 	attls_conn_put(c);
 	return r;
@@ -232,72 +238,25 @@ ATTLS_HOOK ssize_t pwritev64v2(int fd, const struct iovec *iov, int n, off_t off
 }
 
 /*
- * fds received through SCM_RIGHTS: new numbers no hook made, whatever
- * their slots said. Each becomes UNSEEN, looked at on its first data call
- * (a TCP connection a descriptor covers is refused there).
+ * recvmsg on a clear fd may bring fds (SCM_RIGHTS), and with them the
+ * sessions of TLS sockets another process sent (travel_recv.c).
  */
-static void received_fds(const struct msghdr *msg)
-{
-	struct cmsghdr *cm;
-
-	if (!msg->msg_control || msg->msg_controllen < sizeof(struct cmsghdr))
-		return;
-	for (cm = CMSG_FIRSTHDR((struct msghdr *)msg); cm;
-	     cm = CMSG_NXTHDR((struct msghdr *)msg, cm)) {
-		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
-			continue;
-		for (size_t i = 0; i < (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
-			int fd;
-
-			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(fd));
-			attls_fd_new(fd, true);
-		}
-	}
-}
-
-/* A TLS fd sent to another process cannot speak TLS there: say so. */
-static void sent_fds(int via, const struct msghdr *msg)
-{
-	struct cmsghdr *cm;
-
-	if (!atomic_load_explicit(&attls_tls_fds, memory_order_relaxed) || !msg->msg_control ||
-	    msg->msg_controllen < sizeof(struct cmsghdr))
-		return;
-	for (cm = CMSG_FIRSTHDR((struct msghdr *)msg); cm;
-	     cm = CMSG_NXTHDR((struct msghdr *)msg, cm)) {
-		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
-			continue;
-		for (size_t i = 0; i < (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
-			struct attls_conn *c;
-			int fd;
-
-			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(fd));
-			if (!(c = attls_fd_get(fd)))
-				continue;
-			attls_conn_put(c);
-			attls_trace(attls_trace_mask(), ATTLS_MSG_TLS_FD_SENT, NULL,
-				    "fd %d through fd %d: the receiver refuses its data calls", fd,
-				    via);
-		}
-	}
-}
-
 ATTLS_HOOK ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 {
 	struct attls_conn *c;
-	int st = attls_fd_clear(fd) ? 0 : attls_fd_data(fd, &c);
+	int saved = errno, st = attls_fd_clear(fd) ? 0 : attls_fd_data(fd, &c);
 	ssize_t r;
 
-	if (st == 0) {
-		r = REAL(recvmsg)(fd, msg, flags);
-		if (r >= 0)
-			received_fds(msg);
-		return r;
-	}
-	if (st < 0)
+	if (st == 0)
+		return attls_travel_recvmsg(fd, msg, flags);
+	if (st < 0 && !attls_fd_handed_read(saved))
 		return -1;
-	r = recv_iov(c->s, msg->msg_iov, (int)msg->msg_iovlen, flags);
-	attls_conn_put(c);
+	if (st < 0) {
+		r = 0; /* a HANDED fd: end of file */
+	} else {
+		r = recv_iov(c->s, msg->msg_iov, (int)msg->msg_iovlen, flags);
+		attls_conn_put(c);
+	}
 	if (r >= 0) {
 		msg->msg_namelen = 0;
 		msg->msg_controllen = 0;
@@ -360,6 +319,10 @@ ATTLS_HOOK ssize_t writev(int fd, const struct iovec *iov, int n)
 	return CLEAR_OR(st, r, REAL(writev)(fd, iov, n));
 }
 
+/*
+ * sendmsg on a clear fd whose SCM_RIGHTS name TLS fds: their sessions go
+ * with them, or their connections end first (travel_send.c).
+ */
 ATTLS_HOOK ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
 	int st = 0;
@@ -368,7 +331,8 @@ ATTLS_HOOK ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 
 	if (st != 0)
 		return r;
-	sent_fds(fd, msg);
+	if (attls_msg_names_tls(msg))
+		return attls_travel_sendmsg(fd, msg, flags);
 	return REAL(sendmsg)(fd, msg, flags);
 }
 
@@ -377,18 +341,23 @@ ATTLS_HOOK int recvmmsg(int fd, struct mmsghdr *vec, unsigned n, int flags,
 			struct timespec *timeout)
 {
 	struct attls_conn *c;
-	int st = attls_fd_clear(fd) ? 0 : attls_fd_data(fd, &c);
+	int saved = errno, st = attls_fd_clear(fd) ? 0 : attls_fd_data(fd, &c);
 	unsigned i;
 
-	if (st == 0) {
-		int r = REAL(recvmmsg)(fd, vec, n, flags, timeout);
-
-		for (int k = 0; k < r; k++)
-			received_fds(&vec[k].msg_hdr);
-		return r;
-	}
-	if (st < 0)
+	if (st == 0)
+		return attls_travel_recvmmsg(fd, vec, n, flags, timeout);
+	if (st < 0 && !attls_fd_handed_read(saved))
 		return -1;
+	if (st < 0) {
+		/* A HANDED fd: end of file, one empty message as TCP. */
+		if (!n)
+			return 0;
+		vec[0].msg_len = 0;
+		vec[0].msg_hdr.msg_namelen = 0;
+		vec[0].msg_hdr.msg_controllen = 0;
+		vec[0].msg_hdr.msg_flags = 0;
+		return 1;
+	}
 	for (i = 0; i < n; i++) {
 		struct msghdr *m = &vec[i].msg_hdr;
 		ssize_t r = recv_iov(c->s, m->msg_iov, (int)m->msg_iovlen,
@@ -417,12 +386,33 @@ ATTLS_HOOK int sendmmsg(int fd, struct mmsghdr *vec, unsigned n, int flags)
 	unsigned i;
 
 	if (st == 0) {
-		for (unsigned k = 0; k < n; k++)
-			sent_fds(fd, &vec[k].msg_hdr);
-		return REAL(sendmmsg)(fd, vec, n, flags);
+		bool tls = false;
+
+		for (i = 0; i < n && !tls; i++)
+			tls = attls_msg_names_tls(&vec[i].msg_hdr);
+		if (!tls)
+			return REAL(sendmmsg)(fd, vec, n, flags);
+		/* One message at a time, each as sendmsg: sessions go with theirs. */
+		for (i = 0; i < n; i++) {
+			int saved = errno;
+			ssize_t r = attls_msg_names_tls(&vec[i].msg_hdr) ?
+					    attls_travel_sendmsg(fd, &vec[i].msg_hdr, flags) :
+					    REAL(sendmsg)(fd, &vec[i].msg_hdr, flags);
+
+			if (r < 0) {
+				if (i)
+					errno = saved; /* the messages sent are the result */
+				break;
+			}
+			vec[i].msg_len = (unsigned)r;
+		}
+		return i ? (int)i : -1;
 	}
-	if (st < 0)
+	if (st < 0) {
+		if (errno == EPIPE && !(flags & MSG_NOSIGNAL))
+			raise(SIGPIPE); /* a HANDED fd */
 		return -1;
+	}
 	for (i = 0; i < n; i++) {
 		const struct msghdr *m = &vec[i].msg_hdr;
 		size_t want = 0;

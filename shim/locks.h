@@ -30,14 +30,19 @@
  * exec (shim/exec.c) takes each session's lock (4) alone, to export it,
  * never two at once and never under another; the sessions handed over
  * (shim/inherit.c) are written by the constructor and taken by an atomic
- * exchange: no lock of their own.
+ * exchange: no lock of their own. A sendmsg that carries sessions
+ * (shim/travel_send.c) does the same: each session's lock (4) alone, to
+ * export it, undo the export or end it; then the table's (3) alone, to
+ * make its fds HANDED; none is held across the real sendmsg.
  *
  * Not locks, and safe across fork as they are: the pthread_once of the
  * engine (lib/engine.c) and of libgcrypt (lib/cryptodev.c), whose tables
  * are written once and then only read; the per-thread user cache of
- * engine.c. A signal handler takes none of these locks: the hooks a
- * handler may call on a clear-text fd take none, and attls blocks the
- * signals it must while it waits (lib/session.c, wait_fd).
+ * engine.c; the sessions received through SCM_RIGHTS and not yet taken
+ * up (shim/travel_keep.c), an array of places claimed and emptied by
+ * compare-and-swap. A signal handler takes none of these locks: the
+ * hooks a handler may call on a clear-text fd take none, and attls blocks
+ * the signals it must while it waits (lib/session.c, wait_fd).
  *
  * A child made by _Fork runs no handler: see attls_fd_forget_all_raw.
  */

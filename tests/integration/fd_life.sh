@@ -82,9 +82,26 @@ check "the peer received no clear text" grep -q "^peer received b''" "$WORK/pass
 check "the failure says why, under the inbound rule" \
 	grep -qE "ATTLS02[23]E.*job=python3.*rule=in" "$WORK/pass.err"
 
-# A TLS fd sent through SCM_RIGHTS is logged.
+# A TLS fd sent through SCM_RIGHTS: its session goes with it (this
+# process holds the other end, under attls), and the sender's copy writes
+# no more; sent where nobody holds the other end, it is refused (ATTLS044E).
 out=$(under "$WORK/p.ini" python3 "$PY/fd_pass.py" sendtls "$U" 2>&1)
-check "a TLS fd sent through SCM_RIGHTS is logged (ATTLS041W)" grep -q "ATTLS041W" <<<"$out"
+say "$(tr '\n' ' ' <<<"$out")"
+check "a TLS fd sent through SCM_RIGHTS: the sender's copy then writes EPIPE" \
+	grep -q "^after: Broken pipe" <<<"$out"
+out=$(under "$WORK/p.ini" python3 "$PY/fd_pass.py" sendtls "$U" gone 2>&1)
+say "$(tr '\n' ' ' <<<"$out")"
+check "a TLS fd sent where nobody holds the other end is refused (ATTLS044E)" \
+	grep -q "ATTLS044E.*the unix socket has no peer; the connection is ended" <<<"$out"
+check "and the sender's copy then writes EPIPE" grep -q "^after: Broken pipe" <<<"$out"
+check "nothing of it went out in clear" bash -c "! grep -q after-handoff '$WORK/tls2.rec'"
+# A memfd of the program's own named like attls's handoff, but not one:
+# it reaches the receiver untouched, with the fd sent after it.
+out=$(under "$WORK/p.ini" python3 "$PY/fd_pass.py" fakememfd 2>&1)
+say "$out"
+check "a memfd that only looks like a handoff is left to the program" \
+	grep -q "^received 2 fds flags=0 first=/memfd:attls-handoff (deleted) bytes=b\"the program's own bytes\"" \
+	<<<"$out"
 
 # MPTCP: classified as TCP, so never clear text to a covered port.
 if [ "$(cat /proc/sys/net/mptcp/enabled 2>/dev/null)" = 1 ] &&

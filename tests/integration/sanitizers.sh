@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The shim built with AddressSanitizer and UBSan under real programs: nginx
-# with its native TLS clients, the socket-call checks of syscalls.py, and a
-# connection handed over across exec (c/exec_cont.c against socat's echo).
+# with its native TLS clients, the socket-call checks of syscalls.py, a
+# connection handed over across exec (c/exec_cont.c against socat's echo),
+# and a session that travels with its fd through SCM_RIGHTS.
 # Any report from a sanitizer fails the test.
 source "$(dirname "$0")/lib.sh"
 ASAN_LIB=$TOP/build/asan/libattls.so
@@ -51,6 +52,37 @@ for m in hand nbhand enoent; do
 	check "exec ($m) on the sanitized shim: the connection goes on" grep -q "^OK $m" "$WORK/x_$m.out"
 done
 stop "$XS"
+# A session that travels with its fd (fd_travel.sh's master and worker):
+# as accepted, after the master read, and a sendmsg that fails.
+cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -pthread -o "$WORK/fd_travel" \
+	"$TOP/tests/integration/c/fd_travel.c" || exit 1
+T=$(free_port)
+policy "$WORK/t.ini" <<EOF2
+[global]
+trace = error-stderr, error
+[keyring k]
+cert = @PKI@/server.pem
+key = @PKI@/server.key
+[traffic in]
+direction = inbound
+local_port = $T
+keyring = k
+EOF2
+for args in "2 0 1" "2 1 1" "2 1 1 1"; do
+	bg timeout 60 env ATTLS_CONFIG="$WORK/t.ini" LD_PRELOAD="$PRELOAD" "$WORK/fd_travel" "$T" \
+		$args >>"$WORK/travel.out" 2>&1
+	wait_port "$T" || break
+	for i in 1 2; do
+		timeout 10 curl -sS --cacert "$PKI/ca.pem" "https://localhost:$T/$i" >>"$WORK/travel.replies" 2>&1
+	done
+	timeout 20 tail --pid="$BGPID" -f /dev/null
+	stop "$BGPID"
+done
+say "travel: $(tr '\n' '|' <"$WORK/travel.replies")"
+check "a session that travels with its fd on the sanitized shim (6 replies inside TLS)" \
+	test "$(grep -Ec '^(worker [0-9]+ got: GET /[12] HTTP/1.1$|master kept it)' "$WORK/travel.replies")" = 6
+check "and no sanitizer report on its stderr" \
+	bash -c "! grep -E 'runtime error|ERROR: AddressSanitizer' '$WORK/travel.out' >&2"
 if ls "$WORK"/sanitizer.* >/dev/null 2>&1; then
 	head -40 "$WORK"/sanitizer.* >&2
 	fail "AddressSanitizer and UBSan reported nothing"

@@ -2,8 +2,9 @@
 # The shim built with ThreadSanitizer (build/tsan/libattls.so, libtsan
 # preloaded first) under the thread and fork tests: fork.sh (fork while a
 # thread is blocked in a TLS write, system() and fork + exec with output
-# queued, _Fork) and the full-duplex program of data_contract.sh (one
-# thread reads while another writes on one blocking TLS fd). Any report
+# queued, _Fork), the full-duplex program of data_contract.sh (one
+# thread reads while another writes on one blocking TLS fd), and a TLS fd
+# sent through SCM_RIGHTS while a second thread writes on it. Any report
 # from ThreadSanitizer fails the test.
 source "$(dirname "$0")/lib.sh"
 TSAN_LIB=$TOP/build/tsan/libattls.so
@@ -58,6 +59,38 @@ for round in 1 2; do
 	fi
 done
 check "full duplex on the ThreadSanitizer shim, twice: 4 MiB each way, intact (sha256)" $ok
+
+# A session sent away through SCM_RIGHTS while a second thread writes on
+# it (fd_travel.sh's race), fresh and after the master read.
+cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -pthread -o "$WORK/fd_travel" \
+	"$C/fd_travel.c" || exit 1
+T=$(free_port)
+policy "$WORK/t.ini" <<EOF
+[global]
+trace = error-stderr, error
+[keyring k]
+cert = @PKI@/server.pem
+key = @PKI@/server.key
+[traffic in]
+direction = inbound
+local_port = $T
+keyring = k
+EOF
+: >"$WORK/race.client"
+for rf in 0 1; do
+	bg timeout 90 env FD_TRAVEL_RACE=1 ATTLS_CONFIG="$WORK/t.ini" LD_PRELOAD="$PRELOAD" \
+		"$WORK/fd_travel" "$T" 2 $rf 1 >"$WORK/race.out" 2>&1
+	wait_port "$T" || break
+	for i in 1 2; do
+		timeout 20 python3 "$TOP/tests/integration/py/tls_wire.py" rawclient "$T" \
+			"$PKI/ca.pem" "/$i" 2>&1 | tail -n 1 >>"$WORK/race.client"
+	done
+	timeout 30 tail --pid="$BGPID" -f /dev/null
+	stop "$BGPID"
+done
+say "race: $(tr '\n' '|' <"$WORK/race.client")"
+check "a session sent away while a second thread writes, on the ThreadSanitizer shim (4 clients)" \
+	test "$(grep -c 'RACE lines in order, worker reply last$' "$WORK/race.client")" = 4
 
 if ls "$WORK"/tsan.* >/dev/null 2>&1; then
 	head -60 "$WORK"/tsan.* >&2

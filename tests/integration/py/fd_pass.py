@@ -9,8 +9,13 @@ parent PORT CMD...   (not under attls) accepts a connection on PORT from a
                      socket). Prints what the peer received.
 child recv|inherit N (under attls) writes a secret on the socket and
                      prints how the write ended.
-sendtls PORT         (under attls) connects to PORT (TLS by the policy) and
-                     sends that fd through SCM_RIGHTS.
+fakememfd           (under attls) sends itself a memfd named
+                     "attls-handoff" (not sealed) and a pipe: prints what
+                     it received.
+sendtls PORT [gone]  (under attls) connects to PORT (TLS by the policy),
+                     sends that fd through SCM_RIGHTS to a socketpair it
+                     holds both ends of (gone: whose other end it closed
+                     first), then writes on its own copy.
 """
 import os, socket, subprocess, sys
 
@@ -55,8 +60,32 @@ elif mode == "child":
         print("%s: wrote %d bytes" % (sys.argv[2], n))
     except OSError as e:
         print("%s: refused: %s" % (sys.argv[2], os.strerror(e.errno)))
+elif mode == "fakememfd":
+    # A memfd of the program's own, named as attls names its handoff but
+    # not sealed, first in a message with a pipe: both reach the receiver
+    # as they were sent.
+    fake = os.memfd_create("attls-handoff", os.MFD_CLOEXEC)
+    os.write(fake, b"the program's own bytes")
+    r, w = os.pipe()
+    a, b = socket.socketpair()
+    socket.send_fds(a, [b"x"], [fake, r])
+    _, fds, flags, _ = socket.recv_fds(b, 16, 4)
+    names = [os.readlink("/proc/self/fd/%d" % f) for f in fds]
+    body = os.pread(fds[0], 64, 0) if fds else b""
+    print("received %d fds flags=%d first=%s bytes=%r" % (len(fds), flags, names[0] if names else "-",
+                                                        body))
 elif mode == "sendtls":
     s = socket.create_connection(("127.0.0.1", int(sys.argv[2])), timeout=5)
     a, b = socket.socketpair()
-    socket.send_fds(a, [b"x"], [s.fileno()])
-    print("sent fd %d" % s.fileno())
+    if len(sys.argv) > 3:
+        b.close()  # nobody holds the other end: nobody can take the session up
+    try:
+        socket.send_fds(a, [b"x"], [s.fileno()])
+        print("sent fd %d" % s.fileno())
+    except OSError as e:
+        print("sendmsg: %s" % os.strerror(e.errno))
+    try:
+        s.send(b"after-handoff")
+        print("after: sent")
+    except OSError as e:
+        print("after: %s" % os.strerror(e.errno))

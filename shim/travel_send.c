@@ -1,0 +1,307 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The sender's side of a session that travels with its socket through
+ * SCM_RIGHTS (travel.h).
+ *
+ * sendmsg(via, msg) where msg's SCM_RIGHTS name TLS fds:
+ *  1. the processes that hold the other end of via are looked up
+ *     (travel_peer.c); if any of them runs without attls, or it cannot be
+ *     told, each TLS connection the message names is ended first
+ *     (close_notify, then both directions shut: the receiver reads end of
+ *     file, gets EPIPE, and nothing goes in clear), ATTLS044E says why, the
+ *     sender's fds that name it become HANDED (as in 4), and the message
+ *     goes as the program asked;
+ *  2. else each session is exported (lib/handoff.h): from then on it
+ *     refuses every call with EBADF, as a closed fd would, in every thread;
+ *  3. the sessions go into one sealed memfd, put first in a copy of the
+ *     program's control data (its msghdr is never written), and the copy
+ *     is sent;
+ *  4. sent: every fd of this process that names one of those connections
+ *     becomes HANDED (fdtable.h: a read finds end of file, a write says
+ *     EPIPE, close only lets go) and ATTLS041I says where it went; not
+ *     sent (EAGAIN, EINTR, EPIPE, ...): each export is undone, the
+ *     sessions go on as before, and the program gets the call's errno.
+ *
+ * A second thread: between 2 and 4 its calls on those sessions fail with
+ * EBADF (the session is exported), never reach the socket, and never wait;
+ * after 4 its fd is HANDED. A call that was waiting inside a session when
+ * it was exported wakes to EBADF. A signal during the real sendmsg: its
+ * handler runs as it would (a write on one of those fds in it says EBADF);
+ * the kernel restarts the call after an SA_RESTART handler, and an EINTR
+ * undoes the export as any failure does. A fork between 2 and 4: the
+ * child's copies of the sessions are exported, so they refuse every call
+ * (EBADF) and its close only lets them go; the child never sends a record
+ * with keys the receiver now owns. No attls lock is held across the real
+ * sendmsg; the export and its undo take each session's lock (4 in
+ * shim/locks.h) one at a time, the HANDED change the table's (3) alone.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../lib/handoff.h"
+#include "../lib/trace.h"
+#include "fdtable.h"
+#include "real.h"
+#include "travel.h"
+#include "travel_peer.h"
+#include "travel_wire.h"
+
+/* One connection the message names: its first fd, and its export. */
+struct going {
+	int fd;
+	struct attls_conn *c;
+	unsigned char *blob;
+	size_t len;
+	bool exported;
+};
+
+/* Calls fn(fd, arg) for each fd of msg's SCM_RIGHTS; stops at a nonzero answer. */
+static int each_fd(const struct msghdr *msg, int (*fn)(int fd, void *arg), void *arg)
+{
+	struct cmsghdr *cm;
+
+	if (!msg->msg_control || msg->msg_controllen < sizeof(struct cmsghdr))
+		return 0;
+	for (cm = CMSG_FIRSTHDR((struct msghdr *)msg); cm;
+	     cm = CMSG_NXTHDR((struct msghdr *)msg, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS ||
+		    cm->cmsg_len < CMSG_LEN(0))
+			continue;
+		for (size_t i = 0; i < (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
+			int fd, r;
+
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(fd));
+			if ((r = fn(fd, arg)))
+				return r;
+		}
+	}
+	return 0;
+}
+
+static int is_tls(int fd, void *arg)
+{
+	struct attls_conn *c = attls_fd_get(fd);
+
+	(void)arg;
+	if (!c)
+		return 0;
+	attls_conn_put(c);
+	return 1;
+}
+
+/*
+ * A socket received with its session and sent on before its first use
+ * takes the session up here (attls_fd_get), so that it goes on with it.
+ */
+bool attls_msg_names_tls(const struct msghdr *msg)
+{
+	return (atomic_load_explicit(&attls_tls_fds, memory_order_relaxed) ||
+		attls_travel_pending()) &&
+	       each_fd(msg, is_tls, NULL);
+}
+
+/* The kernel's most fds in one message (SCM_MAX_FD, include/net/scm.h). */
+#define SCM_MAX_FD 253
+
+static int count_fd(int fd, void *arg)
+{
+	(void)fd;
+	++*(int *)arg;
+	return 0;
+}
+
+struct list {
+	struct going *v;
+	size_t n, cap;
+};
+
+/* Adds fd's connection to the list, once per connection (dup'ed fds share one). */
+static int collect(int fd, void *arg)
+{
+	struct list *l = arg;
+	struct attls_conn *c = attls_fd_get(fd);
+
+	if (!c)
+		return 0;
+	for (size_t i = 0; i < l->n; i++) {
+		if (l->v[i].c == c) {
+			attls_conn_put(c);
+			return 0;
+		}
+	}
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 4;
+		struct going *nv = realloc(l->v, cap * sizeof(*nv));
+
+		if (!nv) {
+			attls_conn_put(c);
+			return -1;
+		}
+		l->v = nv;
+		l->cap = cap;
+	}
+	l->v[l->n++] = (struct going){ .fd = fd, .c = c };
+	return 0;
+}
+
+static void release(struct list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		if (l->v[i].blob)
+			attls_handoff_free(l->v[i].blob, l->v[i].len);
+		attls_conn_put(l->v[i].c);
+	}
+	free(l->v);
+}
+
+/*
+ * The receiver cannot take the sessions up: each connection ends before
+ * the message goes (close_notify, then the socket shut both ways), so the
+ * receiver can neither read nor write it in clear.
+ */
+static void refuse(int via, struct list *l, const char *pids, const char *why)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		attls_trace(attls_trace_mask(), ATTLS_MSG_TLS_FD_REFUSED,
+			    attls_session_who(l->v[i].c->s),
+			    "fd %d through unix fd %d to pid(s) %s: %s; the connection is ended",
+			    l->v[i].fd, via, pids[0] ? pids : "none", why);
+		attls_session_cut(l->v[i].c->s);
+		/* This process's copy is a reference to a dead connection now. */
+		attls_fd_handed(l->v[i].c);
+	}
+}
+
+/*
+ * A copy of msg whose control data starts with one more SCM_RIGHTS: memfd.
+ * The kernel joins the SCM_RIGHTS of one message in order, so the memfd is
+ * the first fd the receiver gets: if the receiving program's buffer is too
+ * small for all the fds, the kernel drops the program's last ones, never
+ * the memfd, and the sessions of those that arrive are not lost. *ctl is
+ * the buffer to free.
+ */
+static int with_memfd(const struct msghdr *msg, int memfd, struct msghdr *out, void **ctl)
+{
+	size_t first = CMSG_SPACE(sizeof(int));
+	size_t len = first + msg->msg_controllen;
+	unsigned char *b = calloc(1, len);
+	struct cmsghdr *cm = (struct cmsghdr *)b;
+
+	if (!b)
+		return -1;
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &memfd, sizeof(int));
+	memcpy(b + first, msg->msg_control, msg->msg_controllen);
+	*out = *msg;
+	out->msg_control = b;
+	out->msg_controllen = len;
+	*ctl = b;
+	return 0;
+}
+
+/* Whether the kernel took the message (its fds went with it). */
+static bool went(int via, const struct msghdr *msg, ssize_t r)
+{
+	int type = 0;
+	socklen_t len = sizeof(type);
+	size_t total = 0;
+
+	if (r > 0)
+		return true;
+	if (r < 0)
+		return false;
+	for (size_t i = 0; i < msg->msg_iovlen; i++)
+		total += msg->msg_iov[i].iov_len;
+	/* A stream socket sends no fds with no bytes; a datagram does. */
+	return total || (REAL(getsockopt)(via, SOL_SOCKET, SO_TYPE, &type, &len) == 0 &&
+			 type != SOCK_STREAM);
+}
+
+ssize_t attls_travel_sendmsg(int via, const struct msghdr *msg, int flags)
+{
+	struct attls_travel_entry *e = NULL;
+	struct list l = { 0 };
+	struct msghdr copy;
+	char pids[160], why[256];
+	void *ctl = NULL;
+	int memfd = -1, err = 0, saved = errno, nfds = 0;
+	ssize_t r;
+
+	if (each_fd(msg, collect, &l) < 0 || !(e = calloc(l.n ? l.n : 1, sizeof(*e)))) {
+		snprintf(why, sizeof(why), "no memory to carry the sessions");
+		pids[0] = '\0';
+		goto refused;
+	}
+	if (!l.n) {
+		/* Closed meanwhile by another thread: nothing of attls goes. */
+		release(&l);
+		free(e);
+		errno = saved;
+		return REAL(sendmsg)(via, msg, flags);
+	}
+	if (!attls_receivers_have_attls(via, msg, pids, sizeof(pids), why, sizeof(why)))
+		goto refused;
+	if (each_fd(msg, count_fd, &nfds), nfds >= SCM_MAX_FD) {
+		snprintf(why, sizeof(why), "the message holds %d fds, the kernel's most: no room "
+			 "for the sessions", nfds);
+		goto refused;
+	}
+	for (size_t i = 0; i < l.n; i++) {
+		struct going *g = &l.v[i];
+		struct stat st;
+
+		if (fstat(g->fd, &st) < 0 ||
+		    attls_session_export(g->c->s, &g->blob, &g->len) < 0) {
+			snprintf(why, sizeof(why), "the session of fd %d cannot be carried: %s",
+				 g->fd, strerror(errno));
+			goto undo;
+		}
+		g->exported = true;
+		e[i] = (struct attls_travel_entry){ st.st_dev, st.st_ino, g->blob, g->len };
+	}
+	if ((memfd = attls_travel_seal(e, l.n)) < 0 || with_memfd(msg, memfd, &copy, &ctl) < 0) {
+		snprintf(why, sizeof(why), "the sessions cannot be packed: %s", strerror(errno));
+		goto undo;
+	}
+	errno = saved;
+	r = REAL(sendmsg)(via, &copy, flags);
+	err = errno;
+	REAL(close)(memfd);
+	free(ctl);
+	free(e);
+	if (!went(via, msg, r)) {
+		/* Not sent: the sessions stay here, as if nothing had been tried. */
+		for (size_t i = 0; i < l.n; i++)
+			attls_session_export_undo(l.v[i].c->s);
+		release(&l);
+		errno = err;
+		return r;
+	}
+	for (size_t i = 0; i < l.n; i++) {
+		attls_trace(attls_trace_mask(), ATTLS_MSG_TLS_FD_SENT,
+			    attls_session_who(l.v[i].c->s),
+			    "fd %d through unix fd %d to pid(s) %s", l.v[i].fd, via, pids);
+		attls_fd_handed(l.v[i].c);
+	}
+	release(&l);
+	errno = err;
+	return r;
+undo:
+	for (size_t i = 0; i < l.n; i++)
+		if (l.v[i].exported)
+			attls_session_export_undo(l.v[i].c->s);
+	if (memfd >= 0)
+		REAL(close)(memfd);
+refused:
+	free(e);
+	refuse(via, &l, pids, why);
+	release(&l);
+	errno = saved;
+	return REAL(sendmsg)(via, msg, flags);
+}
