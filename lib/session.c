@@ -853,7 +853,7 @@ ssize_t attls_session_recv(struct attls_session *s, void *buf, size_t len, int f
 		errno = ECONNRESET;
 		break;
 	}
-out:
+out:;
 	/*
 	 * Plaintext left over, or all drained: what epoll must ask the kernel
 	 * for has changed, and another thread may be waiting there.
