@@ -78,14 +78,52 @@ static int sink_connect(int fd, const struct sockaddr *sa, socklen_t len)
 	return connect(fd, sa, len);
 }
 
+/*
+ * wolfSSL is not instrumented: what it decided reaches libFuzzer through
+ * counters of its own (libFuzzer's extra counters), one per distinct
+ * outcome: each message's id with the wolfSSL error it names, and how far
+ * each connection went. So an input that makes wolfSSL fail elsewhere is
+ * kept, though attls's own code ran the same.
+ */
+#define OUTCOMES 8192
+__attribute__((section("__libfuzzer_extra_counters"))) static uint8_t outcomes[OUTCOMES];
+
+static void outcome(const void *key, size_t len)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ ((const uint8_t *)key)[i]) * 16777619u;
+	if (outcomes[h % OUTCOMES] < 255)
+		outcomes[h % OUTCOMES]++;
+}
+
+/* "<PRI>date attls[pid]: ATTLS022E handshake failed ...: reason (-313)" */
+static void log_outcome(const char *line, size_t n)
+{
+	const char *id = memmem(line, n, "]: ATTLS", 8), *code = NULL;
+	char key[24];
+
+	if (!id)
+		return;
+	id += 3;
+	for (const char *c = line; c + 2 < line + n; c++)
+		if (c[0] == '(' && c[1] == '-' && c[2] >= '0' && c[2] <= '9')
+			code = c;
+	snprintf(key, sizeof(key), "%.9s%.6s", id, code ? code : "");
+	outcome(key, strlen(key));
+}
+
 static void drain_log(void)
 {
 	char line[2048];
 	ssize_t n;
 
-	while ((n = recv(log_sink, line, sizeof(line), MSG_DONTWAIT)) > 0)
+	while ((n = recv(log_sink, line, sizeof(line), MSG_DONTWAIT)) > 0) {
 		for (ssize_t i = 0; i < n; i++)
 			FUZZ_ASSERT(line[i] >= 0x20 && line[i] <= 0x7e);
+		log_outcome(line, (size_t)n);
+	}
 }
 
 static void sink_make(void)
@@ -570,6 +608,11 @@ static void connection(const struct choice *c, WOLFSSL_SESSION **keep)
 			*keep = wolfSSL_get1_session(p.ssl);
 		}
 	}
+	int end[] = { c->client, c->tls12, c->mode, (int)attls_session_state(r.s), p.done,
+		      p.failed, p.ssl->error, p.ssl->options.serverState,
+		      p.ssl->options.clientState };
+
+	outcome(end, sizeof(end));
 	if (verbose)
 		fprintf(stderr, "%s %s: %u records from the peer, peer %s, session %s\n",
 			c->payload ? "fuzzed" : "honest", c->client ? "client" : "server",
