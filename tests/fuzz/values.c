@@ -4,8 +4,8 @@
  * file or a peer's first bytes, one per first input byte (mod the count):
  * numbers, trace masks, port and address lists, directions, durations,
  * the ticket key file, cipher lists (with wolfSSL, as the loader checks
- * them), the escaping of logged text and the ClientHello a server looks
- * at before wolfSSL does. Each result is checked against what the parser
+ * them), the escaping of logged text, a certificate's subject as the log
+ * names it, and the ClientHello a server looks at before wolfSSL does. Each result is checked against what the parser
  * promises.
  */
 #include <arpa/inet.h>
@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "../../lib/ciphercheck.h"
+#include "../../lib/peername.h"
 #include "../../lib/policy.h"
 #include "../../lib/tickets.h"
 #include "../../lib/trace.h"
@@ -149,6 +150,33 @@ static void hello(const uint8_t *d, size_t n, unsigned sel)
 	(void)attls_hello_psk_without_dhe(d, n);
 }
 
+/* A certificate (DER) whose subject is logged: one field per entry, escaped. */
+static void subject(const uint8_t *d, size_t n, unsigned sel)
+{
+	WOLFSSL_X509 *x = wolfSSL_X509_d2i(NULL, d, (int)n);
+	size_t len = sel * 4 % 600;
+	char *out = malloc(len ? len : 1);
+	int fields = 0;
+
+	if (!out)
+		abort();
+	attls_peer_name(x ? wolfSSL_X509_get_subject_name(x) : NULL, out, len);
+	if (len) {
+		FUZZ_ASSERT(strlen(out) < len);
+		for (const char *c = out; *c; c++) {
+			FUZZ_ASSERT(*c >= 0x20 && *c <= 0x7e);
+			fields += *c == '/';
+		}
+		/* Each entry starts one field, and nothing else does (unless cut short). */
+		if (x && len >= 8 && !strstr(out, "..."))
+			FUZZ_ASSERT(fields ==
+				    wolfSSL_X509_NAME_entry_count(wolfSSL_X509_get_subject_name(x)));
+	}
+	free(out);
+	if (x)
+		wolfSSL_X509_free(x);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	unsigned sel;
@@ -160,7 +188,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	data += 2;
 	size -= 2;
 	s = fuzz_str(data, size);
-	switch (data[-2] % 11) {
+	switch (data[-2] % 12) {
 	case 0: number(s, sel); break;
 	case 1: {
 		unsigned m = 0;
@@ -183,6 +211,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 7: ciphers(s, sel); break;
 	case 8: escape(s, sel); break;
 	case 9: hello(data, size, sel); break;
+	case 10: subject(data, size, sel); break;
 	default: {
 		/* What a weakness is said of: a suite name from wolfSSL's list, or any. */
 		const char *w = attls_cipher_weakness(s);
