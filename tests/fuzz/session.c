@@ -25,6 +25,10 @@
  *   byte 1: the stage: how many of the peer's records go first, as sent
  *   byte 2: the record type for modes 1 and 2
  *
+ * Two rules are checked on every run: the program's bytes never reach
+ * the wire in clear, and the program reads only what the peer sent
+ * through TLS (what it sealed itself, in mode 2; else "from the peer").
+ *
  * What is random in the handshake (wolfSSL's RNG, the peer's key shares)
  * makes a run differ from the last a little: a record changed in place
  * lands on other bytes of a key share, never on other structure.
@@ -64,6 +68,8 @@ static bool verbose;
 static socklen_t log_addr_len;
 
 #define RESUME_KEY "fuzz|fuzz.server|peer"
+#define FROM_PEER "from the peer\n"
+#define FROM_PROGRAM "from the program\n"
 
 /*
  * The trace's connect to /dev/log goes to the sink instead, without
@@ -265,7 +271,30 @@ struct peer {
 	size_t out_len, out_cap;
 	size_t got;       /* bytes it read from the session */
 	unsigned records; /* records sent on to the session */
+	char tail[sizeof(FROM_PROGRAM)]; /* the last bytes read, for a match across reads */
 };
+
+/* The program's bytes in clear on the wire would be a leak. */
+static void wire_check(struct peer *p, const char *buf, size_t n)
+{
+	size_t keep = sizeof(p->tail) - 1, t = strlen(p->tail);
+	char *w = malloc(t + n);
+
+	if (!w)
+		abort();
+	memcpy(w, p->tail, t);
+	memcpy(w + t, buf, n);
+	FUZZ_ASSERT(!memmem(w, t + n, FROM_PROGRAM, strlen(FROM_PROGRAM)));
+	/* The tail never holds a NUL: the marker has none either. */
+	t += n;
+	n = t < keep ? t : keep;
+	memcpy(p->tail, w + t - n, n);
+	p->tail[n] = '\0';
+	for (size_t i = 0; i < n; i++)
+		if (!p->tail[i])
+			p->tail[i] = ' ';
+	free(w);
+}
 
 static int peer_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
 {
@@ -275,6 +304,7 @@ static int peer_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
 	(void)ssl;
 	if (n > 0) {
 		p->got += (size_t)n;
+		wire_check(p, buf, (size_t)n);
 		return (int)n;
 	}
 	if (n == 0)
@@ -337,19 +367,31 @@ static void forward_record(struct peer *p)
 	p->records++;
 }
 
+/* What the session sent that the peer will not read: checked, dropped. */
+static void wire_drain(struct peer *p)
+{
+	char buf[4096];
+	ssize_t n;
+
+	while ((n = recv(p->fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+		wire_check(p, buf, (size_t)n);
+}
+
 static void peer_step(struct peer *p)
 {
 	char buf[4096];
 	int r;
 
-	if (p->failed)
+	if (p->failed) {
+		wire_drain(p);
 		return;
+	}
 	if (!p->done) {
 		r = p->server ? wolfSSL_accept(p->ssl) : wolfSSL_connect(p->ssl);
 		if (r == WOLFSSL_SUCCESS) {
 			p->done = true;
 			/* Data from the peer, for the session's read path. */
-			wolfSSL_write(p->ssl, "from the peer\n", 14);
+			wolfSSL_write(p->ssl, FROM_PEER, (int)strlen(FROM_PEER));
 		} else {
 			r = wolfSSL_get_error(p->ssl, r);
 			p->failed = r != WOLFSSL_ERROR_WANT_READ && r != WOLFSSL_ERROR_WANT_WRITE;
@@ -369,15 +411,25 @@ struct run {
 	int fd;
 	unsigned drive;
 	bool wrote;
+	bool any_data; /* the peer may seal what it likes (mode 2) */
+	size_t read;   /* bytes the program read */
 };
 
 static void session_read(struct run *r, int flags)
 {
 	char buf[4096];
+	ssize_t n;
 
-	for (int i = 0; i < 8; i++)
-		if (attls_session_recv(r->s, buf, sizeof(buf), flags | MSG_DONTWAIT) <= 0)
+	for (int i = 0; i < 8; i++) {
+		n = attls_session_recv(r->s, buf, sizeof(buf), flags | MSG_DONTWAIT);
+		if (n <= 0)
 			break;
+		/* Only what the peer sent through TLS, in order. */
+		FUZZ_ASSERT(r->any_data || (r->read + (size_t)n <= strlen(FROM_PEER) &&
+					    !memcmp(buf, &FROM_PEER[r->read], (size_t)n)));
+		if (!(flags & MSG_PEEK))
+			r->read += (size_t)n;
+	}
 }
 
 static short kernel_events(int fd, short events)
@@ -393,7 +445,7 @@ static void session_step(struct run *r)
 
 	if (st == ATTLS_ST_OPEN && !r->wrote) {
 		/* The program's first write: a server's held ticket goes with it. */
-		struct iovec iov = { .iov_base = "from the program\n", .iov_len = 17 };
+		struct iovec iov = { .iov_base = FROM_PROGRAM, .iov_len = strlen(FROM_PROGRAM) };
 
 		r->wrote = true;
 		attls_session_sendv(r->s, &iov, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -571,7 +623,7 @@ static struct attls_session *session_make(int fd, const struct choice *c)
 static void connection(const struct choice *c, WOLFSSL_SESSION **keep)
 {
 	struct peer p = { .server = c->client };
-	struct run r = { .drive = c->drive };
+	struct run r = { .drive = c->drive, .any_data = c->payload && c->mode == SEALED_RECORD };
 	int sv[2];
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
@@ -618,13 +670,17 @@ static void connection(const struct choice *c, WOLFSSL_SESSION **keep)
 			c->payload ? "fuzzed" : "honest", c->client ? "client" : "server",
 			p.records, p.done ? "done" : p.failed ? "failed" : "waiting",
 			(const char *[]){ "handshake", "open", "failed" }[attls_session_state(r.s)]);
-	/* The peer's end of data, then its close: the session's end never waits. */
+	/*
+	 * The peer's end of data, then the program's close: close_notify and
+	 * the drain, which ends at the peer's end of data without waiting.
+	 */
 	shutdown(p.fd, SHUT_WR);
 	session_step(&r);
-	close(p.fd);
 	attls_session_end(r.s, true);
 	attls_session_free(r.s);
 	close(r.fd);
+	wire_drain(&p);
+	close(p.fd);
 	wolfSSL_free(p.ssl);
 	free(p.out);
 	drain_log();
