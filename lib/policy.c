@@ -250,6 +250,17 @@ static char *read_line(char *str, int num, void *stream)
 	line[n] = '\0';
 	ld->pos += n;
 	ld->lineno++;
+	str[0] = '\0';
+	/*
+	 * A NUL would end the line early: the rest of it, a section header
+	 * say, would be dropped without a word, and the keys after it would
+	 * land in the section before (enabled = no in a TLS descriptor).
+	 */
+	if (memchr(line, '\0', n)) {
+		ERR(ld, "a NUL byte: a policy is text");
+		ld->kind = SEC_BAD;
+		goto out;
+	}
 	s = line;
 	if (ld->lineno == 1 && !strncmp(s, "\xEF\xBB\xBF", 3))
 		s += 3;
@@ -258,7 +269,6 @@ static char *read_line(char *str, int num, void *stream)
 	e = s + strlen(s);
 	while (e > s && isspace((unsigned char)e[-1]))
 		*--e = '\0';
-	str[0] = '\0';
 	if (!*s || *s == ';' || *s == '#')
 		goto out;
 	if (*s == '[') {

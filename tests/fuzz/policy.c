@@ -51,6 +51,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	p = attls_policy_load_ex(path, ATTLS_POLICY_NO_FILES, &errs);
 	/* A policy, or the reasons there is none: never both, never neither. */
 	FUZZ_ASSERT(!p != !errs.n);
+	/* A NUL byte would hide the rest of its line: no text policy has one. */
+	FUZZ_ASSERT(!p || !memchr(data, '\0', size));
 	for (size_t i = 0; i < errs.n; i++)
 		FUZZ_ASSERT(!strncmp(errs.msg[i], path, strlen(path)) &&
 			    errs.msg[i][strlen(path)] == ':');

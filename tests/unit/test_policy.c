@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -439,8 +440,19 @@ START_TEST(test_policy_too_large)
 	ck_assert_msg(strstr(errs.msg[0], "cannot read policy: 16777217 bytes, more than the 16 MiB"),
 		      "got \"%s\"", errs.msg[0]);
 	attls_errors_free(&errs);
-	/* Exactly the limit is read, and loads. */
-	ck_assert_int_eq(truncate(file, (off_t)ATTLS_POLICY_MAX), 0);
+	/* Exactly the limit is read, and loads: a long comment fills it (a NUL would not). */
+	FILE *f = fopen(file, "w");
+	static const char head[] = "[traffic X]\nlocal_port = 1\nenabled = no\n;";
+	char *pad = malloc(ATTLS_POLICY_MAX);
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(pad);
+	memset(pad, 'x', ATTLS_POLICY_MAX);
+	memcpy(pad, head, sizeof(head) - 1);
+	pad[ATTLS_POLICY_MAX - 1] = '\n';
+	ck_assert_uint_eq(fwrite(pad, 1, ATTLS_POLICY_MAX, f), ATTLS_POLICY_MAX);
+	fclose(f);
+	free(pad);
 	p = attls_policy_load(file, &errs);
 	ck_assert_uint_eq(errs.n, 0);
 	ck_assert_ptr_nonnull(p);
