@@ -184,7 +184,8 @@ $(B)/fuzz/pki/ok: tests/fuzz/make-pki
 fuzz-build: $(FUZZ_BIN) $(B)/fuzz/pki/ok
 
 # Each target for FUZZ_SECONDS (default 300), after its regression inputs.
-fuzz: fuzz-build
+fuzz: deps
+	$(MAKE) fuzz-build
 	tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 demo: deps
