@@ -129,6 +129,8 @@ static void drain_log(void)
 		for (ssize_t i = 0; i < n; i++)
 			FUZZ_ASSERT(line[i] >= 0x20 && line[i] <= 0x7e);
 		log_outcome(line, (size_t)n);
+		if (verbose)
+			fprintf(stderr, "  %.*s\n", (int)n, line);
 	}
 }
 
@@ -267,6 +269,8 @@ struct peer {
 	WOLFSSL *ssl;
 	int fd;
 	bool server, done, failed;
+	bool sent;     /* it sent in this step */
+	bool app_sent; /* FROM_PEER is written */
 	unsigned char *out;
 	size_t out_len, out_cap;
 	size_t got;       /* bytes it read from the session */
@@ -328,10 +332,21 @@ static void held_add(struct peer *p, const void *buf, size_t n)
 	p->out_len += n;
 }
 
+/*
+ * One send per step, as a socket that is full now and then: wolfSSL then
+ * stops after each message it builds, so that a stage can fall between
+ * two messages of one flight, and a sealed record can take the place of
+ * the next one (inject_sealed).
+ */
 static int peer_send(WOLFSSL *ssl, char *buf, int sz, void *ctx)
 {
+	struct peer *p = ctx;
+
 	(void)ssl;
-	held_add(ctx, buf, (size_t)sz);
+	if (p->sent)
+		return WOLFSSL_CBIO_ERR_WANT_WRITE;
+	p->sent = true;
+	held_add(p, buf, (size_t)sz);
 	return sz;
 }
 
@@ -382,6 +397,7 @@ static void peer_step(struct peer *p)
 	char buf[4096];
 	int r;
 
+	p->sent = false;
 	if (p->failed) {
 		wire_drain(p);
 		return;
@@ -390,13 +406,21 @@ static void peer_step(struct peer *p)
 		r = p->server ? wolfSSL_accept(p->ssl) : wolfSSL_connect(p->ssl);
 		if (r == WOLFSSL_SUCCESS) {
 			p->done = true;
-			/* Data from the peer, for the session's read path. */
-			wolfSSL_write(p->ssl, FROM_PEER, (int)strlen(FROM_PEER));
 		} else {
 			r = wolfSSL_get_error(p->ssl, r);
 			p->failed = r != WOLFSSL_ERROR_WANT_READ && r != WOLFSSL_ERROR_WANT_WRITE;
 		}
 		return;
+	}
+	/* Data from the peer, for the session's read path (again after "later"). */
+	if (!p->app_sent) {
+		r = wolfSSL_write(p->ssl, FROM_PEER, (int)strlen(FROM_PEER));
+		p->app_sent = r > 0;
+		if (r <= 0) {
+			r = wolfSSL_get_error(p->ssl, r);
+			p->failed = r != WOLFSSL_ERROR_WANT_READ && r != WOLFSSL_ERROR_WANT_WRITE;
+			return;
+		}
 	}
 	/* Tickets and data from the session. */
 	while ((r = wolfSSL_read(p->ssl, buf, sizeof(buf))) > 0)
@@ -518,9 +542,26 @@ static void inject_sealed(struct peer *p, const struct choice *c)
 
 	if (!out)
 		abort();
-	/* The peer's flight goes whole first: the record follows it in sequence. */
+	bufferStatic *ob = &ssl->buffers.outputBuffer;
+	word32 lo = ssl->keys.sequence_number_lo, hi = ssl->keys.sequence_number_hi;
+	unsigned unsent = 0;
+
+	/* What the peer sent goes first: the record follows it in sequence. */
 	while (held_record(p))
 		forward_record(p);
+	/*
+	 * The message wolfSSL built but could not send yet (peer_send) took a
+	 * sequence number: the record takes its place, and its number.
+	 */
+	for (word32 i = 0; i + 5 <= ob->length;
+	     i += 5 + ((word32)ob->buffer[ob->idx + i + 3] << 8 | ob->buffer[ob->idx + i + 4]))
+		unsent++;
+	if (unsent && lo >= unsent)
+		ssl->keys.sequence_number_lo = lo - unsent;
+	if (verbose)
+		fprintf(stderr, "sealed: %u records sent, %u unsent, sequence %u, %s\n", p->records,
+			unsent, ssl->keys.sequence_number_lo,
+			IsEncryptionOn(ssl, 1) ? "encrypted" : "clear");
 	if (ssl->options.tls1_3 && IsEncryptionOn(ssl, 1))
 		n = BuildTls13Message(ssl, out, out_sz, c->payload, (int)len, (int)c->type, 0, 0,
 				      0);
@@ -529,6 +570,10 @@ static void inject_sealed(struct peer *p, const struct choice *c)
 				 CUR_ORDER);
 	else
 		n = -1;
+	ssl->keys.sequence_number_lo = lo;
+	ssl->keys.sequence_number_hi = hi;
+	/* The record replaces those messages: they never go. */
+	ob->idx = ob->length = 0;
 	if (n > 0) {
 		to_session(p, out, (size_t)n);
 	} else {
