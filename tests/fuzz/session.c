@@ -15,14 +15,17 @@
  *                    0 raw bytes, in place of the peer's next records
  *                    1 the body of a clear record of type byte 2
  *                    2 the body of a record of type byte 2 sealed with the
- *                      peer's keys, after the peer's flight, as the peer
- *                      would send it (the peer then goes on)
+ *                      peer's keys, in place of its next message (with
+ *                      that message's sequence number), as the peer
+ *                      would send it; the peer then goes on
  *                    3 the peer's next record, changed: payload bytes 0-1
  *                      are an offset into it, the rest is XORed in there
  *           bits 5-6: how the session is driven: the program's recv,
  *                    poll, epoll readiness, or peek and FIONREAD
  *           bit 7:   a full handshake first, so that this one resumes
  *   byte 1: the stage: how many of the peer's records go first, as sent
+ *           (the peer sends one message per step, so a stage may fall
+ *           inside a flight)
  *   byte 2: the record type for modes 1 and 2
  *
  * Two rules are checked on every run: the program's bytes never reach
@@ -239,7 +242,8 @@ static WOLFSSL_CTX *peer_ctx(bool server)
 		fprintf(stderr, "peer context: %s\n", cert);
 		exit(2);
 	}
-	wolfSSL_CTX_set_verify(c, server ? WOLFSSL_VERIFY_PEER : WOLFSSL_VERIFY_PEER, NULL);
+	/* Both ends verify: a session that sends a bad certificate fails at the peer. */
+	wolfSSL_CTX_set_verify(c, WOLFSSL_VERIFY_PEER, NULL);
 	if (!server)
 		wolfSSL_CTX_UseSessionTicket(c);
 	return c;
