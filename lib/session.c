@@ -1184,6 +1184,23 @@ static short failed_events(short want)
 	return (short)(POLLERR | POLLHUP | (want & (POLLIN | POLLOUT)));
 }
 
+/*
+ * What the kernel must report for the handshake to go on: the end of a
+ * connect, room for queued records, input; and room for the ClientHello
+ * of a client that has not sent it. Such a client is a socket that
+ * arrived connected, unseen (SCM_RIGHTS, exec): its program may wait for
+ * input first, as the client of a server that speaks first does, while
+ * the server waits for the hello.
+ */
+static short handshake_events(const struct attls_session *s)
+{
+	short k = s->connecting ? POLLOUT : POLLIN;
+
+	if (out_pending(s) || (s->role == ATTLS_ROLE_CLIENT && !s->hs_started))
+		k |= POLLOUT;
+	return k;
+}
+
 short attls_session_poll_prepare(struct attls_session *s, short want, short *kernel,
 				 uint64_t *deadline_ms)
 {
@@ -1200,9 +1217,7 @@ short attls_session_poll_prepare(struct attls_session *s, short want, short *ker
 		if (!s->deadline)
 			s->deadline = attls_now_ms() + s->hs_timeout;
 		if (check_deadline(s) == 0) {
-			k = s->connecting ? POLLOUT : POLLIN;
-			if (out_pending(s))
-				k |= POLLOUT;
+			k = handshake_events(s);
 			*deadline_ms = s->deadline;
 		}
 	} else if (s->state == ATTLS_ST_OPEN) {
@@ -1346,9 +1361,7 @@ void attls_session_readiness(struct attls_session *s, short want, short krev,
 		if (!s->deadline)
 			s->deadline = attls_now_ms() + s->hs_timeout;
 		if (check_deadline(s) == 0) {
-			r->kernel = s->connecting ? POLLOUT : POLLIN;
-			if (out_pending(s))
-				r->kernel |= POLLOUT;
+			r->kernel = handshake_events(s);
 			r->deadline = s->deadline;
 		}
 	}

@@ -31,6 +31,7 @@
  * Two rules are checked on every run: the program's bytes never reach
  * the wire in clear, and the program reads only what the peer sent
  * through TLS (what it sealed itself, in mode 2; else "from the peer").
+ * The full handshake before a resumed one must complete.
  *
  * What is random in the handshake (wolfSSL's RNG, the peer's key shares)
  * makes a run differ from the last a little: a record changed in place
@@ -704,6 +705,8 @@ static void connection(const struct choice *c, WOLFSSL_SESSION **keep)
 		exchange(&r, &p, UINT_MAX, c->mode >= SEALED_RECORD);
 	} else {
 		exchange(&r, &p, UINT_MAX, true);
+		/* Nothing in the way: the handshake completes, however the session is driven. */
+		FUZZ_ASSERT(p.done && attls_session_state(r.s) == ATTLS_ST_OPEN);
 		if (keep && !p.server && p.done) {
 			if (*keep)
 				wolfSSL_SESSION_free(*keep);
