@@ -1187,10 +1187,9 @@ static short failed_events(short want)
 /*
  * What the kernel must report for the handshake to go on: the end of a
  * connect, room for queued records, input; and room for the ClientHello
- * of a client that has not sent it. Such a client is a socket that
- * arrived connected, unseen (SCM_RIGHTS, exec): its program may wait for
- * input first, as the client of a server that speaks first does, while
- * the server waits for the hello.
+ * of a client that has not sent it: waiting for input first, as the
+ * client of a server that speaks first does, it would wait for a server
+ * that waits for the hello.
  */
 static short handshake_events(const struct attls_session *s)
 {
