@@ -272,11 +272,19 @@ static char *read_line(char *str, int num, void *stream)
 	if (!*s || *s == ';' || *s == '#')
 		goto out;
 	if (*s == '[') {
-		char *close = strchr(s, ']');
+		char *close = strchr(s, ']'), *after = close ? close + 1 : NULL;
 
-		if (!close || (close[1] && close[1] != ';' && close[1] != '#' &&
-			       !isspace((unsigned char)close[1]))) {
+		if (!close) {
 			ERR(ld, "malformed section header; expected [kind NAME]");
+			ld->kind = SEC_BAD;
+			goto out;
+		}
+		/* Only a comment may follow: a second header there would be dropped. */
+		while (isspace((unsigned char)*after))
+			after++;
+		if (*after && *after != ';' && *after != '#') {
+			ERR(ld, "malformed section header: text after the section header; "
+				"expected [kind NAME], then a comment at most");
 			ld->kind = SEC_BAD;
 			goto out;
 		}

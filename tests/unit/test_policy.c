@@ -111,6 +111,8 @@ static const struct {
 	{ "[security A]\n[security A]\n", 2, "section [security A] given twice" },
 	{ "[traffic a b]\n", 1, "a name has no blanks" },
 	{ "[global\n", 1, "malformed section header" },
+	/* The second header would be dropped, and enabled = no land in A. */
+	{ "[traffic A] [traffic B]\nenabled = no\n", 1, "text after the section header" },
 	{ "trace = 2\n", 1, "key outside any section" },
 	{ "[global]\njust words\n", 2, "expected \"key = value\"" },
 	{ "[global]\ntrace = 2\ntrace = 4\n", 3, "trace: given twice" },
