@@ -67,9 +67,9 @@ static WOLFSSL_CTX *peer_cli, *peer_srv;
 /* syslog's lines land here, and are checked: one line of printable ASCII each. */
 static int log_sink = -1;
 static struct sockaddr_un log_addr;
-/* ATTLS_FUZZ_VERBOSE=1: each connection says how far it went. */
-static bool verbose;
 static socklen_t log_addr_len;
+/* ATTLS_FUZZ_VERBOSE=1: each connection says how far it went, and what it logged. */
+static bool verbose;
 
 #define RESUME_KEY "fuzz|fuzz.server|peer"
 #define FROM_PEER "from the peer\n"
@@ -129,7 +129,8 @@ static void drain_log(void)
 	char line[2048];
 	ssize_t n;
 
-	while ((n = recv(log_sink, line, sizeof(line), MSG_DONTWAIT)) > 0) {
+	while ((n = recv(log_sink, line, sizeof(line) - 1, MSG_DONTWAIT)) > 0) {
+		line[n] = '\0'; /* for log_outcome's %.Ns */
 		for (ssize_t i = 0; i < n; i++)
 			FUZZ_ASSERT(line[i] >= 0x20 && line[i] <= 0x7e);
 		log_outcome(line, (size_t)n);
