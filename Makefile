@@ -34,12 +34,13 @@ BUILD_PKGS := gcc make pkg-config libinih-dev libgcrypt20-dev check dpkg-dev aut
 TEST_PKGS := openssl curl python3 procps iproute2 socat valgrind nginx redis-server \
 	redis-tools mosquitto mosquitto-clients wrk default-jdk-headless softhsm2 opensc \
 	stunnel4 libwww-perl python3-cryptography haproxy rabbitmq-server python3-pika strace \
-	nodejs apache2 libssl-dev libwolfssl-dev qemu-user postfix dovecot-imapd sslscan testssl.sh
+	nodejs apache2 libssl-dev libwolfssl-dev qemu-user postfix dovecot-imapd sslscan testssl.sh \
+	clang libclang-rt-14-dev
 BENCH_PKGS := libssl-dev
 PKGS := $(BUILD_PKGS) $(TEST_PKGS) $(BENCH_PKGS)
 
 .PHONY: all deps test unit integration demo bench soak install clean distclean check-boundary wolfssl-check \
-	wolfssl-update
+	wolfssl-update fuzz fuzz-build
 
 all: $(B)/libattls.so $(B)/attls $(B)/boundary.ok wolfssl-check
 
@@ -156,8 +157,41 @@ $(B)/tsan/libattls.so: $(LIB_SRC) $(SHIM_SRC) $(wildcard lib/*.h shim/*.h) $(WOL
 		-fsanitize=thread -fno-omit-frame-pointer \
 		-shared -o $@ $(LIB_SRC) $(SHIM_SRC) $(WOLF_LINK) $(LDLIBS_LIB)
 
-integration: all $(B)/libfault.so $(B)/libpwfault.so $(B)/librandfault.so $(B)/asan/libattls.so $(B)/tsan/libattls.so
+integration: all fuzz-build $(B)/libfault.so $(B)/libpwfault.so $(B)/librandfault.so $(B)/asan/libattls.so $(B)/tsan/libattls.so
 	tests/integration/run-all
+
+# libFuzzer targets (tests/fuzz): lib/ compiled by clang with ASan and
+# UBSan and coverage; wolfSSL is the archive gcc built, not instrumented.
+FUZZ_CC ?= clang
+FUZZ_TARGETS := policy values p11uri session
+FUZZ_SECONDS ?= 300
+FUZZ_CFLAGS := -std=c11 -Wall -Wextra -Werror -pthread -g -O1 -fno-omit-frame-pointer \
+	-fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_OBJ := $(LIB_SRC:%.c=$(B)/fuzz/obj/%.o)
+FUZZ_BIN := $(FUZZ_TARGETS:%=$(B)/fuzz/%)
+
+$(B)/fuzz/obj/%.o: %.c $(wildcard lib/*.h) $(WOLF_A)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(B)/fuzz/libattls-fuzz.a: $(FUZZ_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(FUZZ_BIN): $(B)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(B)/fuzz/libattls-fuzz.a
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< \
+		$(B)/fuzz/libattls-fuzz.a $(WOLF_A) $(LDLIBS_LIB)
+
+# A CA, a server and a client certificate for the session target.
+$(B)/fuzz/pki/ok: tests/fuzz/make-pki
+	tests/fuzz/make-pki $(B)/fuzz/pki
+
+fuzz-build: $(FUZZ_BIN) $(B)/fuzz/pki/ok
+
+# Each target for FUZZ_SECONDS (default 300), after its regression inputs.
+fuzz: deps
+	$(MAKE) fuzz-build
+	tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 demo: deps
 	$(MAKE) all

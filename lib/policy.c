@@ -280,6 +280,17 @@ static char *read_line(char *str, int num, void *stream)
 	line[n] = '\0';
 	ld->pos += n;
 	ld->lineno++;
+	str[0] = '\0';
+	/*
+	 * A NUL would end the line early: the rest of it, a section header
+	 * say, would be dropped without a word, and the keys after it would
+	 * land in the section before (enabled = no in a TLS descriptor).
+	 */
+	if (memchr(line, '\0', n)) {
+		ERR(ld, "a NUL byte: a policy is text");
+		ld->kind = SEC_BAD;
+		goto out;
+	}
 	s = line;
 	if (ld->lineno == 1 && !strncmp(s, "\xEF\xBB\xBF", 3))
 		s += 3;
@@ -288,15 +299,22 @@ static char *read_line(char *str, int num, void *stream)
 	e = s + strlen(s);
 	while (e > s && isspace((unsigned char)e[-1]))
 		*--e = '\0';
-	str[0] = '\0';
 	if (!*s || *s == ';' || *s == '#')
 		goto out;
 	if (*s == '[') {
-		char *close = strchr(s, ']');
+		char *close = strchr(s, ']'), *after = close ? close + 1 : NULL;
 
-		if (!close || (close[1] && close[1] != ';' && close[1] != '#' &&
-			       !isspace((unsigned char)close[1]))) {
+		if (!close) {
 			ERR(ld, "malformed section header; expected [kind NAME]");
+			ld->kind = SEC_BAD;
+			goto out;
+		}
+		/* Only a comment may follow: a second header there would be dropped. */
+		while (isspace((unsigned char)*after))
+			after++;
+		if (*after && *after != ';' && *after != '#') {
+			ERR(ld, "malformed section header: text after the section header; "
+				"expected [kind NAME], then a comment at most");
 			ld->kind = SEC_BAD;
 			goto out;
 		}

@@ -918,7 +918,7 @@ ssize_t attls_session_recv(struct attls_session *s, void *buf, size_t len, int f
 		errno = ECONNRESET;
 		break;
 	}
-out:
+out:;
 	/*
 	 * Plaintext left over, or all drained: what epoll must ask the kernel
 	 * for has changed, and another thread may be waiting there.
@@ -1290,6 +1290,22 @@ static short failed_events(short want)
 	return (short)(POLLERR | POLLHUP | (want & (POLLIN | POLLOUT)));
 }
 
+/*
+ * What the kernel must report for the handshake to go on: the end of a
+ * connect, room for queued records, input; and room for the ClientHello
+ * of a client that has not sent it: waiting for input first, as the
+ * client of a server that speaks first does, it would wait for a server
+ * that waits for the hello.
+ */
+static short handshake_events(const struct attls_session *s)
+{
+	short k = s->connecting ? POLLOUT : POLLIN;
+
+	if (out_pending(s) || (s->role == ATTLS_ROLE_CLIENT && !s->hs_started))
+		k |= POLLOUT;
+	return k;
+}
+
 short attls_session_poll_prepare(struct attls_session *s, short want, short *kernel,
 				 uint64_t *deadline_ms)
 {
@@ -1306,9 +1322,7 @@ short attls_session_poll_prepare(struct attls_session *s, short want, short *ker
 		if (!s->deadline)
 			s->deadline = attls_now_ms() + s->hs_timeout;
 		if (check_deadline(s) == 0) {
-			k = s->connecting ? POLLOUT : POLLIN;
-			if (out_pending(s))
-				k |= POLLOUT;
+			k = handshake_events(s);
 			*deadline_ms = s->deadline;
 		}
 	} else if (s->state == ATTLS_ST_OPEN) {
@@ -1458,9 +1472,7 @@ void attls_session_readiness(struct attls_session *s, short want, short krev,
 		if (!s->deadline)
 			s->deadline = attls_now_ms() + s->hs_timeout;
 		if (check_deadline(s) == 0) {
-			r->kernel = s->connecting ? POLLOUT : POLLIN;
-			if (out_pending(s))
-				r->kernel |= POLLOUT;
+			r->kernel = handshake_events(s);
 			r->deadline = s->deadline;
 		}
 	}

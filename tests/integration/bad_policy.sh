@@ -29,6 +29,14 @@ chmod 600 "$PKI/server.key"
 printf '[keyring k]\ncert = %s\nkey = %s\n[traffic t]\ndirection = inbound\nkeyring = k\n' \
 	"$PKI/server.key" "$PKI/server.key" >"$WORK/notcert.ini"
 check "a file that is no certificate is refused" grep -q "notcert.ini:2: cert: cannot load" <("$ATTLS" check "$WORK/notcert.ini" 2>&1)
+# A NUL byte hides the rest of its line: here a section header, which
+# would put "enabled = no" in the TLS descriptor above it.
+printf '[keyring k]\nca = %s\n[traffic t]\nremote_port = 7843\nrole = client\nserver_name = x\nkeyring = k\n\0[traffic u]\nenabled = no\n' \
+	"$PKI/ca.pem" >"$WORK/nul.ini"
+"$ATTLS" check "$WORK/nul.ini" >"$WORK/nul.out" 2>&1
+rc=$?
+check "a NUL byte in a policy is an error at its line (exit $rc)" \
+	grep -q "nul.ini:8: a NUL byte" "$WORK/nul.out"
 "$ATTLS" check "$TOP/conf/broker.ini" >"$WORK/broker.out" 2>&1
 broker_clean() {
 	[ "$(grep -c 'broker.ini:[0-9]*: ' "$WORK/broker.out")" = 3 ] &&

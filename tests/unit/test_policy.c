@@ -111,6 +111,8 @@ static const struct {
 	{ "[security A]\n[security A]\n", 2, "section [security A] given twice" },
 	{ "[traffic a b]\n", 1, "a name has no blanks" },
 	{ "[global\n", 1, "malformed section header" },
+	/* The second header would be dropped, and enabled = no land in A. */
+	{ "[traffic A] [traffic B]\nenabled = no\n", 1, "text after the section header" },
 	{ "trace = 2\n", 1, "key outside any section" },
 	{ "[global]\njust words\n", 2, "expected \"key = value\"" },
 	{ "[global]\ntrace = 2\ntrace = 4\n", 3, "trace: given twice" },
@@ -444,8 +446,19 @@ START_TEST(test_policy_too_large)
 	ck_assert_msg(strstr(errs.msg[0], "cannot read policy: 16777217 bytes, more than the 16 MiB"),
 		      "got \"%s\"", errs.msg[0]);
 	attls_errors_free(&errs);
-	/* Exactly the limit is read, and loads. */
-	ck_assert_int_eq(truncate(file, (off_t)ATTLS_POLICY_MAX), 0);
+	/* Exactly the limit is read, and loads: a long comment fills it (a NUL would not). */
+	FILE *f = fopen(file, "w");
+	static const char head[] = "[traffic X]\nlocal_port = 1\nenabled = no\n;";
+	char *pad = malloc(ATTLS_POLICY_MAX);
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(pad);
+	memset(pad, 'x', ATTLS_POLICY_MAX);
+	memcpy(pad, head, sizeof(head) - 1);
+	pad[ATTLS_POLICY_MAX - 1] = '\n';
+	ck_assert_uint_eq(fwrite(pad, 1, ATTLS_POLICY_MAX, f), ATTLS_POLICY_MAX);
+	fclose(f);
+	free(pad);
 	p = attls_policy_load(file, &errs);
 	ck_assert_uint_eq(errs.n, 0);
 	ck_assert_ptr_nonnull(p);
