@@ -48,6 +48,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../lib/engine.h"
 #include "../lib/handoff.h"
 #include "../lib/trace.h"
 #include "fdtable.h"
@@ -157,10 +158,14 @@ static int take_handoff(int memfd, pid_t pid, uid_t uid, const int *fds, size_t 
 			return -1;
 		}
 	}
-	/* Only root or this process's user may hand it sessions it could not have verified. */
-	if (uid != 0 && uid != geteuid()) {
-		snprintf(why, whylen, "sent by pid %d of uid %d: only root or uid %d may hand "
-			 "this process sessions", (int)pid, (int)uid, (int)geteuid());
+	/*
+	 * Only root, this process's user or one its policy names may hand it
+	 * sessions whose peers it could not have verified itself.
+	 */
+	if (!attls_engine_sessions_from(uid)) {
+		snprintf(why, whylen, "sent by pid %d of uid %d: only root, uid %d or a user "
+			 "sessions_from names may hand this process sessions", (int)pid, (int)uid,
+			 (int)geteuid());
 		return -1;
 	}
 	return 1;
