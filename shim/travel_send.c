@@ -297,7 +297,14 @@ ssize_t attls_travel_sendmsg(int via, const struct msghdr *msg, int flags)
 		errno = saved;
 		return REAL(sendmsg)(via, msg, flags);
 	}
-	if (l->seen >= ATTLS_SCM_MAX_FD) {
+	if (l->seen > ATTLS_SCM_MAX_FD) {
+		/* The kernel refuses the message (EINVAL): nothing goes, nothing to do. */
+		release(l);
+		free(e);
+		errno = saved;
+		return REAL(sendmsg)(via, msg, flags);
+	}
+	if (l->seen == ATTLS_SCM_MAX_FD) {
 		snprintf(why, sizeof(why), "the message holds %u fds, the kernel's most: no room "
 			 "for the carrier", l->seen);
 		goto refused;

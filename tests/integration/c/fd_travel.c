@@ -144,80 +144,78 @@ static void *race_writer(void *arg)
 /* One message from the master, and the connection it brings: 0 at end of file. */
 static int serve_one(int unix_fd)
 {
-	{
-		char data[1024], req[8192], ctl[CMSG_SPACE(sizeof(int))], reply[1200];
-		struct iovec iov = { data, sizeof(data) - 1 };
-		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
-				    .msg_controllen = sizeof(ctl) };
-		struct cmsghdr *cm;
-		ssize_t n = mmsg_recv(unix_fd, &m), r;
-		int fd = -1, nfds = 0;
-		size_t have;
+	char data[1024], req[8192], ctl[CMSG_SPACE(sizeof(int))], reply[1200];
+	struct iovec iov = { data, sizeof(data) - 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
+			    .msg_controllen = sizeof(ctl) };
+	struct cmsghdr *cm;
+	ssize_t n = mmsg_recv(unix_fd, &m), r;
+	int fd = -1, nfds = 0;
+	size_t have;
 
-		if (n <= 0)
-			return 0;
-		data[n] = '\0';
-		for (cm = CMSG_FIRSTHDR(&m); cm; cm = CMSG_NXTHDR(&m, cm)) {
-			if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
-				continue;
-			nfds += (int)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-			memcpy(&fd, CMSG_DATA(cm), sizeof(int));
-		}
-		if (!nfds && !(m.msg_flags & MSG_CTRUNC))
-			return 1; /* the master's filler */
-		say("worker ctl %s: flags=%s controllen=%zu fds=%d",
-		    m.msg_controllen != sizeof(ctl) ? "WRONG" :
-		    !(m.msg_flags & MSG_CTRUNC) && nfds == 1 ? "exact" :
-		    m.msg_flags & MSG_CTRUNC && nfds == 2 ? "cut" :
-		    !(m.msg_flags & MSG_CTRUNC) && nfds == 2 ? "two" : "WRONG",
-		    m.msg_flags & MSG_CTRUNC ? "CTRUNC" : "0", (size_t)m.msg_controllen, nfds);
-		if (fd < 0)
-			return 1;
-		if (nfds == 2 && !(m.msg_flags & MSG_CTRUNC)) {
-			/* Two fds where one was sent: the second, what stands for the connection. */
-			int second;
-
-			memcpy(&second, CMSG_DATA(CMSG_FIRSTHDR(&m)) + sizeof(int), sizeof(int));
-			r = write(second, "CLEAR-TEXT-ON-SECOND\n", 21);
-			say("worker second fd write: %s", r < 0 ? strerror(errno) : "sent");
-			r = read(second, req, 1);
-			say("worker second fd read: %s", r < 0 ? strerror(errno) : r ? "data" : "end of file");
-			close(second);
-		}
-		/* What the master read goes first (its "login" line), then the socket's. */
-		char *d = data;
-
-		while (d < data + n && !*d)
-			d++; /* the filler before it, on the stream */
-		have = strcmp(d, "-") ? strlen(d) : 0;
-		memcpy(req, d, have);
-		req[have] = '\0';
-		r = read_until(fd, req, sizeof(req), have, false);
-		if (r <= 0 || !strstr(req, "\r\n\r\n")) {
-			static const char secret[] = "CLEAR-TEXT-FROM-WORKER\n";
-
-			say("worker read: %s", r < 0 ? strerror(errno) : "end of file");
-			/* A worker that writes anyway: nothing may reach the client in clear. */
-			r = write(fd, secret, sizeof(secret) - 1);
-			say("worker clear write: %s", r < 0 ? strerror(errno) : "sent");
-		} else {
-			char head[200];
-			int len, hl;
-
-			req[strcspn(req, "\r\n")] = '\0';
-			len = snprintf(reply, sizeof(reply), "worker %d got: %s\n", (int)getpid(),
-				       req);
-			/* write(), not dprintf: stdio writes inside libc, unhooked. */
-			hl = snprintf(head, sizeof(head), "HTTP/1.0 200 OK\r\nContent-Length: %d\r\n"
-				      "Connection: close\r\n\r\n", len);
-			if (write(fd, head, (size_t)hl) != hl ||
-			    write(fd, reply, (size_t)len) != len)
-				say("worker write: %s", strerror(errno));
-			else
-				say("worker served: %s", req);
-		}
-		close(fd);
+	if (n <= 0)
+		return 0;
+	data[n] = '\0';
+	for (cm = CMSG_FIRSTHDR(&m); cm; cm = CMSG_NXTHDR(&m, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		nfds += (int)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+		memcpy(&fd, CMSG_DATA(cm), sizeof(int));
 	}
+	if (!nfds && !(m.msg_flags & MSG_CTRUNC))
+		return 1; /* the master's filler */
+	say("worker ctl %s: flags=%s controllen=%zu fds=%d",
+	    m.msg_controllen != sizeof(ctl) ? "WRONG" :
+	    !(m.msg_flags & MSG_CTRUNC) && nfds == 1 ? "exact" :
+	    m.msg_flags & MSG_CTRUNC && nfds == 2 ? "cut" :
+	    !(m.msg_flags & MSG_CTRUNC) && nfds == 2 ? "two" : "WRONG",
+	    m.msg_flags & MSG_CTRUNC ? "CTRUNC" : "0", (size_t)m.msg_controllen, nfds);
+	if (fd < 0)
+		return 1;
+	if (nfds == 2 && !(m.msg_flags & MSG_CTRUNC)) {
+		/* Two fds where one was sent: the second, what stands for the connection. */
+		int second;
+
+		memcpy(&second, CMSG_DATA(CMSG_FIRSTHDR(&m)) + sizeof(int), sizeof(int));
+		r = write(second, "CLEAR-TEXT-ON-SECOND\n", 21);
+		say("worker second fd write: %s", r < 0 ? strerror(errno) : "sent");
+		r = read(second, req, 1);
+		say("worker second fd read: %s", r < 0 ? strerror(errno) : r ? "data" : "end of file");
+		close(second);
+	}
+	/* What the master read goes first (its "login" line), then the socket's. */
+	char *d = data;
+
+	while (d < data + n && !*d)
+		d++; /* the filler before it, on the stream */
+	have = strcmp(d, "-") ? strlen(d) : 0;
+	memcpy(req, d, have);
+	req[have] = '\0';
+	r = read_until(fd, req, sizeof(req), have, false);
+	if (r <= 0 || !strstr(req, "\r\n\r\n")) {
+		static const char secret[] = "CLEAR-TEXT-FROM-WORKER\n";
+
+		say("worker read: %s", r < 0 ? strerror(errno) : "end of file");
+		/* A worker that writes anyway: nothing may reach the client in clear. */
+		r = write(fd, secret, sizeof(secret) - 1);
+		say("worker clear write: %s", r < 0 ? strerror(errno) : "sent");
+	} else {
+		char head[200];
+		int len, hl;
+
+		req[strcspn(req, "\r\n")] = '\0';
+		len = snprintf(reply, sizeof(reply), "worker %d got: %s\n", (int)getpid(),
+			       req);
+		/* write(), not dprintf: stdio writes inside libc, unhooked. */
+		hl = snprintf(head, sizeof(head), "HTTP/1.0 200 OK\r\nContent-Length: %d\r\n"
+			      "Connection: close\r\n\r\n", len);
+		if (write(fd, head, (size_t)hl) != hl ||
+		    write(fd, reply, (size_t)len) != len)
+			say("worker write: %s", strerror(errno));
+		else
+			say("worker served: %s", req);
+	}
+	close(fd);
 	return 1;
 }
 
