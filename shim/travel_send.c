@@ -277,7 +277,8 @@ static unsigned long inode_of(int fd)
 ssize_t attls_travel_sendmsg(int via, const struct msghdr *msg, int flags)
 {
 	struct attls_travel_entry *e = NULL;
-	struct list list = { 0 }, *l = &list; /* 3 kB: a hook may run on a small stack, no more */
+	/* About 5 kB of stack with real and pos: no allocation to fail before the undo. */
+	struct list list = { 0 }, *l = &list;
 	struct msghdr copy;
 	char why[256];
 	void *ctl = NULL;
