@@ -32,9 +32,11 @@
 #     that runs as another user than the master, a master chrooted into an
 #     empty directory (no /proc), a master that is not root, and a master
 #     that sends on a unix connection the worker accepts only afterwards.
-# In every case the worker's control buffer (CMSG_SPACE(sizeof(int)))
-# gets the one fd sent, no MSG_CTRUNC, and no other; sent three, it gets
-# two and MSG_CTRUNC, as without attls, and the first keeps its session.
+# With MSG_CMSG_CLOEXEC, the socket the worker gets is close-on-exec, and
+# only then. In every case the worker's control buffer
+# (CMSG_SPACE(sizeof(int))) gets the one fd sent, no MSG_CTRUNC, and no
+# other; sent three, it gets two and MSG_CTRUNC, as without attls, and the
+# first keeps its session.
 source "$(dirname "$0")/lib.sh"
 C=$TOP/tests/integration/c
 PY=$TOP/tests/integration/py
@@ -118,6 +120,8 @@ for mode in fresh read mmsg seqpacket; do
 		served "$mode" 3
 	check "$mode: the master's copy after the handoff reads end of file, writes EPIPE" \
 		copies "$mode" 3
+	check "$mode: the socket the worker got is not close-on-exec (no MSG_CMSG_CLOEXEC)" \
+		test "$(grep -c '^worker fd cloexec=0$' "$WORK/$mode.out")" = 3
 	check "$mode: the master's close did not cut the worker off (3 served)" \
 		test "$(grep -c '^worker served' "$WORK/$mode.out")" = 3
 done
@@ -284,6 +288,18 @@ $b")" = 2
 	check "$mode: the worker's control buffer got the one fd sent and nothing else" \
 		served "$mode" 2
 done
+
+# MSG_CMSG_CLOEXEC: the socket that takes its placeholder's number is
+# close-on-exec, as the kernel would have made the socket itself.
+export FD_TRAVEL_CLOEXEC=1
+master cloexec 1 1 1
+unset FD_TRAVEL_CLOEXEC
+a=$(curl_get "$P" /cloexec)
+check "MSG_CMSG_CLOEXEC: master exits" master_done cloexec
+check "MSG_CMSG_CLOEXEC: the reply came from the worker, inside TLS" \
+	grep -Eq "^worker [0-9]+ got: GET /cloexec HTTP/1.1$" <<<"$a"
+check "MSG_CMSG_CLOEXEC: the socket the worker got is close-on-exec" \
+	grep -q '^worker fd cloexec=1$' "$WORK/cloexec.out"
 
 # Users: a worker that runs as nobody, its master root; a master and its
 # worker that both run as nobody (neither may read the other users'

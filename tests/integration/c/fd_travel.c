@@ -23,7 +23,9 @@
  *   the kernel cuts the third: MSG_CTRUNC, "worker ctl cut". FD_TRAVEL_RACE=1:
  *   a second thread writes on each connection while it is sent (race_writer).
  *   FD_TRAVEL_SEQPACKET=1: the socketpair is SOCK_SEQPACKET.
- *   FD_TRAVEL_WORKER_CONFIG=FILE: the worker's ATTLS_CONFIG. Each sendmsg
+ *   FD_TRAVEL_WORKER_CONFIG=FILE: the worker's ATTLS_CONFIG.
+ *   FD_TRAVEL_CLOEXEC=1: the worker receives with MSG_CMSG_CLOEXEC, and
+ *   says of each fd received whether it is close-on-exec. Each sendmsg
  *   says how long it took ("master sendmsg N: US us").
  *
  * The worker answers each connection as an HTTP/1.0 server: it reads the
@@ -93,14 +95,22 @@ static bool use_mmsg(void)
 	return v && !strcmp(v, "1");
 }
 
+/* FD_TRAVEL_CLOEXEC=1: the worker receives with MSG_CMSG_CLOEXEC. */
+static int recv_flags(void)
+{
+	const char *v = getenv("FD_TRAVEL_CLOEXEC");
+
+	return v && !strcmp(v, "1") ? MSG_CMSG_CLOEXEC : 0;
+}
+
 static ssize_t mmsg_recv(int fd, struct msghdr *m)
 {
 	struct mmsghdr v = { .msg_hdr = *m };
 	int r;
 
 	if (!use_mmsg())
-		return recvmsg(fd, m, 0);
-	r = recvmmsg(fd, &v, 1, 0, NULL);
+		return recvmsg(fd, m, recv_flags());
+	r = recvmmsg(fd, &v, 1, recv_flags(), NULL);
 	*m = v.msg_hdr;
 	return r == 1 ? (ssize_t)v.msg_len : -1;
 }
@@ -172,6 +182,7 @@ static int serve_one(int unix_fd)
 	    m.msg_flags & MSG_CTRUNC ? "CTRUNC" : "0", (size_t)m.msg_controllen, nfds);
 	if (fd < 0)
 		return 1;
+	say("worker fd cloexec=%d", (fcntl(fd, F_GETFD) & FD_CLOEXEC) ? 1 : 0);
 	if (nfds == 2 && !(m.msg_flags & MSG_CTRUNC)) {
 		/* Two fds where one was sent: the second, what stands for the connection. */
 		int second;
