@@ -328,3 +328,24 @@ refuse:
 		    ra, jobname, how, why);
 	return ATTLS_REFUSE;
 }
+
+bool attls_engine_sessions_from(uid_t uid)
+{
+	const char *name = NULL;
+	char num[24];
+	int err;
+
+	if (uid == 0 || uid == geteuid())
+		return true;
+	attls_engine_init();
+	if (!policy || !policy->n_sessions_from)
+		return false;
+	snprintf(num, sizeof(num), "%u", (unsigned)uid);
+	if (user_name(uid, &name, &err) < 0)
+		name = NULL; /* only its number can match */
+	for (size_t i = 0; i < policy->n_sessions_from; i++)
+		if (!strcmp(policy->sessions_from[i], num) ||
+		    (name && !strcmp(policy->sessions_from[i], name)))
+			return true;
+	return false;
+}

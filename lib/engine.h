@@ -55,4 +55,11 @@ enum attls_verdict attls_engine_classify(const struct attls_new_conn *nc,
 enum attls_verdict attls_engine_unseen(int fd, const char *how, const unsigned char *handoff,
 				       size_t handoff_len, struct attls_session **out);
 
+/*
+ * Whether a process of user uid may hand this one TLS sessions through
+ * SCM_RIGHTS: root, this process's effective user, or one the policy's
+ * sessions_from names (by uid, or by name when it has one).
+ */
+bool attls_engine_sessions_from(uid_t uid);
+
 #endif

@@ -85,7 +85,8 @@ struct loader {
 #define ERR(ld, ...) attls_errors_add((ld)->errs, (ld)->file, (ld)->lineno, __VA_ARGS__)
 
 static const char *const global_keys[] = { "trace", "syslog_facility",
-					   "handshake_timeout", "ticket_key_file", NULL };
+					   "handshake_timeout", "ticket_key_file",
+					   "sessions_from", NULL };
 static const char *const crypto_keys[] = { "device", "module_path", "pin_source",
 					     "pin_value", NULL };
 static const char *const keyring_keys[] = { "cert", "key", "ca", NULL };
@@ -400,6 +401,40 @@ static void set_path(struct loader *ld, const char *key, char **dst, int *line, 
 		set_value(ld, dst, line, v);
 }
 
+/* sessions_from: a list of user names or uids, comma- or space-separated. */
+static void set_sessions_from(struct loader *ld, const char *v)
+{
+	struct attls_policy *p = ld->p;
+	const char *at = v;
+
+	while (*at) {
+		size_t len = strcspn(at, ", \t");
+		char **nv;
+
+		if (!len) {
+			at++;
+			continue;
+		}
+		for (size_t i = 0; i < len; i++) {
+			if (!isalnum((unsigned char)at[i]) && !strchr("_.-", at[i])) {
+				ERR(ld, "sessions_from: \"%.*s\" is not a user name or uid",
+				    (int)len, at);
+				return;
+			}
+		}
+		nv = realloc(p->sessions_from, (p->n_sessions_from + 1) * sizeof(*nv));
+		if (!nv || !(nv[p->n_sessions_from] = strndup(at, len))) {
+			if (nv)
+				p->sessions_from = nv;
+			ERR(ld, "sessions_from: out of memory");
+			return;
+		}
+		p->sessions_from = nv;
+		p->n_sessions_from++;
+		at += len;
+	}
+}
+
 static void set_global(struct loader *ld, const char *k, const char *v)
 {
 	struct attls_policy *p = ld->p;
@@ -418,6 +453,8 @@ static void set_global(struct loader *ld, const char *k, const char *v)
 			"authpriv, local0-local7", v);
 	} else if (!strcasecmp(k, "ticket_key_file")) {
 		set_path(ld, "ticket_key_file", &p->ticket_key_file, &p->ticket_key_file_line, v);
+	} else if (!strcasecmp(k, "sessions_from")) {
+		set_sessions_from(ld, v);
 	} else if (attls_parse_duration_ms(v, &p->handshake_timeout_ms) < 0) {
 		ERR(ld, "handshake_timeout: \"%s\" is not a duration such as 10s, "
 			"500ms or 2m (at most 1 hour)", v);
@@ -934,6 +971,9 @@ void attls_policy_free(struct attls_policy *p)
 	for (size_t i = 0; i < p->n_security; i++)
 		free(p->security[i].ciphers);
 	free(p->ticket_key_file);
+	for (size_t i = 0; i < p->n_sessions_from; i++)
+		free(p->sessions_from[i]);
+	free(p->sessions_from);
 	free(p->p11_module);
 	free(p->p11_pin_source);
 	if (p->p11_pin_value)

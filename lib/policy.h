@@ -124,6 +124,13 @@ struct attls_policy {
 	unsigned handshake_timeout_ms;
 	char *ticket_key_file; /* shared ticket keys; NULL: random per process */
 	int ticket_key_file_line;
+	/*
+	 * sessions_from: users (names or numeric uids) whose processes may
+	 * hand this process TLS sessions through SCM_RIGHTS, besides root and
+	 * its own user; NULL: none.
+	 */
+	char **sessions_from;
+	size_t n_sessions_from;
 	enum attls_device device;
 	/* PKCS#11 defaults for key rings whose URIs do not say ([crypto]). */
 	char *p11_module, *p11_pin_source, *p11_pin_value;

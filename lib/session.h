@@ -72,8 +72,8 @@ int attls_session_shutdown(struct attls_session *s, int how);
  * The connection ends now, whatever the program's O_NONBLOCK: close_notify
  * and what is queued before it (bounded, 3 s; not from a copy made by fork
  * that this process never used), then both directions of the socket
- * shut, for every process that holds it. For a socket sent to a
- * process that cannot take its session up (shim/travel_send.c): whoever
+ * shut, for every process that holds it. For a socket sent whose
+ * session cannot be carried (shim/travel_send.c): whoever
  * reads it finds end of file, whoever writes it gets EPIPE. The session's
  * own calls then do the same.
  */

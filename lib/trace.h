@@ -41,7 +41,7 @@
 	X(TLS_FD_SENT, "ATTLS041I", ATTLS_TRACE_INFO,                                  \
 	  "a TLS socket sent through SCM_RIGHTS: its session went with it")            \
 	X(TLS_FD_REFUSED, "ATTLS044E", ATTLS_TRACE_ERROR,                              \
-	  "a TLS socket sent to a process that cannot take its session up")            \
+	  "a TLS socket sent whose session cannot be carried: its connection ended")   \
 	X(TLS_FD_NOT_TAKEN, "ATTLS045E", ATTLS_TRACE_ERROR,                            \
 	  "a TLS socket received whose session cannot be taken up")                    \
 	X(NO_FD, "ATTLS046W", ATTLS_TRACE_ERROR,                                       \

@@ -2,13 +2,13 @@
 /*
  * A live TLS session travels with its socket through SCM_RIGHTS: the
  * sender's hooks (sendmsg, sendmmsg) export the sessions of the TLS fds a
- * message names into one sealed memfd sent as the message's first fd
- * (travel_wire.h), once every process holding the other end of the unix
- * socket is known to run attls (travel_peer.h); the receiver's hooks
- * (recvmsg, recvmmsg) take that memfd out of what the program sees and
- * keep each session for the first use of its socket (lib/handoff.h).
- * Where the receiver cannot take it up, the connection is ended before
- * the message goes, never used in clear.
+ * message names into one sealed memfd (travel_wire.h) and send it with
+ * the real sockets inside a carrier (travel_carrier.h), the message's
+ * first fd, while the program's message names unconnected placeholders;
+ * the receiver's hooks (recvmsg, recvmmsg) put the real sockets on the
+ * placeholders' numbers, take the carrier out of what the program sees
+ * and keep each session for the first use of its socket (lib/handoff.h).
+ * A receiver without attls holds dead sockets, never a clear-text path.
  */
 #ifndef ATTLS_TRAVEL_H
 #define ATTLS_TRAVEL_H
@@ -23,15 +23,16 @@ bool attls_msg_names_tls(const struct msghdr *msg);
 
 /*
  * sendmsg on clear fd via of a message that names TLS fds: the sessions go
- * with it, or the connections are ended first (travel_send.c). Returns
+ * with it in a carrier, or (no memory, no fd) the connections are ended
+ * first (travel_send.c). Returns
  * what the real call returns, errno the program's.
  */
 ssize_t attls_travel_sendmsg(int via, const struct msghdr *msg, int flags);
 
 /*
  * recvmsg and recvmmsg on clear fd via: the real call, with a control
- * buffer one fd larger on a unix socket, the handoff memfd taken out and
- * its sessions kept for their sockets; every fd received reset in the fd
+ * buffer one fd larger on a unix socket, the carrier taken out, the real
+ * sockets on their placeholders' numbers and their sessions kept; every fd received reset in the fd
  * table (travel_recv.c).
  */
 ssize_t attls_travel_recvmsg(int via, struct msghdr *msg, int flags);

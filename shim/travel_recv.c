@@ -5,44 +5,56 @@
  *
  * On a unix socket, recvmsg and recvmmsg give the kernel a copy of the
  * program's msghdr whose control buffer has room for one fd more, so the
- * sender's handoff memfd (always the first fd: travel_send.c) never makes
- * the program's own fds come up short (MSG_CTRUNC). Then:
- *  - if the first fd received is a handoff memfd (travel_wire.c) whose
- *    sockets were all received in the same message, it is taken out of
- *    what the program sees (the program's fds move up, cmsg_len and
- *    msg_controllen as if it had never been there), read, closed, and each
- *    session kept for the first use of its socket (lib/handoff.h), where
- *    it is taken up instead of a new handshake;
+ * sender's carrier (always the first fd: travel_send.c) never makes the
+ * program's own fds come up short (MSG_CTRUNC). Then:
+ *  - if the first fd received is a carrier (travel_carrier.c: a unix
+ *    SOCK_SEQPACKET socket whose waiting message starts with its magic),
+ *    its message is taken (with MSG_PEEK if the program peeked, so the
+ *    real call finds it again), each real socket in it goes on the number
+ *    the kernel gave its placeholder (dup3, close-on-exec as the program
+ *    asked with MSG_CMSG_CLOEXEC), the carrier is closed and taken out of
+ *    what the program sees (its fds move up, cmsg_len and msg_controllen
+ *    as if it had never been there), and each session in the memfd it
+ *    carried is kept for the first use of its socket (lib/handoff.h);
  *  - if it is not, and the room added let in one fd the program's buffer
  *    had no room for, that fd is closed and MSG_CTRUNC set, as the kernel
- *    would have done;
- *  - a memfd that only looks like one (another name, no seals, another
- *    magic) is left to the program as it is.
- * A handoff attls cannot read (another version, no memory) or from a
- * process of another user (SO_PEERCRED: only root or this process's own
- * user may hand it sessions, whose peers it could not have verified) is
- * closed and its sockets refused (ATTLS043E): never used in clear, never
- * given a new handshake in the middle of a TLS stream.
+ *    would have done; so is a real socket whose placeholder the kernel
+ *    cut for want of room.
+ * A carrier whose message attls cannot take (another version, no fd
+ * left) leaves the placeholders, dead sockets, to the program; sessions
+ * attls cannot read or from a process of another user (the carrier's
+ * SO_PEERCRED: only root or this process's own user may hand it sessions,
+ * whose peers it could not have verified) refuse their sockets: ATTLS045E,
+ * never used in clear, never a new handshake in the middle of a TLS
+ * stream.
  *
  * Nothing here is kept across calls: the bounce buffer is the call's, the
- * sessions go to the pending imports (lib/handoff.h, its own lock). A
- * second thread receiving on the same socket gets other messages; a
- * signal handler that reads the program's msghdr during the call sees it
- * unchanged until the call returns; a fork during the call leaves the
- * child with the fds the kernel installed before it, in the UNSEEN state.
+ * sessions go to the pending imports (travel_keep.c). A second thread
+ * receiving on the same socket gets other messages; one that closes a
+ * number it does not know yet (the placeholder's) is the program's
+ * mistake as without attls, and dup3 then lands on whatever took the
+ * number. A signal handler that reads the program's msghdr during the
+ * call sees it unchanged until the call returns. A fork during the call
+ * leaves the child with the fds the kernel installed before it: a copy
+ * of the carrier there keeps the TCP connection open until the child
+ * closes it or execs (if the program did not ask MSG_CMSG_CLOEXEC), never
+ * a clear-text path.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../lib/engine.h"
 #include "../lib/handoff.h"
 #include "../lib/trace.h"
 #include "fdtable.h"
 #include "real.h"
 #include "travel.h"
+#include "travel_carrier.h"
 #include "travel_wire.h"
 
 /* Every fd of msg's SCM_RIGHTS: new numbers no hook made, UNSEEN from now on. */
@@ -116,57 +128,44 @@ static int get_fd(const struct cmsghdr *cm, size_t i)
 	return fd;
 }
 
-/* The sender may hand this process sessions: root, or this process's user. */
-static bool sender_trusted(int via, uid_t *uid)
-{
-	struct ucred cr;
-	socklen_t len = sizeof(cr);
-
-	*uid = (uid_t)-1;
-	if (REAL(getsockopt)(via, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0)
-		return false;
-	*uid = cr.uid;
-	return cr.uid == 0 || cr.uid == geteuid();
-}
-
 /*
- * fds[1..n) came with handoff memfd fds[0]: whether every session in it
- * belongs to one of them. *e, *ne: what it carries (0 entries if it is
- * not a handoff at all); -1 if it is one attls cannot take up (*why).
+ * The sessions in memfd, which came in a carrier from a process of user
+ * uid with the sockets fds[0..n): 1 with *e, *ne if each belongs to one
+ * of them; -1 if attls cannot take them up (*why).
  */
-static int take_handoff(int via, int *fds, size_t n, struct attls_travel_entry **e, size_t *ne,
-			char *why, size_t whylen)
+static int take_handoff(int memfd, pid_t pid, uid_t uid, const int *fds, size_t n,
+			struct attls_travel_entry **e, size_t *ne, char *why, size_t whylen)
 {
-	pid_t pid;
-	uid_t uid;
-	int r = attls_travel_read(fds[0], e, ne, &pid);
+	pid_t wpid;
+	int r = attls_travel_read(memfd, e, ne, &wpid);
 
-	if (r == 0)
-		return 0;
-	if (r < 0) {
-		snprintf(why, whylen, "the sessions cannot be read: %s", strerror(errno));
+	if (r <= 0) {
+		snprintf(why, whylen, "the sessions cannot be read: %s",
+			 r < 0 ? strerror(errno) : "not a handoff");
 		return -1;
 	}
 	for (size_t i = 0; i < *ne; i++) {
 		bool found = false;
 
-		for (size_t j = 1; j < n && !found; j++) {
+		for (size_t j = 0; j < n && !found; j++) {
 			struct stat st;
 
 			found = fstat(fds[j], &st) == 0 && st.st_dev == (*e)[i].dev &&
 				st.st_ino == (*e)[i].ino;
 		}
 		if (!found) {
-			/* Not the sockets it came with: not a handoff, the program's. */
-			attls_travel_free(*e, *ne);
-			*e = NULL;
-			*ne = 0;
-			return 0;
+			snprintf(why, whylen, "the sessions are not those of the sockets carried");
+			return -1;
 		}
 	}
-	if (!sender_trusted(via, &uid)) {
-		snprintf(why, whylen, "sent by pid %d of uid %d: only root or uid %d may hand "
-			 "this process sessions", (int)pid, (int)uid, (int)geteuid());
+	/*
+	 * Only root, this process's user or one its policy names may hand it
+	 * sessions whose peers it could not have verified itself.
+	 */
+	if (!attls_engine_sessions_from(uid)) {
+		snprintf(why, whylen, "sent by pid %d of uid %d: only root, uid %d or a user "
+			 "sessions_from names may hand this process sessions", (int)pid, (int)uid,
+			 (int)geteuid());
 		return -1;
 	}
 	return 1;
@@ -188,41 +187,19 @@ static void not_taken(int via, int fd, const char *why)
 	attls_fd_set_refused(fd);
 }
 
-/* Whether fd is a TCP socket (of AF_INET or AF_INET6). */
-static bool is_tcp(int fd)
-{
-	int dom = 0, type = 0;
-	socklen_t len = sizeof(int);
-
-	if (REAL(getsockopt)(fd, SOL_SOCKET, SO_DOMAIN, &dom, &len) < 0 ||
-	    (dom != AF_INET && dom != AF_INET6))
-		return false;
-	len = sizeof(int);
-	return REAL(getsockopt)(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_STREAM;
-}
-
 /*
  * Each session is kept for its socket (with the first of the fds received
  * that names it: any of them takes it up at its first use, the others
- * share it). If the handoff is refused (why), or a session cannot be kept,
- * every fd that names its socket is refused instead: never clear text,
- * never a new handshake in the middle of a TLS stream. A handoff that
- * could not be read at all (no entries) refuses every TCP socket it came
- * with.
+ * share it). A session that cannot be kept refuses every fd that names
+ * its socket instead: never clear text, never a new handshake in the
+ * middle of a TLS stream.
  */
-static void keep_all(int via, const int *fds, size_t n, struct attls_travel_entry *e, size_t ne,
-		     const char *why)
+static void keep_all(int via, const int *fds, size_t n, struct attls_travel_entry *e, size_t ne)
 {
 	char err[160];
 
-	if (!ne) {
-		for (size_t j = 0; j < n; j++)
-			if (is_tcp(fds[j]))
-				not_taken(via, fds[j], why);
-		return;
-	}
 	for (size_t i = 0; i < ne; i++) {
-		const char *no = why;
+		const char *no = NULL;
 		bool kept = false;
 
 		for (size_t j = 0; j < n && !no && !kept; j++) {
@@ -242,12 +219,46 @@ static void keep_all(int via, const int *fds, size_t n, struct attls_travel_entr
 	}
 }
 
+struct carried;
+static void keep_refused(int via, const int *fds, size_t n, const struct carried *c,
+			 const char *why);
+
+/* What a carrier brought: the real sockets, where they go, their sessions. */
+struct carried {
+	int memfd, real[ATTLS_SCM_MAX_FD];
+	uint32_t pos[ATTLS_SCM_MAX_FD];
+	size_t k;
+	pid_t pid;
+	uid_t uid;
+};
+
+/*
+ * fds[0..n) are the program's fds, after the carrier: each real socket
+ * goes on the number its placeholder got (dup3: the placeholder closed,
+ * the number now names the TCP socket), close-on-exec as the program
+ * asked; one whose placeholder the program's buffer had no room for is
+ * closed, as the kernel closed the placeholder.
+ */
+static void put_real(struct carried *c, const int *fds, size_t n, int flags)
+{
+	for (size_t i = 0; i < c->k; i++) {
+		if (c->pos[i] < n &&
+		    REAL(dup3)(c->real[i], fds[c->pos[i]],
+			       flags & MSG_CMSG_CLOEXEC ? O_CLOEXEC : 0) < 0)
+			attls_trace(attls_trace_mask(), ATTLS_MSG_TLS_FD_NOT_TAKEN, NULL,
+				    "fd %d: its socket cannot take the number: %s; it stays an "
+				    "unconnected socket", fds[c->pos[i]], strerror(errno));
+		REAL(close)(c->real[i]);
+	}
+}
+
 /*
  * After the real call: m gets what the kernel wrote in b, as it would have
- * written it in m's own buffer, without the handoff memfd. The sockets
- * whose sessions came with it are kept for their first use.
+ * written it in m's own buffer, without the carrier, and with the real
+ * sockets on their placeholders' numbers. Their sessions are kept for
+ * their first use.
  */
-static void bounce_end(int via, struct msghdr *m, struct bounce *b)
+static void bounce_end(int via, struct msghdr *m, struct bounce *b, int flags)
 {
 	struct msghdr *k = &b->k;
 	struct cmsghdr *cm, *rights = NULL;
@@ -255,6 +266,8 @@ static void bounce_end(int via, struct msghdr *m, struct bounce *b)
 	size_t prog = m->msg_controllen, used = k->msg_controllen, ne = 0;
 	char why[200];
 	int taken = 0;
+	size_t given = 0; /* the program's fds, after the carrier */
+	struct carried c;
 
 	for (cm = CMSG_FIRSTHDR(k); cm; cm = CMSG_NXTHDR(k, cm))
 		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
@@ -266,19 +279,24 @@ static void bounce_end(int via, struct msghdr *m, struct bounce *b)
 		size_t room = prog > at ? prog - at : 0;
 		size_t fit = room > sizeof(struct cmsghdr) ?
 				     (room - sizeof(struct cmsghdr)) / sizeof(int) : 0;
-		int fds[256];
+		int fds[ATTLS_SCM_MAX_FD];
 
-		for (size_t i = 0; i < n && i < 256; i++)
+		for (size_t i = 0; i < n && i < ATTLS_SCM_MAX_FD; i++)
 			fds[i] = get_fd(rights, i);
-		if (n >= 2 && n <= 256) {
-			taken = take_handoff(via, fds, n, &e, &ne, why, sizeof(why));
-			if (taken) {
-				/* The program's fds move up into its place. */
-				REAL(close)(fds[0]);
-				memmove(CMSG_DATA(rights), CMSG_DATA(rights) + sizeof(int),
-					(n - 1) * sizeof(int));
-				keep = n - 1;
-			}
+		if (n >= 1 && n <= ATTLS_SCM_MAX_FD &&
+		    (taken = attls_carrier_open(fds[0], flags & MSG_PEEK, &c.memfd, c.real,
+						c.pos, &c.k, &c.pid, &c.uid))) {
+			if (taken < 0)
+				snprintf(why, sizeof(why), "its sockets cannot be taken from the "
+					 "carrier: %s; they stay unconnected sockets",
+					 strerror(errno));
+			/* The program's fds move up into its place. */
+			REAL(close)(fds[0]);
+			memmove(CMSG_DATA(rights), CMSG_DATA(rights) + sizeof(int),
+				(n - 1) * sizeof(int));
+			keep = n - 1;
+			if (taken > 0)
+				put_real(&c, fds + 1, keep < fit ? keep : fit, flags);
 		}
 		if (keep > fit) {
 			/* Let in only by the room attls added: as the kernel, cut. */
@@ -295,6 +313,7 @@ static void bounce_end(int via, struct msghdr *m, struct bounce *b)
 		} else {
 			used = at;
 		}
+		given = keep;
 	}
 	if (used > prog) {
 		/* Room attls added let in more than the program's buffer holds. */
@@ -306,15 +325,31 @@ static void bounce_end(int via, struct msghdr *m, struct bounce *b)
 	m->msg_namelen = k->msg_namelen;
 	m->msg_flags = k->msg_flags;
 	received_fds(m);
-	if (taken) {
-		size_t n = (rights->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		int fds[256];
+	if (taken < 0) {
+		attls_trace(attls_trace_mask(), ATTLS_MSG_TLS_FD_NOT_TAKEN, NULL,
+			    "a message through unix fd %d: %s", via, why);
+	} else if (taken > 0) {
+		size_t n = given;
+		int fds[ATTLS_SCM_MAX_FD];
 
-		for (size_t i = 0; i < n && i < 256; i++)
+		for (size_t i = 0; i < n; i++)
 			fds[i] = get_fd(rights, i);
-		keep_all(via, fds, n < 256 ? n : 256, e, ne, taken < 0 ? why : NULL);
+		if (take_handoff(c.memfd, c.pid, c.uid, fds, n, &e, &ne, why, sizeof(why)) < 0)
+			keep_refused(via, fds, n, &c, why);
+		else
+			keep_all(via, fds, n, e, ne);
+		REAL(close)(c.memfd);
 	}
 	attls_travel_free(e, ne);
+}
+
+/* The sessions cannot be taken up: each real socket that came is refused. */
+static void keep_refused(int via, const int *fds, size_t n, const struct carried *c,
+			 const char *why)
+{
+	for (size_t i = 0; i < c->k; i++)
+		if (c->pos[i] < n)
+			not_taken(via, fds[c->pos[i]], why);
 }
 
 ssize_t attls_travel_recvmsg(int via, struct msghdr *msg, int flags)
@@ -334,7 +369,7 @@ ssize_t attls_travel_recvmsg(int via, struct msghdr *msg, int flags)
 	if (r >= 0) {
 		int saved = errno;
 
-		bounce_end(via, msg, &b);
+		bounce_end(via, msg, &b, flags);
 		errno = saved;
 	}
 	bounce_free(&b);
@@ -377,7 +412,7 @@ int attls_travel_recvmmsg(int via, struct mmsghdr *vec, unsigned n, int flags,
 			b[i].k = kv[i].msg_hdr;
 			vec[i].msg_len = kv[i].msg_len;
 			if (b[i].buf) {
-				bounce_end(via, &vec[i].msg_hdr, &b[i]);
+				bounce_end(via, &vec[i].msg_hdr, &b[i], flags);
 			} else {
 				vec[i].msg_hdr = kv[i].msg_hdr; /* the program's own buffer */
 				received_fds(&vec[i].msg_hdr);

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The sessions that travel with their sockets through SCM_RIGHTS: one
- * sealed memfd named "attls-handoff", the first fd of the message, holding
- * a header (magic, version, the sender's pid) and, per socket, its device
- * and inode and its session as bytes (lib/handoff.h). The receiver knows
- * it by its name, its seals, its magic and the inodes, which must be
- * those of sockets received in the same message.
+ * sealed memfd named "attls-handoff", the first fd of a carrier's message
+ * (travel_carrier.h), holding a header (magic, version, the sender's pid)
+ * and, per socket, its device and inode and its session as bytes
+ * (lib/handoff.h). The receiver reads it only from a carrier, and checks
+ * its seals, its magic and the inodes, which must be those of the sockets
+ * carried with it.
  */
 #ifndef ATTLS_TRAVEL_WIRE_H
 #define ATTLS_TRAVEL_WIRE_H

@@ -5,7 +5,9 @@
 # implicit TLS (IMAPS) as a passwd-file user and lists INBOX. imap-login
 # (chrooted into the login directory, as Dovecot ships it) does the
 # handshake and, once the user is logged in, hands the connection to an
-# imap process through SCM_RIGHTS: the TLS session must travel with it.
+# imap process through SCM_RIGHTS: the TLS session must travel with it,
+# which the imap process (root) takes up from dovenull only where its
+# policy says sessions_from = dovenull.
 # Also: with the default import_environment, attls status --uncovered
 # names the processes on the covered port.
 source "$(dirname "$0")/lib.sh"
@@ -98,8 +100,21 @@ wait "$HOLD" # bounded: 4 s of input, then 1 s (timeout 10)
 stop "$DOVECOT"
 
 conf "LD_PRELOAD ATTLS_CONFIG"
+# imap-login runs as dovenull, imap as root when it receives the
+# connection: without sessions_from the session is refused there
+# (ATTLS045E), the login fails and nothing goes in clear.
 start || exit 1
 check "dovecot has attls" grep -q libattls.so "/proc/$DOVECOT/maps"
+out=$(timeout 20 curl -sS --cacert "$PKI/ca.pem" --user user:secret "imaps://127.0.0.1:$P/" \
+	2>"$WORK/curl.err")
+check "without sessions_from: imap refuses the session from dovenull's imap-login (ATTLS045E)" \
+	grep -q "ATTLS045E.*sent by pid [0-9]* of uid $(id -u dovenull): only root, uid 0 or a user sessions_from names" "$DV/log"
+check "without sessions_from: the login fails ($out)" bash -c '! grep -q INBOX <<<"$1"' x "$out"
+stop "$DOVECOT"
+
+sed -i '/^\[global\]$/a sessions_from = dovenull' "$WORK/p.ini"
+: >"$DV/log"
+start || exit 1
 out=$(timeout 20 curl -sS --cacert "$PKI/ca.pem" --user user:secret "imaps://127.0.0.1:$P/" \
 	2>"$WORK/curl.err")
 check "curl logs in over IMAPS and lists INBOX ($out $(cat "$WORK/curl.err"))" \

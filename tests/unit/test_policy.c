@@ -22,6 +22,7 @@ START_TEST(test_good_policy_and_defaults)
 	struct attls_policy *p = load_text(
 		"; comment\n# another\n[global]\ntrace = error, event\n"
 		"syslog_facility = local3\nhandshake_timeout = 2500ms\n"
+		"sessions_from = dovenull, 1000 www-data\n"
 		"[crypto]\ndevice = software\n" KEYRING
 		"[security S]\nprotocols = TLSv1.3\nclient_auth = required\n"
 		"[traffic In]\ndirection = inbound\nlocal_port = 7800-7809, 9000\n"
@@ -36,6 +37,10 @@ START_TEST(test_good_policy_and_defaults)
 	ck_assert_uint_eq(p->trace, ATTLS_TRACE_ERROR | ATTLS_TRACE_EVENT);
 	ck_assert_int_eq(p->syslog_facility, LOG_LOCAL3);
 	ck_assert_uint_eq(p->handshake_timeout_ms, 2500);
+	ck_assert_uint_eq(p->n_sessions_from, 3);
+	ck_assert_str_eq(p->sessions_from[0], "dovenull");
+	ck_assert_str_eq(p->sessions_from[1], "1000");
+	ck_assert_str_eq(p->sessions_from[2], "www-data");
 	ck_assert_int_eq(p->device, ATTLS_DEVICE_SOFTWARE);
 	ck_assert_uint_eq(p->n_traffic, 2);
 	ck_assert_str_eq(p->traffic[0].name, "In");
@@ -121,6 +126,8 @@ static const struct {
 	{ "[global]\ntrace = 300\n", 2, "trace: \"300\"" },
 	{ "[global]\nsyslog_facility = kernel\n", 2, "syslog_facility: \"kernel\"" },
 	{ "[global]\nhandshake_timeout = soon\n", 2, "handshake_timeout: \"soon\"" },
+	{ "[global]\nsessions_from = nobody, ../root\n", 2,
+	  "sessions_from: \"../root\" is not a user name or uid" },
 	{ "[global]\nhandshake_timeout = 0s\n", 2, "handshake_timeout: \"0s\"" },
 	/* 18446744073709552 s is 2^64 + 384 ms: it must not wrap to 384 ms. */
 	{ "[global]\nhandshake_timeout = 18446744073709552\n", 2,

@@ -12,6 +12,8 @@ child recv|inherit N (under attls) writes a secret on the socket and
 fakememfd           (under attls) sends itself a memfd named
                      "attls-handoff" (not sealed) and a pipe: prints what
                      it received.
+fakecarrier         sends its own SOCK_SEQPACKET socket, with a message
+                     waiting on it, and a pipe, and receives them.
 sendtls PORT [gone]  (under attls) connects to PORT (TLS by the policy),
                      sends that fd through SCM_RIGHTS to a socketpair it
                      holds both ends of (gone: whose other end it closed
@@ -74,6 +76,18 @@ elif mode == "fakememfd":
     body = os.pread(fds[0], 64, 0) if fds else b""
     print("received %d fds flags=%d first=%s bytes=%r" % (len(fds), flags, names[0] if names else "-",
                                                         body))
+elif mode == "fakecarrier":
+    # A SOCK_SEQPACKET socket of the program's own, first in a message,
+    # with a message of its own waiting: it reaches the receiver as it was
+    # sent, its message unread.
+    c1, c2 = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    c2.send(b"ATTLS-CARRIER but the program's")
+    r, w = os.pipe()
+    a, b = socket.socketpair()
+    socket.send_fds(a, [b"x"], [c1.fileno(), r])
+    _, fds, flags, _ = socket.recv_fds(b, 16, 4)
+    got = socket.socket(fileno=fds[0]).recv(64) if fds else b""
+    print("received %d fds flags=%d first=%r" % (len(fds), flags, got))
 elif mode == "sendtls":
     s = socket.create_connection(("127.0.0.1", int(sys.argv[2])), timeout=5)
     a, b = socket.socketpair()
