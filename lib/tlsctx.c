@@ -45,13 +45,74 @@ static int proto_version(unsigned bit)
 	}
 }
 
+/* A level's protocols and cipher suites on ctx: 0, or -1 with the errors added. */
+static int set_level(WOLFSSL_CTX *ctx, const struct attls_policy *p,
+		     const struct attls_security *sec, struct attls_errors *errs)
+{
+	unsigned lo = 0, hi = 0;
+
+	for (unsigned b = ATTLS_PROTO_TLS10; b <= ATTLS_PROTO_TLS13; b <<= 1)
+		if (sec->protocols & b) {
+			lo = lo ? lo : b;
+			hi = b;
+		}
+	if (wolfSSL_CTX_set_min_proto_version(ctx, proto_version(lo)) != WOLFSSL_SUCCESS ||
+	    wolfSSL_CTX_set_max_proto_version(ctx, proto_version(hi)) != WOLFSSL_SUCCESS) {
+		attls_errors_add(errs, p->file, sec->protocols_line,
+				 "protocols: not supported by this wolfSSL");
+		return -1;
+	}
+	if (wolfSSL_CTX_set_cipher_list(ctx, sec->ciphers ? sec->ciphers :
+						   attls_default_ciphers) != WOLFSSL_SUCCESS) {
+		attls_errors_add(errs, p->file, sec->ciphers_line,
+				 "ciphers: \"%s\" names no cipher suite this wolfSSL knows",
+				 sec->ciphers ? sec->ciphers : attls_default_ciphers);
+		return -1;
+	}
+	if (attls_ciphers_check(ctx, sec->ciphers ? sec->ciphers : attls_default_ciphers,
+				sec->protocols, p->file, sec->ciphers_line, errs) < 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * The protocols and cipher lists of every security level, used or not, on
+ * a scratch context: `attls check --no-keys` (which builds no context) and
+ * the levels no enabled descriptor names (no context is built for them) would
+ * otherwise let a list that refuses every connection pass.
+ */
+int attls_tlsctx_check_levels(const struct attls_policy *p, bool unused_only,
+			      struct attls_errors *errs)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < p->n_security; i++) {
+		const struct attls_security *sec = &p->security[i];
+		bool used = false;
+		WOLFSSL_CTX *ctx;
+
+		for (size_t j = 0; j < p->n_traffic && !used; j++)
+			used = p->traffic[j].security == sec && p->traffic[j].enabled;
+		if (unused_only && used)
+			continue;
+		if (!(ctx = wolfSSL_CTX_new(wolfSSLv23_client_method()))) {
+			attls_errors_add(errs, p->file, sec->line,
+					 "[security %s]: cannot create a TLS context", sec->name);
+			return -1;
+		}
+		if (set_level(ctx, p, sec, errs) < 0)
+			rc = -1;
+		wolfSSL_CTX_free(ctx);
+	}
+	return rc;
+}
+
 static WOLFSSL_CTX *build_one(const struct attls_policy *p, const struct attls_traffic *t,
 			      bool server, unsigned char *binding, struct attls_errors *errs)
 {
 	const struct attls_keyring *kr = t->keyring;
 	const struct attls_security *sec = t->security ? t->security : &default_security;
 	WOLFSSL_CTX *ctx;
-	unsigned lo = 0, hi = 0;
 	int mode;
 
 	ctx = wolfSSL_CTX_new(server ? wolfSSLv23_server_method() :
@@ -68,26 +129,7 @@ static WOLFSSL_CTX *build_one(const struct attls_policy *p, const struct attls_t
 	 * busy loop. The session waits for input itself.
 	 */
 	wolfSSL_CTX_clear_mode(ctx, SSL_MODE_AUTO_RETRY);
-	for (unsigned b = ATTLS_PROTO_TLS10; b <= ATTLS_PROTO_TLS13; b <<= 1)
-		if (sec->protocols & b) {
-			lo = lo ? lo : b;
-			hi = b;
-		}
-	if (wolfSSL_CTX_set_min_proto_version(ctx, proto_version(lo)) != WOLFSSL_SUCCESS ||
-	    wolfSSL_CTX_set_max_proto_version(ctx, proto_version(hi)) != WOLFSSL_SUCCESS) {
-		attls_errors_add(errs, p->file, sec->protocols_line,
-				 "protocols: not supported by this wolfSSL");
-		goto fail;
-	}
-	if (wolfSSL_CTX_set_cipher_list(ctx, sec->ciphers ? sec->ciphers :
-						   attls_default_ciphers) != WOLFSSL_SUCCESS) {
-		attls_errors_add(errs, p->file, sec->ciphers_line,
-				 "ciphers: \"%s\" names no cipher suite this wolfSSL knows",
-				 sec->ciphers ? sec->ciphers : attls_default_ciphers);
-		goto fail;
-	}
-	if (attls_ciphers_check(ctx, sec->ciphers ? sec->ciphers : attls_default_ciphers,
-				sec->protocols, p->file, sec->ciphers_line, errs) < 0)
+	if (set_level(ctx, p, sec, errs) < 0)
 		goto fail;
 	wolfSSL_CTX_set_groups(ctx, default_groups,
 					  (int)(sizeof(default_groups) / sizeof(default_groups[0])));

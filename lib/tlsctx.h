@@ -3,6 +3,8 @@
 #ifndef ATTLS_TLSCTX_H
 #define ATTLS_TLSCTX_H
 
+#include <stdbool.h>
+
 #include "policy.h"
 
 /*
@@ -14,6 +16,12 @@
  */
 int attls_tlsctx_build(struct attls_policy *p, struct attls_errors *errs);
 void attls_tlsctx_free(struct attls_policy *p);
+/*
+ * Every security level's protocols and ciphers on a scratch context (all,
+ * or only those no descriptor names): 0, or -1 with the errors added.
+ */
+int attls_tlsctx_check_levels(const struct attls_policy *p, bool unused_only,
+			      struct attls_errors *errs);
 
 /* The context for a connection that maps to t in the given role. */
 void *attls_tlsctx_get(const struct attls_traffic *t, enum attls_role role);

@@ -4,8 +4,8 @@
  * Plain check builds every context, as a program under attls would: it
  * reads the keys and loads the PKCS#11 modules the policy names, so it is
  * for policies one trusts. --no-keys checks the policy alone (syntax,
- * values, references, path forms, and the trust of the policy file) and
- * opens no file it names: no key, certificate, CA or PIN is read, and no
+ * values, references, path forms, protocols and cipher lists of every
+ * security level, and the trust of the policy file) and opens no file it names: no key, certificate, CA or PIN is read, and no
  * module is loaded.
  */
 #include <stdbool.h>
@@ -33,7 +33,7 @@ int cmd_check(int argc, char **argv)
 		return 2;
 	}
 	file = attls_abs_path(file, abs, sizeof(abs));
-	if (!no_keys && attls_wolf_load(why, sizeof(why)) < 0) {
+	if (attls_wolf_load(why, sizeof(why)) < 0) {
 		fprintf(stderr, "attls: %s\n", why);
 		return 1;
 	}
@@ -42,6 +42,9 @@ int cmd_check(int argc, char **argv)
 		attls_cryptodev_setup(p->device, p->trace, device, sizeof(device));
 		attls_tlsctx_build(p, &errs);
 	}
+	/* Levels no context was built for: all of them with --no-keys. */
+	if (p)
+		attls_tlsctx_check_levels(p, !no_keys, &errs);
 	for (size_t i = 0; i < errs.n; i++)
 		fprintf(stderr, "%s\n", errs.msg[i]);
 	if (errs.n) {

@@ -22,6 +22,26 @@ check "a missing policy file refuses too" grep -q "cannot open policy" "$WORK/er
 rc=$?
 check "attls check exits 1 on errors" [ $rc -eq 1 ]
 check "attls check prints every error with its line" [ "$(grep -c 'bad.ini:[0-9]*:' "$WORK/check.out")" -eq 2 ]
+# Cipher lists are checked on every level, named or not, with or without keys.
+cat >"$WORK/levels.ini" <<'EOF2'
+[security a]
+ciphers = ALL:!aNULL
+[security b]
+ciphers = TLS13-AES128-GCM-SHA256:NOPE-CIPHER
+[traffic t]
+direction = outbound
+remote_port = 443
+security = a
+enabled = no
+EOF2
+for mode in --no-keys ""; do
+	out=$("$ATTLS" check $mode "$WORK/levels.ini" 2>&1)
+	rc=$?
+	check "attls check ${mode:-(keys)}: a cipher list with an operator is an error (exit $rc)" \
+		grep -q "levels.ini:2: ciphers: \"!aNULL\": this wolfSSL takes no operators" <<<"$out"
+	check "attls check ${mode:-(keys)}: an unknown suite in a level no descriptor uses is an error" \
+		grep -q "levels.ini:4: ciphers: \"NOPE-CIPHER\" is no cipher suite" <<<"$out"
+done
 chmod 644 "$PKI/server.key"
 printf '[keyring k]\ncert = %s\nkey = %s\n' "$PKI/server.pem" "$PKI/server.key" >"$WORK/mode.ini"
 check "a key readable by others is refused" grep -q "mode.ini:3: key: .* has mode 0644" <("$ATTLS" check "$WORK/mode.ini" 2>&1)
