@@ -402,7 +402,9 @@ static void print_table(const struct scan *sc)
 	char l[64], r[64];
 
 	if (!sc->n_found) {
-		printf("no uncovered sockets\n");
+		/* Exit 2 then: stderr names the processes that could not be read. */
+		printf(sc->n_unread ? "no uncovered sockets among the processes that could be read\n" :
+				      "no uncovered sockets\n");
 		return;
 	}
 	printf("%-7s %-10s %-16s %-23s %-23s %-11s %s\n", "PID", "USER", "PROGRAM", "LOCAL",

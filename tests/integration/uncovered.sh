@@ -116,6 +116,8 @@ rc=$?
 check "as a user it cannot tell (rc $rc)" [ "$rc" = 2 ]
 check "as a user it names the processes it could not read" \
 	grep -q "could not be read.* $ESCAPED (escaped_socat)" "$WORK/user.err"
+check "as a user its output does not say plainly that there are none" \
+	bash -c "! grep -qx 'no uncovered sockets' '$WORK/user.out'"
 stop "$ESCAPED"
 "$ATTLS" status --uncovered --config "$WORK/p.ini" >"$WORK/status2.out" 2>&1
 rc=$?
