@@ -141,6 +141,11 @@ $(B)/librandfault.so: tests/fault/rand_fault.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -shared -o $@ $<
 
+# Stacked after attls in the tests: a pipe that fills between two FIONREADs.
+$(B)/libfionreadfault.so: tests/fault/fionread_fault.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -shared -o $@ $<
+
 # The shim once more with AddressSanitizer and UBSan, for the tests that
 # run real programs on it (tests/integration/sanitizers.sh).
 $(B)/asan/libattls.so: $(LIB_SRC) $(SHIM_SRC) $(wildcard lib/*.h shim/*.h) $(WOLF_A)
@@ -157,7 +162,7 @@ $(B)/tsan/libattls.so: $(LIB_SRC) $(SHIM_SRC) $(wildcard lib/*.h shim/*.h) $(WOL
 		-fsanitize=thread -fno-omit-frame-pointer \
 		-shared -o $@ $(LIB_SRC) $(SHIM_SRC) $(WOLF_LINK) $(LDLIBS_LIB)
 
-integration: all fuzz-build $(B)/libfault.so $(B)/libpwfault.so $(B)/librandfault.so $(B)/asan/libattls.so $(B)/tsan/libattls.so
+integration: all fuzz-build $(B)/libfault.so $(B)/libpwfault.so $(B)/librandfault.so $(B)/libfionreadfault.so $(B)/asan/libattls.so $(B)/tsan/libattls.so
 	tests/integration/run-all
 
 # libFuzzer targets (tests/fuzz): lib/ compiled by clang with ASan and

@@ -53,9 +53,15 @@ static ssize_t to_tls(struct attls_session *s, int in, loff_t *off, size_t count
 			return done ? (ssize_t)done : -1;
 		if ((size_t)room < want)
 			want = (size_t)room;
-		if (more_from_pipe && (size_t)pipe_bytes(in) < want &&
-		    (want = (size_t)pipe_bytes(in)) == 0)
-			break;
+		if (more_from_pipe) {
+			/* Asked once: a writer may fill the pipe meanwhile. */
+			size_t held = (size_t)pipe_bytes(in);
+
+			if (held < want)
+				want = held;
+			if (!want)
+				break;
+		}
 		/*
 		 * What is read from a pipe cannot be given back: on a blocking
 		 * socket, first wait for the records already queued to go (an
