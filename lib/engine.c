@@ -21,8 +21,6 @@
 #include "trace.h"
 #include "wolf.h"
 
-#define DEFAULT_CONFIG "/etc/attls/attls.ini"
-
 _Thread_local int attls_inside;
 
 static pthread_once_t engine_once = PTHREAD_ONCE_INIT;
@@ -56,7 +54,7 @@ static void engine_load(void)
 
 	attls_inside++;
 	if (!file || !*file)
-		file = DEFAULT_CONFIG;
+		file = ATTLS_DEFAULT_CONFIG;
 	if (attls_jobname(secure, jobname, sizeof(jobname)) < 0) {
 		refuse_all(file, NULL, "secure-execution mode and /proc/self/exe cannot be "
 			   "read: no job name to match rules against");
