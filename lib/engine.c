@@ -13,6 +13,7 @@
 #include "cryptodev.h"
 #include "engine.h"
 #include "handoff.h"
+#include "logsink.h"
 #include "envtrust.h"
 #include "match.h"
 #include "policy.h"
@@ -53,6 +54,7 @@ static void engine_load(void)
 	struct attls_policy *p;
 
 	attls_inside++;
+	attls_log_start();
 	if (!file || !*file)
 		file = ATTLS_DEFAULT_CONFIG;
 	if (attls_jobname(secure, jobname, sizeof(jobname)) < 0) {

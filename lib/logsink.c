@@ -193,15 +193,52 @@ static int send_line(uint64_t v, int pri, const char *msgid, const char *line)
 	}
 }
 
-void attls_log_stderr(const char *line)
+/*
+ * fd 2 as the program was started with it: written once by
+ * attls_log_start, from the constructor before any thread, then only
+ * read. A fork's child has the same fd 2; an exec starts again.
+ */
+static struct {
+	bool known;
+	dev_t dev;
+	ino_t ino;
+} start_stderr;
+
+void attls_log_start(void)
+{
+	struct stat st;
+
+	start_stderr.known = fstat(STDERR_FILENO, &st) == 0;
+	start_stderr.dev = st.st_dev;
+	start_stderr.ino = st.st_ino;
+}
+
+/*
+ * Whether a line may go to fd 2: only to the file the program was started
+ * with as its stderr (a terminal, a pipe, journald's stream, `2>FILE`),
+ * never to a TCP socket (an inetd program's connection: clear text must
+ * not reach the wire), nor to a file, pipe or socket that took number 2
+ * after the program closed or replaced its stderr: that may be the
+ * program's data.
+ */
+static bool stderr_fit(void)
 {
 	socklen_t len = sizeof(int);
+	struct stat st;
 	int domain;
 
-	if (attls_io.getsockopt(STDERR_FILENO, SOL_SOCKET, SO_DOMAIN, &domain, &len) == 0 &&
-	    (domain == AF_INET || domain == AF_INET6))
-		return;
-	dprintf(STDERR_FILENO, "attls[%d]: %s\n", (int)getpid(), line);
+	if (!start_stderr.known || fstat(STDERR_FILENO, &st) < 0 ||
+	    st.st_dev != start_stderr.dev || st.st_ino != start_stderr.ino)
+		return false;
+	return !S_ISSOCK(st.st_mode) ||
+	       (attls_io.getsockopt(STDERR_FILENO, SOL_SOCKET, SO_DOMAIN, &domain, &len) == 0 &&
+		domain != AF_INET && domain != AF_INET6);
+}
+
+void attls_log_stderr(const char *line)
+{
+	if (stderr_fit())
+		dprintf(STDERR_FILENO, "attls[%d]: %s\n", (int)getpid(), line);
 }
 
 /* Once per reason and process: why lines go to stderr from now on. */

@@ -22,9 +22,14 @@
  */
 bool attls_log_send(int pri, const char *msgid, const char *line);
 
+/* Notes what fd 2 is when the program starts (the engine's first step). */
+void attls_log_start(void);
+
 /*
- * "attls[pid]: line" on the program's stderr, unless fd 2 is a TCP
- * socket (a program started by inetd): clear text must not reach the wire.
+ * "attls[pid]: line" on the program's stderr: only while fd 2 is still
+ * the file it was at the start, and not a TCP socket (a program started
+ * by inetd): clear text must not reach the wire, nor attls's lines a file
+ * of the program's that took number 2 after it closed its stderr.
  */
 void attls_log_stderr(const char *line);
 
