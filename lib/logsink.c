@@ -35,12 +35,11 @@ static uint64_t log_sock = SOCK_NONE; /* fd << 33 | journal << 32 | (uint32_t)st
 /*
  * When no socket answered: the second of the last attempt (at most one a
  * second, so a host without syslog costs a line no more than a clock
- * read) and why, as errno << 1 | (1: /dev/log, 0: journald's socket).
- * Relaxed atomics: a stale value only retries early or names an older
- * reason.
+ * read) and /dev/log's errno, the last tried. Relaxed atomics: a stale
+ * value only retries early or names an older reason.
  */
 static long open_failed_at = -1;
-static int open_failed_why;
+static int open_failed_errno;
 
 /* Reasons already said on stderr in this process, one bit each. */
 enum { WHY_NO_SOCKET = 1, WHY_FULL = 2, WHY_SEND = 4 };
@@ -104,7 +103,7 @@ static uint64_t log_sock_open(uint64_t old)
 		fd = connect_to(ATTLS_SYSLOG_SOCKET);
 	}
 	if (fd < 0) {
-		__atomic_store_n(&open_failed_why, errno << 1 | 1, __ATOMIC_RELAXED);
+		__atomic_store_n(&open_failed_errno, errno, __ATOMIC_RELAXED);
 		__atomic_store_n(&open_failed_at, now, __ATOMIC_RELAXED);
 		return SOCK_NONE;
 	}
@@ -209,8 +208,10 @@ void attls_log_start(void)
 	struct stat st;
 
 	start_stderr.known = fstat(STDERR_FILENO, &st) == 0;
-	start_stderr.dev = st.st_dev;
-	start_stderr.ino = st.st_ino;
+	if (start_stderr.known) {
+		start_stderr.dev = st.st_dev;
+		start_stderr.ino = st.st_ino;
+	}
 }
 
 /*
@@ -258,14 +259,13 @@ static void say_why(unsigned why, const char *path, int err)
 bool attls_log_send(int pri, const char *msgid, const char *line)
 {
 	uint64_t v = __atomic_load_n(&log_sock, __ATOMIC_ACQUIRE);
-	int err, why;
+	int err;
 
 	if (!log_sock_ours(v))
 		v = log_sock_open(v);
 	if (v == SOCK_NONE) {
-		why = __atomic_load_n(&open_failed_why, __ATOMIC_RELAXED);
-		say_why(WHY_NO_SOCKET, why & 1 ? ATTLS_SYSLOG_SOCKET : ATTLS_JOURNAL_SOCKET,
-			why >> 1);
+		say_why(WHY_NO_SOCKET, ATTLS_SYSLOG_SOCKET,
+			__atomic_load_n(&open_failed_errno, __ATOMIC_RELAXED));
 		return false;
 	}
 	err = send_line(v, pri, msgid, line);
