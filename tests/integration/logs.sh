@@ -31,7 +31,8 @@ client_policy "$WORK/events.ini" "error, event"
 client_policy "$WORK/loud.ini" "error, info, event, flow"
 
 # in_ns CASE SINK POLICY PROGRAM...: PROGRAM under attls in a mount namespace
-# where SINK (none, journal, syslog, journal-stall, syslog-stall) listens;
+# where SINK (none, journal-read, syslog-read, journal-stall, syslog-stall;
+# syslog-read-stale: journald's socket file there, nobody listening) listens;
 # its stdout, stderr and exit code in $WORK/CASE.{out,err,rc}, the sink's
 # datagrams in $WORK/CASE.log.
 in_ns() {
@@ -46,13 +47,19 @@ in_ns() {
 		rm -f /dev/log
 		mount -t tmpfs tmpfs /run
 		mkdir -p /run/systemd/journal
+		# journald stopped: its socket file stays, nobody listens.
+		if [ "$S" = syslog-read-stale ]; then
+			/usr/bin/python3 -c "import socket, sys
+socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).bind(sys.argv[1])" /run/systemd/journal/socket
+		fi
 		case $S in
 		journal*) path=/run/systemd/journal/socket ;;
 		syslog*) path=/dev/log ;;
 		*) path= ;;
 		esac
 		if [ -n "$path" ]; then
-			/usr/bin/python3 "$PY/dgram_sink.py" "$path" "$W/$C.log" "${S#*-}" >"$W/$C.sink" &
+			mode=${S#*-}
+			/usr/bin/python3 "$PY/dgram_sink.py" "$path" "$W/$C.log" "${mode%-*}" >"$W/$C.sink" &
 			sink=$!
 			for _ in $(seq 100); do [ -S "$path" ] && break; sleep 0.05; done
 		fi
@@ -92,7 +99,7 @@ check "no log socket: one line says why, once, before the first error" \
 	bash -c "[ \"\$(grep -c ATTLS090W '$WORK/none.err')\" = 1 ] &&
 		head -1 '$WORK/none.err' | grep -q '^attls\[$pid\]: ATTLS090W no log socket takes attls.s lines: errors go to stderr, other lines are not written: /dev/log: No such file or directory$'"
 
-in_ns journal journal "$WORK/events.ini" /usr/bin/python3 "$WORK/client.py" "$P" 1
+in_ns journal journal-read "$WORK/events.ini" /usr/bin/python3 "$WORK/client.py" "$P" 1
 pid=$(sed -n 's/^pid=//p' "$WORK/journal.out")
 # The datagram of the failure, one field a line.
 awk -v RS= '/ATTLS_MSGID=ATTLS022E/' "$WORK/journal.log" >"$WORK/journal.022"
@@ -111,11 +118,15 @@ check "journald: every field a KEY=value line" \
 	bash -c "! grep -v '^\$' '$WORK/journal.log' | grep -qvE '^[A-Z_]+='"
 check "journald: nothing on stderr" [ ! -s "$WORK/journal.err" ]
 
-in_ns syslog syslog "$WORK/default.ini" /usr/bin/python3 "$WORK/client.py" "$P" 1
+in_ns syslog syslog-read "$WORK/default.ini" /usr/bin/python3 "$WORK/client.py" "$P" 1
 pid=$(sed -n 's/^pid=//p' "$WORK/syslog.out")
 check "no journald, /dev/log: a syslog line, ident attls[$pid], daemon.err" \
 	grep -Eq "^<27>[A-Z][a-z][a-z] [ 0-9][0-9] [0-9:]{8} attls\[$pid\]: ATTLS022E handshake failed" "$WORK/syslog.log"
 check "no journald, /dev/log: nothing on stderr" [ ! -s "$WORK/syslog.err" ]
+in_ns stale syslog-read-stale "$WORK/default.ini" /usr/bin/python3 "$WORK/client.py" "$P" 1
+check "journald's socket with nobody behind it: syslog takes the line" \
+	grep -q "attls\[[0-9]*\]: ATTLS022E handshake failed" "$WORK/stale.log"
+check "journald's socket with nobody behind it: nothing on stderr" [ ! -s "$WORK/stale.err" ]
 
 # A log daemon that does not read: its queue (net.unix.max_dgram_qlen)
 # fills after a few lines. The program must not wait for it.
