@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Where attls's lines go (README "Where are my errors"), each case in a
 # private mount namespace: /dev over an overlay without the host's
-# /dev/log, and an empty /run. With journald's socket, native datagrams
-# that carry ATTLS_MSGID; with /dev/log only, syslog lines; with no log
+# /dev/log, and an empty /run and /var/log. Debian's systemd-journald
+# stores the failure with its ATTLS_MSGID; with journald's socket, native
+# datagrams that carry ATTLS_MSGID; with /dev/log only, syslog lines; with no log
 # socket, a handshake failure under the default trace setting on stderr,
 # after one line that says why; with a log socket whose queue is full, the
 # program does not wait for it and its errors go to stderr.
@@ -31,10 +32,13 @@ client_policy "$WORK/events.ini" "error, event"
 client_policy "$WORK/loud.ini" "error, info, event, flow"
 
 # in_ns CASE SINK POLICY PROGRAM...: PROGRAM under attls in a mount namespace
-# where SINK (none, journal-read, syslog-read, journal-stall, syslog-stall;
-# syslog-read-stale: journald's socket file there, nobody listening) listens;
-# its stdout, stderr and exit code in $WORK/CASE.{out,err,rc}, the sink's
-# datagrams in $WORK/CASE.log.
+# (its own /dev without /dev/log, /run and /var/log) where SINK listens:
+# none; journald (Debian's systemd-journald; journalctl's verbose and short
+# output of attls's entries in $WORK/CASE.log and .short); journal-read or
+# syslog-read (dgram_sink.py on journald's socket or /dev/log, datagrams in
+# $WORK/CASE.log); journal-stall or syslog-stall (a sink that does not
+# read); syslog-read-stale (journald's socket file there, nobody behind
+# it). PROGRAM's stdout, stderr and exit code in $WORK/CASE.{out,err,rc}.
 in_ns() {
 	local case=$1 sink=$2 pol=$3
 	shift 3
@@ -46,27 +50,42 @@ in_ns() {
 		mount -t overlay overlay -o "lowerdir=/dev,upperdir=$W/$C.up,workdir=$W/$C.wk" /dev
 		rm -f /dev/log
 		mount -t tmpfs tmpfs /run
+		mount -t tmpfs tmpfs /var/log
 		mkdir -p /run/systemd/journal
-		# journald stopped: its socket file stays, nobody listens.
 		if [ "$S" = syslog-read-stale ]; then
 			/usr/bin/python3 -c "import socket, sys
 socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).bind(sys.argv[1])" /run/systemd/journal/socket
 		fi
+		sink= path=
 		case $S in
-		journal*) path=/run/systemd/journal/socket ;;
-		syslog*) path=/dev/log ;;
-		*) path= ;;
+		journald)
+			/lib/systemd/systemd-journald >"$W/$C.sink" 2>&1 &
+			sink=$! path=/run/systemd/journal/socket ;;
+		journal-*)
+			path=/run/systemd/journal/socket ;;
+		syslog-*)
+			path=/dev/log ;;
 		esac
-		if [ -n "$path" ]; then
+		if [ -n "$path" ] && [ -z "$sink" ]; then
 			mode=${S#*-}
 			/usr/bin/python3 "$PY/dgram_sink.py" "$path" "$W/$C.log" "${mode%-*}" >"$W/$C.sink" &
 			sink=$!
-			for _ in $(seq 100); do [ -S "$path" ] && break; sleep 0.05; done
 		fi
+		for _ in $(seq 100); do [ -z "$path" ] || [ -S "$path" ] && break; sleep 0.05; done
 		set +e
 		timeout 20 env ATTLS_CONFIG="$POL" LD_PRELOAD="$LIB" "$@" >"$W/$C.out" 2>"$W/$C.err"
 		echo $? >"$W/$C.rc"
-		if [ -n "$path" ]; then
+		if [ "$S" = journald ]; then
+			for _ in $(seq 50); do
+				journalctl -D /run/log/journal/* --no-pager -o verbose \
+					SYSLOG_IDENTIFIER=attls >"$W/$C.log" 2>&1
+				grep -q ATTLS_MSGID=ATTLS022E "$W/$C.log" && break
+				sleep 0.1
+			done
+			journalctl -D /run/log/journal/* --no-pager -o short \
+				ATTLS_MSGID=ATTLS022E >"$W/$C.short" 2>&1
+		fi
+		if [ -n "$sink" ]; then
 			sleep 0.3
 			kill "$sink"
 			wait "$sink"
@@ -127,6 +146,23 @@ in_ns stale syslog-read-stale "$WORK/default.ini" /usr/bin/python3 "$WORK/client
 check "journald's socket with nobody behind it: syslog takes the line" \
 	grep -q "attls\[[0-9]*\]: ATTLS022E handshake failed" "$WORK/stale.log"
 check "journald's socket with nobody behind it: nothing on stderr" [ ! -s "$WORK/stale.err" ]
+
+# Debian's own journald (systemd-journald, started in the namespace):
+# journalctl finds the failure by its ATTLS_MSGID, under attls's identity.
+in_ns journald journald "$WORK/default.ini" /usr/bin/python3 "$WORK/client.py" "$P" 1
+pid=$(sed -n 's/^pid=//p' "$WORK/journald.out")
+check "systemd-journald: journalctl ATTLS_MSGID=ATTLS022E finds it ($(tail -1 "$WORK/journald.short"))" \
+	grep -q " attls\[$pid\]: ATTLS022E handshake failed conn=127.0.0.1:[0-9]*->127.0.0.1:$P" \
+	"$WORK/journald.short"
+# The verbose entry of the failure: from its header line to the next.
+awk '/^[A-Z][a-z][a-z] [0-9]/ { n++ } { e[n] = e[n] $0 "\n" }
+	END { for (i in e) if (e[i] ~ /ATTLS_MSGID=ATTLS022E/) printf "%s", e[i] }' \
+	"$WORK/journald.log" >"$WORK/journald.022"
+for f in "MESSAGE=ATTLS022E handshake failed conn=.*" PRIORITY=3 SYSLOG_FACILITY=3 \
+	SYSLOG_IDENTIFIER=attls SYSLOG_PID=$pid _PID=$pid _TRANSPORT=journal; do
+	check "systemd-journald: the entry has $f" grep -qx " *$f" "$WORK/journald.022"
+done
+check "systemd-journald: nothing on stderr" [ ! -s "$WORK/journald.err" ]
 
 # A log daemon that does not read: its queue (net.unix.max_dgram_qlen)
 # fills after a few lines. The program must not wait for it.
