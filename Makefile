@@ -35,7 +35,7 @@ TEST_PKGS := openssl curl python3 procps iproute2 socat valgrind nginx redis-ser
 	redis-tools mosquitto mosquitto-clients wrk default-jdk-headless softhsm2 opensc \
 	stunnel4 libwww-perl python3-cryptography haproxy rabbitmq-server python3-pika strace \
 	nodejs apache2 libssl-dev libwolfssl-dev qemu-user postfix dovecot-imapd sslscan testssl.sh \
-	clang libclang-rt-14-dev
+	clang libclang-rt-14-dev systemd
 BENCH_PKGS := libssl-dev
 PKGS := $(BUILD_PKGS) $(TEST_PKGS) $(BENCH_PKGS)
 

@@ -13,6 +13,7 @@
 #include "cryptodev.h"
 #include "engine.h"
 #include "handoff.h"
+#include "logsink.h"
 #include "envtrust.h"
 #include "match.h"
 #include "policy.h"
@@ -21,33 +22,26 @@
 #include "trace.h"
 #include "wolf.h"
 
-#define DEFAULT_CONFIG "/etc/attls/attls.ini"
-
 _Thread_local int attls_inside;
 
 static pthread_once_t engine_once = PTHREAD_ONCE_INIT;
 static struct attls_policy *policy; /* NULL: none in force, refuse */
 static char jobname[64];
 
+/*
+ * Every reason on stderr and in the log, each line once: with the
+ * error-stderr bit set, an error no log socket takes is not written twice.
+ */
 static void refuse_all(const char *file, struct attls_errors *errs, const char *why)
 {
-	char esc[1024];
+	const unsigned mask = ATTLS_TRACE_ERROR | ATTLS_TRACE_ERROR_STDERR;
 
 	attls_trace_setup(ATTLS_TRACE_ERROR, LOG_DAEMON);
-	dprintf(STDERR_FILENO, "attls[%d]: %s %s: %s\n", (int)getpid(),
-		attls_msg_id(ATTLS_MSG_POLICY_REFUSED), attls_msg_text(ATTLS_MSG_POLICY_REFUSED),
-		attls_escape(file, esc, sizeof(esc)));
-	attls_trace(ATTLS_TRACE_ERROR, ATTLS_MSG_POLICY_REFUSED, NULL, "%s", file);
-	if (why) {
-		dprintf(STDERR_FILENO, "attls[%d]: %s\n", (int)getpid(),
-			attls_escape(why, esc, sizeof(esc)));
-		attls_trace(ATTLS_TRACE_ERROR, ATTLS_MSG_LIB_ERROR, NULL, "%s", why);
-	}
-	for (size_t i = 0; errs && i < errs->n; i++) {
-		dprintf(STDERR_FILENO, "attls[%d]: %s\n", (int)getpid(),
-			attls_escape(errs->msg[i], esc, sizeof(esc)));
-		attls_trace(ATTLS_TRACE_ERROR, ATTLS_MSG_POLICY_ERROR, NULL, "%s", errs->msg[i]);
-	}
+	attls_trace(mask, ATTLS_MSG_POLICY_REFUSED, NULL, "%s", file);
+	if (why)
+		attls_trace(mask, ATTLS_MSG_LIB_ERROR, NULL, "%s", why);
+	for (size_t i = 0; errs && i < errs->n; i++)
+		attls_trace(mask, ATTLS_MSG_POLICY_ERROR, NULL, "%s", errs->msg[i]);
 }
 
 static void engine_load(void)
@@ -60,8 +54,9 @@ static void engine_load(void)
 	struct attls_policy *p;
 
 	attls_inside++;
+	attls_log_start();
 	if (!file || !*file)
-		file = DEFAULT_CONFIG;
+		file = ATTLS_DEFAULT_CONFIG;
 	if (attls_jobname(secure, jobname, sizeof(jobname)) < 0) {
 		refuse_all(file, NULL, "secure-execution mode and /proc/self/exe cannot be "
 			   "read: no job name to match rules against");

@@ -160,6 +160,9 @@ void attls_errors_free(struct attls_errors *e);
 /* The largest policy file read, in bytes. */
 #define ATTLS_POLICY_MAX (16u << 20)
 
+/* The policy file when ATTLS_CONFIG names none. */
+#define ATTLS_DEFAULT_CONFIG "/etc/attls/attls.ini"
+
 /*
  * Reads and validates a policy file: a regular file (after symbolic
  * links) of at most ATTLS_POLICY_MAX bytes, read whole (a read error is

@@ -1,18 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <syslog.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "sysio.h"
+#include "logsink.h"
 #include "trace.h"
 
 static const struct {
@@ -39,99 +33,12 @@ void attls_trace_setup(unsigned mask, int facility)
 	__atomic_store_n(&trace_facility, facility, __ATOMIC_RELAXED);
 }
 
-/*
- * attls's own line to syslog, whatever the program did with openlog,
- * closelog or LOG_PERROR: an AF_UNIX datagram socket connected to
- * /dev/log, close-on-exec, moved up out of the numbers a program expects
- * to get. The program may close it (closefrom, a loop up to the limit)
- * and get its number again for a file of its own: log_sock holds the fd
- * and the low bits of its inode, and each line first checks with fstat
- * that the fd is still that socket, else opens another. No lock: the
- * word is swapped with compare-and-exchange, so a thread, a signal
- * handler or a fork (the child keeps the same socket, and its lines say
- * its own pid) never waits for another. A socket opened by a thread
- * that lost the exchange is closed again.
- */
-static uint64_t log_sock = UINT64_MAX; /* fd << 32 | (uint32_t)st_ino */
-
-static bool log_sock_ours(uint64_t v)
+/* One line to the log (logsink.h), with the policy's facility. */
+static bool log_line(int severity, enum attls_msg m, const char *msg)
 {
-	struct stat st;
-	int fd = (int)(v >> 32);
+	int facility = __atomic_load_n(&trace_facility, __ATOMIC_RELAXED);
 
-	return v != UINT64_MAX && fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode) &&
-	       (uint32_t)st.st_ino == (uint32_t)v;
-}
-
-static int log_sock_open(uint64_t old)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX, .sun_path = "/dev/log" };
-	struct rlimit rl;
-	struct stat st;
-	uint64_t v;
-	int fd, hi;
-
-	fd = attls_io.socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	if (attls_io.connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
-		attls_io.close(fd);
-		return -1;
-	}
-	/* Out of the way of the low numbers the program gets in order. */
-	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur >= 256) {
-		int lim = rl.rlim_cur > 1024 ? 1024 : (int)rl.rlim_cur;
-
-		hi = attls_io.fcntl(fd, F_DUPFD_CLOEXEC, lim - 64);
-		if (hi >= 0) {
-			attls_io.close(fd);
-			fd = hi;
-		}
-	}
-	if (fstat(fd, &st) < 0) {
-		attls_io.close(fd);
-		return -1;
-	}
-	v = (uint64_t)(uint32_t)fd << 32 | (uint32_t)st.st_ino;
-	if (!__atomic_compare_exchange_n(&log_sock, &old, v, false, __ATOMIC_ACQ_REL,
-					 __ATOMIC_ACQUIRE)) {
-		attls_io.close(fd);
-		return log_sock_ours(old) ? (int)(old >> 32) : -1;
-	}
-	return fd;
-}
-
-/* "<PRI>Mmm dd hh:mm:ss attls[pid]: line", as RFC 3164 and syslog(3). */
-static void log_line(int severity, const char *msg)
-{
-	char buf[1200], stamp[32];
-	struct tm tm;
-	time_t now = time(NULL);
-	int n, fd, facility = __atomic_load_n(&trace_facility, __ATOMIC_RELAXED);
-	uint64_t v = __atomic_load_n(&log_sock, __ATOMIC_ACQUIRE);
-
-	if (!localtime_r(&now, &tm) || !strftime(stamp, sizeof(stamp), "%b %e %T", &tm))
-		stamp[0] = '\0';
-	n = snprintf(buf, sizeof(buf), "<%d>%s attls[%d]: %s", (facility & LOG_FACMASK) | severity,
-		     stamp, (int)getpid(), msg);
-	if (n < 0)
-		return;
-	if ((size_t)n >= sizeof(buf))
-		n = sizeof(buf) - 1;
-	fd = log_sock_ours(v) ? (int)(v >> 32) : log_sock_open(v);
-	if (fd < 0)
-		return;
-	while (attls_io.send(fd, buf, (size_t)n, MSG_NOSIGNAL) < 0) {
-		if (errno == EINTR)
-			continue;
-		/* syslogd restarted: /dev/log is a new socket. Once more. */
-		if (errno == ECONNREFUSED || errno == ENOTCONN) {
-			v = __atomic_load_n(&log_sock, __ATOMIC_ACQUIRE);
-			if ((fd = log_sock_open(v)) >= 0)
-				(void)!attls_io.send(fd, buf, (size_t)n, MSG_NOSIGNAL);
-		}
-		return;
-	}
+	return attls_log_send((facility & LOG_FACMASK) | severity, catalogue[m].id, msg);
 }
 
 unsigned attls_trace_mask(void)
@@ -194,12 +101,13 @@ void attls_trace(unsigned mask, enum attls_msg m, const char *who,
 	/* One line of printable ASCII, whatever a peer put in a certificate. */
 	attls_escape(line, esc, sizeof(esc));
 	if (catalogue[m].bit == ATTLS_TRACE_ERROR) {
-		if (mask & ATTLS_TRACE_ERROR)
-			log_line(LOG_ERR, esc);
-		if (mask & ATTLS_TRACE_ERROR_STDERR)
-			dprintf(STDERR_FILENO, "attls[%d]: %s\n", (int)getpid(), esc);
+		bool logged = (mask & ATTLS_TRACE_ERROR) && log_line(LOG_ERR, m, esc);
+
+		/* An error no log socket took goes to stderr: never lost. */
+		if ((mask & ATTLS_TRACE_ERROR_STDERR) || ((mask & ATTLS_TRACE_ERROR) && !logged))
+			attls_log_stderr(esc);
 	} else {
-		log_line(catalogue[m].bit >= ATTLS_TRACE_FLOW ? LOG_DEBUG : LOG_INFO, esc);
+		log_line(catalogue[m].bit >= ATTLS_TRACE_FLOW ? LOG_DEBUG : LOG_INFO, m, esc);
 	}
 	errno = saved;
 }

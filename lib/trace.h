@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Tracing to syslog, with AT-TLS's trace bits: attls writes its lines
- * itself to /dev/log, with ident "attls[pid]" and the policy's facility,
- * whatever the program does with openlog, closelog or LOG_PERROR. Every
+ * itself (logsink.h: journald's native socket, else /dev/log, else errors
+ * to stderr), with ident "attls[pid]" and the policy's facility, whatever
+ * the program does with openlog, closelog or LOG_PERROR. Every
  * message is one line that starts with a stable id from the catalogue
  * below (documented in README.md).
  */
@@ -52,7 +53,9 @@
 	X(DEVICE_FAILED, "ATTLS071W", ATTLS_TRACE_ERROR,                               \
 	  "crypto device failed: new sessions use software")                          \
 	X(TICKET_KEY_OLD, "ATTLS080W", ATTLS_TRACE_ERROR,                              \
-	  "ticket_key_file not rotated for more than two hours")
+	  "ticket_key_file not rotated for more than two hours")                     \
+	X(LOG_FALLBACK, "ATTLS090W", ATTLS_TRACE_ERROR,                                \
+	  "no log socket takes attls's lines: errors go to stderr, other lines are not written")
 
 enum attls_msg {
 #define ATTLS_MSG_ENUM(sym, id, bit, text) ATTLS_MSG_##sym,
@@ -70,7 +73,8 @@ bool attls_trace_on(unsigned mask, enum attls_msg m);
 
 /*
  * Writes message m if mask allows it: "ID text: details". who names the
- * connection (may be NULL). Errors also go to stderr when bit 1 is set.
+ * connection (may be NULL). Errors also go to stderr when bit 1 is set,
+ * and instead of the log when no log socket takes them.
  */
 void attls_trace(unsigned mask, enum attls_msg m, const char *who,
 		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));

@@ -33,7 +33,7 @@ static int version(void)
 static int usage(FILE *out)
 {
 	fprintf(out,
-		"usage: attls run [-c FILE] [-j JOBNAME] -- PROGRAM [ARGS...]\n"
+		"usage: attls run [-c FILE] [-j JOBNAME] [--start-anyway] -- PROGRAM [ARGS...]\n"
 		"       attls check [--no-keys] FILE\n"
 		"       attls query FILE --direction inbound|outbound [--local-port P]\n"
 		"                   [--remote-port P] [--local-addr A] [--remote-addr A]\n"

@@ -6,10 +6,12 @@
  * ELF program of our class with an interpreter, not in secure-execution
  * mode), and the library must confirm it is loaded before the program is
  * exec'ed. Both stages exec, so the program keeps attls run's pid and its
- * own exit code.
+ * own exit code. Nor does it start a program whose policy does not load
+ * (every connection would be refused): it exits 78, unless --start-anyway.
  */
 #include <elf.h>
 #include <errno.h>
+#include <getopt.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <link.h>
@@ -23,13 +25,19 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "../lib/cryptodev.h"
 #include "../lib/envtrust.h"
+#include "../lib/policy.h"
+#include "../lib/tlsctx.h"
+#include "../lib/wolf.h"
 #include "attls.h"
 
-#define RUN_USAGE "usage: attls run [-c FILE] [-j JOBNAME] -- PROGRAM [ARGS...]\n"
+#define RUN_USAGE "usage: attls run [-c FILE] [-j JOBNAME] [--start-anyway] -- PROGRAM [ARGS...]\n"
 /* Exit codes of attls run itself, as a shell's: found but not run, not found. */
 #define RUN_REFUSED 126
 #define RUN_NOT_FOUND 127
+/* The policy does not load: sysexits.h's EX_CONFIG, as systemd reads it. */
+#define RUN_BAD_POLICY 78
 
 /* The library: installed beside the command's LIBDIR, or next to it in build/. */
 static int find_library(char *out, size_t len)
@@ -275,6 +283,47 @@ static bool mapped(const char *path)
 }
 
 /*
+ * Whether the policy the library will load (ATTLS_CONFIG, else the default)
+ * loads as the library loads it, keys, certificates and PKCS#11 modules
+ * included, read with attls run's own rights, which the program keeps:
+ * every error on stderr, as FILE:LINE: message.
+ */
+static bool policy_loads(void)
+{
+	struct attls_errors errs = { 0 };
+	const char *file = getenv("ATTLS_CONFIG");
+	struct attls_policy *p = NULL;
+	char why[256], device[256];
+
+	if (!file || !*file)
+		file = ATTLS_DEFAULT_CONFIG;
+	if (attls_wolf_load(why, sizeof(why)) < 0) {
+		fprintf(stderr, "attls run: %s\n", why);
+	} else {
+		p = attls_policy_load(file, &errs);
+		if (p) {
+			attls_cryptodev_setup(p->device, p->trace, device, sizeof(device));
+			attls_tlsctx_build(p, &errs);
+		}
+		for (size_t i = 0; i < errs.n; i++)
+			fprintf(stderr, "attls run: %s\n", errs.msg[i]);
+	}
+	if (p) {
+		attls_tlsctx_free(p);
+		attls_policy_free(p);
+	}
+	if (!p || errs.n) {
+		fprintf(stderr, "attls run: the policy %s does not load: the program is not "
+			"started (--start-anyway starts it with every TCP connect and accept "
+			"refused)\n", file);
+		attls_errors_free(&errs);
+		return false;
+	}
+	attls_errors_free(&errs);
+	return true;
+}
+
+/*
  * The second stage: attls itself, exec'ed by the first with LD_PRELOAD and
  * the marker. The library's constructor removed the marker if it loaded.
  * argv: PATH ARGV0 [ARGS...].
@@ -304,13 +353,21 @@ int cmd_run(int argc, char **argv)
 	char lib[PATH_MAX], conf[PATH_MAX], prog[PATH_MAX], file[PATH_MAX], pid[24];
 	char **av, *preload;
 	const char *old, *why;
+	static const struct option longopts[] = {
+		{ "start-anyway", no_argument, NULL, 'A' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool anyway = false;
 	int o, err;
 
 	if (argc >= 2 && !strcmp(argv[1], "--stage2"))
 		return stage2(argc - 2, argv + 2);
 	optind = 1;
-	while ((o = getopt(argc, argv, "+c:j:")) != -1) {
+	while ((o = getopt_long(argc, argv, "+c:j:", longopts, NULL)) != -1) {
 		switch (o) {
+		case 'A':
+			anyway = true;
+			break;
 		case 'c':
 			if (!realpath(optarg, conf)) {
 				perror(optarg);
@@ -352,6 +409,8 @@ int cmd_run(int argc, char **argv)
 			argv[optind], file, why);
 		return RUN_REFUSED;
 	}
+	if (!anyway && !policy_loads())
+		return RUN_BAD_POLICY;
 	old = getenv("LD_PRELOAD");
 	if (old && *old) {
 		size_t len = strlen(old) + strlen(lib) + 2;

@@ -5,6 +5,7 @@
 # program is not started. A normal run keeps the pid, argv and exit code,
 # and the program sees no marker. In secure-execution mode the library
 # takes neither ATTLS_CONFIG nor ATTLS_JOBNAME nor argv[0] from the caller.
+# A policy that does not load stops the start (exit 78) unless --start-anyway.
 source "$(dirname "$0")/lib.sh"
 make_pki
 chmod 755 "$WORK"
@@ -21,6 +22,40 @@ timeout 20 "$ATTLS" run -c "$WORK/p.ini" -- env >"$WORK/env.out"
 check "the program gets LD_PRELOAD" grep -q "^LD_PRELOAD=$LIB$" "$WORK/env.out"
 check "the program sees no marker in its environment" bash -c "! grep -q ATTLS_RUN '$WORK/env.out'"
 check "the library is in the program" grep -q libattls.so <(timeout 20 "$ATTLS" run -c "$WORK/p.ini" -- cat /proc/self/maps)
+
+# A policy that does not load: the program is not started, exit 78
+# (EX_CONFIG), every error on stderr; --start-anyway starts it as before.
+printf '[global]\ntrace = loud\n[traffic t]\nlocal_port = 70000\n' >"$WORK/broken.ini"
+rm -f "$WORK/started"
+timeout 20 "$ATTLS" run -c "$WORK/broken.ini" -- touch "$WORK/started" 2>"$WORK/err"
+rc=$?
+check "a policy that does not load: exit 78 ($rc)" [ $rc -eq 78 ]
+check "a policy that does not load: the program is not started" [ ! -e "$WORK/started" ]
+check "a policy that does not load: every error, with its line" \
+	bash -c "grep -q '^attls run: $WORK/broken.ini:2: trace' '$WORK/err' &&
+		grep -q '^attls run: $WORK/broken.ini:4: local_port' '$WORK/err'"
+check "a policy that does not load: says the program is not started" \
+	grep -q "the policy $WORK/broken.ini does not load: the program is not started" "$WORK/err"
+policy "$WORK/nokey.ini" <<EOF2
+[keyring k]
+cert = @PKI@/server.pem
+key = $WORK/missing.key
+[traffic t]
+direction = inbound
+local_port = 1
+keyring = k
+EOF2
+rm -f "$WORK/started"
+ATTLS_CONFIG="$WORK/nokey.ini" timeout 20 "$ATTLS" run -- touch "$WORK/started" 2>"$WORK/err"
+rc=$?
+check "ATTLS_CONFIG's policy whose key does not load: exit 78 ($rc), not started" \
+	[ $rc -eq 78 -a ! -e "$WORK/started" ]
+check "a key that does not load: says which ($(grep -m1 missing.key "$WORK/err"))" grep -q "missing.key" "$WORK/err"
+timeout 20 "$ATTLS" run -c "$WORK/broken.ini" --start-anyway -- sh -c "touch '$WORK/started'; exit 5" \
+	2>"$WORK/err"
+rc=$?
+check "--start-anyway: the program starts and keeps its exit code ($rc)" [ $rc -eq 5 -a -e "$WORK/started" ]
+check "--start-anyway: the library says why every connection is refused" grep -q "ATTLS003E" "$WORK/err"
 
 # refused DIR...: attls from DIR refuses to start a program, exit 126.
 refused() {

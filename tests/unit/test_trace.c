@@ -1,8 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Trace masks: names, numbers, and which messages each bit lets out. */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include "../../lib/logsink.h"
 #include "../../lib/trace.h"
 #include "helpers.h"
 
@@ -81,6 +88,7 @@ START_TEST(test_trace_line_escaped_on_stderr)
 
 	ck_assert_int_eq(pipe(p), 0);
 	dup2(p[1], STDERR_FILENO);
+	attls_log_start(); /* as if the program had been started with it */
 	attls_trace(ATTLS_TRACE_ERROR_STDERR, ATTLS_MSG_HS_FAILED, "peer=\x1b]0;owned\x07",
 		    "%s", "subject=/CN=\x1b[2J");
 	dup2(saved, STDERR_FILENO);
@@ -97,6 +105,69 @@ START_TEST(test_trace_line_escaped_on_stderr)
 }
 END_TEST
 
+/*
+ * A line sent to stderr with fd on number 2, as the program's stderr from
+ * the start or put there only later; whether it came out of readfd.
+ */
+static bool stderr_to(int fd, bool start, int readfd)
+{
+	char buf[256];
+	int saved = dup(STDERR_FILENO);
+	ssize_t n;
+
+	if (start)
+		dup2(fd, STDERR_FILENO);
+	attls_log_start();
+	if (!start)
+		dup2(fd, STDERR_FILENO);
+	attls_log_stderr("ATTLS022E handshake failed");
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	attls_log_start();
+	n = recv(readfd, buf, sizeof(buf), MSG_DONTWAIT);
+	if (n < 0 && errno == ENOTSOCK)
+		n = read(readfd, buf, sizeof(buf));
+	return n > 0;
+}
+
+/*
+ * attls's lines go to the program's stderr, not to a file of its own that
+ * took number 2 after the start, nor to a TCP connection (an inetd
+ * program's): clear text there would reach the wire.
+ */
+START_TEST(test_stderr_only_the_programs)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(sin);
+	char path[] = "/tmp/attls-unit-stderr.XXXXXX";
+	int fd = mkstemp(path), l, c, a, p[2];
+
+	ck_assert_int_ge(fd, 0);
+	unlink(path);
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert(stderr_to(p[1], true, p[0]));
+	fcntl(p[0], F_SETFL, O_NONBLOCK);
+	ck_assert(!stderr_to(p[1], false, p[0]));
+	ck_assert(!stderr_to(fd, false, fd));
+	ck_assert_int_eq(lseek(fd, 0, SEEK_END), 0);
+	l = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_eq(bind(l, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(listen(l, 1), 0);
+	ck_assert_int_eq(getsockname(l, (struct sockaddr *)&sin, &len), 0);
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_eq(connect(c, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	a = accept(l, NULL, NULL);
+	ck_assert_int_ge(a, 0);
+	ck_assert(!stderr_to(c, true, a));
+	close(a);
+	close(c);
+	close(l);
+	close(p[0]);
+	close(p[1]);
+	close(fd);
+}
+END_TEST
+
 Suite *trace_suite(void)
 {
 	Suite *s = suite_create("trace");
@@ -107,6 +178,7 @@ Suite *trace_suite(void)
 	tcase_add_test(tc, test_catalogue_ids_unique_and_stable);
 	tcase_add_test(tc, test_escape_control_and_high_bytes);
 	tcase_add_test(tc, test_trace_line_escaped_on_stderr);
+	tcase_add_test(tc, test_stderr_only_the_programs);
 	suite_add_tcase(s, tc);
 	return s;
 }
