@@ -38,7 +38,7 @@ static const unsigned char magic[8] = "attlstk2";
  * HMAC. A second thread waits for it (a few microseconds, once an hour a
  * few HMACs more). Signal handlers never seal or open tickets. fork: the
  * child inherits the state (so it resumes the parent's sessions) and the
- * lock is taken by fork's prepare (9, the last, in shim/locks.h) so that
+ * lock is taken by fork's prepare (11, the last, in shim/locks.h) so that
  * it is never inherited held; both processes let go.
  */
 static pthread_mutex_t ratchet_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -213,7 +213,8 @@ size_t attls_ticketkey_format(char *buf, size_t len, uint64_t hour,
 	return (size_t)n;
 }
 
-int attls_tickets_setup(const struct attls_policy *p, struct attls_errors *errs)
+/* Reads p's ticket key file (or draws a random start); with start, begins the ratchet there. */
+static int tickets_read(const struct attls_policy *p, bool start, struct attls_errors *errs)
 {
 	unsigned char c[ATTLS_CHAIN_SZ];
 	unsigned char *text;
@@ -227,7 +228,8 @@ int attls_tickets_setup(const struct attls_policy *p, struct attls_errors *errs)
 					 strerror(errno));
 			return -1;
 		}
-		attls_tickets_start(0, c);
+		if (start)
+			attls_tickets_start(0, c);
 		explicit_bzero(c, sizeof(c));
 		return 0;
 	}
@@ -252,13 +254,24 @@ int attls_tickets_setup(const struct attls_policy *p, struct attls_errors *errs)
 		explicit_bzero(c, sizeof(c));
 		return -1;
 	}
-	if (hour + 2 < now)
+	if (hour + 2 < now && start)
 		attls_trace(p->trace, ATTLS_MSG_TICKET_KEY_OLD, NULL,
 			    "%s: last rotated %" PRIu64 " hours ago; run \"attls ticket-key rotate %s\" "
 			    "every hour", p->ticket_key_file, now - hour, p->ticket_key_file);
-	attls_tickets_start(hour, c);
+	if (start)
+		attls_tickets_start(hour, c);
 	explicit_bzero(c, sizeof(c));
 	return 0;
+}
+
+int attls_tickets_setup(const struct attls_policy *p, struct attls_errors *errs)
+{
+	return tickets_read(p, true, errs);
+}
+
+int attls_tickets_check(const struct attls_policy *p, struct attls_errors *errs)
+{
+	return tickets_read(p, false, errs);
 }
 
 /* SHA-256 of a file's bytes, read from fd. */

@@ -52,7 +52,13 @@
 	X(DEVICE_FAILED, "ATTLS071W", ATTLS_TRACE_ERROR,                               \
 	  "crypto device failed: new sessions use software")                          \
 	X(TICKET_KEY_OLD, "ATTLS080W", ATTLS_TRACE_ERROR,                              \
-	  "ticket_key_file not rotated for more than two hours")
+	  "ticket_key_file not rotated for more than two hours")                       \
+	X(POLICY_RELOADED, "ATTLS090I", ATTLS_TRACE_EVENT,                             \
+	  "policy reloaded: new connections use it")                                   \
+	X(RELOAD_FAILED, "ATTLS091E", ATTLS_TRACE_ERROR,                               \
+	  "policy not reloaded")                                                       \
+	X(RELOAD_DENIED, "ATTLS092E", ATTLS_TRACE_ERROR,                               \
+	  "policy not reloaded: a file it names is not readable by this process")
 
 enum attls_msg {
 #define ATTLS_MSG_ENUM(sym, id, bit, text) ATTLS_MSG_##sym,
