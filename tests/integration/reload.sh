@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# Reload without restart: a server under attls gets a new certificate by
+# rename while a connection stays open (the open one keeps working, a new
+# one gets the new serial); a broken policy and a key that does not match
+# keep the old policy and are logged with FILE:LINE; a descriptor's port
+# moved covers the new port and no longer the old; "attls reload PID"
+# reads the policy again where the once-a-second check sees no change; a
+# process that gave up root cannot read a root-only key again, and says so.
+source "$(dirname "$0")/lib.sh"
+PY=$TOP/tests/integration/py
+make_pki
+P=$(free_port)
+Q=$(free_port)
+R=$(free_port)
+
+# cert NAME SERIAL: the server's key and names, another serial.
+cert() {
+	openssl x509 -req -in "$PKI/server.csr" -CA "$PKI/ca.pem" -CAkey "$PKI/ca.key" \
+		-set_serial "$2" -days 2 -extfile "$PKI/server.ext" -out "$WORK/$1.pem" 2>/dev/null
+}
+cert a 0xA1
+cert b 0xB2
+# c: as long as b (an ECDSA signature's length varies), for an in-place
+# rewrite that leaves size, inode and time as they were.
+for i in $(seq 30); do
+	cert c 0xC3
+	[ "$(stat -c %s "$WORK/c.pem")" = "$(stat -c %s "$WORK/b.pem")" ] && break
+done
+# serial PORT: the serial a new connection is shown, e.g. "A1".
+serial() {
+	timeout 10 openssl s_client -connect "127.0.0.1:$1" -servername localhost </dev/null 2>/dev/null |
+		openssl x509 -noout -serial 2>/dev/null | sed 's/^serial=//'
+}
+# clear PORT: a line sent in clear comes back in clear.
+clear() {
+	[ "$(printf 'hello\n' | timeout 5 socat -t 2 - "TCP:127.0.0.1:$1" 2>/dev/null)" = hello ]
+}
+# pol FILE PORT CERT [KEY]: written beside and renamed into place.
+pol() {
+	policy "$1.tmp" <<EOF2
+[global]
+trace = error-stderr, error
+[keyring k]
+cert = $3
+key = ${4:-@PKI@/server.key}
+[traffic in]
+direction = inbound
+local_port = $2
+keyring = k
+EOF2
+	mv "$1.tmp" "$1"
+}
+
+cp "$WORK/a.pem" "$WORK/cur.pem"
+pol "$WORK/pol.ini" "$P" "$WORK/cur.pem"
+bg env ATTLS_CONFIG="$WORK/pol.ini" LD_PRELOAD="$LIB" python3 "$PY/reload_echo.py" "$P" "$Q" \
+	2>"$WORK/srv.err"
+SRV=$BGPID
+wait_port "$P" && wait_port "$Q" || exit 1
+check "the first connection gets serial A1" [ "$(serial "$P")" = A1 ]
+bg python3 "$PY/reload_holder.py" "$P" "$PKI/ca.pem" "$WORK/go" >"$WORK/holder.out" 2>&1
+HOLDER=$BGPID
+for i in $(seq 100); do grep -q "^echo first" "$WORK/holder.out" && break; sleep 0.1; done
+check "the held connection is open and echoes" grep -q "^echo first" "$WORK/holder.out"
+
+# A new certificate renamed into place.
+cp "$WORK/b.pem" "$WORK/cur.pem.new"
+mv "$WORK/cur.pem.new" "$WORK/cur.pem"
+sleep 1.2
+check "after the rename, a new connection gets serial B2" [ "$(serial "$P")" = B2 ]
+touch "$WORK/go"
+timeout 15 tail --pid="$HOLDER" -f /dev/null
+check "the connection opened before still works" grep -q "^echo second" "$WORK/holder.out"
+check "and is still the one with serial A1" [ "$(grep -c '^serial A1' "$WORK/holder.out")" = 2 ]
+
+# A broken policy: the old one stays, each error logged with its line.
+pol "$WORK/pol.ini" "$P" "$WORK/cur.pem"
+sed -i 's/^trace = .*/trace = error-stderr, loud/' "$WORK/pol.ini"
+sleep 1.2
+check "a broken policy: a new connection still gets B2" [ "$(serial "$P")" = B2 ]
+check "the failed reload is logged" grep -q "ATTLS091E policy not reloaded: $WORK/pol.ini" "$WORK/srv.err"
+check "with the error's FILE:LINE" grep -q "ATTLS002E.*pol.ini:2: trace: \".*loud\" is not" "$WORK/srv.err"
+check "and that the policy in force stays" grep -q "ATTLS091E.*the policy in force stays" "$WORK/srv.err"
+
+# A key that does not match its certificate.
+pol "$WORK/pol.ini" "$P" "$PKI/stranger.pem"
+sleep 1.2
+check "a key that does not match: B2 still" [ "$(serial "$P")" = B2 ]
+check "the mismatch is logged with FILE:LINE" \
+	grep -q "ATTLS002E.*pol.ini:5: key: .* does not match the certificate" "$WORK/srv.err"
+
+# The descriptor's port moved from P to Q.
+check "before the move, Q is clear" clear "$Q"
+pol "$WORK/pol.ini" "$Q" "$WORK/cur.pem"
+sleep 1.2
+check "after the move, Q is TLS (serial B2)" [ "$(serial "$Q")" = B2 ]
+check "and P is no longer covered: clear" clear "$P"
+
+# The same size, inode and time: the once-a-second check sees nothing.
+touch -r "$WORK/cur.pem" "$WORK/stamp"
+cat "$WORK/c.pem" >"$WORK/cur.pem"
+touch -r "$WORK/stamp" "$WORK/cur.pem"
+sleep 1.2
+check "an in-place rewrite with the old time is not seen by the check: B2" \
+	[ "$(serial "$Q")" = B2 ]
+"$ATTLS" reload "$SRV" >"$WORK/reload.out" 2>&1
+check "attls reload PID answers: $(cat "$WORK/reload.out")" grep -q "^$SRV: reload asked" "$WORK/reload.out"
+check "the next connection after attls reload gets C3" [ "$(serial "$Q")" = C3 ]
+check "attls reload of a process without attls fails" \
+	bash -c "! '$ATTLS' reload $$ 2>/dev/null"
+"$ATTLS" reload --all >"$WORK/all.out" 2>&1
+check "attls reload --all asks the server" grep -q "^$SRV: reload asked" "$WORK/all.out"
+
+# A process that gave up root: the key, root's alone, cannot be read again.
+chmod 755 "$WORK" "$PKI"
+chmod 644 "$WORK"/*.pem
+cp "$WORK/a.pem" "$WORK/cur2.pem"
+pol "$WORK/pol2.ini" "$R" "$WORK/cur2.pem"
+chmod 644 "$WORK/pol2.ini"
+bg env ATTLS_CONFIG="$WORK/pol2.ini" LD_PRELOAD="$LIB" python3 "$PY/reload_echo.py" "$R" \
+	--drop-to 65534 2>"$WORK/drop.err"
+wait_port "$R" || exit 1
+check "the unprivileged server gets A1 first" [ "$(serial "$R")" = A1 ]
+cp "$WORK/b.pem" "$WORK/cur2.pem.new"
+chmod 644 "$WORK/cur2.pem.new"
+mv "$WORK/cur2.pem.new" "$WORK/cur2.pem"
+sleep 1.2
+check "after it gave up root, a new certificate is not taken: A1" [ "$(serial "$R")" = A1 ]
+check "the log says the key cannot be read by it" \
+	grep -q "ATTLS092E.*$PKI/server.key: not readable by this process (uid 65534)" "$WORK/drop.err"
+finish
