@@ -47,6 +47,7 @@ void attls_reload_setup(bool secure)
 {
 	const char *xdg = attls_env(secure, "XDG_RUNTIME_DIR");
 
+	n_dirs = 0;
 	snprintf(dirs[n_dirs++], sizeof(dirs[0]), "%s", ATTLS_RUN_DIR);
 	if (xdg && xdg[0] == '/' && strlen(xdg) + sizeof("/attls") <= sizeof(dirs[0]))
 		snprintf(dirs[n_dirs++], sizeof(dirs[0]), "%s/attls", xdg);
