@@ -46,8 +46,9 @@ static struct attls_policy *policy;
 static char jobname[64];
 /*
  * Reloads (reload.h). reload_lock (6 in shim/locks.h) lets one thread at a
- * time load a new policy; a connection whose check falls due while
- * another thread reloads goes on with the policy in force. It guards
+ * time load a new policy; it is only ever tried, never waited for, so a
+ * connection whose check falls due while another thread reloads goes on
+ * at once with the policy in force. It guards
  * config_file, stamps and reloadable. It is taken under no lock of
  * attls's: connect and accept call the check before any. fork: prepare
  * takes it, so a fork waits for a reload to end.
@@ -188,10 +189,7 @@ static void reload(const char *why)
 	p = attls_policy_load(config_file, &errs);
 	if (p)
 		st_rc |= attls_stamps_add_policy(&ns, p);
-	/* A fix to a file of the policy in force is a reason to try again. */
-	if (cur)
-		st_rc |= attls_stamps_add_policy(&ns, cur);
-	if (!p)
+	else
 		goto fail;
 	if (attls_tlsctx_build(p, &errs) < 0)
 		goto fail;
@@ -221,6 +219,9 @@ fail:
 		attls_tlsctx_free(p);
 		attls_policy_free(p);
 	}
+	/* A fix to a file of the policy in force is a reason to try again. */
+	if (cur)
+		st_rc |= attls_stamps_add_policy(&ns, cur);
 	attls_trace(mask | ATTLS_TRACE_ERROR, ATTLS_MSG_RELOAD_FAILED, NULL, "%s (%s): %s",
 		    config_file, why, cur ? "the policy in force stays" :
 		    "no policy in force: TCP connects and accepts are still refused");
@@ -253,10 +254,16 @@ static void maybe_reload(void)
 
 	if (!due)
 		return;
-	if (due == ATTLS_RELOAD_ASKED)
-		pthread_mutex_lock(&reload_lock);
-	else if (pthread_mutex_trylock(&reload_lock))
-		return; /* another thread is at it */
+	/*
+	 * Never waited for: a connect in a signal handler that interrupted
+	 * a reload would wait for ever. A request met while another thread
+	 * reloads is left for the next connect or accept.
+	 */
+	if (pthread_mutex_trylock(&reload_lock)) {
+		if (due == ATTLS_RELOAD_ASKED)
+			attls_reload_again();
+		return;
+	}
 	if (!reloadable)
 		goto out;
 	if (due == ATTLS_RELOAD_ASKED) {

@@ -36,5 +36,7 @@ void attls_reload_setup(bool secure);
  * stat or two of the request files, which cost a connection little.
  */
 int attls_reload_due(void);
+/* A request taken by attls_reload_due and not served: asked again at the next call. */
+void attls_reload_again(void);
 
 #endif

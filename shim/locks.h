@@ -27,7 +27,9 @@
  * (at connect or accept, or when look() meets an fd it never saw, under
  * no lock or a set's) holds reload_lock while it reads the new policy's
  * keys (6 -> 8, 9), restarts the ticket ratchet (6 -> 11), forgets the
- * kept client sessions (6 -> 10) and swaps the policy (6 -> 7). Nothing is
+ * kept client sessions (6 -> 10) and swaps the policy (6 -> 7); reload_lock
+ * is only ever tried (a thread that finds it held goes on with the policy
+ * in force), so a connect in a signal handler never waits for it. Nothing is
  * taken under policy_lock: it is held only to read the pointer and take a
  * reference, or to swap it. A policy's reference count is atomic and its
  * last drop (from a session's free, under any lock) takes no lock: freeing

@@ -111,6 +111,24 @@ check "attls reload of a process without attls fails" \
 "$ATTLS" reload --all >"$WORK/all.out" 2>&1
 check "attls reload --all asks the server" grep -q "^$SRV: reload asked" "$WORK/all.out"
 
+# Threads connect while the certificate flips and policies are swapped
+# under them: every handshake completes, on one certificate or the other.
+flip() {
+	for i in $(seq 12); do
+		cp "$WORK/$1.pem" "$WORK/cur.pem.new" && mv "$WORK/cur.pem.new" "$WORK/cur.pem"
+		sleep 0.35
+		set -- "$2" "$1"
+	done
+}
+flip a b &
+FLIP=$!
+timeout 120 python3 "$PY/reload_stress.py" "$Q" "$PKI/ca.pem" 400 8 >"$WORK/stress.out" 2>&1
+wait "$FLIP"
+check "400 connections from 8 threads across policy swaps all complete: $(cat "$WORK/stress.out")" \
+	grep -Eq "^(A1=[0-9]+ ?)?(B2=[0-9]+ ?)?(C3=[0-9]+)?$" "$WORK/stress.out"
+check "and both certificates were served" grep -q "A1=.*B2=" "$WORK/stress.out"
+check "the server is still there" kill -0 "$SRV"
+
 # A process that gave up root: the key, root's alone, cannot be read again.
 chmod 755 "$WORK" "$PKI"
 chmod 644 "$WORK"/*.pem
