@@ -6,7 +6,9 @@
 # moved covers the new port and no longer the old; "attls reload PID"
 # reads the policy again where the once-a-second check sees no change; a
 # process that gave up root cannot read a root-only key again, and says so.
+# RELOAD_PRELOAD (tsan.sh) replaces the server's preload.
 source "$(dirname "$0")/lib.sh"
+PRELOAD=${RELOAD_PRELOAD:-$LIB}
 PY=$TOP/tests/integration/py
 make_pki
 P=$(free_port)
@@ -53,7 +55,7 @@ EOF2
 
 cp "$WORK/a.pem" "$WORK/cur.pem"
 pol "$WORK/pol.ini" "$P" "$WORK/cur.pem"
-bg env ATTLS_CONFIG="$WORK/pol.ini" LD_PRELOAD="$LIB" python3 "$PY/reload_echo.py" "$P" "$Q" \
+bg env ATTLS_CONFIG="$WORK/pol.ini" LD_PRELOAD="$PRELOAD" python3 "$PY/reload_echo.py" "$P" "$Q" \
 	2>"$WORK/srv.err"
 SRV=$BGPID
 wait_port "$P" && wait_port "$Q" || exit 1
@@ -135,7 +137,7 @@ chmod 644 "$WORK"/*.pem
 cp "$WORK/a.pem" "$WORK/cur2.pem"
 pol "$WORK/pol2.ini" "$R" "$WORK/cur2.pem"
 chmod 644 "$WORK/pol2.ini"
-bg env ATTLS_CONFIG="$WORK/pol2.ini" LD_PRELOAD="$LIB" python3 "$PY/reload_echo.py" "$R" \
+bg env ATTLS_CONFIG="$WORK/pol2.ini" LD_PRELOAD="$PRELOAD" python3 "$PY/reload_echo.py" "$R" \
 	--drop-to 65534 2>"$WORK/drop.err"
 wait_port "$R" || exit 1
 check "the unprivileged server gets A1 first" [ "$(serial "$R")" = A1 ]
