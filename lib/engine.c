@@ -57,6 +57,7 @@ static pthread_mutex_t reload_lock = PTHREAD_MUTEX_INITIALIZER;
 static char *config_file;
 static struct attls_stamps stamps; /* the files as last read, taken or not */
 static bool reloadable;             /* the first load got as far as the policy */
+static bool device_set;             /* the crypto device chosen, once */
 static enum attls_device device_in_use;
 
 /* A reference to the policy in force, or NULL; attls_policy_drop when done. */
@@ -138,6 +139,7 @@ static void engine_load(void)
 		reloadable = false;
 	attls_trace_setup(p->trace, p->syslog_facility);
 	device_in_use = p->device;
+	device_set = true;
 	attls_cryptodev_setup(p->device, p->trace, device, sizeof(device));
 	if (attls_tlsctx_build(p, &errs) < 0 || attls_tickets_setup(p, &errs) < 0) {
 		refuse_all(file, &errs, NULL);
@@ -191,10 +193,22 @@ static void reload(const char *why)
 		st_rc |= attls_stamps_add_policy(&ns, p);
 	else
 		goto fail;
+	if (!device_set) {
+		/* The first policy did not load: the device is chosen by this one. */
+		char device[256];
+
+		device_in_use = p->device;
+		device_set = true;
+		attls_cryptodev_setup(p->device, p->trace, device, sizeof(device));
+		attls_trace(p->trace, ATTLS_MSG_DEVICE, NULL, "%s", device);
+	}
 	if (attls_tlsctx_build(p, &errs) < 0)
 		goto fail;
-	/* The ratchet restarts only where the key file says, or was said before. */
-	if ((p->ticket_key_file || (cur && cur->ticket_key_file)) &&
+	/*
+	 * The ratchet restarts only where the key file says, or was said
+	 * before, or where no policy was ever in force to start it.
+	 */
+	if ((!cur || p->ticket_key_file || cur->ticket_key_file) &&
 	    attls_tickets_setup(p, &errs) < 0)
 		goto fail;
 	if (p->device != device_in_use)

@@ -46,6 +46,11 @@ static unsigned char chain[ATTLS_CHAIN_SZ];
 static unsigned char key_now[32], key_prev[32];
 static uint64_t hour_c = NO_HOUR; /* NO_HOUR: set at first use */
 static bool have_keys, have_prev;
+/*
+ * Whether attls_tickets_start gave the ratchet its C: before, chain is
+ * zeros, whose keys anyone can derive, so no ticket is sealed or opened.
+ */
+static bool started;
 
 void attls_tickets_atfork_prepare(void) { pthread_mutex_lock(&ratchet_lock); }
 void attls_tickets_atfork_release(void) { pthread_mutex_unlock(&ratchet_lock); }
@@ -106,6 +111,7 @@ void attls_tickets_start(uint64_t hour, const unsigned char c[ATTLS_CHAIN_SZ])
 	pthread_mutex_lock(&ratchet_lock);
 	wipe();
 	memcpy(chain, c, sizeof(chain));
+	started = true;
 	hour_c = hour ? hour : NO_HOUR;
 	pthread_mutex_unlock(&ratchet_lock);
 }
@@ -118,6 +124,8 @@ static int advance(uint64_t now)
 {
 	unsigned char prev[32] = { 0 };
 
+	if (!started)
+		return -1;
 	if (hour_c == NO_HOUR) {
 		hour_c = now;
 		have_keys = have_prev = false;

@@ -33,6 +33,13 @@ serial() {
 	timeout 10 openssl s_client -connect "127.0.0.1:$1" -servername localhost </dev/null 2>/dev/null |
 		openssl x509 -noout -serial 2>/dev/null | sed 's/^serial=//'
 }
+# resumes PORT: a second connection resumes the first's session.
+resumes() {
+	timeout 10 openssl s_client -connect "127.0.0.1:$1" -sess_out "$WORK/sess" </dev/null \
+		>/dev/null 2>&1
+	timeout 10 openssl s_client -connect "127.0.0.1:$1" -sess_in "$WORK/sess" </dev/null 2>/dev/null |
+		grep -q "^Reused"
+}
 # clear PORT: a line sent in clear comes back in clear.
 clear() {
 	[ "$(printf 'hello\n' | timeout 5 socat -t 2 - "TCP:127.0.0.1:$1" 2>/dev/null)" = hello ]
@@ -116,7 +123,7 @@ check "attls reload --all asks the server" grep -q "^$SRV: reload asked" "$WORK/
 # Threads connect while the certificate flips and policies are swapped
 # under them: every handshake completes, on one certificate or the other.
 flip() {
-	for i in $(seq 12); do
+	for i in $(seq 14); do
 		cp "$WORK/$1.pem" "$WORK/cur.pem.new" && mv "$WORK/cur.pem.new" "$WORK/cur.pem"
 		sleep 0.35
 		set -- "$2" "$1"
@@ -124,12 +131,27 @@ flip() {
 }
 flip a b &
 FLIP=$!
-timeout 120 python3 "$PY/reload_stress.py" "$Q" "$PKI/ca.pem" 400 8 >"$WORK/stress.out" 2>&1
+timeout 60 python3 "$PY/reload_stress.py" "$Q" "$PKI/ca.pem" 4.5 8 >"$WORK/stress.out" 2>&1
 wait "$FLIP"
-check "400 connections from 8 threads across policy swaps all complete: $(cat "$WORK/stress.out")" \
+check "8 threads connecting for 4.5 s across policy swaps all complete: $(cat "$WORK/stress.out")" \
 	grep -Eq "^(A1=[0-9]+ ?)?(B2=[0-9]+ ?)?(C3=[0-9]+)?$" "$WORK/stress.out"
 check "and both certificates were served" grep -q "A1=.*B2=" "$WORK/stress.out"
 check "the server is still there" kill -0 "$SRV"
+
+# A process whose first policy did not load refuses; a fixed policy is
+# taken at a later accept.
+S=$(free_port)
+pol "$WORK/pol3.ini" "$S" "$WORK/cur.pem"
+sed -i 's/^trace = .*/trace = error-stderr, loud/' "$WORK/pol3.ini"
+bg env ATTLS_CONFIG="$WORK/pol3.ini" LD_PRELOAD="$PRELOAD" python3 "$PY/reload_echo.py" "$S" \
+	2>"$WORK/none.err"
+wait_port "$S" || exit 1
+check "with no policy in force, a connection is refused" [ -z "$(serial "$S")" ]
+pol "$WORK/pol3.ini" "$S" "$WORK/cur.pem"
+sleep 1.2
+got=$(serial "$S")
+check "a fixed policy is taken by a process that had none: serial $got" [ -n "$got" ]
+check "and its tickets resume" resumes "$S"
 
 # A process that gave up root: the key, root's alone, cannot be read again.
 chmod 755 "$WORK" "$PKI"

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
-"""Connections from several threads at once, each a full TLS round trip:
-prints how many saw each certificate serial, and how many failed."""
-import collections, socket, ssl, sys, threading
+"""Connections from several threads at once for SECONDS, each a full TLS
+round trip: prints how many saw each certificate serial, and how many
+failed."""
+import collections, socket, ssl, sys, threading, time
 
-port, ca, n, threads = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+port, ca, secs, threads = int(sys.argv[1]), sys.argv[2], float(sys.argv[3]), int(sys.argv[4])
+end = time.time() + secs
 ctx = ssl.create_default_context(cafile=ca)
 seen = collections.Counter()
 lock = threading.Lock()
@@ -23,7 +25,7 @@ def one():
 
 
 def worker():
-    for _ in range(n // threads):
+    while time.time() < end:
         one()
 
 
