@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * attls reload PID...|--all: asks processes under attls to read their
- * policy again at their next connect or accept, whatever their files'
+ * attls reload PID...|--all: asks processes under attls (each PID and the
+ * processes under it) to read their policy again at their next connect or
+ * accept, whatever their files'
  * times say (lib/reload.h): a new time on reload.PID under /run/attls
  * (root) or $XDG_RUNTIME_DIR/attls (anyone else). No signal is sent: the
  * program's signals are its own. Stale files of processes that are gone
@@ -12,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,6 +107,64 @@ static int ask(const char *dir, pid_t pid, bool quiet)
 	return 0;
 }
 
+/* pid's parent, from /proc/PID/stat; -1 if it cannot be read. */
+static pid_t parent_of(pid_t pid)
+{
+	char path[64], buf[512], *close_paren;
+	int ppid = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	/* "PID (COMM) STATE PPID ...": COMM may hold spaces and parentheses. */
+	if (fgets(buf, sizeof(buf), f) && (close_paren = strrchr(buf, ')')))
+		sscanf(close_paren + 1, " %*c %d", &ppid);
+	fclose(f);
+	return ppid;
+}
+
+/* Whether pid descends from root (a child, a child's child...). */
+static bool descends(pid_t pid, pid_t root)
+{
+	for (int depth = 0; depth < 64 && pid > 1; depth++) {
+		pid = parent_of(pid);
+		if (pid == root)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Every process under pid with attls loaded: the workers of a server
+ * whose master does not accept (nginx, apache2, postfix). Quiet about
+ * those it may not see.
+ */
+static int ask_children(const char *dir, pid_t root, int *asked)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int failed = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		char *end;
+		long pid = strtol(e->d_name, &end, 10);
+
+		if (*end || pid <= 1 || pid == root || !descends((pid_t)pid, root) ||
+		    attls_proc_has_attls((pid_t)pid) != 1)
+			continue;
+		if (ask(dir, (pid_t)pid, true) < 0)
+			failed++;
+		else
+			(*asked)++;
+	}
+	closedir(d);
+	return failed;
+}
+
 static int ask_all(const char *dir)
 {
 	DIR *d = opendir("/proc");
@@ -156,8 +216,24 @@ int cmd_reload(int argc, char **argv)
 	sweep(dir);
 	if (!strcmp(argv[1], "--all"))
 		return ask_all(dir);
-	for (int i = 1; i < argc; i++)
-		if (ask(dir, (pid_t)strtol(argv[i], NULL, 10), false) < 0)
+	for (int i = 1; i < argc; i++) {
+		pid_t pid = (pid_t)strtol(argv[i], NULL, 10);
+		int has = attls_proc_has_attls(pid), asked = 0, err = errno;
+
+		if (has < 0) {
+			fprintf(stderr, "attls reload: %d: %s\n", (int)pid, strerror(err));
 			rc = 1;
+			continue;
+		}
+		if (has && ask(dir, pid, false) < 0)
+			rc = 1;
+		if (ask_children(dir, pid, &asked))
+			rc = 1;
+		if (!has && !asked) {
+			fprintf(stderr, "attls reload: %d: attls is not loaded in it nor in any "
+				"process under it\n", (int)pid);
+			rc = 1;
+		}
+	}
 	return rc;
 }

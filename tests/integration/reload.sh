@@ -115,8 +115,10 @@ check "an in-place rewrite with the old time is not seen by the check: B2" \
 "$ATTLS" reload "$SRV" >"$WORK/reload.out" 2>&1
 check "attls reload PID answers: $(cat "$WORK/reload.out")" grep -q "^$SRV: reload asked" "$WORK/reload.out"
 check "the next connection after attls reload gets C3" [ "$(serial "$Q")" = C3 ]
-check "attls reload of a process without attls fails" \
-	bash -c "! '$ATTLS' reload $$ 2>/dev/null"
+bg sleep 60
+check "attls reload of a process without attls, nor any under it, fails" \
+	bash -c "! '$ATTLS' reload $BGPID 2>/dev/null"
+stop "$BGPID"
 "$ATTLS" reload --all >"$WORK/all.out" 2>&1
 check "attls reload --all asks the server" grep -q "^$SRV: reload asked" "$WORK/all.out"
 
@@ -137,6 +139,34 @@ check "8 threads connecting for 4.5 s across policy swaps all complete: $(cat "$
 	grep -Eq "^(A1=[0-9]+ ?)?(B2=[0-9]+ ?)?(C3=[0-9]+)?$" "$WORK/stress.out"
 check "and both certificates were served" grep -q "A1=.*B2=" "$WORK/stress.out"
 check "the server is still there" kill -0 "$SRV"
+
+# A pre-forked server: the workers accept, the master does not. attls
+# reload of the master asks the workers too.
+V=$(free_port)
+cp "$WORK/b.pem" "$WORK/cur4.pem"
+pol "$WORK/pol4.ini" "$V" "$WORK/cur4.pem"
+bg env ATTLS_CONFIG="$WORK/pol4.ini" LD_PRELOAD="$PRELOAD" python3 "$PY/prefork_echo.py" "$V" 2 \
+	>"$WORK/prefork.out" 2>"$WORK/prefork.err"
+MASTER=$BGPID
+wait_port "$V" || exit 1
+for i in $(seq 50); do [ -s "$WORK/prefork.out" ] && break; sleep 0.1; done
+check "the pre-forked workers serve B2" [ "$(serial "$V")" = B2 ]
+touch -r "$WORK/cur4.pem" "$WORK/stamp4"
+cat "$WORK/c.pem" >"$WORK/cur4.pem"
+touch -r "$WORK/stamp4" "$WORK/cur4.pem"
+sleep 1.2
+"$ATTLS" reload "$MASTER" >"$WORK/reload4.out" 2>&1
+workers_asked() {
+	local w
+	for w in $(cat "$WORK/prefork.out"); do grep -q "^$w: reload asked" "$WORK/reload4.out" || return 1; done
+}
+check "attls reload of the master asks each worker: $(tr '\n' ' ' <"$WORK/reload4.out")" workers_asked
+all_c3() {
+	local i
+	for i in 1 2 3 4 5 6; do [ "$(serial "$V")" = C3 ] || return 1; done
+}
+check "then every new connection, whichever worker takes it, gets C3" all_c3
+stop "$MASTER"
 
 # A process whose first policy did not load refuses; a fixed policy is
 # taken at a later accept.
