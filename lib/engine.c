@@ -17,7 +17,11 @@
 #include "envtrust.h"
 #include "match.h"
 #include "policy.h"
+#include "reload.h"
+#include "resume_client.h"
+#include "stamps.h"
 #include "sysio.h"
+#include "tickets.h"
 #include "tlsctx.h"
 #include "trace.h"
 #include "wolf.h"
@@ -25,8 +29,59 @@
 _Thread_local int attls_inside;
 
 static pthread_once_t engine_once = PTHREAD_ONCE_INIT;
-static struct attls_policy *policy; /* NULL: none in force, refuse */
+/*
+ * The policy in force (NULL: none, refuse), and the engine's reference to
+ * it. policy_lock (7 in shim/locks.h, taken under nothing of attls's
+ * but reload_lock, and nothing under it) guards the pointer only for the
+ * moment a connection takes a reference (in_force) and a reload swaps it:
+ * a thread in connect or accept at that moment classifies with the old
+ * policy or the new, whole, and its session keeps the one it took. A
+ * policy is never changed once in force; the last reference frees it
+ * (policyref.c). fork: prepare takes the lock, so the child's pointer and
+ * counts are a consistent copy.
+ */
+static pthread_mutex_t policy_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct attls_policy *policy;
 static char jobname[64];
+/*
+ * Reloads (reload.h). reload_lock (6 in shim/locks.h) lets one thread at a
+ * time load a new policy; it is only ever tried, never waited for, so a
+ * connection whose check falls due while another thread reloads goes on
+ * at once with the policy in force. It guards
+ * config_file, stamps and reloadable. It is taken under no lock of
+ * attls's: connect and accept call the check before any. fork: prepare
+ * takes it, so a fork waits for a reload to end.
+ */
+static pthread_mutex_t reload_lock = PTHREAD_MUTEX_INITIALIZER;
+static char *config_file;
+static struct attls_stamps stamps; /* the files as last read, taken or not */
+static bool reloadable;             /* the first load got as far as the policy */
+static bool device_set;             /* the crypto device chosen, once */
+static enum attls_device device_in_use;
+
+/* A reference to the policy in force, or NULL; attls_policy_drop when done. */
+static struct attls_policy *in_force(void)
+{
+	struct attls_policy *p;
+
+	pthread_mutex_lock(&policy_lock);
+	p = policy;
+	attls_policy_hold(p);
+	pthread_mutex_unlock(&policy_lock);
+	return p;
+}
+
+void attls_engine_atfork_prepare(void)
+{
+	pthread_mutex_lock(&reload_lock);
+	pthread_mutex_lock(&policy_lock);
+}
+
+void attls_engine_atfork_release(void)
+{
+	pthread_mutex_unlock(&policy_lock);
+	pthread_mutex_unlock(&reload_lock);
+}
 
 /*
  * Every reason on stderr and in the log, each line once: with the
@@ -66,15 +121,24 @@ static void engine_load(void)
 		refuse_all(file, NULL, why);
 		goto out;
 	}
+	attls_reload_setup(secure);
+	/* Stamped before it is read: a change while it is read is seen at the next check. */
+	config_file = strdup(file);
+	reloadable = config_file && attls_stamps_add(&stamps, file) == 0;
 	p = attls_policy_load(file, &errs);
 	if (!p) {
 		refuse_all(file, &errs, NULL);
 		goto out;
 	}
+	if (attls_stamps_add_policy(&stamps, p) < 0)
+		reloadable = false;
 	attls_trace_setup(p->trace, p->syslog_facility);
+	device_in_use = p->device;
+	device_set = true;
 	attls_cryptodev_setup(p->device, p->trace, device, sizeof(device));
-	if (attls_tlsctx_build(p, &errs) < 0) {
+	if (attls_tlsctx_build(p, &errs) < 0 || attls_tickets_setup(p, &errs) < 0) {
 		refuse_all(file, &errs, NULL);
+		attls_tlsctx_free(p);
 		attls_policy_free(p);
 		goto out;
 	}
@@ -87,6 +151,139 @@ out:
 	attls_inside--;
 }
 
+/* Why a reload failed, when it is a file this process may no longer read. */
+static void say_unreadable(const struct attls_stamps *st, unsigned mask)
+{
+	for (size_t i = 0; i < st->n; i++) {
+		if (faccessat(AT_FDCWD, st->s[i].path, R_OK, AT_EACCESS) == 0 || errno != EACCES)
+			continue;
+		attls_trace(mask | ATTLS_TRACE_ERROR, ATTLS_MSG_RELOAD_DENIED, NULL,
+			    "%s: not readable by this process (uid %u): %s; it runs with fewer "
+			    "rights than it read its policy with, and keeps the policy in force "
+			    "until it restarts", st->s[i].path, (unsigned)geteuid(),
+			    strerror(EACCES));
+	}
+}
+
+/*
+ * Reads the policy file again and, if it loads and every key proves
+ * itself, puts it in force for new connections. With reload_lock held.
+ * Whatever the outcome, the stamps become the files' as read now, so a
+ * bad file is reported once, not at every check.
+ */
+static void reload(const char *why)
+{
+	struct attls_errors errs = { 0 };
+	struct attls_stamps ns = { 0 };
+	struct attls_policy *p, *old;
+	/* Read under reload_lock only: nothing else swaps it. */
+	struct attls_policy *cur = policy;
+	unsigned mask = cur ? cur->trace : ATTLS_TRACE_ERROR;
+	int st_rc;
+
+	attls_inside++;
+	st_rc = attls_stamps_add(&ns, config_file);
+	p = attls_policy_load(config_file, &errs);
+	if (p)
+		st_rc |= attls_stamps_add_policy(&ns, p);
+	else
+		goto fail;
+	if (!device_set) {
+		/* The first policy did not load: the device is chosen by this one. */
+		char device[256];
+
+		device_in_use = p->device;
+		device_set = true;
+		attls_cryptodev_setup(p->device, p->trace, device, sizeof(device));
+		attls_trace(p->trace, ATTLS_MSG_DEVICE, NULL, "%s", device);
+	}
+	if (attls_tlsctx_build(p, &errs) < 0)
+		goto fail;
+	/*
+	 * The ratchet restarts only where the key file says, or was said
+	 * before, or where no policy was ever in force to start it.
+	 */
+	if ((!cur || p->ticket_key_file || cur->ticket_key_file) &&
+	    attls_tickets_setup(p, &errs) < 0)
+		goto fail;
+	if (p->device != device_in_use)
+		attls_trace(p->trace | ATTLS_TRACE_ERROR, ATTLS_MSG_POLICY_ERROR, NULL,
+			    "%s: device: a reload does not change the crypto device; it "
+			    "changes when the program starts again", config_file);
+	attls_trace_setup(p->trace, p->syslog_facility);
+	/* Sessions kept under the old trust are not resumed under the new. */
+	attls_resume_forget_all();
+	pthread_mutex_lock(&policy_lock);
+	old = policy;
+	policy = p;
+	pthread_mutex_unlock(&policy_lock);
+	attls_trace(p->trace, ATTLS_MSG_POLICY_RELOADED, NULL,
+		    "%s: %zu traffic descriptors, job=%s (%s); connections made before keep "
+		    "the policy they began with", config_file, p->n_traffic, jobname, why);
+	/* Freed here, or by the last of its connections to end. */
+	attls_policy_drop(old);
+	goto out;
+fail:
+	if (p) {
+		attls_tlsctx_free(p);
+		attls_policy_free(p);
+	}
+	/* A fix to a file of the policy in force is a reason to try again. */
+	if (cur)
+		st_rc |= attls_stamps_add_policy(&ns, cur);
+	attls_trace(mask | ATTLS_TRACE_ERROR, ATTLS_MSG_RELOAD_FAILED, NULL, "%s (%s): %s",
+		    config_file, why, cur ? "the policy in force stays" :
+		    "no policy in force: TCP connects and accepts are still refused");
+	for (size_t i = 0; i < errs.n; i++)
+		attls_trace(mask | ATTLS_TRACE_ERROR, ATTLS_MSG_POLICY_ERROR, NULL, "%s",
+			    errs.msg[i]);
+	say_unreadable(&ns, mask);
+out:
+	if (st_rc < 0) {
+		/* No memory to remember them: every check tries again. */
+		attls_stamps_free(&ns);
+		ns.n = 0;
+	}
+	attls_stamps_free(&stamps);
+	stamps = ns;
+	attls_errors_free(&errs);
+	attls_inside--;
+}
+
+/*
+ * At connect and accept: at most once a second, whether a file of the
+ * policy changed (then it is reloaded); at once, whatever the files say,
+ * when attls reload asked (reload.h).
+ */
+static void maybe_reload(void)
+{
+	const char *changed = NULL;
+	char why[320];
+	int due = attls_reload_due();
+
+	if (!due)
+		return;
+	/*
+	 * Never waited for: a connect in a signal handler that interrupted
+	 * a reload would wait for ever. A request met while another thread
+	 * reloads is left for the next connect or accept.
+	 */
+	if (pthread_mutex_trylock(&reload_lock)) {
+		if (due == ATTLS_RELOAD_ASKED)
+			attls_reload_again();
+		return;
+	}
+	if (!reloadable)
+		goto out;
+	if (due == ATTLS_RELOAD_ASKED) {
+		reload("asked by attls reload");
+	} else if (stamps.n == 0 || attls_stamps_changed(&stamps, &changed)) {
+		snprintf(why, sizeof(why), "%s changed", changed ? changed : "a file");
+		reload(why);
+	}
+out:
+	pthread_mutex_unlock(&reload_lock);
+}
 void attls_engine_init(void)
 {
 	pthread_once(&engine_once, engine_load);
@@ -143,7 +340,8 @@ static int user_name(uid_t uid, const char **name, int *err)
 }
 
 /* A connection whose addresses cannot be read cannot be classified: refused. */
-static enum attls_verdict classify_failed(const struct attls_new_conn *nc, const char *call)
+static enum attls_verdict classify_failed(const struct attls_policy *policy,
+					  const struct attls_new_conn *nc, const char *call)
 {
 	attls_trace(policy ? policy->trace : ATTLS_TRACE_ERROR, ATTLS_MSG_CONN_REFUSED, NULL,
 		    "fd=%d job=%s: %s: %s: the connection cannot be classified", nc->fd, jobname,
@@ -151,8 +349,9 @@ static enum attls_verdict classify_failed(const struct attls_new_conn *nc, const
 	return ATTLS_REFUSE;
 }
 
-enum attls_verdict attls_engine_classify(const struct attls_new_conn *nc,
-					 struct attls_session **out)
+/* Decides for nc under policy (NULL: none in force). */
+static enum attls_verdict classify(struct attls_policy *policy, const struct attls_new_conn *nc,
+				   struct attls_session **out)
 {
 	struct attls_conn_info ci = { .direction = nc->direction };
 	struct attls_session_params sp = { 0 };
@@ -162,18 +361,17 @@ enum attls_verdict attls_engine_classify(const struct attls_new_conn *nc,
 	unsigned mask;
 	int pw_err = 0;
 
-	attls_engine_init();
 	*out = NULL;
 	len = sizeof(ci.local);
 	if (getsockname(nc->fd, (struct sockaddr *)&ci.local, &len) < 0)
-		return classify_failed(nc, "getsockname");
+		return classify_failed(policy, nc, "getsockname");
 	if (nc->remote) {
 		memcpy(&ci.remote, nc->remote, nc->remote->sa_family == AF_INET6 ?
 			sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
 	} else {
 		len = sizeof(ci.remote);
 		if (getpeername(nc->fd, (struct sockaddr *)&ci.remote, &len) < 0)
-			return classify_failed(nc, "getpeername");
+			return classify_failed(policy, nc, "getpeername");
 	}
 	ci.jobname = jobname;
 	ci.uid = geteuid();
@@ -220,6 +418,7 @@ enum attls_verdict attls_engine_classify(const struct attls_new_conn *nc,
 	}
 	sp.role = attls_traffic_role(t, nc->direction);
 	sp.ctx = attls_tlsctx_get(t, sp.role);
+	sp.policy = policy; /* the session keeps it while it lives */
 	sp.fd = nc->fd;
 	sp.server_name = t->server_name;
 	if (sp.role == ATTLS_ROLE_CLIENT) {
@@ -255,8 +454,23 @@ enum attls_verdict attls_engine_classify(const struct attls_new_conn *nc,
 	return ATTLS_TLS;
 }
 
-enum attls_verdict attls_engine_unseen(int fd, const char *how, const unsigned char *handoff,
-				       size_t handoff_len, struct attls_session **out)
+enum attls_verdict attls_engine_classify(const struct attls_new_conn *nc,
+					 struct attls_session **out)
+{
+	struct attls_policy *p;
+	enum attls_verdict v;
+
+	attls_engine_init();
+	maybe_reload();
+	p = in_force();
+	v = classify(p, nc, out);
+	attls_policy_drop(p);
+	return v;
+}
+
+static enum attls_verdict unseen(struct attls_policy *policy, int fd, const char *how,
+				 const unsigned char *handoff, size_t handoff_len,
+				 struct attls_session **out)
 {
 	struct attls_conn_info ci = { 0 };
 	const struct attls_traffic *t = NULL;
@@ -265,7 +479,6 @@ enum attls_verdict attls_engine_unseen(int fd, const char *how, const unsigned c
 	socklen_t len;
 	int pw_err = 0, fl;
 
-	attls_engine_init();
 	*out = NULL;
 	len = sizeof(ci.local);
 	if (getsockname(fd, (struct sockaddr *)&ci.local, &len) < 0) {
@@ -313,7 +526,7 @@ enum attls_verdict attls_engine_unseen(int fd, const char *how, const unsigned c
 		    "fd=%d job=%s rule=%s: a TCP connection this process did not accept or "
 		    "connect (%s): classified as %s", fd, jobname, t->name, how,
 		    ci.direction == ATTLS_DIR_INBOUND ? "inbound" : "outbound");
-	return attls_engine_classify(&nc, out);
+	return classify(policy, &nc, out);
 refuse:
 	attls_format_addr(&ci.local, la, sizeof(la));
 	attls_format_addr(&ci.remote, ra, sizeof(ra));
@@ -324,23 +537,41 @@ refuse:
 	return ATTLS_REFUSE;
 }
 
+enum attls_verdict attls_engine_unseen(int fd, const char *how, const unsigned char *handoff,
+				       size_t handoff_len, struct attls_session **out)
+{
+	struct attls_policy *p;
+	enum attls_verdict v;
+
+	attls_engine_init();
+	maybe_reload();
+	p = in_force();
+	v = unseen(p, fd, how, handoff, handoff_len, out);
+	attls_policy_drop(p);
+	return v;
+}
+
 bool attls_engine_sessions_from(uid_t uid)
 {
+	struct attls_policy *policy;
 	const char *name = NULL;
 	char num[24];
+	bool ok = false;
 	int err;
 
 	if (uid == 0 || uid == geteuid())
 		return true;
 	attls_engine_init();
+	policy = in_force();
 	if (!policy || !policy->n_sessions_from)
-		return false;
+		goto out;
 	snprintf(num, sizeof(num), "%u", (unsigned)uid);
 	if (user_name(uid, &name, &err) < 0)
 		name = NULL; /* only its number can match */
-	for (size_t i = 0; i < policy->n_sessions_from; i++)
-		if (!strcmp(policy->sessions_from[i], num) ||
-		    (name && !strcmp(policy->sessions_from[i], name)))
-			return true;
-	return false;
+	for (size_t i = 0; i < policy->n_sessions_from && !ok; i++)
+		ok = !strcmp(policy->sessions_from[i], num) ||
+		     (name && !strcmp(policy->sessions_from[i], name));
+out:
+	attls_policy_drop(policy);
+	return ok;
 }

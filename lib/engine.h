@@ -21,6 +21,13 @@ extern _Thread_local int attls_inside;
  */
 void attls_engine_init(void);
 
+/*
+ * fork (shim/fork.c): prepare takes reload_lock and policy_lock (6 and 7
+ * in shim/locks.h); both processes let go.
+ */
+void attls_engine_atfork_prepare(void);
+void attls_engine_atfork_release(void);
+
 enum attls_verdict { ATTLS_CLEAR, ATTLS_TLS, ATTLS_REFUSE };
 
 struct attls_new_conn {
@@ -37,7 +44,11 @@ struct attls_new_conn {
 	size_t handoff_len;
 };
 
-/* Decides for a new connection; on ATTLS_TLS, *out is its session. */
+/*
+ * Decides for a new connection; on ATTLS_TLS, *out is its session, which
+ * holds the policy it was made under. First, the reload check (reload.h):
+ * a new policy, once in force, is for the connections after it.
+ */
 enum attls_verdict attls_engine_classify(const struct attls_new_conn *nc,
 					 struct attls_session **out);
 

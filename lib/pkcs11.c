@@ -40,11 +40,11 @@ struct token {
 	Pkcs11Token tok;
 	int dev_id;
 	pid_t pid; /* the process whose session tok holds */
-	pthread_mutex_t lock; /* the token's session: 7 in shim/locks.h */
+	pthread_mutex_t lock; /* the token's session: 9 in shim/locks.h */
 	struct token *next;
 };
 
-/* modules, tokens: 6 in shim/locks.h; fork: prepare takes it, both let go. */
+/* modules, tokens: 8 in shim/locks.h; fork: prepare takes it, both let go. */
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct module *modules;
 static struct token *tokens;
@@ -370,7 +370,7 @@ out:
 	return rc;
 }
 
-/* fork: 6 and 7 in shim/locks.h; the child reopens its tokens at first use. */
+/* fork: 8 and 9 in shim/locks.h; the child reopens its tokens at first use. */
 void attls_p11_atfork_prepare(void)
 {
 	pthread_mutex_lock(&reg_lock);

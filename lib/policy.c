@@ -951,6 +951,7 @@ struct attls_policy *attls_policy_load_ex(const char *file, unsigned flags,
 		return NULL;
 	}
 	p->match_index = attls_match_index_build(p);
+	p->refs = 1;
 	return p;
 }
 

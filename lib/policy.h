@@ -144,6 +144,13 @@ struct attls_policy {
 	struct attls_tlsctx **ctxs;
 	/* The descriptors by port (matchindex.h); NULL: match looks at all. */
 	struct attls_match_index *match_index;
+	/*
+	 * References (policyref.c): the engine's while it is in force, and
+	 * one per session made from it, whose contexts and ticket bindings
+	 * it holds; 1 when loaded. Atomic: the last drop frees it, from
+	 * whichever thread ends the last connection.
+	 */
+	unsigned long refs;
 };
 
 /* Errors, each "FILE:LINE: message", in file order. */
@@ -179,6 +186,12 @@ struct attls_policy *attls_policy_load(const char *file,
 struct attls_policy *attls_policy_load_ex(const char *file, unsigned flags,
 					  struct attls_errors *errs);
 void attls_policy_free(struct attls_policy *p);
+/*
+ * A reference more; or one less, the last freeing the policy and its
+ * contexts (attls_tlsctx_free). NULL is let be.
+ */
+void attls_policy_hold(struct attls_policy *p);
+void attls_policy_drop(struct attls_policy *p);
 
 /* Value parsers, shared with the command line. Return 0 or -1. */
 /*

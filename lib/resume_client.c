@@ -17,7 +17,7 @@ struct kept {
  * cache_lock guards the list (most recent first) and the sessions in it.
  * It nests under a session's own lock (offer and keep are called with it
  * held) and nothing nests under it but wolfSSL's copy and free. No signal
- * handler takes it. 8 in the lock order of shim/locks.h: fork's prepare
+ * handler takes it. 10 in the lock order of shim/locks.h: fork's prepare
  * takes it, so a child never inherits it held by a thread that does not
  * exist there, and both processes let go.
  */
@@ -147,4 +147,20 @@ void attls_resume_forget(const char *key)
 	pthread_mutex_unlock(&cache_lock);
 	if (k)
 		kept_free(k);
+}
+
+void attls_resume_forget_all(void)
+{
+	struct kept *k;
+
+	lock();
+	k = cache;
+	cache = NULL;
+	pthread_mutex_unlock(&cache_lock);
+	while (k) {
+		struct kept *next = k->next;
+
+		kept_free(k);
+		k = next;
+	}
 }

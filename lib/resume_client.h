@@ -26,6 +26,11 @@ bool attls_resume_offer(WOLFSSL *ssl, const char *key, bool *fresh);
 void attls_resume_keep(WOLFSSL *ssl, const char *key, bool *fresh);
 /* Drops the session kept for key (its resumption failed). */
 void attls_resume_forget(const char *key);
+/*
+ * Every kept session: a reloaded policy may trust other CAs or names, and
+ * a resumed session would skip the check of the peer's certificate.
+ */
+void attls_resume_forget_all(void);
 
 /* fork: prepare takes the cache's lock (shim/locks.h), both processes let go. */
 void attls_resume_atfork_prepare(void);

@@ -273,6 +273,8 @@ struct attls_session *attls_session_new(const struct attls_session_params *p)
 		return NULL;
 	}
 	pthread_mutex_init(&s->lock, NULL);
+	s->policy = p->policy;
+	attls_policy_hold(s->policy);
 	s->fd = p->fd;
 	s->role = p->role;
 	s->state = ATTLS_ST_HANDSHAKE;
@@ -1738,6 +1740,8 @@ void attls_session_free(struct attls_session *s)
 	free(s->resume_key);
 	attls_hello_free(&s->hello);
 	attls_fork_gen_put(s->gen);
+	/* After wolfSSL_free: the contexts it used are the policy's. */
+	attls_policy_drop(s->policy);
 	free(s);
 }
 

@@ -39,6 +39,12 @@ struct attls_session;
 
 struct attls_session_params {
 	void *ctx; /* WOLFSSL_CTX */
+	/*
+	 * The policy ctx belongs to, or NULL: the session holds a reference
+	 * (attls_policy_hold) until it is freed, so that a reload frees the
+	 * old policy only when its last connection is gone.
+	 */
+	struct attls_policy *policy;
 	int fd;
 	enum attls_role role;
 	const char *server_name; /* client: SNI and the name checked */

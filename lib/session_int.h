@@ -23,6 +23,7 @@ struct attls_session {
 	 */
 	pthread_mutex_t lock;
 	WOLFSSL *ssl;
+	struct attls_policy *policy; /* its reference, dropped by free (not locked) */
 	int fd;
 	enum attls_role role;
 	enum attls_state state;

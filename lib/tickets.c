@@ -38,7 +38,7 @@ static const unsigned char magic[8] = "attlstk2";
  * HMAC. A second thread waits for it (a few microseconds, once an hour a
  * few HMACs more). Signal handlers never seal or open tickets. fork: the
  * child inherits the state (so it resumes the parent's sessions) and the
- * lock is taken by fork's prepare (9, the last, in shim/locks.h) so that
+ * lock is taken by fork's prepare (11, the last, in shim/locks.h) so that
  * it is never inherited held; both processes let go.
  */
 static pthread_mutex_t ratchet_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -46,6 +46,11 @@ static unsigned char chain[ATTLS_CHAIN_SZ];
 static unsigned char key_now[32], key_prev[32];
 static uint64_t hour_c = NO_HOUR; /* NO_HOUR: set at first use */
 static bool have_keys, have_prev;
+/*
+ * Whether attls_tickets_start gave the ratchet its C: before, chain is
+ * zeros, whose keys anyone can derive, so no ticket is sealed or opened.
+ */
+static bool started;
 
 void attls_tickets_atfork_prepare(void) { pthread_mutex_lock(&ratchet_lock); }
 void attls_tickets_atfork_release(void) { pthread_mutex_unlock(&ratchet_lock); }
@@ -106,6 +111,7 @@ void attls_tickets_start(uint64_t hour, const unsigned char c[ATTLS_CHAIN_SZ])
 	pthread_mutex_lock(&ratchet_lock);
 	wipe();
 	memcpy(chain, c, sizeof(chain));
+	started = true;
 	hour_c = hour ? hour : NO_HOUR;
 	pthread_mutex_unlock(&ratchet_lock);
 }
@@ -118,6 +124,8 @@ static int advance(uint64_t now)
 {
 	unsigned char prev[32] = { 0 };
 
+	if (!started)
+		return -1;
 	if (hour_c == NO_HOUR) {
 		hour_c = now;
 		have_keys = have_prev = false;
@@ -213,7 +221,8 @@ size_t attls_ticketkey_format(char *buf, size_t len, uint64_t hour,
 	return (size_t)n;
 }
 
-int attls_tickets_setup(const struct attls_policy *p, struct attls_errors *errs)
+/* Reads p's ticket key file (or draws a random start); with start, begins the ratchet there. */
+static int tickets_read(const struct attls_policy *p, bool start, struct attls_errors *errs)
 {
 	unsigned char c[ATTLS_CHAIN_SZ];
 	unsigned char *text;
@@ -227,7 +236,8 @@ int attls_tickets_setup(const struct attls_policy *p, struct attls_errors *errs)
 					 strerror(errno));
 			return -1;
 		}
-		attls_tickets_start(0, c);
+		if (start)
+			attls_tickets_start(0, c);
 		explicit_bzero(c, sizeof(c));
 		return 0;
 	}
@@ -252,13 +262,24 @@ int attls_tickets_setup(const struct attls_policy *p, struct attls_errors *errs)
 		explicit_bzero(c, sizeof(c));
 		return -1;
 	}
-	if (hour + 2 < now)
+	if (hour + 2 < now && start)
 		attls_trace(p->trace, ATTLS_MSG_TICKET_KEY_OLD, NULL,
 			    "%s: last rotated %" PRIu64 " hours ago; run \"attls ticket-key rotate %s\" "
 			    "every hour", p->ticket_key_file, now - hour, p->ticket_key_file);
-	attls_tickets_start(hour, c);
+	if (start)
+		attls_tickets_start(hour, c);
 	explicit_bzero(c, sizeof(c));
 	return 0;
+}
+
+int attls_tickets_setup(const struct attls_policy *p, struct attls_errors *errs)
+{
+	return tickets_read(p, true, errs);
+}
+
+int attls_tickets_check(const struct attls_policy *p, struct attls_errors *errs)
+{
+	return tickets_read(p, false, errs);
 }
 
 /* SHA-256 of a file's bytes, read from fd. */

@@ -35,6 +35,11 @@
 
 /* At policy load: the ratchet's start (file or random). 0, or -1 with errs. */
 int attls_tickets_setup(const struct attls_policy *p, struct attls_errors *errs);
+/*
+ * The same reading and checks, the ratchet left as it is: a policy being
+ * reloaded changes the keys only once it is taken.
+ */
+int attls_tickets_check(const struct attls_policy *p, struct attls_errors *errs);
 
 /*
  * A server context's binding: SHA-256 over the effective protocols (enum

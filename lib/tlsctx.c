@@ -216,7 +216,7 @@ int attls_tlsctx_build(struct attls_policy *p, struct attls_errors *errs)
 	struct attls_namemap ctxs = { 0 };
 	size_t before = errs->n;
 
-	if (attls_tickets_setup(p, errs) < 0)
+	if (attls_tickets_check(p, errs) < 0)
 		return -1;
 	/* Every key ring is read, used or not: a bad file is reported now. */
 	for (size_t i = 0; i < p->n_keyrings; i++) {

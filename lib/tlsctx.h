@@ -12,6 +12,8 @@
  * take: certificates, keys and CAs are read here, so that a bad file is
  * reported when the policy loads, with its line. Descriptors with the
  * same key ring, security level and role share one context (p->ctxs).
+ * The ticket key file is read and checked, but the ratchet is not started
+ * (attls_tickets_setup does that, once the policy is taken).
  * Returns 0 or -1.
  */
 int attls_tlsctx_build(struct attls_policy *p, struct attls_errors *errs);

@@ -55,7 +55,13 @@
 	X(TICKET_KEY_OLD, "ATTLS080W", ATTLS_TRACE_ERROR,                              \
 	  "ticket_key_file not rotated for more than two hours")                     \
 	X(LOG_FALLBACK, "ATTLS090W", ATTLS_TRACE_ERROR,                                \
-	  "no log socket takes attls's lines: errors go to stderr, other lines are not written")
+	  "no log socket takes attls's lines: errors go to stderr, other lines are not written") \
+	X(POLICY_RELOADED, "ATTLS091I", ATTLS_TRACE_EVENT,                             \
+	  "policy reloaded: new connections use it")                                   \
+	X(RELOAD_FAILED, "ATTLS092E", ATTLS_TRACE_ERROR,                               \
+	  "policy not reloaded")                                                       \
+	X(RELOAD_DENIED, "ATTLS093E", ATTLS_TRACE_ERROR,                               \
+	  "policy not reloaded: a file it names is not readable by this process")
 
 enum attls_msg {
 #define ATTLS_MSG_ENUM(sym, id, bit, text) ATTLS_MSG_##sym,

@@ -12,6 +12,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "../lib/engine.h"
 #include "../lib/linger.h"
 #include "../lib/pkcs11.h"
 #include "../lib/resume_client.h"
@@ -92,9 +93,10 @@ void attls_fork_prepare(void)
 	attls_epoll_atfork_prepare();	/* 1, 2 */
 	attls_fd_atfork_prepare();	/* 3, 4 */
 	attls_linger_atfork_prepare();	/* 5 */
-	attls_p11_atfork_prepare();	/* 6, 7 */
-	attls_resume_atfork_prepare();	/* 8 */
-	attls_tickets_atfork_prepare();	/* 9 */
+	attls_engine_atfork_prepare();	/* 6, 7 */
+	attls_p11_atfork_prepare();	/* 8, 9 */
+	attls_resume_atfork_prepare();	/* 10 */
+	attls_tickets_atfork_prepare();	/* 11 */
 }
 
 void attls_fork_parent(void)
@@ -107,6 +109,7 @@ void attls_fork_parent(void)
 	attls_tickets_atfork_release();
 	attls_resume_atfork_release();
 	attls_p11_atfork_release();
+	attls_engine_atfork_release();
 	attls_linger_atfork_parent();
 	attls_fd_atfork_parent(gen);
 	attls_epoll_atfork_parent();
@@ -129,6 +132,7 @@ void attls_fork_child(void)
 	attls_tickets_atfork_release();
 	attls_resume_atfork_release();
 	attls_p11_atfork_release();
+	attls_engine_atfork_release();
 	attls_linger_atfork_child();
 	attls_fd_atfork_child();
 	attls_epoll_atfork_child();

@@ -13,16 +13,27 @@
  *  4. attls_session.lock   lib/session.c     one TLS connection (fd order,
  *                                            each session once)
  *  5. linger.c lock        lib/linger.c      the background closes
- *  6. reg_lock             lib/pkcs11.c      the PKCS#11 modules and tokens
- *  7. struct token.lock    lib/pkcs11.c      one token's session (list order)
- *  8. cache_lock           lib/resume_client.c  the kept client sessions
- *  9. ratchet_lock         lib/tickets.c     the ticket keys
+ *  6. reload_lock          lib/engine.c      one policy reload at a time
+ *  7. policy_lock          lib/engine.c      the pointer to the policy in force
+ *  8. reg_lock             lib/pkcs11.c      the PKCS#11 modules and tokens
+ *  9. struct token.lock    lib/pkcs11.c      one token's session (list order)
+ * 10. cache_lock           lib/resume_client.c  the kept client sessions
+ * 11. ratchet_lock         lib/tickets.c     the ticket keys
  *
  * Where one is taken under another: a set's lock around a readiness
  * check, a handshake or a last reference (2 -> 4), a session handing its
  * end to the linger thread (4 -> 5), a handshake's PKCS#11 signature
- * (4 -> 7), its kept session and tickets (4 -> 8, 4 -> 9). The rest are
- * ordered only for prepare. The table lock (3) is held only
+ * (4 -> 9), its kept session and tickets (4 -> 10, 4 -> 11). A reload
+ * (at connect or accept, or when look() meets an fd it never saw, under
+ * no lock or a set's) holds reload_lock while it reads the new policy's
+ * keys (6 -> 8, 9), restarts the ticket ratchet (6 -> 11), forgets the
+ * kept client sessions (6 -> 10) and swaps the policy (6 -> 7); reload_lock
+ * is only ever tried (a thread that finds it held goes on with the policy
+ * in force), so a connect in a signal handler never waits for it. Nothing is
+ * taken under policy_lock: it is held only to read the pointer and take a
+ * reference, or to swap it. A policy's reference count is atomic and its
+ * last drop (from a session's free, under any lock) takes no lock: freeing
+ * contexts calls no code of attls's. The rest are ordered only for prepare. The table lock (3) is held only
  * for a slot's change or a reference; the sessions (4) are taken under it
  * in prepare only, and no thread takes 3 while it holds a session (a
  * session never calls a hook on a TLS fd).

@@ -40,6 +40,7 @@ static int usage(FILE *out)
 		"                   [--jobname J] [--user U]\n"
 		"       attls ticket-key new|rotate FILE\n"
 		"       attls status --uncovered [--config FILE] [--json]\n"
+		"       attls reload PID...|--all\n"
 		"       attls --version\n");
 	return out == stdout ? 0 : 2;
 }
@@ -67,6 +68,8 @@ int main(int argc, char **argv)
 		return cmd_query(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "status"))
 		return cmd_status(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "reload"))
+		return cmd_reload(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "ticket-key"))
 		return cmd_ticketkey(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))

@@ -50,6 +50,7 @@
 #include "../../lib/resume_client.h"
 #include "../../lib/session.h"
 #include "../../lib/sysio.h"
+#include "../../lib/tickets.h"
 #include "../../lib/tlsctx.h"
 #include "../../lib/trace.h"
 #include "../../lib/wolf.h"
@@ -210,7 +211,8 @@ static void load_policy(void)
 	unlink(path);
 	if (policy) {
 		attls_cryptodev_setup(ATTLS_DEVICE_SOFTWARE, 0, path, 0);
-		if (attls_tlsctx_build(policy, &errs) < 0) {
+		if (attls_tlsctx_build(policy, &errs) < 0 ||
+		    attls_tickets_setup(policy, &errs) < 0) {
 			attls_policy_free(policy);
 			policy = NULL;
 		}

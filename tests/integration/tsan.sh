@@ -4,7 +4,8 @@
 # thread is blocked in a TLS write, system() and fork + exec with output
 # queued, _Fork), the full-duplex program of data_contract.sh (one
 # thread reads while another writes on one blocking TLS fd), and a TLS fd
-# sent through SCM_RIGHTS while a second thread writes on it. Any report
+# sent through SCM_RIGHTS while a second thread writes on it; reload.sh's
+# policies swapped under threads that accept. Any report
 # from ThreadSanitizer fails the test.
 source "$(dirname "$0")/lib.sh"
 TSAN_LIB=$TOP/build/tsan/libattls.so
@@ -91,6 +92,12 @@ done
 say "race: $(tr '\n' '|' <"$WORK/race.client")"
 check "a session sent away while a second thread writes, on the ThreadSanitizer shim (4 clients)" \
 	test "$(grep -c 'RACE lines in order, worker reply last$' "$WORK/race.client")" = 4
+
+# reload.sh: policies swapped while threads accept and end connections.
+RELOAD_PRELOAD="$PRELOAD" timeout 300 bash "$(dirname "$0")/reload.sh" >"$WORK/reload.out" 2>&1
+check "reload.sh passes on the ThreadSanitizer shim ($(grep -c '^  ok' "$WORK/reload.out") checks)" \
+	grep -q "all passed" "$WORK/reload.out"
+grep FAIL "$WORK/reload.out" >&2
 
 if ls "$WORK"/tsan.* >/dev/null 2>&1; then
 	head -60 "$WORK"/tsan.* >&2
