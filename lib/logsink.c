@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -193,43 +194,50 @@ static int send_line(uint64_t v, int pri, const char *msgid, const char *line)
 }
 
 /*
- * fd 2 as the program was started with it: written once by
- * attls_log_start, from the constructor before any thread, then only
- * read. A fork's child has the same fd 2; an exec starts again.
+ * What fd 2 is as the program's stderr: the file it was started with
+ * (attls_log_start, from the constructor), or the one the program itself
+ * made its stderr since with dup2 or dup3 onto 2 (nginx points fd 2 at its
+ * error log). One word, (st_dev, st_ino) mixed, so that a thread's dup2
+ * and another's log line need no lock; 0: none. A fork's child has the
+ * same fd 2; an exec starts again.
  */
-static struct {
-	bool known;
-	dev_t dev;
-	ino_t ino;
-} start_stderr;
+static _Atomic uint64_t stderr_id;
+
+static uint64_t file_id(const struct stat *st)
+{
+	uint64_t id = (uint64_t)st->st_dev * 0x9e3779b97f4a7c15ull ^ (uint64_t)st->st_ino;
+
+	return id ? id : 1;
+}
 
 void attls_log_start(void)
 {
+	attls_log_stderr_moved();
+}
+
+void attls_log_stderr_moved(void)
+{
 	struct stat st;
 
-	start_stderr.known = fstat(STDERR_FILENO, &st) == 0;
-	if (start_stderr.known) {
-		start_stderr.dev = st.st_dev;
-		start_stderr.ino = st.st_ino;
-	}
+	atomic_store(&stderr_id, fstat(STDERR_FILENO, &st) == 0 ? file_id(&st) : 0);
 }
 
 /*
- * Whether a line may go to fd 2: only to the file the program was started
- * with as its stderr (a terminal, a pipe, journald's stream, `2>FILE`),
- * never to a TCP socket (an inetd program's connection: clear text must
- * not reach the wire), nor to a file, pipe or socket that took number 2
- * after the program closed or replaced its stderr: that may be the
+ * Whether a line may go to fd 2: only to the program's stderr as above (a
+ * terminal, a pipe, journald's stream, `2>FILE`, the file it dup2'd onto
+ * 2), never to a TCP socket (an inetd program's connection: clear text
+ * must not reach the wire), nor to a file, pipe or socket that took number
+ * 2 by being opened after the program closed its stderr: that may be the
  * program's data.
  */
 static bool stderr_fit(void)
 {
 	socklen_t len = sizeof(int);
+	uint64_t id = atomic_load(&stderr_id);
 	struct stat st;
 	int domain;
 
-	if (!start_stderr.known || fstat(STDERR_FILENO, &st) < 0 ||
-	    st.st_dev != start_stderr.dev || st.st_ino != start_stderr.ino)
+	if (!id || fstat(STDERR_FILENO, &st) < 0 || file_id(&st) != id)
 		return false;
 	return !S_ISSOCK(st.st_mode) ||
 	       (attls_io.getsockopt(STDERR_FILENO, SOL_SOCKET, SO_DOMAIN, &domain, &len) == 0 &&

@@ -24,10 +24,13 @@ bool attls_log_send(int pri, const char *msgid, const char *line);
 
 /* Notes what fd 2 is when the program starts (the engine's first step). */
 void attls_log_start(void);
+/* The program made another file its stderr (dup2 or dup3 onto 2): lines follow it. */
+void attls_log_stderr_moved(void);
 
 /*
  * "attls[pid]: line" on the program's stderr: only while fd 2 is still
- * the file it was at the start, and not a TCP socket (a program started
+ * the file it was at the start or that the program dup2'd onto it, and
+ * not a TCP socket (a program started
  * by inetd): clear text must not reach the wire, nor attls's lines a file
  * of the program's that took number 2 after it closed its stderr.
  */

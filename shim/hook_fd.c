@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "../lib/engine.h"
+#include "../lib/logsink.h"
 #include "../lib/trace.h"
 #include "epoll_set.h"
 #include "fdtable.h"
@@ -168,6 +169,8 @@ static int dup_onto(int oldfd, int newfd, int flags, bool three)
 	if (keep >= 0)
 		REAL(close)(keep);
 	attls_fd_dup(oldfd, newfd);
+	if (newfd == STDERR_FILENO)
+		attls_log_stderr_moved();
 	errno = err;
 	return r;
 }
