@@ -168,7 +168,7 @@ static int read_out_plain(struct attls_session *s)
 	}
 }
 
-static int export_locked(struct attls_session *s, struct out *o)
+static int export_locked(struct attls_session *s, struct out *o, pid_t *owner)
 {
 	struct head h = { .version = BLOB_VERSION };
 	struct stat st;
@@ -181,8 +181,8 @@ static int export_locked(struct attls_session *s, struct out *o)
 		errno = EBADF;
 		return -1;
 	}
-	if (s->parents) {
-		/* Its parent owns it and goes on writing: two writers of one record sequence. */
+	if (!attls_session_take_locked(s, owner)) {
+		/* Another process owns it since a fork: two writers of one record sequence. */
 		errno = EPERM;
 		return -1;
 	}
@@ -201,15 +201,6 @@ static int export_locked(struct attls_session *s, struct out *o)
 		s->exported = true;
 		put(o, &h, sizeof(h));
 		return 0;
-	}
-	if (s->state == ATTLS_ST_HANDSHAKE && s->forked && !s->used) {
-		/*
-		 * A copy from fork, its handshake under way and not this
-		 * process's: finishing it here would read the other process's
-		 * input.
-		 */
-		errno = EBUSY;
-		return -1;
 	}
 	if (attls_session_settle(s, attls_now_ms() + SETTLE_MS) < 0)
 		return -1;
@@ -278,10 +269,12 @@ static int export_locked(struct attls_session *s, struct out *o)
 int attls_session_export(struct attls_session *s, unsigned char **buf, size_t *len)
 {
 	struct out o = { 0 };
+	pid_t owner = 0;
 	int r, err;
 
 	pthread_mutex_lock(&s->lock);
-	r = export_locked(s, &o);
+	/* The export claims it: the image or the receiver it goes to owns it. */
+	r = export_locked(s, &o, &owner);
 	err = errno;
 	if (r < 0 || o.failed)
 		s->exported = false; /* nothing left the process: it goes on */
@@ -292,11 +285,14 @@ int attls_session_export(struct attls_session *s, unsigned char **buf, size_t *l
 	}
 	if (r < 0) {
 		attls_handoff_free(o.p, o.cap);
-		attls_trace(s->trace, ATTLS_MSG_EXEC_CUT, s->who, "its state cannot be exported: %s",
-			    err == EPERM ? "the parent process owns it (it had records queued "
-					   "at fork)" :
-			    err == EBUSY ? "its handshake is under way in the process it was "
-					   "copied from by fork" : strerror(err));
+		if (err == EPERM)
+			attls_trace(s->trace, ATTLS_MSG_EXEC_CUT, s->who,
+				    "its state cannot be exported: process %d owns it since a fork "
+				    "(it used its copy first, or had records queued at fork)",
+				    (int)owner);
+		else
+			attls_trace(s->trace, ATTLS_MSG_EXEC_CUT, s->who,
+				    "its state cannot be exported: %s", strerror(err));
 		errno = err;
 		return -1;
 	}

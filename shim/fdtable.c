@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../lib/claim.h"
 #include "../lib/engine.h"
 #include "../lib/handoff.h"
 #include "../lib/trace.h"
@@ -681,9 +682,17 @@ void attls_fd_close_undo(int fd, struct attls_conn *c)
  */
 void attls_fd_atfork_prepare(void)
 {
+	struct attls_claims *blk;
+
 	pthread_mutex_lock(&table_lock);
 	if (!atomic_load(&attls_tls_fds))
 		return;
+	/*
+	 * This fork's claim words, one per session at most (a session has one
+	 * fd or more): mapped shared before the fork, so the parent and the
+	 * child see one word per connection. Each session takes its reference.
+	 */
+	blk = attls_claims_new(atomic_load(&attls_tls_fds));
 	for (int i = 0; i < ATTLS_FD_L1_SIZE; i++) {
 		attls_slot_t *l2 = atomic_load(&attls_fd_l1[i]);
 
@@ -697,10 +706,12 @@ void attls_fd_atfork_prepare(void)
 			 */
 			if (is_conn(v) && !(v & ATTLS_SLOT_CLOSING) && !conn_of(v)->fork_held) {
 				attls_session_fork_lock(conn_of(v)->s);
+				attls_session_fork_prepare(conn_of(v)->s, blk);
 				conn_of(v)->fork_held = true;
 			}
 		}
 	}
+	attls_claims_put(blk);
 }
 
 /* Marks each copy (attls_session_fork_release) and lets the locks go. */
