@@ -563,6 +563,20 @@ void attls_fd_dup(int oldfd, int newfd)
 
 	if (newfd < 0 || newfd == oldfd)
 		return;
+	if (v == ATTLS_SLOT_UNSEEN && oldfd >= 0) {
+		int saved = errno;
+
+		/*
+		 * A dup is a use: oldfd is looked at first (a socket inherited
+		 * with or without its session, inetd's), so both numbers name
+		 * one session, and the close of either leaves the other's.
+		 */
+		if (attls_fd_data(oldfd, &c) > 0)
+			attls_conn_put(c);
+		errno = saved;
+		sl = slot(oldfd, false);
+		v = sl ? atomic_load(sl) : ATTLS_SLOT_UNSEEN;
+	}
 	if (!is_conn(v)) {
 		replace(newfd, v);
 		return;
