@@ -11,6 +11,7 @@
 #define ATTLS_CLAIM_H
 
 #include <stdatomic.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct attls_claims;
@@ -24,7 +25,13 @@ struct attls_claims;
 struct attls_claims *attls_claims_new(int n);
 /* The block's next free word, with a reference; NULL when all are given. */
 atomic_int *attls_claims_take(struct attls_claims *b);
-void attls_claims_get(struct attls_claims *b);
+/*
+ * Across exec: the word index of the memfd fd the old image handed over
+ * (*bp: a block of its own, one reference); NULL if fd is not one.
+ */
+atomic_int *attls_claims_open(int fd, uint32_t index, struct attls_claims **bp);
+/* The memfd's number and w's index in it, for the handoff. */
+int attls_claims_fd(const struct attls_claims *b, const atomic_int *w, uint32_t *index);
 void attls_claims_put(struct attls_claims *b);
 
 /*

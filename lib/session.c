@@ -1888,6 +1888,20 @@ bool attls_session_take_locked(struct attls_session *s, pid_t *owner)
 	return r;
 }
 
+bool attls_session_peek_locked(struct attls_session *s, pid_t *owner)
+{
+	pid_t me = getpid();
+
+	for (int i = 0; i < s->nchain && !s->lost_to; i++) {
+		int v = atomic_load(s->chain[i].word);
+
+		if (v && v != (int)me)
+			s->lost_to = v;
+	}
+	*owner = s->lost_to;
+	return !s->lost_to;
+}
+
 /* At close: it owns it, or nobody claimed and every other holder is gone. */
 static bool close_owner(struct attls_session *s)
 {

@@ -128,5 +128,7 @@ void attls_session_bind_io(struct attls_session *s);
  * nobody does; *owner: the pid that does instead (handoff.c's export).
  */
 bool attls_session_take_locked(struct attls_session *s, pid_t *owner);
+/* The same without claiming: false if another process won a contest already. */
+bool attls_session_peek_locked(struct attls_session *s, pid_t *owner);
 
 #endif

@@ -39,7 +39,7 @@ for v in 1.3 1.2; do
 			grep -qx "end=close_notify" "$WORK/c.out"
 		if [ "$mode" = childfirst ]; then
 			check "$t: the child owns it: its lines arrive, the parent's do not" \
-				bash -c "grep -q CHILD-SECRET-B '$WORK/c.out' && ! grep -q PARENT '$WORK/c.out'"
+				bash -c "grep -q CHILD-SECRET-B '$WORK/c.out' && ! grep -q PARENT-SECRET '$WORK/c.out'"
 			check "$t: the parent's writes fail (EPIPE), ATTLS047E names the owner" \
 				bash -c "grep -q 'parent write 0 Broken pipe' '$WORK/s.out' &&
 					grep -q 'ATTLS047E.*fd [0-9]*: process [0-9]* owns the connection' '$WORK/s.err'"
