@@ -19,6 +19,49 @@ struct attls_claims {
 	atomic_int refs;   /* private to each process */
 };
 
+/*
+ * The memfds open in this process, fd + 1 (0: a free place), for the shim
+ * to keep them out of the program's close_range and closefrom. Changed by
+ * compare-and-swap only: no lock; a fork copies them with the fds.
+ */
+#define OWN_MAX 64
+static atomic_int own[OWN_MAX];
+
+static void own_add(int fd)
+{
+	for (int i = 0; i < OWN_MAX; i++)
+		if (atomic_load(&own[i]) == fd + 1)
+			return;
+	for (int i = 0; i < OWN_MAX; i++) {
+		int free_place = 0;
+
+		if (atomic_compare_exchange_strong(&own[i], &free_place, fd + 1))
+			return;
+	}
+}
+
+static void own_del(int fd)
+{
+	for (int i = 0; i < OWN_MAX; i++) {
+		int v = fd + 1;
+
+		atomic_compare_exchange_strong(&own[i], &v, 0);
+	}
+}
+
+int attls_claims_fds(int *fds, int max)
+{
+	int n = 0;
+
+	for (int i = 0; i < OWN_MAX && n < max; i++) {
+		int v = atomic_load(&own[i]);
+
+		if (v)
+			fds[n++] = v - 1;
+	}
+	return n;
+}
+
 /* Near the fd limit, but no higher than 4096 (as fork.c's pipe). */
 static int move_high(int fd)
 {
@@ -68,6 +111,7 @@ struct attls_claims *attls_claims_new(int n)
 		return NULL;
 	}
 	b->fd = move_high(fd);
+	own_add(b->fd);
 	return b;
 }
 
@@ -82,6 +126,7 @@ atomic_int *attls_claims_open(int fd, uint32_t index, struct attls_claims **bp)
 	    st.st_size > (1 << 20) || !(b = map(fd, (size_t)st.st_size, (int)(st.st_size / 4))))
 		return NULL;
 	b->owns_fd = false; /* other sessions of the exec may name it: left open */
+	own_add(fd);
 	b->next = b->n;
 	*bp = b;
 	return &b->words[index];
@@ -105,8 +150,10 @@ void attls_claims_put(struct attls_claims *b)
 {
 	if (b && atomic_fetch_sub(&b->refs, 1) == 1) {
 		munmap(b->words, b->len);
-		if (b->owns_fd)
+		if (b->owns_fd) {
+			own_del(b->fd);
 			attls_io.close(b->fd);
+		}
 		free(b);
 	}
 }

@@ -30,6 +30,8 @@ atomic_int *attls_claims_take(struct attls_claims *b);
  * (*bp: a block of its own, one reference); NULL if fd is not one.
  */
 atomic_int *attls_claims_open(int fd, uint32_t index, struct attls_claims **bp);
+/* The memfds open in this process (up to max in fds): their count. */
+int attls_claims_fds(int *fds, int max);
 /* The memfd's number and w's index in it, for the handoff. */
 int attls_claims_fd(const struct attls_claims *b, const atomic_int *w, uint32_t *index);
 void attls_claims_put(struct attls_claims *b);
