@@ -73,6 +73,7 @@ static int move_high(int fd)
 	hi = attls_io.fcntl(fd, F_DUPFD_CLOEXEC, (int)(rl.rlim_cur > 4096 ? 4096 : rl.rlim_cur) - 96);
 	if (hi < 0)
 		return fd;
+	/* attls's close hook: a fd that is not TLS takes no lock (fork's prepare holds them). */
 	attls_io.close(fd);
 	return hi;
 }

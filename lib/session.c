@@ -1929,7 +1929,14 @@ void attls_session_fork_prepare(struct attls_session *s, struct attls_claims *bl
 	for (int i = 0; i < s->nchain;) {
 		int v = atomic_load(s->chain[i].word);
 
-		if (v == (int)me) {
+		/*
+		 * Won, or nobody's and every other holder gone (its children
+		 * exited or exec'd without it): settled for this process, so
+		 * a parent that forks again and again (system()) without using
+		 * its copy does not pile up contests.
+		 */
+		if (v == (int)me || (!v && s->chain[i].gen && fork_gen_gone(s->chain[i].gen) &&
+				     !attls_claim(s->chain[i].word, me))) {
 			chain_drop(s, i);
 		} else if (v) {
 			s->lost_to = v; /* said at its next use */
