@@ -6,6 +6,9 @@
  * processes. The handlers are registered once, by the constructor
  * (hook_socket.c), before any other of attls's own, and run for fork,
  * vfork (which attls turns into fork) and system() and popen().
+ * Prepare also maps the fork's claim words (fdtable.c, lib/claim.h),
+ * before the fork, so that the parent and the child share them: which
+ * of the two owns each connection is decided there, once.
  */
 #include <errno.h>
 #include <fcntl.h>
