@@ -1239,7 +1239,8 @@ void attls_session_cut(struct attls_session *s)
 		/* No keys yet, so no close_notify: the handshake ends here. */
 		fail(s, EPIPE);
 	}
-	if (!s->ended)
+	/* Another process's connection since a fork: this copy only lets go. */
+	if (!s->ended && !s->lost_to)
 		io.shutdown(s->fd, SHUT_RDWR);
 	pthread_mutex_unlock(&s->lock);
 }
