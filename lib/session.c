@@ -300,7 +300,6 @@ struct attls_session *attls_session_new(const struct attls_session_params *p)
 	return s;
 }
 
-/* Marks the session failed: the program's calls get err from now on. */
 /*
  * With lock held: whether this process owns its copy, claiming every open
  * contest of a fork for it (see "Who owns" below); say: ATTLS047E once
@@ -309,6 +308,7 @@ struct attls_session *attls_session_new(const struct attls_session_params *p)
 static bool take(struct attls_session *s, bool say);
 static void chain_drop(struct attls_session *s, int i);
 
+/* Marks the session failed: the program's calls get err from now on. */
 static void fail(struct attls_session *s, int err)
 {
 	if (s->state == ATTLS_ST_FAILED)
@@ -1217,9 +1217,10 @@ void attls_session_cut(struct attls_session *s)
 {
 	pthread_mutex_lock(&s->lock);
 	/*
-	 * A copy from fork this process never used may be behind the one the
-	 * other process writes with: its close_notify would not decrypt.
-	 * Then the socket is only shut.
+	 * A copy from fork this process does not own (nobody claimed it, or
+	 * another process did) may be behind the one the other process writes
+	 * with: its close_notify would not decrypt. Then the socket is only
+	 * shut, and not even that if another process owns it.
 	 */
 	if (!s->ended && s->state == ATTLS_ST_OPEN && !s->lost_to && !s->nchain) {
 		uint64_t deadline = attls_now_ms() + LINGER_MS;
@@ -1788,9 +1789,13 @@ void attls_session_free(struct attls_session *s)
  *   never takes over, even when the owner exits. Its calls fail as on the
  *   unconnected socket a child of _Fork gets (a write EPIPE, a read
  *   ENOTCONN), ATTLS047E names the owner once, and its close only lets go;
- * - an exec keeps the pid, and the session goes over already claimed (the
- *   export claims it); SCM_RIGHTS gives the receiver a session of its own,
- *   claimed by the sender's export;
+ * - an exec hands the session over unclaimed, with its open words (their
+ *   memfds go with it, handoff.c and shim/exec.c): the new image, whose
+ *   pid is the same, claims them at its first use, and one that never
+ *   uses it (a shell's `sleep`) leaves it to the other process; a
+ *   handshake under way is finished by the export, which claims first;
+ *   SCM_RIGHTS gives the receiver a session of its own, claimed by the
+ *   sender's export;
  * - a fork of a copy whose earlier contest is still open keeps that word
  *   and adds the new one: to own it, a process wins every word, oldest
  *   first; words this process won are settled and dropped at the next fork,
