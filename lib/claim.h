@@ -16,6 +16,9 @@
 
 struct attls_claims;
 
+/* Forks a copy may go through unused before a new child gets no share of it. */
+#define ATTLS_CLAIM_CHAIN 8
+
 /*
  * A block of n words, with one reference for the caller; NULL without
  * memory. Made in fork's prepare, before the fork, so both processes map

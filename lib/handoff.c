@@ -330,6 +330,30 @@ int attls_session_export(struct attls_session *s, unsigned char **buf, size_t *l
 	return 0;
 }
 
+unsigned char *attls_handoff_with_link(const unsigned char *buf, size_t len, int32_t fd,
+				       uint32_t idx, size_t *nlen)
+{
+	const size_t at = sizeof(struct head);
+	unsigned char *nb;
+	uint32_t n;
+
+	if (len < at + 4)
+		return NULL;
+	memcpy(&n, buf + at, 4);
+	if (n >= ATTLS_CLAIM_CHAIN || len < at + 4 + (size_t)n * 8 || !(nb = malloc(len + 8)))
+		return NULL;
+	memcpy(nb, buf, at + 4 + (size_t)n * 8);
+	n++;
+	memcpy(nb + at, &n, 4);
+	memcpy(nb + at + 4 + (size_t)(n - 1) * 8, &fd, 4);
+	memcpy(nb + at + 4 + (size_t)(n - 1) * 8 + 4, &idx, 4);
+	memcpy(nb + at + 4 + (size_t)n * 8, buf + at + 4 + (size_t)(n - 1) * 8,
+	       len - (at + 4 + (size_t)(n - 1) * 8));
+	((struct head *)nb)->total = (uint32_t)(len + 8);
+	*nlen = len + 8;
+	return nb;
+}
+
 int attls_handoff_claim_fds(const unsigned char *buf, size_t len, int *fds, int max)
 {
 	const unsigned char *q = buf + sizeof(struct head);

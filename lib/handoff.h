@@ -53,6 +53,13 @@ void attls_handoff_ctx(void *ctx);
 /* Whether the bytes are a session of the socket fd names now (its st_dev, st_ino). */
 bool attls_handoff_of(int fd, const unsigned char *buf, size_t len);
 
+/*
+ * A copy of the bytes with one more fork contest (a claim memfd's fd and
+ * word index), for a session handed over and not taken up yet when the
+ * process forks (shim/inherit.c); NULL without memory or room.
+ */
+unsigned char *attls_handoff_with_link(const unsigned char *buf, size_t len, int32_t fd,
+				       uint32_t idx, size_t *nlen);
 /* The memfds of the fork contests the bytes carry (up to max in fds); their count. */
 int attls_handoff_claim_fds(const unsigned char *buf, size_t len, int *fds, int max);
 

@@ -14,8 +14,6 @@
 
 #define SHUT_HELD_RD 1u
 #define SHUT_HELD_WR 2u
-/* Forks a copy may go through unused before a new child gets no share of it. */
-#define ATTLS_CLAIM_CHAIN 8
 
 struct attls_session {
 	/*

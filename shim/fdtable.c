@@ -694,19 +694,11 @@ void attls_fd_close_undo(int fd, struct attls_conn *c)
  * session's lock once (a dup'ed fd names the same connection: fork_held
  * says it is taken). fork_held is written only here, with table_lock held.
  */
-void attls_fd_atfork_prepare(void)
+void attls_fd_atfork_prepare(struct attls_claims *blk)
 {
-	struct attls_claims *blk;
-
 	pthread_mutex_lock(&table_lock);
 	if (!atomic_load(&attls_tls_fds))
 		return;
-	/*
-	 * This fork's claim words, one per session at most (a session has one
-	 * fd or more): mapped shared before the fork, so the parent and the
-	 * child see one word per connection. Each session takes its reference.
-	 */
-	blk = attls_claims_new(atomic_load(&attls_tls_fds));
 	for (int i = 0; i < ATTLS_FD_L1_SIZE; i++) {
 		attls_slot_t *l2 = atomic_load(&attls_fd_l1[i]);
 
@@ -725,7 +717,6 @@ void attls_fd_atfork_prepare(void)
 			}
 		}
 	}
-	attls_claims_put(blk);
 }
 
 /* Marks each copy (attls_session_fork_release) and lets the locks go. */

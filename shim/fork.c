@@ -15,6 +15,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "../lib/claim.h"
 #include "../lib/linger.h"
 #include "../lib/pkcs11.h"
 #include "../lib/resume_client.h"
@@ -22,6 +23,7 @@
 #include "epoll_set.h"
 #include "fdtable.h"
 #include "hooks.h"
+#include "inherit.h"
 #include "locks.h"
 #include "real.h"
 
@@ -34,6 +36,16 @@
  * with every attls lock held: no other thread reads them.
  */
 static int pipe_rd = -1, pipe_wr = -1;
+
+/*
+ * This fork's claim words (lib/claim.h): one for each TLS session and each
+ * session handed over and not taken up yet, with some to spare (fds made
+ * by other threads before prepare takes the locks); a session that finds
+ * none left is the parent's (session.c). Made before the locks (the memfd
+ * is moved high with a close, a hook), by the forking thread; each
+ * session takes its own reference in prepare, this one goes at its end.
+ */
+static struct attls_claims *claims;
 
 /*
  * The write ends this process holds, of the forks that made it and its
@@ -91,13 +103,19 @@ void attls_fork_prepare(void)
 	int saved = errno;
 
 	pipe_open(); /* before any lock: pipe2 may be a hook */
+	claims = atomic_load(&attls_tls_fds) || attls_inherit_any() ?
+		 attls_claims_new(atomic_load(&attls_tls_fds) + (int)attls_inherit_count() + 16) :
+		 NULL;
 	errno = saved;
 	attls_epoll_atfork_prepare();	/* 1, 2 */
-	attls_fd_atfork_prepare();	/* 3, 4 */
+	attls_fd_atfork_prepare(claims);	/* 3, 4 */
+	attls_inherit_atfork_prepare(claims);
 	attls_linger_atfork_prepare();	/* 5 */
 	attls_p11_atfork_prepare();	/* 6, 7 */
 	attls_resume_atfork_prepare();	/* 8 */
 	attls_tickets_atfork_prepare();	/* 9 */
+	attls_claims_put(claims); /* the sessions hold theirs */
+	claims = NULL;
 }
 
 void attls_fork_parent(void)
@@ -129,6 +147,7 @@ void attls_fork_child(void)
 	if (pipe_wr >= 0)
 		attls_fork_adopt(pipe_wr);
 	pipe_wr = -1;
+	attls_inherit_atfork_child();
 	attls_tickets_atfork_release();
 	attls_resume_atfork_release();
 	attls_p11_atfork_release();

@@ -58,5 +58,17 @@ void attls_inherit_each(void (*fn)(void *arg, const int *fds, size_t nfds,
 			void *arg);
 /* Whether any session waits (cheap). */
 bool attls_inherit_any(void);
+/* How many wait. */
+size_t attls_inherit_count(void);
+
+/*
+ * fork's prepare (all locks held): each waiting session gets this fork's
+ * contest in its bytes (a word of blk, lib/claim.h), so that only the
+ * first process to take it up owns it; the child's part drops those that
+ * could get none (the parent keeps them).
+ */
+struct attls_claims;
+void attls_inherit_atfork_prepare(struct attls_claims *blk);
+void attls_inherit_atfork_child(void);
 
 #endif

@@ -8,7 +8,9 @@
 # client decrypts every record to the end (a second writer's record would
 # reuse the keystream of one the client already had, and fail its MAC:
 # "bad record mac"), gets only the owner's lines, and with TLS 1.2 no
-# explicit nonce repeats; nothing crosses in clear.
+# explicit nonce repeats; nothing crosses in clear. The same for a session
+# handed over across exec and not taken up yet when the new image (sh)
+# forks a subshell: the first to use it owns it.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/servers.sh"
 make_pki
@@ -17,7 +19,7 @@ S=$(free_port)
 server_policy "$WORK/p.ini" "$S"
 
 for v in 1.3 1.2; do
-	for mode in noexec parentfirst childfirst; do
+	for mode in noexec parentfirst childfirst pending; do
 		S=$(free_port) R=$(free_port)
 		server_policy "$WORK/p.ini" "$S"
 		rm -f "$WORK/rec".*
@@ -43,6 +45,11 @@ for v in 1.3 1.2; do
 			check "$t: the parent's writes fail (EPIPE), ATTLS047E names the owner" \
 				bash -c "grep -q 'parent write 0 Broken pipe' '$WORK/s.out' &&
 					grep -q 'ATTLS047E.*fd [0-9]*: process [0-9]* owns the connection' '$WORK/s.err'"
+		elif [ "$mode" = pending ]; then
+			check "$t: sh owns it: its lines arrive, the subshell's do not" \
+				bash -c "grep -q PARENT-SECRET-2 '$WORK/c.out' && ! grep -q CHILD '$WORK/c.out'"
+			check "$t: the subshell's write fails, ATTLS047E names the owner" \
+				grep -q 'ATTLS047E.*fd 7: process [0-9]* owns the connection' "$WORK/s.err"
 		else
 			check "$t: the parent owns it: its lines arrive, the child's do not" \
 				bash -c "grep -q PARENT-SECRET-2 '$WORK/c.out' && ! grep -q CHILD '$WORK/c.out'"

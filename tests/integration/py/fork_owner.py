@@ -7,7 +7,11 @@ fork_owner.py server PORT MODE
       noexec      1 s later writes CHILD-SECRET-A, B itself;
       parentfirst 1 s later execs python3, which writes them;
       childfirst  at once execs sh, whose echo writes them (the parent
-                  starts 1 s later).
+                  starts 1 s later);
+      pending     no fork here: dup2s it to 7 and execs sh, which forks a
+                  subshell before either uses the session handed over; the
+                  subshell writes CHILD-SECRET-A 0.5 s later, sh at once
+                  PARENT-SECRET-0, then 1 s later PARENT-SECRET-2.
     Each write's outcome is printed ("parent write 0 ok", "child write
     EPIPE", ...). The parent waits for the child, then closes.
 fork_owner.py client PORT CA [1.2]
@@ -30,6 +34,10 @@ def server(port, mode):
     ls.settimeout(30)
     c, _ = ls.accept()
     c.sendall(b"GREETING-FROM-PARENT\n")
+    if mode == "pending":
+        os.dup2(c.fileno(), 7)
+        os.execv("/bin/sh", ["sh", "-c", "(sleep 0.5; echo CHILD-SECRET-A >&7) & "
+                             "echo PARENT-SECRET-0 >&7; sleep 1; echo PARENT-SECRET-2 >&7; wait"])
     pid = os.fork()
     if pid == 0:
         fd = c.fileno()
