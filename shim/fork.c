@@ -147,13 +147,13 @@ void attls_fork_child(void)
 	if (pipe_wr >= 0)
 		attls_fork_adopt(pipe_wr);
 	pipe_wr = -1;
-	attls_inherit_atfork_child();
 	attls_tickets_atfork_release();
 	attls_resume_atfork_release();
 	attls_p11_atfork_release();
 	attls_linger_atfork_child();
 	attls_fd_atfork_child();
 	attls_epoll_atfork_child();
+	attls_inherit_atfork_child(); /* the table's lock let go: it marks fds */
 	errno = saved;
 }
 

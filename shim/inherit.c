@@ -25,6 +25,7 @@
 #include "../lib/claim.h"
 #include "../lib/handoff.h"
 #include "../lib/trace.h"
+#include "fdtable.h"
 #include "inherit.h"
 #include "locks.h"
 #include "real.h"
@@ -315,6 +316,9 @@ void attls_inherit_atfork_child(void)
 		if (w->parents_only && atomic_compare_exchange_strong(&w->state, &st, DONE)) {
 			explicit_bzero(w->blob, w->len);
 			atomic_fetch_sub(&untaken, 1);
+			/* Its data calls fail (ECONNRESET): never a new handshake on it. */
+			for (uint32_t k = 0; k < w->nfds; k++)
+				attls_fd_set_refused(w->fds[k]);
 		}
 	}
 }
