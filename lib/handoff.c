@@ -32,7 +32,7 @@
 #include <wolfssl/internal.h>
 
 #define MAGIC "ATTLSHO\x01"
-#define BLOB_VERSION 1u
+#define BLOB_VERSION 2u
 /* How long the export may wait to finish a handshake or send what is queued. */
 #define SETTLE_MS 3000
 /* wolfSSL's ProcessReply states (src/internal.c, enum processReply, with the server side built). */
@@ -168,7 +168,26 @@ static int read_out_plain(struct attls_session *s)
 	}
 }
 
-static int export_locked(struct attls_session *s, struct out *o)
+/*
+ * After the head: the fork contests the session has not settled
+ * (session.c), as uint32_t n and n times int32_t memfd, uint32_t index:
+ * the memfds go over with the exec, and the new image claims the words
+ * when it uses the session. Through SCM_RIGHTS the export claims them
+ * (the receiver owns the session), so none goes.
+ */
+static void put_links(struct out *o, struct attls_session *s)
+{
+	put(o, &(uint32_t){ (uint32_t)s->nchain }, sizeof(uint32_t));
+	for (int i = 0; i < s->nchain; i++) {
+		uint32_t idx;
+		int32_t fd = attls_claims_fd(s->chain[i].blk, s->chain[i].word, &idx);
+
+		put(o, &fd, sizeof(fd));
+		put(o, &idx, sizeof(idx));
+	}
+}
+
+static int export_locked(struct attls_session *s, struct out *o, pid_t *owner, bool claim)
 {
 	struct head h = { .version = BLOB_VERSION };
 	struct stat st;
@@ -181,8 +200,15 @@ static int export_locked(struct attls_session *s, struct out *o)
 		errno = EBADF;
 		return -1;
 	}
-	if (s->parents) {
-		/* Its parent owns it and goes on writing: two writers of one record sequence. */
+	/*
+	 * A handshake under way is finished here: a use, as any send of the
+	 * queue. Otherwise an exec's new image claims at its first use (an
+	 * exec'd program that never uses it leaves it to the other process).
+	 */
+	if (s->state == ATTLS_ST_HANDSHAKE && s->hs_started)
+		claim = true;
+	if (!(claim ? attls_session_take_locked(s, owner) : attls_session_peek_locked(s, owner))) {
+		/* Another process owns it since a fork: two writers of one record sequence. */
 		errno = EPERM;
 		return -1;
 	}
@@ -200,16 +226,8 @@ static int export_locked(struct attls_session *s, struct out *o)
 		h.flags = F_FRESH;
 		s->exported = true;
 		put(o, &h, sizeof(h));
+		put_links(o, s);
 		return 0;
-	}
-	if (s->state == ATTLS_ST_HANDSHAKE && s->forked && !s->used) {
-		/*
-		 * A copy from fork, its handshake under way and not this
-		 * process's: finishing it here would read the other process's
-		 * input.
-		 */
-		errno = EBUSY;
-		return -1;
 	}
 	if (attls_session_settle(s, attls_now_ms() + SETTLE_MS) < 0)
 		return -1;
@@ -252,6 +270,7 @@ static int export_locked(struct attls_session *s, struct out *o)
 	}
 	r = wolfSSL_tls_export(ssl, w, &wsz);
 	put(o, &h, sizeof(h));
+	put_links(o, s);
 	put(o, ssl->clientSecret, SECRET_LEN);
 	put(o, ssl->serverSecret, SECRET_LEN);
 	put_part(o, &ssl->msgsReceived, sizeof(ssl->msgsReceived));
@@ -275,13 +294,15 @@ static int export_locked(struct attls_session *s, struct out *o)
 	return 0;
 }
 
-int attls_session_export(struct attls_session *s, unsigned char **buf, size_t *len)
+int attls_session_export(struct attls_session *s, unsigned char **buf, size_t *len, bool claim)
 {
 	struct out o = { 0 };
+	pid_t owner = 0;
 	int r, err;
 
 	pthread_mutex_lock(&s->lock);
-	r = export_locked(s, &o);
+	/* The export claims it: the image or the receiver it goes to owns it. */
+	r = export_locked(s, &o, &owner, claim);
 	err = errno;
 	if (r < 0 || o.failed)
 		s->exported = false; /* nothing left the process: it goes on */
@@ -292,11 +313,14 @@ int attls_session_export(struct attls_session *s, unsigned char **buf, size_t *l
 	}
 	if (r < 0) {
 		attls_handoff_free(o.p, o.cap);
-		attls_trace(s->trace, ATTLS_MSG_EXEC_CUT, s->who, "its state cannot be exported: %s",
-			    err == EPERM ? "the parent process owns it (it had records queued "
-					   "at fork)" :
-			    err == EBUSY ? "its handshake is under way in the process it was "
-					   "copied from by fork" : strerror(err));
+		if (err == EPERM)
+			attls_trace(s->trace, ATTLS_MSG_EXEC_CUT, s->who,
+				    "its state cannot be exported: process %d owns it since a fork "
+				    "(it used its copy first, or had records queued at fork)",
+				    (int)owner);
+		else
+			attls_trace(s->trace, ATTLS_MSG_EXEC_CUT, s->who,
+				    "its state cannot be exported: %s", strerror(err));
 		errno = err;
 		return -1;
 	}
@@ -304,6 +328,49 @@ int attls_session_export(struct attls_session *s, unsigned char **buf, size_t *l
 	*buf = o.p;
 	*len = o.len;
 	return 0;
+}
+
+unsigned char *attls_handoff_with_link(const unsigned char *buf, size_t len, int32_t fd,
+				       uint32_t idx, size_t *nlen)
+{
+	const size_t at = sizeof(struct head);
+	unsigned char *nb;
+	uint32_t n;
+
+	if (len < at + 4)
+		return NULL;
+	memcpy(&n, buf + at, 4);
+	if (n >= ATTLS_CLAIM_CHAIN || len < at + 4 + (size_t)n * 8 || !(nb = malloc(len + 8)))
+		return NULL;
+	memcpy(nb, buf, at + 4 + (size_t)n * 8);
+	n++;
+	memcpy(nb + at, &n, 4);
+	memcpy(nb + at + 4 + (size_t)(n - 1) * 8, &fd, 4);
+	memcpy(nb + at + 4 + (size_t)(n - 1) * 8 + 4, &idx, 4);
+	memcpy(nb + at + 4 + (size_t)n * 8, buf + at + 4 + (size_t)(n - 1) * 8,
+	       len - (at + 4 + (size_t)(n - 1) * 8));
+	((struct head *)nb)->total = (uint32_t)(len + 8);
+	*nlen = len + 8;
+	return nb;
+}
+
+int attls_handoff_claim_fds(const unsigned char *buf, size_t len, int *fds, int max)
+{
+	const unsigned char *q = buf + sizeof(struct head);
+	uint32_t n;
+	int k = 0;
+
+	if (len < sizeof(struct head) + 4)
+		return 0;
+	memcpy(&n, q, 4);
+	q += 4;
+	for (uint32_t i = 0; i < n && (size_t)(q + 8 - buf) <= len && k < max; i++, q += 8) {
+		int32_t fd;
+
+		memcpy(&fd, q, 4);
+		fds[k++] = fd;
+	}
+	return k;
 }
 
 void attls_session_export_undo(struct attls_session *s)
@@ -365,6 +432,32 @@ static struct attls_session *refuse(const struct attls_session_params *p, struct
 	return NULL;
 }
 
+/* The old image's open fork contests, as put_links wrote them. */
+static bool get_links(const unsigned char **q, const unsigned char *end, struct attls_session *s)
+{
+	uint32_t n, idx;
+	int32_t fd;
+
+	if (end - *q < 4)
+		return false;
+	memcpy(&n, *q, 4);
+	*q += 4;
+	if (n > ATTLS_CLAIM_CHAIN || (size_t)(end - *q) < n * 8u)
+		return false;
+	for (uint32_t i = 0; i < n; i++) {
+		struct attls_claim_link *l = &s->chain[s->nchain];
+
+		memcpy(&fd, *q, 4);
+		memcpy(&idx, *q + 4, 4);
+		*q += 8;
+		if (!(l->word = attls_claims_open(fd, idx, &l->blk)))
+			return false;
+		l->gen = NULL;
+		s->nchain++;
+	}
+	return true;
+}
+
 struct attls_session *attls_session_import(const struct attls_session_params *p,
 					   const unsigned char *buf, size_t len)
 {
@@ -387,8 +480,10 @@ struct attls_session *attls_session_import(const struct attls_session_params *p,
 			      "it is a client's, and this process's policy makes it a server");
 	if (!(s = attls_session_new(p)))
 		return refuse(p, NULL, errno, "no session: out of memory or random numbers");
+	if (!get_links(&q, end, s))
+		return refuse(p, s, EINVAL, "its fork claims cannot be read");
 	if (h.flags & F_FRESH)
-		return s;
+		return q == end ? s : refuse(p, s, EINVAL, "it is too long");
 	if (h.secret_len != SECRET_LEN || (size_t)(end - q) < 2 * SECRET_LEN)
 		return refuse(p, s, EINVAL, "its secrets are not wolfSSL's size");
 	memcpy(s->ssl->clientSecret, q, SECRET_LEN);

@@ -23,9 +23,14 @@
  * that could not be sent. A session whose handshake has not begun goes as
  * such: the other process starts it. From then on s refuses every call
  * with EBADF (its keys are another process's: never encrypt or decrypt
- * again) until attls_session_export_undo. 0, or -1 with errno.
+ * again) until attls_session_export_undo. 0, or -1 with errno. claim
+ * (SCM_RIGHTS): the export claims the session's fork contests for this
+ * process, whose receiver then owns it; without (exec), the contests go
+ * with it (the memfds of attls_handoff_claim_fds) and the new image
+ * claims them when it uses the session. A session another process owns
+ * since a fork is refused (EPERM).
  */
-int attls_session_export(struct attls_session *s, unsigned char **buf, size_t *len);
+int attls_session_export(struct attls_session *s, unsigned char **buf, size_t *len, bool claim);
 /* The export did not go anywhere (the exec failed): s goes on as before. */
 void attls_session_export_undo(struct attls_session *s);
 
@@ -47,6 +52,16 @@ void attls_handoff_ctx(void *ctx);
 
 /* Whether the bytes are a session of the socket fd names now (its st_dev, st_ino). */
 bool attls_handoff_of(int fd, const unsigned char *buf, size_t len);
+
+/*
+ * A copy of the bytes with one more fork contest (a claim memfd's fd and
+ * word index), for a session handed over and not taken up yet when the
+ * process forks (shim/inherit.c); NULL without memory or room.
+ */
+unsigned char *attls_handoff_with_link(const unsigned char *buf, size_t len, int32_t fd,
+				       uint32_t idx, size_t *nlen);
+/* The memfds of the fork contests the bytes carry (up to max in fds); their count. */
+int attls_handoff_claim_fds(const unsigned char *buf, size_t len, int *fds, int max);
 
 /* Scrubs and frees bytes from attls_session_export. */
 void attls_handoff_free(unsigned char *buf, size_t len);

@@ -302,6 +302,14 @@ struct attls_session *attls_session_new(const struct attls_session_params *p)
 	return s;
 }
 
+/*
+ * With lock held: whether this process owns its copy, claiming every open
+ * contest of a fork for it (see "Who owns" below); say: ATTLS047E once
+ * when another process does.
+ */
+static bool take(struct attls_session *s, bool say);
+static void chain_drop(struct attls_session *s, int i);
+
 /* Marks the session failed: the program's calls get err from now on. */
 static void fail(struct attls_session *s, int err)
 {
@@ -488,7 +496,10 @@ static int wait_fd(struct attls_session *s, short events, uint64_t deadline, int
 		return -1;
 	}
 	/* A call that waited across a fork goes on here: this process uses it. */
-	s->used = true;
+	if (!take(s, true)) {
+		errno = EPIPE;
+		return -1;
+	}
 	errno = err;
 	return err ? -1 : 0;
 }
@@ -781,8 +792,12 @@ int attls_session_handshake(struct attls_session *s, bool wait)
 	int r;
 
 	pthread_mutex_lock(&s->lock);
-	s->used = true;
-	r = handshake(s, wait);
+	if (take(s, true)) {
+		r = handshake(s, wait);
+	} else {
+		errno = EPIPE;
+		r = -1;
+	}
 	pthread_mutex_unlock(&s->lock);
 	return r;
 }
@@ -836,7 +851,10 @@ ssize_t attls_session_recv(struct attls_session *s, void *buf, size_t len, int f
 		errno = EBADF;
 		goto out;
 	}
-	s->used = true;
+	if (!take(s, true)) {
+		errno = ENOTCONN; /* as on the unconnected socket _Fork's child gets */
+		goto out;
+	}
 	nb = s->nonblock || (flags & MSG_DONTWAIT);
 	/*
 	 * Queued records go as far as they can without waiting: a read never
@@ -1019,7 +1037,10 @@ static ssize_t write_start(struct attls_session *s, int flags)
 		errno = EBADF;
 		return -1;
 	}
-	s->used = true;
+	if (!take(s, true)) {
+		errno = EPIPE;
+		return -1;
+	}
 	if (s->state == ATTLS_ST_FAILED) {
 		errno = s->error == ETIMEDOUT || s->error == EACCES ? ECONNRESET : s->error;
 		return -1;
@@ -1153,7 +1174,12 @@ int attls_session_shutdown(struct attls_session *s, int how)
 		errno = EBADF;
 		return -1;
 	}
-	s->used = true;
+	if (!take(s, true)) {
+		/* Not even the kernel's: its socket is the owner's connection too. */
+		pthread_mutex_unlock(&s->lock);
+		errno = ENOTCONN;
+		return -1;
+	}
 	if (s->state == ATTLS_ST_HANDSHAKE && (how == SHUT_RD || how == SHUT_WR || how == SHUT_RDWR)) {
 		/* Writes say EPIPE from now on, as on the kernel's socket. */
 		if (how != SHUT_RD)
@@ -1193,11 +1219,12 @@ void attls_session_cut(struct attls_session *s)
 {
 	pthread_mutex_lock(&s->lock);
 	/*
-	 * A copy from fork this process never used may be behind the one the
-	 * other process writes with: its close_notify would not decrypt.
-	 * Then the socket is only shut.
+	 * A copy from fork this process does not own (nobody claimed it, or
+	 * another process did) may be behind the one the other process writes
+	 * with: its close_notify would not decrypt. Then the socket is only
+	 * shut, and not even that if another process owns it.
 	 */
-	if (!s->ended && s->state == ATTLS_ST_OPEN && (!s->forked || s->used)) {
+	if (!s->ended && s->state == ATTLS_ST_OPEN && !s->lost_to && !s->nchain) {
 		uint64_t deadline = attls_now_ms() + LINGER_MS;
 
 		send_close_notify(s, false);
@@ -1215,7 +1242,8 @@ void attls_session_cut(struct attls_session *s)
 		/* No keys yet, so no close_notify: the handshake ends here. */
 		fail(s, EPIPE);
 	}
-	if (!s->ended)
+	/* Another process's connection since a fork: this copy only lets go. */
+	if (!s->ended && !s->lost_to)
 		io.shutdown(s->fd, SHUT_RDWR);
 	pthread_mutex_unlock(&s->lock);
 }
@@ -1384,7 +1412,8 @@ static bool progress(struct attls_session *s, short want, short krev)
 	bool opened = false;
 
 	if (s->state == ATTLS_ST_HANDSHAKE) {
-		s->used = true;
+		if (!take(s, true))
+			return false;
 		if (s->connecting) {
 			int err = 0;
 			socklen_t len = sizeof(err);
@@ -1411,10 +1440,8 @@ static bool progress(struct attls_session *s, short want, short krev)
 		return opened;
 	if ((krev & POLLOUT) && out_pending(s) && flush(s, false) < 0)
 		return opened;
-	if ((want & POLLIN) && (krev & (POLLIN | POLLHUP | POLLERR) || opened)) {
-		s->used = true;
+	if ((want & POLLIN) && (krev & (POLLIN | POLLHUP | POLLERR) || opened) && take(s, true))
 		input_ready(s);
-	}
 	return opened;
 }
 
@@ -1670,7 +1697,7 @@ sync:
 	return false;
 }
 
-static bool fork_gen_gone(struct attls_fork_gen *g);
+static bool close_owner(struct attls_session *s);
 
 void attls_session_end(struct attls_session *s, bool owner)
 {
@@ -1679,8 +1706,8 @@ void attls_session_end(struct attls_session *s, bool owner)
 		pthread_mutex_unlock(&s->lock);
 		return;
 	}
-	if (owner && s->forked && !s->used && !(s->gen && fork_gen_gone(s->gen)))
-		owner = false; /* another process may go on with it */
+	if (owner && !close_owner(s))
+		owner = false; /* another process goes on, or may, with it */
 	if (s->exported)
 		owner = false; /* another process goes on with it */
 	if (owner && s->state == ATTLS_ST_OPEN && s->nonblock && linger_in_background(s)) {
@@ -1739,33 +1766,58 @@ void attls_session_free(struct attls_session *s)
 	free(s->who);
 	free(s->resume_key);
 	attls_hello_free(&s->hello);
-	attls_fork_gen_put(s->gen);
+	while (s->nchain)
+		chain_drop(s, s->nchain - 1);
 	/* After wolfSSL_free: the contexts it used are the policy's. */
 	attls_policy_drop(s->policy);
 	free(s);
 }
 
 /*
- * fork (shim/fork.c): prepare takes the lock in the order of shim/locks.h;
- * the release marks the copy and lets go, in each process.
+ * fork (shim/fork.c): prepare takes the lock in the order of shim/locks.h
+ * and gives the copy its claim word for this fork; the release marks each
+ * process's copy and lets go.
  *
- * Who owns a connection after fork:
- * - output queued at fork time belongs to the parent, whose copy stays the
- *   owner (its close flushes it, sends close_notify and drains); the
- *   child's copy starts with none;
- * - otherwise both copies are shared, and the first process to use its
- *   copy owns it (a call in progress in another thread at fork time that
- *   goes on in the parent is a use: wait_fd);
- * - a parent that closes a copy it did not use owns it if the child can
- *   no longer hold one: the child has exited, or exec'd without handing a
- *   session over, which the fork's pipe tells (its write end lives, close-
- *   on-exec, in the child and its children only; an exec that hands
- *   sessions over hands the write end over too, shim/exec.c, so the new
- *   image holds it as it holds the sessions). So system(), popen() and
+ * Who owns a connection after fork: exactly one process, written down in
+ * the fork's claim word (claim.h), shared by the parent and the child:
+ * - output queued at fork time belongs to the parent: prepare writes its
+ *   pid in the word (its close flushes it, sends close_notify and drains);
+ *   the child's copy starts with none;
+ * - otherwise the word is 0, and the first process to use its copy (a
+ *   read, a write, a wait, a shutdown, the export of an exec or of
+ *   SCM_RIGHTS: take) writes its pid there by compare-and-swap; a call in
+ *   progress in another thread at fork time that goes on in the parent is
+ *   a use (wait_fd);
+ * - the copy of every other process is dead from then on, for good: its
+ *   wolfSSL state is behind the owner's (sequence numbers, nonces), so it
+ *   never takes over, even when the owner exits. Its calls fail as on the
+ *   unconnected socket a child of _Fork gets (a write EPIPE, a read
+ *   ENOTCONN), ATTLS047E names the owner once, and its close only lets go;
+ * - an exec hands the session over unclaimed, with its open words (their
+ *   memfds go with it, handoff.c and shim/exec.c): the new image, whose
+ *   pid is the same, claims them at its first use, and one that never
+ *   uses it (a shell's `sleep`) leaves it to the other process; a
+ *   handshake under way is finished by the export, which claims first;
+ *   SCM_RIGHTS gives the receiver a session of its own, claimed by the
+ *   sender's export;
+ * - a fork of a copy whose earlier contest is still open keeps that word
+ *   and adds the new one: to own it, a process wins every word, oldest
+ *   first; words this process won are settled and dropped at the next fork,
+ *   which then is a contest between the owner and its new child only;
+ * - a parent that closes a copy it did not use owns it (claims it) if
+ *   every child that shares a word with it can no longer hold a copy: it
+ *   has exited, or exec'd without handing a session over, which the fork's
+ *   pipe tells (its write end lives, close-on-exec, in the child and its
+ *   children only; an exec that hands sessions over hands the write end
+ *   over too, shim/exec.c). A child that claimed first (an exec that took
+ *   the session along) keeps it even when the pipe says gone (a program
+ *   may close the pipe's end with close_range). So system(), popen() and
  *   fork + exec of a program that takes no session lose nothing, and a
  *   forking server's parent, closing the connection its living child (or
  *   the program the child exec'd) serves, only lets go of its copy;
- * - a child's copy it did not use is only let go.
+ * - a child's copy it did not use is only let go;
+ * - without a word (no memory, or more than ATTLS_CLAIM_CHAIN forks of
+ *   a copy nobody used) the parent keeps it and the child's copy is dead.
  */
 struct attls_fork_gen {
 	int fd; /* the read end of the fork's pipe, in the parent */
@@ -1799,30 +1851,141 @@ static bool fork_gen_gone(struct attls_fork_gen *g)
 	return io.poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLHUP | POLLERR));
 }
 
+static void chain_drop(struct attls_session *s, int i)
+{
+	attls_fork_gen_put(s->chain[i].gen);
+	attls_claims_put(s->chain[i].blk);
+	memmove(&s->chain[i], &s->chain[i + 1], (size_t)(s->nchain - i - 1) * sizeof(s->chain[0]));
+	s->nchain--;
+}
+
+static bool take(struct attls_session *s, bool say)
+{
+	if (!s->lost_to && s->nchain) {
+		pid_t me = getpid();
+
+		while (s->nchain) {
+			pid_t other = attls_claim(s->chain[0].word, me);
+
+			if (other) {
+				s->lost_to = other;
+				break;
+			}
+			chain_drop(s, 0);
+		}
+	}
+	if (!s->lost_to)
+		return true;
+	/* Dead, without fail(): its shutdown would end the owner's connection. */
+	s->state = ATTLS_ST_FAILED;
+	s->error = EPIPE;
+	s->out_off = s->out_len = 0;
+	if (say && !s->lost_said) {
+		s->lost_said = true;
+		attls_trace(s->trace, ATTLS_MSG_FORK_NOT_OWNER, s->who,
+			    "fd %d: process %d owns the connection since a fork; this copy's calls "
+			    "fail (a write EPIPE, a read ENOTCONN) and its close lets go",
+			    s->fd, (int)s->lost_to);
+	}
+	return false;
+}
+
+bool attls_session_take_locked(struct attls_session *s, pid_t *owner)
+{
+	bool r = take(s, false);
+
+	*owner = s->lost_to;
+	return r;
+}
+
+bool attls_session_peek_locked(struct attls_session *s, pid_t *owner)
+{
+	pid_t me = getpid();
+
+	for (int i = 0; i < s->nchain && !s->lost_to; i++) {
+		int v = atomic_load(s->chain[i].word);
+
+		if (v && v != (int)me)
+			s->lost_to = v;
+	}
+	*owner = s->lost_to;
+	return !s->lost_to;
+}
+
+/* At close: it owns it, or nobody claimed and every other holder is gone. */
+static bool close_owner(struct attls_session *s)
+{
+	if (s->lost_to)
+		return false;
+	for (int i = 0; i < s->nchain; i++)
+		if (!s->chain[i].gen || !fork_gen_gone(s->chain[i].gen))
+			return false;
+	return take(s, false);
+}
+
 void attls_session_fork_lock(struct attls_session *s)
 {
 	pthread_mutex_lock(&s->lock);
 }
 
+void attls_session_fork_prepare(struct attls_session *s, struct attls_claims *blk)
+{
+	pid_t me = getpid();
+	atomic_int *w;
+
+	s->fresh_link = s->no_link = false;
+	if (s->ended || s->lost_to)
+		return; /* a dead copy: dead in the child too */
+	for (int i = 0; i < s->nchain;) {
+		int v = atomic_load(s->chain[i].word);
+
+		/*
+		 * Won, or nobody's and every other holder gone (its children
+		 * exited or exec'd without it): settled for this process, so
+		 * a parent that forks again and again (system()) without using
+		 * its copy does not pile up contests.
+		 */
+		if (v == (int)me || (!v && s->chain[i].gen && fork_gen_gone(s->chain[i].gen) &&
+				     !attls_claim(s->chain[i].word, me))) {
+			chain_drop(s, i);
+		} else if (v) {
+			s->lost_to = v; /* said at its next use */
+			return;
+		} else {
+			i++;
+		}
+	}
+	if (s->nchain == ATTLS_CLAIM_CHAIN || !(w = attls_claims_take(blk))) {
+		s->no_link = true;
+		return;
+	}
+	atomic_store(w, out_pending(s) > 0 ? (int)me : 0);
+	s->chain[s->nchain++] = (struct attls_claim_link){ .blk = blk, .word = w };
+	s->fresh_link = true;
+}
+
 void attls_session_fork_release(struct attls_session *s, bool child, struct attls_fork_gen *gen)
 {
-	bool queued = !s->ended && out_pending(s) > 0;
-
-	s->forked = true;
-	s->used = !child && queued;
-	if (child && queued) {
+	if (child) {
+		/* The parent's records: its word names it, the child's copy is dead. */
 		s->out_off = 0;
 		s->out_len = 0;
-		s->parents = true; /* never handed over across exec (handoff.c) */
-	}
-	attls_fork_gen_put(s->gen);
-	s->gen = gen;
-	if (gen)
+		if (s->no_link && !s->lost_to)
+			s->lost_to = getppid();
+		for (int i = 0; i < s->nchain; i++) {
+			/* The parent's pipes: the child cannot tell when they are gone. */
+			attls_fork_gen_put(s->chain[i].gen);
+			s->chain[i].gen = NULL;
+		}
+	} else if (s->fresh_link && gen) {
+		s->chain[s->nchain - 1].gen = gen;
 		atomic_fetch_add(&gen->refs, 1);
+	}
+	s->fresh_link = s->no_link = false;
 	pthread_mutex_unlock(&s->lock);
 }
 
 bool attls_session_owned(struct attls_session *s)
 {
-	return !s->forked || s->used;
+	return !s->lost_to && !s->nchain;
 }

@@ -158,6 +158,13 @@ void attls_session_free(struct attls_session *s);
  */
 void attls_session_fork_lock(struct attls_session *s);
 /*
+ * In prepare, with the lock held (before the fork, in the parent): settles
+ * the copy's earlier contests where it can and gives it a word of blk for
+ * this fork's (claim.h).
+ */
+struct attls_claims;
+void attls_session_fork_prepare(struct attls_session *s, struct attls_claims *blk);
+/*
  * gen: in the parent, the fork's pipe (read end), which tells when the
  * child has exited or exec'd without a session; NULL in the child. Each
  * session holds a reference to the last one; new takes the caller's, put
@@ -167,7 +174,7 @@ struct attls_fork_gen;
 struct attls_fork_gen *attls_fork_gen_new(int fd);
 void attls_fork_gen_put(struct attls_fork_gen *g);
 void attls_session_fork_release(struct attls_session *s, bool child, struct attls_fork_gen *gen);
-/* Whether this process used the session since the last fork. */
+/* Whether this process owns the session (it claimed it since the last fork, or never forked). */
 bool attls_session_owned(struct attls_session *s);
 
 uint64_t attls_now_ms(void);

@@ -7,6 +7,7 @@
 #ifndef ATTLS_SESSION_INT_H
 #define ATTLS_SESSION_INT_H
 
+#include "claim.h"
 #include "session.h"
 #include "tickets.h"
 #include "wolf.h"
@@ -28,10 +29,31 @@ struct attls_session {
 	enum attls_role role;
 	enum attls_state state;
 	bool nonblock, connecting, hs_started, peer_closed, wr_shut;
-	bool so_error_pending, ended, forked, used;
-	/* A child's copy of a session whose parent had records queued at fork: the parent's. */
-	bool parents;
-	struct attls_fork_gen *gen; /* the last fork's, in the parent (fork_release) */
+	bool so_error_pending, ended;
+	/*
+	 * Who owns the connection after fork (session.c, "Who owns"): the
+	 * claim words of the forks whose contest this copy has not settled
+	 * yet, oldest first, each with its fork's pipe in the parent (NULL in
+	 * the child). Empty: this process owns it (never forked, or claimed).
+	 * lost_to: the pid that won a word instead; the copy is dead for good
+	 * (lost_said once ATTLS047E said so). Written with lock held; fork's
+	 * prepare (which holds lock, in the parent, before the fork) settles
+	 * what it can and appends the new fork's word, so both processes start
+	 * from the same chain. The words themselves are shared memory, changed
+	 * only by compare-and-swap from 0 to a pid: never back, so a copy
+	 * that lost stays lost whatever the owner does later (its sequence
+	 * numbers are stale).
+	 */
+	struct attls_claim_link {
+		struct attls_claims *blk;
+		atomic_int *word;
+		struct attls_fork_gen *gen;
+	} chain[ATTLS_CLAIM_CHAIN];
+	int nchain;
+	bool fresh_link; /* prepare appended chain[nchain - 1] for this fork */
+	bool no_link;    /* prepare had no word for this fork: the parent keeps it */
+	pid_t lost_to;
+	bool lost_said;
 	bool khup;      /* the kernel said the socket hung up or has an error */
 	bool shut_wr_sent, lingering, free_requested;
 	/*
@@ -99,5 +121,13 @@ int attls_session_settle(struct attls_session *s, uint64_t deadline);
 int attls_session_plain_pending(struct attls_session *s);
 /* The callbacks a session's WOLFSSL is given (session.c). */
 void attls_session_bind_io(struct attls_session *s);
+
+/*
+ * With lock held: whether this process owns the session, claiming it if
+ * nobody does; *owner: the pid that does instead (handoff.c's export).
+ */
+bool attls_session_take_locked(struct attls_session *s, pid_t *owner);
+/* The same without claiming: false if another process won a contest already. */
+bool attls_session_peek_locked(struct attls_session *s, pid_t *owner);
 
 #endif

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
+#include <sys/mman.h>
 
 #include "sysio.h"
 
@@ -172,6 +173,12 @@ static int first_eventfd(unsigned v, int flags)
 {
 	attls_io_resolve();
 	return attls_io.eventfd(v, flags);
+}
+
+static int first_memfd_create(const char *name, unsigned flags)
+{
+	attls_io_resolve();
+	return attls_io.memfd_create(name, flags);
 }
 
 static int first_signalfd(int fd, const sigset_t *m, int flags)

@@ -38,6 +38,7 @@
 	X(int, connect, (int, const struct sockaddr *, socklen_t))                   \
 	X(int, eventfd, (unsigned, int))                                             \
 	X(int, signalfd, (int, const sigset_t *, int))                               \
+	X(int, memfd_create, (const char *, unsigned))                               \
 	X(int, fclose, (FILE *))
 
 struct attls_io {

@@ -47,6 +47,8 @@
 	  "a TLS socket received whose session cannot be taken up")                    \
 	X(NO_FD, "ATTLS046W", ATTLS_TRACE_ERROR,                                       \
 	  "no descriptor for attls's own use")                                         \
+	X(FORK_NOT_OWNER, "ATTLS047E", ATTLS_TRACE_ERROR,                              \
+	  "a copy of a TLS socket made by fork is another process's: its calls fail")  \
 	X(FLOW_CALL, "ATTLS050I", ATTLS_TRACE_FLOW, "tls call")                        \
 	X(DATA_RECORD, "ATTLS060I", ATTLS_TRACE_DATA, "data")                          \
 	X(DEVICE, "ATTLS070I", ATTLS_TRACE_EVENT, "crypto device")                     \

@@ -452,9 +452,27 @@ static void cut(struct item *i, const char *prog, const char *why)
 		REAL(close)(dead);
 }
 
+/*
+ * The claim memfds (lib/claim.h) the blobs name, open across the exec
+ * (cloexec false) or not: the new image claims the fork contests its
+ * sessions carry when it uses them.
+ */
+static void claim_fds_inherit(struct plan *p, bool on)
+{
+	for (size_t k = 0; k < p->n; k++) {
+		int fds[8], n = p->it[k].blob ?
+			attls_handoff_claim_fds(p->it[k].blob, p->it[k].len, fds, 8) : 0;
+
+		for (int j = 0; j < n; j++)
+			REAL(fcntl)(fds[j], F_SETFD, on ? 0 : FD_CLOEXEC);
+	}
+}
+
 /* Everything back as it was (the exec failed, or was never made). */
 static void undo(struct plan *p, const int *held, int nheld)
 {
+	if (p->held_cleared)
+		claim_fds_inherit(p, false);
 	for (size_t k = 0; k < p->n; k++) {
 		struct item *i = &p->it[k];
 
@@ -528,7 +546,7 @@ static int exec_tls(const struct target *t)
 		REAL(close)(img);
 	for (size_t k = 0; loads && k < p.n; k++)
 		if (p.it[k].first == (int)k && p.it[k].c &&
-		    attls_session_export(p.it[k].c->s, &p.it[k].blob, &p.it[k].len) < 0)
+		    attls_session_export(p.it[k].c->s, &p.it[k].blob, &p.it[k].len, false) < 0)
 			p.it[k].blob = NULL; /* handoff.c said why */
 	if (loads && (p.memfd = write_memfd(&p, held, nheld)) >= 0 &&
 	    (p.envp = with_var(&p, t->envp))) {
@@ -536,6 +554,7 @@ static int exec_tls(const struct target *t)
 		p.held_cleared = true;
 		for (int k = 0; k < nheld; k++)
 			REAL(fcntl)(held[k], F_SETFD, 0);
+		claim_fds_inherit(&p, true);
 	} else if (loads) {
 		snprintf(why, sizeof(why), "its session cannot be handed over: %s", strerror(errno));
 		for (size_t k = 0; k < p.n; k++)

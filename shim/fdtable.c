@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../lib/claim.h"
 #include "../lib/engine.h"
 #include "../lib/handoff.h"
 #include "../lib/trace.h"
@@ -562,6 +563,20 @@ void attls_fd_dup(int oldfd, int newfd)
 
 	if (newfd < 0 || newfd == oldfd)
 		return;
+	if (v == ATTLS_SLOT_UNSEEN && oldfd >= 0) {
+		int saved = errno;
+
+		/*
+		 * A dup is a use: oldfd is looked at first (a socket inherited
+		 * with or without its session, inetd's), so both numbers name
+		 * one session, and the close of either leaves the other's.
+		 */
+		if (attls_fd_data(oldfd, &c) > 0)
+			attls_conn_put(c);
+		errno = saved;
+		sl = slot(oldfd, false);
+		v = sl ? atomic_load(sl) : ATTLS_SLOT_UNSEEN;
+	}
 	if (!is_conn(v)) {
 		replace(newfd, v);
 		return;
@@ -679,7 +694,7 @@ void attls_fd_close_undo(int fd, struct attls_conn *c)
  * session's lock once (a dup'ed fd names the same connection: fork_held
  * says it is taken). fork_held is written only here, with table_lock held.
  */
-void attls_fd_atfork_prepare(void)
+void attls_fd_atfork_prepare(struct attls_claims *blk)
 {
 	pthread_mutex_lock(&table_lock);
 	if (!atomic_load(&attls_tls_fds))
@@ -697,6 +712,7 @@ void attls_fd_atfork_prepare(void)
 			 */
 			if (is_conn(v) && !(v & ATTLS_SLOT_CLOSING) && !conn_of(v)->fork_held) {
 				attls_session_fork_lock(conn_of(v)->s);
+				attls_session_fork_prepare(conn_of(v)->s, blk);
 				conn_of(v)->fork_held = true;
 			}
 		}

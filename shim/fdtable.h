@@ -174,7 +174,9 @@ void attls_fd_cloexec_set(int fd, bool on);
  * session's (shim/locks.h); parent and child mark each copy and let go
  * (the parent's copies get gen, the fork's pipe: session.h).
  */
-void attls_fd_atfork_prepare(void);
+struct attls_claims;
+/* blk: this fork's claim words (lib/claim.h), one for each session; NULL: none. */
+void attls_fd_atfork_prepare(struct attls_claims *blk);
 void attls_fd_atfork_parent(struct attls_fork_gen *gen);
 void attls_fd_atfork_child(void);
 /* In a child made by _Fork: every TLS fd is cut off (fdtable.c says how). */

@@ -6,12 +6,16 @@
  * processes. The handlers are registered once, by the constructor
  * (hook_socket.c), before any other of attls's own, and run for fork,
  * vfork (which attls turns into fork) and system() and popen().
+ * Prepare also maps the fork's claim words (fdtable.c, lib/claim.h),
+ * before the fork, so that the parent and the child share them: which
+ * of the two owns each connection is decided there, once.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "../lib/claim.h"
 #include "../lib/engine.h"
 #include "../lib/linger.h"
 #include "../lib/pkcs11.h"
@@ -20,6 +24,7 @@
 #include "epoll_set.h"
 #include "fdtable.h"
 #include "hooks.h"
+#include "inherit.h"
 #include "locks.h"
 #include "real.h"
 
@@ -32,6 +37,16 @@
  * with every attls lock held: no other thread reads them.
  */
 static int pipe_rd = -1, pipe_wr = -1;
+
+/*
+ * This fork's claim words (lib/claim.h): one for each TLS session and each
+ * session handed over and not taken up yet, with some to spare (fds made
+ * by other threads before prepare takes the locks); a session that finds
+ * none left is the parent's (session.c). Made before the locks (the memfd
+ * is moved high with a close, a hook), by the forking thread; each
+ * session takes its own reference in prepare, this one goes at its end.
+ */
+static struct attls_claims *claims;
 
 /*
  * The write ends this process holds, of the forks that made it and its
@@ -89,14 +104,20 @@ void attls_fork_prepare(void)
 	int saved = errno;
 
 	pipe_open(); /* before any lock: pipe2 may be a hook */
+	claims = atomic_load(&attls_tls_fds) || attls_inherit_any() ?
+		 attls_claims_new(atomic_load(&attls_tls_fds) + (int)attls_inherit_count() + 16) :
+		 NULL;
 	errno = saved;
 	attls_epoll_atfork_prepare();	/* 1, 2 */
-	attls_fd_atfork_prepare();	/* 3, 4 */
+	attls_fd_atfork_prepare(claims);	/* 3, 4 */
+	attls_inherit_atfork_prepare(claims);
 	attls_linger_atfork_prepare();	/* 5 */
 	attls_engine_atfork_prepare();	/* 6, 7 */
 	attls_p11_atfork_prepare();	/* 8, 9 */
 	attls_resume_atfork_prepare();	/* 10 */
 	attls_tickets_atfork_prepare();	/* 11 */
+	attls_claims_put(claims); /* the sessions hold theirs */
+	claims = NULL;
 }
 
 void attls_fork_parent(void)
@@ -136,6 +157,7 @@ void attls_fork_child(void)
 	attls_linger_atfork_child();
 	attls_fd_atfork_child();
 	attls_epoll_atfork_child();
+	attls_inherit_atfork_child(); /* the table's lock let go: it marks fds */
 	errno = saved;
 }
 

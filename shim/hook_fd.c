@@ -3,18 +3,21 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
 #include <linux/close_range.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "../lib/claim.h"
 #include "../lib/engine.h"
 #include "../lib/logsink.h"
 #include "../lib/trace.h"
 #include "epoll_set.h"
 #include "fdtable.h"
 #include "hooks.h"
+#include "locks.h"
 #include "real.h"
 
 /*
@@ -100,6 +103,61 @@ static void range_end(unsigned lo, unsigned hi, struct range_conn *v, size_t n)
 	}
 }
 
+/* Whether fd is one of attls's own (close_around). */
+static bool attls_own_fd(int fd)
+{
+	int own[64];
+	const int *held;
+	int n = attls_claims_fds(own, 64), nheld = attls_fork_held(&held);
+
+	for (int k = 0; k < n; k++)
+		if (own[k] == fd)
+			return true;
+	for (int k = 0; k < nheld; k++)
+		if (held[k] == fd)
+			return true;
+	return false;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+/*
+ * The real close_range, around attls's own fds (the fork pipes' write
+ * ends, fork.c, and the claim memfds, lib/claim.h): a child that closes
+ * everything above stderr before exec (Python's subprocess) must not tell
+ * its parent that it holds no copy, nor lose the word that says who owns
+ * the connection (socket_wrapper keeps its own fds out of closefrom too).
+ */
+static int close_around(unsigned lo, unsigned hi, int flags)
+{
+	int own[16 + 64], n = 0, r = 0;
+	const int *held;
+	int nheld = attls_fork_held(&held);
+	unsigned from = lo;
+
+	for (int k = 0; k < nheld && n < 16; k++)
+		own[n++] = held[k];
+	n += attls_claims_fds(own + n, 64);
+	if (!n || lo > hi)
+		return (int)REAL(syscall)(SYS_close_range, lo, hi, flags);
+	qsort(own, (size_t)n, sizeof(own[0]), cmp_int);
+	for (int k = 0; k < n; k++) {
+		unsigned o = (unsigned)own[k];
+
+		if (own[k] < 0 || o < from || o > hi)
+			continue;
+		if (o > from && REAL(syscall)(SYS_close_range, from, o - 1, flags) < 0)
+			r = -1;
+		from = o + 1;
+	}
+	if (from <= hi && from != 0 && REAL(syscall)(SYS_close_range, from, hi, flags) < 0)
+		r = -1;
+	return r;
+}
+
 ATTLS_HOOK int close_range(unsigned lo, unsigned hi, int flags)
 {
 	struct range_conn *v;
@@ -110,7 +168,7 @@ ATTLS_HOOK int close_range(unsigned lo, unsigned hi, int flags)
 	if (flags & CLOSE_RANGE_CLOEXEC)
 		return (int)REAL(syscall)(SYS_close_range, lo, hi, flags);
 	v = range_begin(lo, &top, &n);
-	r = (int)REAL(syscall)(SYS_close_range, lo, hi, flags);
+	r = close_around(lo, hi, flags);
 	range_end(lo, top, v, n);
 	return r;
 }
@@ -121,9 +179,10 @@ ATTLS_HOOK void closefrom(int lo)
 	size_t n = 0;
 	struct range_conn *v = range_begin((unsigned)lo, &top, &n);
 
-	if (REAL(syscall)(SYS_close_range, (unsigned)lo, ~0u, 0) < 0)
+	if (close_around((unsigned)lo, ~0u, 0) < 0)
 		for (int fd = lo; fd < 65536; fd++)
-			REAL(close)(fd);
+			if (!attls_own_fd(fd))
+				REAL(close)(fd);
 	range_end((unsigned)lo, top, v, n);
 }
 

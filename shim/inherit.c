@@ -22,8 +22,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../lib/claim.h"
 #include "../lib/handoff.h"
 #include "../lib/trace.h"
+#include "fdtable.h"
 #include "inherit.h"
 #include "locks.h"
 #include "real.h"
@@ -39,6 +41,21 @@ struct waiting {
 	unsigned char *blob; /* scrubbed once done; its memory is kept */
 	size_t len;
 	atomic_int state;
+	/*
+	 * fork: each fork while it waits adds a contest to its bytes (the
+	 * fork's claim word, lib/claim.h), so that of the processes that
+	 * inherit it, the first to take it up owns it (lib/session.c, "Who
+	 * owns"). Written by the forking thread in prepare, all locks held;
+	 * the bytes they replace (old) stay readable for a thread that found
+	 * them a moment before, and are scrubbed with the new at done. Without
+	 * memory or room, the parent keeps it: parents_only, and the child's
+	 * entry is done (its fds get no session: never two writers).
+	 */
+	unsigned char *old[ATTLS_CLAIM_CHAIN];
+	size_t old_len[ATTLS_CLAIM_CHAIN];
+	int nold;
+	struct attls_claims *blk[ATTLS_CLAIM_CHAIN];
+	bool parents_only;
 };
 
 static struct waiting *table;
@@ -247,9 +264,63 @@ void attls_inherit_done(int id)
 	if (id < 0 || (size_t)id >= ntable)
 		return;
 	w = &table[id];
+	for (int k = 0; k < w->nold; k++)
+		explicit_bzero(w->old[k], w->old_len[k]);
 	explicit_bzero(w->blob, w->len);
 	atomic_store(&w->state, DONE);
 	atomic_fetch_sub(&untaken, 1);
+}
+
+size_t attls_inherit_count(void)
+{
+	return atomic_load(&untaken);
+}
+
+void attls_inherit_atfork_prepare(struct attls_claims *blk)
+{
+	for (size_t i = 0; i < ntable; i++) {
+		struct waiting *w = &table[i];
+		atomic_int *word;
+		unsigned char *nb = NULL;
+		size_t nlen = 0;
+		uint32_t idx;
+		int fd;
+
+		w->parents_only = false;
+		if (atomic_load(&w->state) != WAITING)
+			continue;
+		if (w->nold < ATTLS_CLAIM_CHAIN && (word = attls_claims_take(blk))) {
+			fd = attls_claims_fd(blk, word, &idx);
+			nb = attls_handoff_with_link(w->blob, w->len, fd, idx, &nlen);
+			if (nb) {
+				w->blk[w->nold] = blk;
+				w->old[w->nold] = w->blob;
+				w->old_len[w->nold++] = w->len;
+				w->blob = nb;
+				w->len = nlen;
+			} else {
+				attls_claims_put(blk);
+			}
+		}
+		if (!nb)
+			w->parents_only = true;
+	}
+}
+
+void attls_inherit_atfork_child(void)
+{
+	for (size_t i = 0; i < ntable; i++) {
+		struct waiting *w = &table[i];
+		int st = WAITING;
+
+		if (w->parents_only && atomic_compare_exchange_strong(&w->state, &st, DONE)) {
+			explicit_bzero(w->blob, w->len);
+			atomic_fetch_sub(&untaken, 1);
+			/* Its data calls fail (ECONNRESET): never a new handshake on it. */
+			for (uint32_t k = 0; k < w->nfds; k++)
+				attls_fd_set_refused(w->fds[k]);
+		}
+	}
 }
 
 bool attls_inherit_any(void)

@@ -58,5 +58,19 @@ void attls_inherit_each(void (*fn)(void *arg, const int *fds, size_t nfds,
 			void *arg);
 /* Whether any session waits (cheap). */
 bool attls_inherit_any(void);
+/* How many wait. */
+size_t attls_inherit_count(void);
+
+/*
+ * fork's prepare (all locks held): each waiting session gets this fork's
+ * contest in its bytes (a word of blk, lib/claim.h), so that only the
+ * first process to take it up owns it; the child's part (after the locks
+ * are let go) drops those that could get none (no memory, or waiting
+ * through more than ATTLS_CLAIM_CHAIN forks): the parent keeps them, and
+ * the child's fds of them are refused (ECONNRESET).
+ */
+struct attls_claims;
+void attls_inherit_atfork_prepare(struct attls_claims *blk);
+void attls_inherit_atfork_child(void);
 
 #endif

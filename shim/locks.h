@@ -51,7 +51,12 @@
  * are written once and then only read; the per-thread user cache of
  * engine.c; the sessions received through SCM_RIGHTS and not yet taken
  * up (shim/travel_keep.c), an array of places claimed and emptied by
- * compare-and-swap. A signal handler takes none of these locks: the
+ * compare-and-swap; the claim words that say which process owns a
+ * connection after fork (lib/claim.h), in memory shared between
+ * processes, each changed once from 0 to a pid by compare-and-swap with
+ * its session's lock (4) held (in prepare, before the fork, also the
+ * word's first value), and the list of claim memfds, changed by
+ * compare-and-swap only. A signal handler takes none of these locks: the
  * hooks a handler may call on a clear-text fd take none, and attls blocks
  * the signals it must while it waits (lib/session.c, wait_fd).
  *

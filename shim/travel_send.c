@@ -315,7 +315,7 @@ ssize_t attls_travel_sendmsg(int via, const struct msghdr *msg, int flags)
 		struct stat st;
 
 		if (fstat(g->fd, &st) < 0 ||
-		    attls_session_export(g->c->s, &g->blob, &g->len) < 0) {
+		    attls_session_export(g->c->s, &g->blob, &g->len, true) < 0) {
 			snprintf(why, sizeof(why), "the session of fd %d cannot be carried: %s",
 				 g->fd, strerror(errno));
 			goto undo;

@@ -151,6 +151,36 @@ for mode in fresh live; do
 	check "fork + exec ($mode): attls logged no error" bash -c "! grep -q ATTLS '$WORK/fe_$mode.err'"
 done
 
+# 7. Python's subprocess.Popen(stdin=conn, stdout=conn, close_fds=True)
+# after a greeting: the child's close_range leaves attls's own fds (the
+# fork pipe, the claim memfd), so the parent's close only lets go, and the
+# program the child execs owns the connection: its line and the echo of
+# the client's arrive, then close_notify at its exit. And a program that
+# dups the handed-over fd onto another number before its first use (dash:
+# `echo >&7` dups 7 onto 1 and puts 1 back): the numbers share the one
+# session, and putting 1 back ends nothing.
+PY_SHARE=$TOP/tests/integration/py/exec_share.py
+for m in popen dupexec; do
+	P=$(free_port)
+	server_policy "$WORK/share.ini" "$P"
+	bg timeout 20 env ATTLS_CONFIG="$WORK/share.ini" LD_PRELOAD="$LIB" \
+		python3 "$PY_SHARE" "$m" "$P" >"$WORK/share_$m.out" 2>"$WORK/share_$m.err"
+	S=$BGPID
+	wait_port "$P" || exit 1
+	(echo "hello $m"; sleep 1.5) | timeout 10 openssl s_client -verify_return_error \
+		-connect "127.0.0.1:$P" -servername localhost -CAfile "$PKI/ca.pem" \
+		>"$WORK/share_$m.cli" 2>&1
+	timeout 10 tail --pid="$S" -f /dev/null
+	say "$m: client got: $(grep -E '^(HELLO|CHILD|hello|FIRST|SECOND|THIRD)' "$WORK/share_$m.cli" | tr '\n' ' ')"
+done
+check "Popen(stdin=conn, stdout=conn, close_fds=True): the child's line and the echo arrive" \
+	bash -c "grep -qx CHILD-OUTPUT '$WORK/share_popen.cli' && grep -qx 'hello popen' '$WORK/share_popen.cli'"
+check "Popen: the child exits 0 (no EPIPE), attls logged no error" \
+	bash -c "grep -qx 'child exit 0' '$WORK/share_popen.out' && ! grep -q ATTLS '$WORK/share_popen.err'"
+check "dup2 then exec sh: FIRST, SECOND and THIRD arrive in one session" \
+	bash -c "grep -qx FIRST '$WORK/share_dupexec.cli' && grep -qx SECOND '$WORK/share_dupexec.cli' &&
+		grep -qx THIRD '$WORK/share_dupexec.cli' && ! grep -q ATTLS '$WORK/share_dupexec.err'"
+
 # 6. openssl s_server as the peer, its input driven in time.
 for cfg in "-tls1_3 -ciphersuites TLS_AES_128_GCM_SHA256|K" \
 	"-tls1_3 -ciphersuites TLS_CHACHA20_POLY1305_SHA256|K" \

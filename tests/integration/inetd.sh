@@ -58,6 +58,24 @@ check "inetd-style: a clear-text client gets nothing back in clear" \
 	bash -c "! grep -q 'clear line' <<<'$out'"
 stop "$LAUNCHER"
 
+# 4. The program dups its unseen connection before its first use (dash's
+# `echo >&2` saves fd 1 with F_DUPFD, dup2s 2 onto 1, writes, and puts the
+# saved fd back): the dup looks at the socket first, so every number names
+# one session, and putting fd 1 back ends nothing; the lines after it go
+# on in the same session.
+P=$(free_port)
+server_policy "$WORK/p4.ini" "$P"
+bg env ATTLS_CONFIG="$WORK/p4.ini" CHILD_PRELOAD="$LIB" /usr/bin/python3 "$WORK/inetd.py" "$P" \
+	/bin/sh -c 'echo first >&2; read l; echo "second $l"; echo third >&2'
+LAUNCHER=$BGPID
+wait_port "$P" || exit 1
+out=$(tls_echo "$P" "hello dup")
+say "dup before the first use: $(grep -E '^(first|second|third)' <<<"$out" | tr '\n' ' ')"
+check "dup of an unseen socket before its first use: every line arrives in one session" \
+	bash -c 'grep -qx first <<<"$1" && grep -qx "second hello dup" <<<"$1" && grep -qx third <<<"$1"' \
+	_ "$out"
+stop "$LAUNCHER"
+
 # 3. The program adds its unseen connection to epoll before its first read
 # (dovecot's imap does): the registration is a TLS one, so what attls holds
 # decrypted after a short read makes it readable, and MOD and DEL answer

@@ -25,5 +25,6 @@ Suite *envtrust_suite(void);
 Suite *procnet_suite(void);
 Suite *handoff_suite(void);
 Suite *reload_suite(void);
+Suite *claim_suite(void);
 
 #endif

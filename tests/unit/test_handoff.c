@@ -154,7 +154,7 @@ static struct attls_session *move(struct attls_session *s, int fd, bool server)
 	size_t n;
 	struct attls_session *t;
 
-	ck_assert_int_eq(attls_session_export(s, &blob, &n), 0);
+	ck_assert_int_eq(attls_session_export(s, &blob, &n, false), 0);
 	/* The exported copy is closed to the program: no more crypto in it. */
 	char c;
 	ck_assert_int_eq(attls_session_recv(s, &c, 1, 0), -1);
@@ -275,7 +275,7 @@ START_TEST(refused)
 	c = session(cfd, false, NULL, 0);
 	s = session(sfd, true, NULL, 0);
 	handshake(c, s);
-	ck_assert_int_eq(attls_session_export(c, &blob, &n), 0);
+	ck_assert_int_eq(attls_session_export(c, &blob, &n, true), 0);
 	ck_assert_ptr_null(session(rc, false, blob, n));
 	ck_assert_int_eq(errno, ESTALE);
 	ck_assert_ptr_null(session(cfd, true, blob, n));
