@@ -82,7 +82,9 @@ static bool verbose;
  */
 static int sink_connect(int fd, const struct sockaddr *sa, socklen_t len)
 {
-	if (sa->sa_family == AF_UNIX) {
+	/* Only /dev/log: journald's socket, tried first, is left absent. */
+	if (sa->sa_family == AF_UNIX &&
+	    !strcmp(((const struct sockaddr_un *)sa)->sun_path, "/dev/log")) {
 		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 		return connect(fd, (const struct sockaddr *)&log_addr, log_addr_len);
 	}
