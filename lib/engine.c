@@ -12,6 +12,7 @@
 
 #include "cryptodev.h"
 #include "engine.h"
+#include "livetab.h"
 #include "handoff.h"
 #include "envtrust.h"
 #include "match.h"
@@ -50,6 +51,8 @@ static void refuse_all(const char *file, struct attls_errors *errs, const char *
 	}
 }
 
+static int user_name(uid_t uid, const char **name, int *err);
+
 static void engine_load(void)
 {
 	struct attls_errors errs = { 0 };
@@ -87,6 +90,13 @@ static void engine_load(void)
 		    "%s: %zu traffic descriptors, job=%s", file, p->n_traffic, jobname);
 	attls_trace(p->trace, ATTLS_MSG_DEVICE, NULL, "%s", device);
 	policy = p;
+	{
+		const char *user = NULL;
+		int err;
+
+		user_name(geteuid(), &user, &err);
+		attls_live_process(jobname, user, file);
+	}
 out:
 	attls_errors_free(&errs);
 	attls_inside--;
@@ -238,6 +248,10 @@ enum attls_verdict attls_engine_classify(const struct attls_new_conn *nc,
 	sp.trace = mask;
 	sp.handshake_timeout_ms = policy->handshake_timeout_ms;
 	sp.who = who;
+	sp.descriptor = t->name;
+	sp.direction = nc->direction;
+	sp.local = &ci.local;
+	sp.remote = &ci.remote;
 	attls_trace(mask, ATTLS_MSG_CONN_MAPPED, who, "role=%s keyring=%s security=%s",
 		    attls_role_name(sp.role), t->keyring->name,
 		    t->security ? t->security->name : "(default)");
