@@ -50,6 +50,7 @@ static char p_jobname[64], p_user[64], p_policy[1024];
 static char *p_text;
 static size_t p_text_len;
 static int64_t p_loaded;
+static uid_t p_uid;
 static atomic_bool p_known;
 
 int64_t attls_live_now_ms(void)
@@ -92,10 +93,11 @@ static uint64_t starttime(void)
 }
 
 /*
- * Where the table goes: root's under /run/attls (mode 1777, so that a
- * process that runs as another user may put its own there and nobody may
- * remove another's); others' under $XDG_RUNTIME_DIR/attls, else
- * /run/attls if it exists.
+ * Where the table goes: root's under /run/attls/live (mode 1777, so that a
+ * process that runs as another user, such as a server's worker, may put
+ * its own there and nobody may remove another's; /run/attls itself stays
+ * root's alone); others' under $XDG_RUNTIME_DIR/attls, else
+ * /run/attls/live if it exists.
  */
 static int table_dir(char *dir, size_t len)
 {
@@ -108,7 +110,9 @@ static int table_dir(char *dir, size_t len)
 			return -1;
 		return 0;
 	}
-	snprintf(dir, len, "/run/attls");
+	if (geteuid() == 0 && mkdir("/run/attls", 0755) < 0 && errno != EEXIST)
+		return -1;
+	snprintf(dir, len, "/run/attls/live");
 	if (mkdir(dir, 01777) == 0)
 		chmod(dir, 01777); /* whatever the umask */
 	else if (errno != EEXIST)
@@ -162,7 +166,11 @@ static struct table *table_make(void)
 	t->head->policy_len = (uint32_t)p_text_len;
 	t->head->slots_off = (uint32_t)off;
 	memcpy(t->head->jobname, p_jobname, sizeof(p_jobname));
-	memcpy(t->head->user, p_user, sizeof(p_user));
+	/* A child that changed user since (a server's worker): its uid only. */
+	if (geteuid() == p_uid)
+		memcpy(t->head->user, p_user, sizeof(p_user));
+	else
+		snprintf(t->head->user, sizeof(t->head->user), "%u", (unsigned)geteuid());
 	memcpy(t->head->policy, p_policy, sizeof(p_policy));
 	if (p_text_len)
 		memcpy(t->head + 1, p_text, p_text_len);
@@ -206,6 +214,7 @@ void attls_live_process(const char *jobname, const char *user, const char *polic
 	snprintf(p_user, sizeof(p_user), "%s", user ? user : "");
 	snprintf(p_policy, sizeof(p_policy), "%s", policy_file ? policy_file : "");
 	p_loaded = (int64_t)time(NULL);
+	p_uid = geteuid();
 	/* The text as it is now, just after it loaded (the policy keeps no copy). */
 	fd = policy_file ? attls_io.open(policy_file, O_RDONLY | O_CLOEXEC) : -1;
 	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&

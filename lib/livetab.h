@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The live table: this process's TLS connections, in a file of its own
- * under /run/attls (or $XDG_RUNTIME_DIR/attls), mapped shared, for
+ * under /run/attls/live (or $XDG_RUNTIME_DIR/attls), mapped shared, for
  * `attls status` to read. A slot is written by its session only (under
  * the session's lock) when the connection begins, when its handshake is
  * done and when it ends; its byte counters are relaxed atomics that the

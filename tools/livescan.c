@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -161,7 +162,13 @@ static int read_table(struct live_scan *sc, const char *path, pid_t pid)
 	p->pid = pid;
 	p->uid = h->uid;
 	memcpy(p->jobname, h->jobname, sizeof(p->jobname) - 1);
-	memcpy(p->user, h->user, sizeof(p->user) - 1);
+	/* Its name now; the one it recorded if the uid has none here. */
+	struct passwd *pw = getpwuid(h->uid);
+
+	if (pw)
+		snprintf(p->user, sizeof(p->user), "%s", pw->pw_name);
+	else
+		memcpy(p->user, h->user, sizeof(p->user) - 1);
 	memcpy(p->policy, h->policy, sizeof(p->policy) - 1);
 	p->policy_loaded = h->policy_loaded;
 	snprintf(p->path, sizeof(p->path), "%s", path);
@@ -243,7 +250,7 @@ int attls_live_scan(struct live_scan *sc)
 	char dir[4200];
 
 	memset(sc, 0, sizeof(*sc));
-	if (scan_dir(sc, "/run/attls") < 0)
+	if (scan_dir(sc, "/run/attls/live") < 0)
 		return -1;
 	if (geteuid() == 0) {
 		DIR *d = opendir("/run/user");

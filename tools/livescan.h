@@ -36,7 +36,7 @@ struct live_scan {
 };
 
 /*
- * Every table this user may read: under /run/attls, $XDG_RUNTIME_DIR/attls
+ * Every table this user may read: under /run/attls/live, $XDG_RUNTIME_DIR/attls
  * and, for root, /run/user/UID/attls. A table whose process is gone (its
  * pid ended, was reused, or exec'd another image) is removed when this
  * user may. Returns 0, or -1 (out of memory).
