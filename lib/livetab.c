@@ -190,19 +190,24 @@ static void table_drop(struct table *t)
 	free(t);
 }
 
+/*
+ * This process's table, made on first use. One whose pid is not ours is
+ * the parent's, seen by a child made by _Fork (which runs no fork
+ * handler): the child makes its own and never writes the parent's.
+ */
 static struct table *table_get(void)
 {
-	struct table *t = atomic_load_explicit(&table, memory_order_acquire), *none = NULL;
+	struct table *t = atomic_load_explicit(&table, memory_order_acquire), *mine;
 
-	if (t || !atomic_load_explicit(&p_known, memory_order_acquire))
+	if (t && t->pid == getpid())
 		return t;
-	if (!(t = table_make()))
+	if (!atomic_load_explicit(&p_known, memory_order_acquire) || !(mine = table_make()))
 		return NULL;
-	if (!atomic_compare_exchange_strong(&table, &none, t)) {
-		table_drop(t); /* another thread's is in place */
-		return none;
+	if (!atomic_compare_exchange_strong(&table, &t, mine)) {
+		table_drop(mine); /* another thread's is in place */
+		return t;
 	}
-	return t;
+	return mine;
 }
 
 void attls_live_process(const char *jobname, const char *user, const char *policy_file)
