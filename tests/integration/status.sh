@@ -180,6 +180,37 @@ check "after kill -9 the table is left behind" [ -e "$KT" ]
 "$ATTLS" status >/dev/null
 check "attls status removed the table of the killed process" [ ! -e "$KT" ]
 
+# fork and exec: a server forks for each connection and its child execs
+# cat with the connection; the session handed across exec is listed in
+# cat's table, and no longer in the server's, which has closed its copy.
+FP=$(free_port)
+auth_policy "$WORK/f.ini" "$FP"
+bg env ATTLS_CONFIG="$WORK/f.ini" LD_PRELOAD="$LIB" "$PY" \
+	"$TOP/tests/integration/py/fork_exec_server.py" "$FP" live /bin/cat
+FPID=$BGPID
+wait_port "$FP"
+hold line "$FP" 1 fconns || exit 1
+FHOLD=$BGPID
+FFD=$HOLD_FD
+sleep 0.5
+CAT=$(pgrep -P "$FPID" cat | head -1)
+"$ATTLS" status --json >"$WORK/fe.json"
+check "the session handed across exec is listed under cat ($CAT), secure; the forking server lists it no more" \
+	"$PY" - "$WORK/fe.json" "${CAT:-0}" "$FPID" "$FP" <<'EOF2'
+import json, sys
+d = json.load(open(sys.argv[1]))
+cat, server, port = int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+procs = {p["pid"]: p for p in d["processes"]}
+c = procs[cat]["connections"]
+assert procs[cat]["jobname"] == "cat" and len(c) == 1, procs[cat]
+assert c[0]["local"] == "127.0.0.1:" + port and c[0]["state"] == "secure", c
+assert c[0]["descriptor"] == "in_" + port and c[0]["protocol"] == "TLSv1.3", c
+assert procs[server]["connections"] == [], procs[server]
+EOF2
+exec {FFD}>&-
+stop "$FHOLD"
+stop "$FPID"
+
 # examples/query: the client certificate's subject, asked through dlsym.
 auth_policy "$WORK/q.ini" "$QP"
 bg env ATTLS_CONFIG="$WORK/q.ini" LD_PRELOAD="$LIB" "$TOP/build/query_server" "$QP" >"$WORK/q.log" 2>&1

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # hold_tls.py PORT CA CERT KEY KIND N READY HOLD: N TLS connections to
 # 127.0.0.1:PORT with a client certificate, one request each (KIND: http
-# or redis), then held open until HOLD (a fifo) reaches its end. Writes
+# redis or line: "hi\n", answered by one line), then held open until HOLD (a fifo) reaches its end. Writes
 # "LOCALPORT IN OUT" per connection to READY (the plaintext bytes the
 # server read and wrote), then "ok".
 import socket
@@ -15,11 +15,11 @@ conns, lines = [], []
 for _ in range(int(n)):
     raw = socket.create_connection(("127.0.0.1", int(port)), timeout=10)
     s = ctx.wrap_socket(raw, server_hostname="localhost")
-    if kind == "redis":
-        req = b"PING\r\n"
+    if kind in ("redis", "line"):
+        req = b"PING\r\n" if kind == "redis" else b"hi\n"
         s.sendall(req)
         got = b""
-        while not got.endswith(b"\r\n"):
+        while not got.endswith(b"\n"):
             got += s.recv(100)
     else:
         req = b"GET /f1024 HTTP/1.1\r\nHost: localhost\r\n\r\n"
