@@ -114,10 +114,10 @@ $(B)/query_server: examples/query/query_server.c include/attls.h
 
 # Unit tests (Check), then integration tests with real programs and peers.
 UNIT_SRC := $(wildcard tests/unit/*.c)
-# tools/procnet.o: the /proc/net/tcp parser of attls status.
-$(B)/unit_tests: $(UNIT_SRC) $(B)/libattls-core.a $(B)/tools/procnet.o
+# tools/procnet.o and livescan.o: attls status's /proc/net/tcp parser and table reader.
+$(B)/unit_tests: $(UNIT_SRC) $(B)/libattls-core.a $(B)/tools/procnet.o $(B)/tools/livescan.o
 	$(CC) $(CPPFLAGS) -std=c11 -Wall -Wextra -Werror -g -pthread -o $@ $(UNIT_SRC) \
-		$(B)/tools/procnet.o $(B)/libattls-core.a $(WOLF_A) $$(pkg-config --cflags --libs check) $(LDLIBS_LIB)
+		$(B)/tools/procnet.o $(B)/tools/livescan.o $(B)/libattls-core.a $(WOLF_A) $$(pkg-config --cflags --libs check) $(LDLIBS_LIB)
 
 test: deps
 	$(MAKE) all $(B)/unit_tests

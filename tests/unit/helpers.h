@@ -24,5 +24,6 @@ Suite *tickets_suite(void);
 Suite *envtrust_suite(void);
 Suite *procnet_suite(void);
 Suite *handoff_suite(void);
+Suite *livetab_suite(void);
 
 #endif
