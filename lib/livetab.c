@@ -51,6 +51,7 @@ static char *p_text;
 static size_t p_text_len;
 static int64_t p_loaded;
 static uid_t p_uid;
+static char p_xdg[1024]; /* $XDG_RUNTIME_DIR when the policy loaded, "" if none */
 static atomic_bool p_known;
 
 int64_t attls_live_now_ms(void)
@@ -97,34 +98,52 @@ static uint64_t starttime(void)
  * process that runs as another user, such as a server's worker, may put
  * its own there and nobody may remove another's; /run/attls itself stays
  * root's alone); others' under $XDG_RUNTIME_DIR/attls, else
- * /run/attls/live if it exists.
+ * /run/attls/live if it exists. The directories are made only when the
+ * policy loads (make): a later table, a forked child's, goes only into the
+ * directory found then (same device and inode), so that a child that
+ * chrooted or changed user since makes none rather than files where the
+ * program would see them.
  */
-static int table_dir(char *dir, size_t len)
+static dev_t dir_dev;
+static ino_t dir_ino;
+
+static int table_dir(char *dir, size_t len, bool make)
 {
-	const char *xdg = secure_getenv("XDG_RUNTIME_DIR");
+	const char *xdg = p_xdg[0] ? p_xdg : NULL;
 	struct stat st;
 
-	if (geteuid() != 0 && xdg && *xdg == '/') {
+	if (p_uid != 0 && xdg) {
 		snprintf(dir, len, "%s/attls", xdg);
-		if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		if (make && mkdir(dir, 0700) < 0 && errno != EEXIST)
 			return -1;
-		return 0;
+	} else {
+		if (make && p_uid == 0 && mkdir("/run/attls", 0755) < 0 && errno != EEXIST)
+			return -1;
+		snprintf(dir, len, "/run/attls/live");
+		if (make && mkdir(dir, 01777) == 0)
+			chmod(dir, 01777); /* whatever the umask */
+		else if (make && errno != EEXIST)
+			return -1;
 	}
-	if (geteuid() == 0 && mkdir("/run/attls", 0755) < 0 && errno != EEXIST)
-		return -1;
-	snprintf(dir, len, "/run/attls/live");
-	if (mkdir(dir, 01777) == 0)
-		chmod(dir, 01777); /* whatever the umask */
-	else if (errno != EEXIST)
-		return -1;
 	/* Not a directory attls made (a link, or another user's): not used. */
-	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != 0 ||
-	    (st.st_mode & 07777) != 01777)
+	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
 		return -1;
+	if (!xdg || p_uid == 0) {
+		if (st.st_uid != 0 || (st.st_mode & 07777) != 01777)
+			return -1;
+	} else if (st.st_uid != p_uid || (st.st_mode & 077)) {
+		return -1;
+	}
+	if (make) {
+		dir_dev = st.st_dev;
+		dir_ino = st.st_ino;
+	} else if (st.st_dev != dir_dev || st.st_ino != dir_ino) {
+		return -1;
+	}
 	return 0;
 }
 
-static struct table *table_make(void)
+static struct table *table_make(bool first)
 {
 	struct table *t = calloc(1, sizeof(*t));
 	unsigned char rnd[4];
@@ -134,7 +153,7 @@ static struct table *table_make(void)
 
 	if (!t)
 		return NULL;
-	if (table_dir(dir, sizeof(dir)) < 0 || getrandom(rnd, sizeof(rnd), GRND_NONBLOCK) != 4)
+	if (table_dir(dir, sizeof(dir), first) < 0 || getrandom(rnd, sizeof(rnd), GRND_NONBLOCK) != 4)
 		goto fail;
 	t->pid = getpid();
 	snprintf(t->path, sizeof(t->path), "%s/%d.%02x%02x%02x%02x.tab", dir, (int)t->pid,
@@ -201,7 +220,7 @@ static struct table *table_get(void)
 
 	if (t && t->pid == getpid())
 		return t;
-	if (!atomic_load_explicit(&p_known, memory_order_acquire) || !(mine = table_make()))
+	if (!atomic_load_explicit(&p_known, memory_order_acquire) || !(mine = table_make(false)))
 		return NULL;
 	if (!atomic_compare_exchange_strong(&table, &t, mine)) {
 		table_drop(mine); /* another thread's is in place */
@@ -234,8 +253,19 @@ void attls_live_process(const char *jobname, const char *user, const char *polic
 	}
 	if (fd >= 0)
 		attls_io.close(fd);
+	{
+		const char *xdg = secure_getenv("XDG_RUNTIME_DIR");
+
+		if (xdg && *xdg == '/' && strlen(xdg) < sizeof(p_xdg))
+			snprintf(p_xdg, sizeof(p_xdg), "%s", xdg);
+	}
+	{
+		struct table *t = table_make(true), *none = NULL;
+
+		if (t && !atomic_compare_exchange_strong(&table, &none, t))
+			table_drop(t);
+	}
 	atomic_store_explicit(&p_known, true, memory_order_release);
-	table_get();
 }
 
 static void write_info(struct attls_live_slot *sl, const struct attls_live_info *info)
