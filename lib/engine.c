@@ -51,8 +51,6 @@ static void refuse_all(const char *file, struct attls_errors *errs, const char *
 	}
 }
 
-static int user_name(uid_t uid, const char **name, int *err);
-
 static void engine_load(void)
 {
 	struct attls_errors errs = { 0 };
@@ -90,13 +88,8 @@ static void engine_load(void)
 		    "%s: %zu traffic descriptors, job=%s", file, p->n_traffic, jobname);
 	attls_trace(p->trace, ATTLS_MSG_DEVICE, NULL, "%s", device);
 	policy = p;
-	{
-		const char *user = NULL;
-		int err;
-
-		user_name(geteuid(), &user, &err);
-		attls_live_process(jobname, user, file);
-	}
+	/* Its user by uid only: attls status looks the name up, no look-up here. */
+	attls_live_process(jobname, NULL, file);
 out:
 	attls_errors_free(&errs);
 	attls_inside--;

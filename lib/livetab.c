@@ -185,8 +185,8 @@ static struct table *table_make(bool first)
 	t->head->policy_len = (uint32_t)p_text_len;
 	t->head->slots_off = (uint32_t)off;
 	memcpy(t->head->jobname, p_jobname, sizeof(p_jobname));
-	/* A child that changed user since (a server's worker): its uid only. */
-	if (geteuid() == p_uid)
+	/* The name if given and still ours (not a worker's that changed user), else the uid. */
+	if (p_user[0] && geteuid() == p_uid)
 		memcpy(t->head->user, p_user, sizeof(p_user));
 	else
 		snprintf(t->head->user, sizeof(t->head->user), "%u", (unsigned)geteuid());

@@ -74,7 +74,8 @@ struct attls_live_head {
 };
 
 /*
- * The process: its job name, user and policy (path and the text loaded),
+ * The process: its job name, user name (NULL: its uid stands for it) and
+ * policy (path and the text loaded),
  * recorded by the engine when the policy is in force. The table is made
  * then, once per process (a forked child makes its own on its first
  * connection). Failing to make it costs nothing but the listing.

@@ -971,7 +971,8 @@ out:;
 		errno = err;
 	}
 	if (ret > 0)
-		attls_live_count(s->live, (uint64_t)ret, 0);
+		attls_live_count(atomic_load_explicit(&s->live, memory_order_relaxed),
+				 (uint64_t)ret, 0);
 	return ret;
 }
 
@@ -1148,7 +1149,8 @@ out:;
 		errno = err;
 	}
 	if (ret > 0)
-		attls_live_count(s->live, 0, (uint64_t)ret);
+		attls_live_count(atomic_load_explicit(&s->live, memory_order_relaxed), 0,
+				 (uint64_t)ret);
 	return ret;
 }
 
@@ -1863,7 +1865,7 @@ void attls_session_fork_release(struct attls_session *s, bool child, struct attl
 	s->forked = true;
 	s->used = !child && queued;
 	if (child)
-		s->live = NULL; /* the parent's table's slot (livetab.c) */
+		atomic_store_explicit(&s->live, NULL, memory_order_relaxed); /* the parent's slot */
 	if (child && queued) {
 		s->out_off = 0;
 		s->out_len = 0;

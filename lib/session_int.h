@@ -92,10 +92,13 @@ struct attls_session {
 	 * lock; live is its slot in this process's table (livetab.h), NULL
 	 * when there is none or the session is a fork's copy in the child.
 	 * It is freed with the session only, so that a data call still in
-	 * flight never counts into a slot another connection took.
+	 * flight never counts into a slot another connection took. live is
+	 * read without the lock by the data calls' counters; it is written
+	 * only when the session is made and in a fork's child (one thread):
+	 * atomic, relaxed, so that neither needs the lock.
 	 */
 	struct attls_live_info info;
-	struct attls_live_slot *live;
+	struct attls_live_slot *_Atomic live;
 };
 
 /*

@@ -40,7 +40,11 @@
  * are written once and then only read; the per-thread user cache of
  * engine.c; the sessions received through SCM_RIGHTS and not yet taken
  * up (shim/travel_keep.c), an array of places claimed and emptied by
- * compare-and-swap. A signal handler takes none of these locks: the
+ * compare-and-swap; the live table of attls status (lib/livetab.c),
+ * installed by compare-and-swap, its slots taken by compare-and-swap of
+ * their state and written only by their session under its lock (4), its
+ * byte counters relaxed atomics (a fork's child forgets it: fork.c). A
+ * signal handler takes none of these locks: the
  * hooks a handler may call on a clear-text fd take none, and attls blocks
  * the signals it must while it waits (lib/session.c, wait_fd).
  *
