@@ -313,6 +313,12 @@ void attls_live_update(struct attls_live_slot *sl, const struct attls_live_info 
 	atomic_store_explicit(&sl->state, st, memory_order_release);
 }
 
+void attls_live_rewrite(struct attls_live_slot *sl, const struct attls_live_info *info)
+{
+	if (sl)
+		write_info(sl, info);
+}
+
 void attls_live_state(struct attls_live_slot *sl, enum attls_live_state st)
 {
 	if (sl)

@@ -89,6 +89,8 @@ struct attls_live_slot *attls_live_claim(const struct attls_live_info *info,
 void attls_live_update(struct attls_live_slot *sl, const struct attls_live_info *info,
 		       enum attls_live_state st);
 void attls_live_state(struct attls_live_slot *sl, enum attls_live_state st);
+/* Rewrites a slot's info, its state kept (the fd moved to a dup). */
+void attls_live_rewrite(struct attls_live_slot *sl, const struct attls_live_info *info);
 /* The slot is free again (the session's last reference). */
 void attls_live_release(struct attls_live_slot *sl);
 

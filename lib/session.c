@@ -1295,6 +1295,8 @@ void attls_session_set_fd(struct attls_session *s, int fd)
 {
 	pthread_mutex_lock(&s->lock);
 	s->fd = fd;
+	s->info.fd = fd; /* attls status names the fd the program still has */
+	attls_live_rewrite(s->live, &s->info);
 	pthread_mutex_unlock(&s->lock);
 }
 
