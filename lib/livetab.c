@@ -21,6 +21,7 @@
  * A signal handler never reaches this file: it runs at connect, accept,
  * handshake, close and in the data calls' counters, which are atomic.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -143,6 +144,33 @@ static int table_dir(char *dir, size_t len, bool make)
 	return 0;
 }
 
+/*
+ * Tables of this pid left by an image it exec'd from (its mapping did not
+ * survive the exec) or by a process that had the pid before: removed when
+ * the policy loads, before this image makes its own, so that a chain of
+ * execs does not leave one file per image.
+ */
+static void sweep_own(const char *dir, pid_t pid)
+{
+	char prefix[32], path[4400];
+	struct dirent *e;
+	size_t pl;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return;
+	pl = (size_t)snprintf(prefix, sizeof(prefix), "%d.", (int)pid);
+	while ((e = readdir(d))) {
+		size_t l = strlen(e->d_name);
+
+		if (!strncmp(e->d_name, prefix, pl) && l > 4 && !strcmp(e->d_name + l - 4, ".tab")) {
+			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+			unlink(path);
+		}
+	}
+	closedir(d);
+}
+
 static struct table *table_make(bool first)
 {
 	struct table *t = calloc(1, sizeof(*t));
@@ -156,6 +184,8 @@ static struct table *table_make(bool first)
 	if (table_dir(dir, sizeof(dir), first) < 0 || getrandom(rnd, sizeof(rnd), GRND_NONBLOCK) != 4)
 		goto fail;
 	t->pid = getpid();
+	if (first)
+		sweep_own(dir, t->pid);
 	snprintf(t->path, sizeof(t->path), "%s/%d.%02x%02x%02x%02x.tab", dir, (int)t->pid,
 		 rnd[0], rnd[1], rnd[2], rnd[3]);
 	off = (sizeof(struct attls_live_head) + p_text_len + 63) & ~(size_t)63;

@@ -211,6 +211,16 @@ exec {FFD}>&-
 stop "$FHOLD"
 stop "$FPID"
 
+# A chain of execs: each image makes its table and the next removes the
+# one before (its mapping did not survive the exec): one file for the pid.
+bg env ATTLS_CONFIG="$WORK/k.ini" LD_PRELOAD="$LIB" sh -c 'exec sh -c "exec sh -c \"exec sleep 30\""'
+EP=$BGPID
+for _ in $(seq 50); do [ "$(cat /proc/$EP/comm 2>/dev/null)" = sleep ] && break; sleep 0.1; done
+sleep 0.3
+check "four images under one pid leave one table ($(ls /run/attls/live/"$EP".*.tab 2>/dev/null | wc -l))" \
+	[ "$(ls /run/attls/live/"$EP".*.tab 2>/dev/null | wc -l)" = 1 ]
+stop "$EP"
+
 # examples/query: the client certificate's subject, asked through dlsym.
 auth_policy "$WORK/q.ini" "$QP"
 bg env ATTLS_CONFIG="$WORK/q.ini" LD_PRELOAD="$LIB" "$TOP/build/query_server" "$QP" >"$WORK/q.log" 2>&1
