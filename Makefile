@@ -35,14 +35,14 @@ TEST_PKGS := openssl curl python3 procps iproute2 socat valgrind nginx redis-ser
 	redis-tools mosquitto mosquitto-clients wrk default-jdk-headless softhsm2 opensc \
 	stunnel4 libwww-perl python3-cryptography haproxy rabbitmq-server python3-pika strace \
 	nodejs apache2 libssl-dev libwolfssl-dev qemu-user postfix dovecot-imapd sslscan testssl.sh \
-	clang libclang-rt-14-dev systemd
+	clang libclang-rt-14-dev systemd python3-prometheus-client
 BENCH_PKGS := libssl-dev
 PKGS := $(BUILD_PKGS) $(TEST_PKGS) $(BENCH_PKGS)
 
 .PHONY: all deps test unit integration demo bench soak install clean distclean check-boundary wolfssl-check \
 	wolfssl-update fuzz fuzz-build
 
-all: $(B)/libattls.so $(B)/attls $(B)/boundary.ok wolfssl-check
+all: $(B)/libattls.so $(B)/attls $(B)/boundary.ok $(B)/query_server wolfssl-check
 
 # Fetched once and cached in $(WOLF); rebuilt when its configure flags change.
 $(WOLF_A): wolfssl/build wolfssl/configure-flags $(wildcard wolfssl/patches/*.patch)
@@ -107,12 +107,17 @@ $(B)/libattls-core.a: $(LIB_OBJ)
 $(B)/attls: $(TOOL_OBJ) $(B)/libattls-core.a
 	$(CC) -o $@ $^ $(WOLF_A) $(LDLIBS_LIB)
 
+# The attls_query example (examples/query): it links with nothing of attls.
+$(B)/query_server: examples/query/query_server.c include/attls.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< -ldl
+
 # Unit tests (Check), then integration tests with real programs and peers.
 UNIT_SRC := $(wildcard tests/unit/*.c)
-# tools/procnet.o: the /proc/net/tcp parser of attls status.
-$(B)/unit_tests: $(UNIT_SRC) $(B)/libattls-core.a $(B)/tools/procnet.o
+# tools/procnet.o and livescan.o: attls status's /proc/net/tcp parser and table reader.
+$(B)/unit_tests: $(UNIT_SRC) $(B)/libattls-core.a $(B)/tools/procnet.o $(B)/tools/livescan.o
 	$(CC) $(CPPFLAGS) -std=c11 -Wall -Wextra -Werror -g -pthread -o $@ $(UNIT_SRC) \
-		$(B)/tools/procnet.o $(B)/libattls-core.a $(WOLF_A) $$(pkg-config --cflags --libs check) $(LDLIBS_LIB)
+		$(B)/tools/procnet.o $(B)/tools/livescan.o $(B)/libattls-core.a $(WOLF_A) $$(pkg-config --cflags --libs check) $(LDLIBS_LIB)
 
 test: deps
 	$(MAKE) all $(B)/unit_tests
@@ -224,6 +229,8 @@ install: all
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(BINDIR)
 	install -m 755 $(B)/libattls.so $(DESTDIR)$(LIBDIR)/libattls.so
 	install -m 755 $(B)/attls $(DESTDIR)$(BINDIR)/attls
+	install -d $(DESTDIR)$(PREFIX)/include
+	install -m 644 include/attls.h $(DESTDIR)$(PREFIX)/include/attls.h
 
 # The fetched wolfSSL source and its build stay: see distclean.
 clean:

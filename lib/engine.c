@@ -12,6 +12,7 @@
 
 #include "cryptodev.h"
 #include "engine.h"
+#include "livetab.h"
 #include "handoff.h"
 #include "logsink.h"
 #include "envtrust.h"
@@ -146,6 +147,8 @@ static void engine_load(void)
 		    "%s: %zu traffic descriptors, job=%s", file, p->n_traffic, jobname);
 	attls_trace(p->trace, ATTLS_MSG_DEVICE, NULL, "%s", device);
 	policy = p;
+	/* Its user by uid only: attls status looks the name up, no look-up here. */
+	attls_live_process(jobname, NULL, file);
 out:
 	attls_errors_free(&errs);
 	attls_inside--;
@@ -432,6 +435,10 @@ static enum attls_verdict classify(struct attls_policy *policy, const struct att
 	sp.trace = mask;
 	sp.handshake_timeout_ms = policy->handshake_timeout_ms;
 	sp.who = who;
+	sp.descriptor = t->name;
+	sp.direction = nc->direction;
+	sp.local = &ci.local;
+	sp.remote = &ci.remote;
 	attls_trace(mask, ATTLS_MSG_CONN_MAPPED, who, "role=%s keyring=%s security=%s",
 		    attls_role_name(sp.role), t->keyring->name,
 		    t->security ? t->security->name : "(default)");

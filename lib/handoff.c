@@ -531,6 +531,7 @@ struct attls_session *attls_session_import(const struct attls_session_params *p,
 	free(s->resume_key);
 	s->resume_key = NULL;
 	s->resume_offered = false;
+	attls_session_secured(s);
 	attls_trace(p->trace, ATTLS_MSG_EXEC_HANDOFF, p->who,
 		    "fd=%d taken up: protocol=%s cipher=%s carried plaintext=%zu ciphertext=%zu "
 		    "queued=%zu", p->fd, wolfSSL_get_version(s->ssl),

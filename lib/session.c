@@ -299,6 +299,17 @@ struct attls_session *attls_session_new(const struct attls_session_params *p)
 	if (p->role == ATTLS_ROLE_SERVER)
 		s->ticket_held = attls_ticket_hold(s->ssl);
 	attls_cryptodev_session_start(s->ssl);
+	s->info.fd = p->fd;
+	s->info.direction = p->direction;
+	s->info.role = p->role;
+	s->info.started_ms = attls_live_now_ms();
+	if (p->local)
+		s->info.local = *p->local;
+	if (p->remote)
+		s->info.remote = *p->remote;
+	snprintf(s->info.descriptor, sizeof(s->info.descriptor), "%s",
+		 p->descriptor ? p->descriptor : "");
+	s->live = attls_live_claim(&s->info, ATTLS_LIVE_HANDSHAKE);
 	return s;
 }
 
@@ -625,30 +636,57 @@ static void shutdown_held(struct attls_session *s)
 	}
 }
 
+/* Serial bytes as "0a:1b:..." */
+static void serial_hex(WOLFSSL_X509 *x, char *out, size_t len)
+{
+	unsigned char b[32];
+	int n = sizeof(b);
+	size_t o = 0;
+
+	out[0] = 0;
+	if (wolfSSL_X509_get_serial_number(x, b, &n) != WOLFSSL_SUCCESS)
+		return;
+	for (int i = 0; i < n && o + 4 <= len; i++)
+		o += (size_t)snprintf(out + o, len - o, "%s%02x", i ? ":" : "", b[i]);
+}
+
+void attls_session_secured(struct attls_session *s)
+{
+	WOLFSSL_X509 *peer = wolfSSL_get_peer_certificate(s->ssl);
+	struct attls_live_info *i = &s->info;
+
+	snprintf(i->protocol, sizeof(i->protocol), "%s", wolfSSL_get_version(s->ssl));
+	snprintf(i->cipher, sizeof(i->cipher), "%s", wolfSSL_get_cipher_name(s->ssl));
+	attls_cryptodev_session(s->ssl, i->device, sizeof(i->device));
+	i->resumed = wolfSSL_session_reused(s->ssl) ? 1 : 0;
+	if (peer) {
+		struct tm tm;
+		WOLFSSL_ASN1_TIME *na = wolfSSL_X509_get_notAfter(peer);
+
+		attls_peer_name(wolfSSL_X509_get_subject_name(peer), i->subject,
+				sizeof(i->subject));
+		attls_peer_name(wolfSSL_X509_get_issuer_name(peer), i->issuer,
+				sizeof(i->issuer));
+		serial_hex(peer, i->serial, sizeof(i->serial));
+		if (na && wolfSSL_ASN1_TIME_to_tm(na, &tm) == WOLFSSL_SUCCESS)
+			i->not_after = (int64_t)timegm(&tm);
+		wolfSSL_X509_free(peer);
+	}
+	attls_live_update(s->live, i, ATTLS_LIVE_SECURE);
+}
+
 static void handshake_done(struct attls_session *s)
 {
 	s->state = ATTLS_ST_OPEN;
+	attls_session_secured(s);
 	if (s->shut_held)
 		shutdown_held(s);
 	attls_resume_keep(s->ssl, s->resume_key, &s->ticket_fresh);
-	if (attls_trace_on(s->trace, ATTLS_MSG_HS_DONE)) {
-		WOLFSSL_X509 *peer = wolfSSL_get_peer_certificate(s->ssl);
-		char subject[256] = "none";
-
-		if (peer) {
-			attls_peer_name(wolfSSL_X509_get_subject_name(peer), subject,
-					sizeof(subject));
-			wolfSSL_X509_free(peer);
-		}
-		char device[200];
-
+	if (attls_trace_on(s->trace, ATTLS_MSG_HS_DONE))
 		attls_trace(s->trace, ATTLS_MSG_HS_DONE, s->who,
 			    "protocol=%s cipher=%s resumed=%s peer=\"%s\" device=\"%s\"",
-			    wolfSSL_get_version(s->ssl),
-			    wolfSSL_get_cipher_name(s->ssl),
-			    wolfSSL_session_reused(s->ssl) ? "yes" : "no", subject,
-			    attls_cryptodev_session(s->ssl, device, sizeof(device)));
-	}
+			    s->info.protocol, s->info.cipher, s->info.resumed ? "yes" : "no",
+			    s->info.subject[0] ? s->info.subject : "none", s->info.device);
 }
 
 /* One step of the handshake, without blocking: 0 done, 1 wants input, -1 failed. */
@@ -952,6 +990,9 @@ out:;
 		notify_change(fd);
 		errno = err;
 	}
+	if (ret > 0)
+		attls_live_count(atomic_load_explicit(&s->live, memory_order_relaxed),
+				 (uint64_t)ret, 0);
 	return ret;
 }
 
@@ -1130,6 +1171,9 @@ out:;
 		notify_change(fd);
 		errno = err;
 	}
+	if (ret > 0)
+		attls_live_count(atomic_load_explicit(&s->live, memory_order_relaxed), 0,
+				 (uint64_t)ret);
 	return ret;
 }
 
@@ -1218,6 +1262,7 @@ int attls_session_shutdown(struct attls_session *s, int how)
 void attls_session_cut(struct attls_session *s)
 {
 	pthread_mutex_lock(&s->lock);
+	attls_live_state(s->live, ATTLS_LIVE_CLOSING);
 	/*
 	 * A copy from fork this process does not own (nobody claimed it, or
 	 * another process did) may be behind the one the other process writes
@@ -1280,6 +1325,8 @@ void attls_session_set_fd(struct attls_session *s, int fd)
 {
 	pthread_mutex_lock(&s->lock);
 	s->fd = fd;
+	s->info.fd = fd; /* attls status names the fd the program still has */
+	attls_live_rewrite(s->live, &s->info);
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -1308,6 +1355,17 @@ void attls_session_set_nonblock(struct attls_session *s, bool nonblock)
 	pthread_mutex_lock(&s->lock);
 	s->nonblock = nonblock;
 	pthread_mutex_unlock(&s->lock);
+}
+
+enum attls_state attls_session_info(struct attls_session *s, struct attls_live_info *out)
+{
+	enum attls_state st;
+
+	pthread_mutex_lock(&s->lock);
+	*out = s->info;
+	st = s->state;
+	pthread_mutex_unlock(&s->lock);
+	return st;
 }
 
 enum attls_state attls_session_state(struct attls_session *s)
@@ -1706,6 +1764,7 @@ void attls_session_end(struct attls_session *s, bool owner)
 		pthread_mutex_unlock(&s->lock);
 		return;
 	}
+	attls_live_state(s->live, ATTLS_LIVE_CLOSING);
 	if (owner && !close_owner(s))
 		owner = false; /* another process goes on, or may, with it */
 	if (s->exported)
@@ -1753,6 +1812,7 @@ void attls_session_free(struct attls_session *s)
 		return;
 	}
 	pthread_mutex_unlock(&s->lock);
+	attls_live_release(s->live);
 	if (s->ssl)
 		wolfSSL_free(s->ssl);
 	pthread_mutex_destroy(&s->lock);
@@ -1968,6 +2028,7 @@ void attls_session_fork_release(struct attls_session *s, bool child, struct attl
 {
 	if (child) {
 		/* The parent's records: its word names it, the child's copy is dead. */
+		atomic_store_explicit(&s->live, NULL, memory_order_relaxed); /* the parent's slot */
 		s->out_off = 0;
 		s->out_len = 0;
 		if (s->no_link && !s->lost_to)

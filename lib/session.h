@@ -18,6 +18,7 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 
+#include "livetab.h"
 #include "policy.h"
 #include "sysio.h"
 
@@ -54,6 +55,10 @@ struct attls_session_params {
 	unsigned trace;
 	unsigned handshake_timeout_ms;
 	const char *who; /* "conn=... job=... user=... rule=..." for tracing */
+	/* For attls status and attls_query (livetab.h). */
+	const char *descriptor;
+	unsigned direction;
+	const struct sockaddr_storage *local, *remote;
 };
 
 struct attls_session *attls_session_new(const struct attls_session_params *p);
@@ -100,6 +105,11 @@ void attls_session_set_nonblock(struct attls_session *s, bool nonblock);
  */
 int attls_session_set_cork(struct attls_session *s, bool on);
 enum attls_state attls_session_state(struct attls_session *s);
+/*
+ * What attls_query tells of the session (livetab.h), copied under its
+ * lock. Returns its state.
+ */
+enum attls_state attls_session_info(struct attls_session *s, struct attls_live_info *out);
 
 /*
  * Readiness. prepare says what is ready at once (returned) and which

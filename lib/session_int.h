@@ -8,6 +8,7 @@
 #define ATTLS_SESSION_INT_H
 
 #include "claim.h"
+#include "livetab.h"
 #include "session.h"
 #include "tickets.h"
 #include "wolf.h"
@@ -109,6 +110,18 @@ struct attls_session {
 	 * undone (the exec failed).
 	 */
 	bool exported;
+	/*
+	 * What attls status and attls_query show: info is written under the
+	 * lock; live is its slot in this process's table (livetab.h), NULL
+	 * when there is none or the session is a fork's copy in the child.
+	 * It is freed with the session only, so that a data call still in
+	 * flight never counts into a slot another connection took. live is
+	 * read without the lock by the data calls' counters; it is written
+	 * only when the session is made and in a fork's child (one thread):
+	 * atomic, relaxed, so that neither needs the lock.
+	 */
+	struct attls_live_info info;
+	struct attls_live_slot *_Atomic live;
 };
 
 /*
@@ -119,6 +132,11 @@ struct attls_session {
 int attls_session_settle(struct attls_session *s, uint64_t deadline);
 /* With the lock held: plaintext ready to read (carried in and wolfSSL's). */
 int attls_session_plain_pending(struct attls_session *s);
+/*
+ * With the lock held: the handshake is done (or the session was taken up
+ * done): its protocol, cipher and peer go into info and its slot.
+ */
+void attls_session_secured(struct attls_session *s);
 /* The callbacks a session's WOLFSSL is given (session.c). */
 void attls_session_bind_io(struct attls_session *s);
 

@@ -18,6 +18,7 @@
 #include "../lib/claim.h"
 #include "../lib/engine.h"
 #include "../lib/linger.h"
+#include "../lib/livetab.h"
 #include "../lib/pkcs11.h"
 #include "../lib/resume_client.h"
 #include "../lib/tickets.h"
@@ -150,6 +151,7 @@ void attls_fork_child(void)
 	if (pipe_wr >= 0)
 		attls_fork_adopt(pipe_wr);
 	pipe_wr = -1;
+	attls_live_atfork_child();
 	attls_tickets_atfork_release();
 	attls_resume_atfork_release();
 	attls_p11_atfork_release();

@@ -56,7 +56,11 @@
  * processes, each changed once from 0 to a pid by compare-and-swap with
  * its session's lock (4) held (in prepare, before the fork, also the
  * word's first value), and the list of claim memfds, changed by
- * compare-and-swap only. A signal handler takes none of these locks: the
+ * compare-and-swap only; the live table of attls status (lib/livetab.c),
+ * installed by compare-and-swap, its slots taken by compare-and-swap of
+ * their state and written only by their session under its lock (4), its
+ * byte counters relaxed atomics (a fork's child forgets it: fork.c). A
+ * signal handler takes none of these locks: the
  * hooks a handler may call on a clear-text fd take none, and attls blocks
  * the signals it must while it waits (lib/session.c, wait_fd).
  *

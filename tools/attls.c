@@ -39,6 +39,9 @@ static int usage(FILE *out)
 		"                   [--remote-port P] [--local-addr A] [--remote-addr A]\n"
 		"                   [--jobname J] [--user U]\n"
 		"       attls ticket-key new|rotate FILE\n"
+		"       attls status [--json | --prometheus] [--pid PID] [--jobname GLOB]\n"
+		"                    [--descriptor GLOB]\n"
+		"       attls status --policy PID\n"
 		"       attls status --uncovered [--config FILE] [--json]\n"
 		"       attls reload PID...|--all\n"
 		"       attls --version\n");

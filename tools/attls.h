@@ -8,6 +8,7 @@ int cmd_query(int argc, char **argv);
 int cmd_ticketkey(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_reload(int argc, char **argv);
+int cmd_status_live(int argc, char **argv);
 
 #include <stddef.h>
 /*

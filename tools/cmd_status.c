@@ -431,11 +431,14 @@ static int by_pid_port(const void *a, const void *b)
 
 static int usage(FILE *out)
 {
-	fprintf(out, "usage: attls status --uncovered [--config FILE] [--json]\n");
+	fprintf(out, "usage: attls status --uncovered [--config FILE] [--json]\n"
+		"       attls status [--json | --prometheus] [--pid PID] [--jobname GLOB] "
+		"[--descriptor GLOB]\n"
+		"       attls status --policy PID\n");
 	return out == stdout ? 0 : 2;
 }
 
-int cmd_status(int argc, char **argv)
+static int status_uncovered(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "uncovered", no_argument, NULL, 'U' },
@@ -463,7 +466,7 @@ int cmd_status(int argc, char **argv)
 		default: return usage(stderr);
 		}
 	}
-	if (optind != argc || !uncovered) /* the only view so far */
+	if (optind != argc || !uncovered)
 		return usage(stderr);
 	if (!file || !*file)
 		file = DEFAULT_CONFIG;
@@ -507,4 +510,12 @@ int cmd_status(int argc, char **argv)
 	free(sc.unread);
 	attls_policy_free(p);
 	return rc;
+}
+
+int cmd_status(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--uncovered"))
+			return status_uncovered(argc, argv);
+	return cmd_status_live(argc, argv);
 }

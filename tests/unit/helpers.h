@@ -26,5 +26,6 @@ Suite *procnet_suite(void);
 Suite *handoff_suite(void);
 Suite *reload_suite(void);
 Suite *claim_suite(void);
+Suite *livetab_suite(void);
 
 #endif

@@ -1,0 +1,246 @@
+#!/usr/bin/env bash
+# attls status: the TLS connections of an nginx and a redis under attls at
+# once, as a table, JSON and Prometheus text (read back by
+# prometheus_client's parser), with the filters and --policy; a table
+# another user cannot read; a killed process's table removed; a closed
+# connection gone from the table. attls_query from examples/query, with
+# and without attls.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/servers.sh"
+not() { ! "$@"; }
+PY=/usr/bin/python3
+make_pki
+make_files
+NP=$(free_port)
+RP=$(free_port)
+QP=$(free_port)
+# policy FILE PORT: PORT inbound, client certificates required.
+auth_policy() {
+	policy "$1" <<EOF2
+[global]
+trace = error-stderr, error
+handshake_timeout = 3s
+[keyring srv]
+cert = @PKI@/server.pem
+key = @PKI@/server.key
+ca = @PKI@/ca.pem
+[security mutual]
+client_auth = required
+[traffic in_$2]
+direction = inbound
+local_port = $2
+keyring = srv
+security = mutual
+EOF2
+}
+auth_policy "$WORK/n.ini" "$NP"
+auth_policy "$WORK/r.ini" "$RP"
+start_nginx "$WORK/n.ini" "$NP" 1 || exit 1
+start_redis "$WORK/r.ini" "$RP" || exit 1
+WORKER=$(pgrep -P "$NGINX_PID" nginx | head -1)
+say "nginx master $NGINX_PID, worker $WORKER; redis $REDIS_PID"
+
+# hold KIND PORT N NAME: N connections held open by a client; "LPORT IN OUT" lines in $WORK/NAME.
+hold() {
+	mkfifo "$WORK/$4.in"
+	exec {HOLD_FD}<>"$WORK/$4.in" # a writer first: the reader's open does not wait
+	bg "$PY" "$TOP/tests/integration/py/hold_tls.py" "$2" "$PKI/ca.pem" "$PKI/client.pem" \
+		"$PKI/client.key" "$1" "$3" "$WORK/$4" "$WORK/$4.in"
+	for _ in $(seq 100); do grep -q '^ok$' "$WORK/$4" 2>/dev/null && return 0; sleep 0.1; done
+	say "$4: the connections were not made"
+	return 1
+}
+hold http "$NP" 2 nconns || exit 1
+NHOLD=$BGPID
+NFD=$HOLD_FD
+hold redis "$RP" 3 rconns || exit 1
+RHOLD=$BGPID
+RFD=$HOLD_FD
+SERIAL=$(openssl x509 -in "$PKI/client.pem" -noout -serial | cut -d= -f2 | tr 'A-F' 'a-f' |
+	sed 's/../&:/g; s/:$//')
+
+"$ATTLS" status >"$WORK/table" 2>"$WORK/table.err"
+check "attls status exits 0" [ $? = 0 ]
+sed 's/^/    /' "$WORK/table"
+check "the table shows the nginx worker with its policy" \
+	grep -q "^PID $WORKER  job nginx  user nobody  policy $WORK/n.ini" "$WORK/table"
+check "the table shows redis with its policy" \
+	grep -q "^PID $REDIS_PID  job redis-server  user root  policy $WORK/r.ini" "$WORK/table"
+check "the table shows 2 secure TLSv1.3 inbound connections to nginx, on its descriptor" \
+	[ "$(grep -cE "inbound +127.0.0.1:$NP +127.0.0.1:[0-9]+ +in_$NP +secure +TLSv1.3" "$WORK/table")" = 2 ]
+check "the table shows 3 to redis" \
+	[ "$(grep -cE "inbound +127.0.0.1:$RP +127.0.0.1:[0-9]+ +in_$RP +secure +TLSv1.3" "$WORK/table")" = 3 ]
+check "the table shows the peer's subject, issuer and serial" \
+	grep -q "peer /O=attls test/CN=test client  issuer /O=attls test/CN=attls test CA  serial $SERIAL" "$WORK/table"
+
+"$ATTLS" status --json >"$WORK/json"
+check "--json: every field right for each held connection (python3 json)" "$PY" - "$WORK/json" \
+	"$WORKER" "$REDIS_PID" "$NP" "$RP" "$WORK/nconns" "$WORK/rconns" "$SERIAL" "$WORK" <<'EOF2'
+import json, sys, time
+doc = json.load(open(sys.argv[1]))
+worker, redis, np_, rp, nfile, rfile, serial, work = sys.argv[2:]
+procs = {p["pid"]: p for p in doc["processes"]}
+def check(pid, port, held, job, user, pol):
+    p = procs[int(pid)]
+    assert (p["jobname"], p["user"], p["policy"]) == (job, user, pol), p
+    assert abs(time.mktime(time.strptime(p["policy_loaded"], "%Y-%m-%dT%H:%M:%SZ")) - time.mktime(time.gmtime())) < 300
+    conns = {c["remote"]: c for c in p["connections"]}
+    lines = [l.split() for l in open(held) if l.strip() != "ok"]
+    for lport, bin_, bout in lines:
+        c = conns["127.0.0.1:" + lport]
+        assert c["local"] == "127.0.0.1:" + port and c["direction"] == "inbound", c
+        assert c["descriptor"] == "in_" + port and c["state"] == "secure", c
+        assert c["protocol"] == "TLSv1.3" and "AES" in c["cipher"], c
+        assert c["resumed"] is False and c["device"], c
+        assert c["peer"]["subject"] == "/O=attls test/CN=test client", c
+        assert c["peer"]["issuer"] == "/O=attls test/CN=attls test CA", c
+        assert c["peer"]["serial"] == serial, (c, serial)
+        assert time.strptime(c["peer"]["not_after"], "%Y-%m-%dT%H:%M:%SZ") > time.gmtime(), c
+        assert (c["bytes_in"], c["bytes_out"]) == (int(bin_), int(bout)), (c, bin_, bout)
+        assert 0 <= c["idle_seconds"] <= c["age_seconds"] < 120, c
+    assert len(lines) == len([c for c in p["connections"] if c["state"] == "secure"]), p
+check(worker, np_, nfile, "nginx", "nobody", work + "/n.ini")
+check(redis, rp, rfile, "redis-server", "root", work + "/r.ini")
+EOF2
+
+"$ATTLS" status --prometheus >"$WORK/prom"
+check "--prometheus: prometheus_client's parser reads it; info, bytes, age and expiry per connection" \
+	"$PY" - "$WORK/prom" "$REDIS_PID" "$RP" "$WORK/rconns" "$WORKER" <<'EOF2'
+import sys
+from prometheus_client.parser import text_string_to_metric_families
+fams = {f.name: f for f in text_string_to_metric_families(open(sys.argv[1]).read())}
+redis, rp, rfile, worker = sys.argv[2:]
+info = [s for s in fams["attls_connection_info"].samples if s.labels["pid"] == redis]
+assert len(info) == 3, info
+for s in info:
+    l = s.labels
+    assert s.value == 1 and l["jobname"] == "redis-server" and l["descriptor"] == "in_" + rp, l
+    assert l["state"] == "secure" and l["protocol"] == "TLSv1.3" and l["direction"] == "inbound", l
+    assert l["peer_subject"] == "/O=attls test/CN=test client", l
+assert fams["attls_connection_received_bytes"].type == "counter"
+got = {s.labels["remote"]: s.value for s in fams["attls_connection_received_bytes"].samples
+       if s.labels["pid"] == redis}
+for line in open(rfile):
+    if line.strip() != "ok":
+        lport, bin_, bout = line.split()
+        assert got["127.0.0.1:" + lport] == int(bin_), (got, line)
+sent = [s for s in fams["attls_connection_sent_bytes"].samples if s.labels["pid"] == worker]
+assert len(sent) == 2 and all(s.value > 1024 for s in sent), sent
+assert len([s for s in fams["attls_connection_peer_cert_expiry_timestamp_seconds"].samples]) == 5
+procs = {s.labels["pid"]: s.labels for s in fams["attls_process_info"].samples}
+assert procs[redis]["jobname"] == "redis-server" and procs[worker]["user"] == "nobody", procs
+EOF2
+
+"$ATTLS" status --pid "$REDIS_PID" >"$WORK/f1"
+check "--pid: only that process" bash -c "grep -q '^PID $REDIS_PID ' '$WORK/f1' && ! grep -q '^PID $WORKER ' '$WORK/f1'"
+"$ATTLS" status --jobname 'ngi*' >"$WORK/f2"
+check "--jobname: only nginx" bash -c "grep -q '^PID $WORKER ' '$WORK/f2' && ! grep -q '^PID $REDIS_PID ' '$WORK/f2'"
+"$ATTLS" status --descriptor "in_$RP" --json >"$WORK/f3"
+check "--descriptor: only redis's connections" "$PY" -c "
+import json, sys
+d = json.load(open('$WORK/f3'))
+n = [len(p['connections']) for p in d['processes'] if p['connections']]
+assert n == [3], d"
+"$ATTLS" status --policy "$REDIS_PID" >"$WORK/pol"
+check "--policy PID: the policy the process holds, as it was loaded" \
+	bash -c "grep -q '^# policy $WORK/r.ini, loaded ' '$WORK/pol' && sed 1,2d '$WORK/pol' | cmp -s - '$WORK/r.ini'"
+"$ATTLS" status --policy 1 >/dev/null 2>&1
+check "--policy of a process without attls: exit 2" [ $? = 2 ]
+
+# A connection that ends leaves the table.
+exec {RFD}>&-
+stop "$RHOLD"
+sleep 0.3
+"$ATTLS" status --pid "$REDIS_PID" --json >"$WORK/after"
+check "the closed connections are gone from redis's table" "$PY" -c "
+import json
+d = json.load(open('$WORK/after'))
+assert d['processes'][0]['connections'] == [], d"
+
+# A third process's table: root's, mode 0600; another user reads neither it nor its connections.
+RD=$(ls /run/attls/live/"$REDIS_PID".*.tab)
+check "redis's table is $RD, mode 600, root's" [ "$(stat -c %a:%U "$RD")" = 600:root ]
+check "user nobody cannot read it" not setpriv --reuid=nobody --regid=nogroup --clear-groups cat "$RD" 2>/dev/null
+setpriv --reuid=nobody --regid=nogroup --clear-groups env -u XDG_RUNTIME_DIR "$ATTLS" status \
+	--json >"$WORK/nobody" 2>"$WORK/nobody.err"
+check "attls status as nobody: redis not listed, and says tables were not read" \
+	bash -c "! grep -q '\"pid\": $REDIS_PID,' '$WORK/nobody' && grep -q 'not read (run as root)' '$WORK/nobody.err'"
+
+# A process killed with SIGKILL leaves its table; the next reader removes it.
+KP=$(free_port)
+auth_policy "$WORK/k.ini" "$KP"
+bg env ATTLS_CONFIG="$WORK/k.ini" LD_PRELOAD="$LIB" socat TCP-LISTEN:"$KP",bind=127.0.0.1,reuseaddr,fork EXEC:cat
+KPID=$BGPID
+wait_port "$KP"
+KT=$(ls /run/attls/live/"$KPID".*.tab 2>/dev/null)
+check "socat's table exists ($KT)" [ -n "$KT" ]
+kill -9 "$KPID"
+wait "$KPID" 2>/dev/null
+check "after kill -9 the table is left behind" [ -e "$KT" ]
+"$ATTLS" status >/dev/null
+check "attls status removed the table of the killed process" [ ! -e "$KT" ]
+
+# fork and exec: a server forks for each connection and its child execs
+# cat with the connection; the session handed across exec is listed in
+# cat's table, and no longer in the server's, which has closed its copy.
+FP=$(free_port)
+auth_policy "$WORK/f.ini" "$FP"
+bg env ATTLS_CONFIG="$WORK/f.ini" LD_PRELOAD="$LIB" "$PY" \
+	"$TOP/tests/integration/py/fork_exec_server.py" "$FP" live /bin/cat
+FPID=$BGPID
+wait_port "$FP"
+hold line "$FP" 1 fconns || exit 1
+FHOLD=$BGPID
+FFD=$HOLD_FD
+sleep 0.5
+CAT=$(pgrep -P "$FPID" cat | head -1)
+"$ATTLS" status --json >"$WORK/fe.json"
+check "the session handed across exec is listed under cat ($CAT), secure; the forking server lists it no more" \
+	"$PY" - "$WORK/fe.json" "${CAT:-0}" "$FPID" "$FP" <<'EOF2'
+import json, sys
+d = json.load(open(sys.argv[1]))
+cat, server, port = int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+procs = {p["pid"]: p for p in d["processes"]}
+c = procs[cat]["connections"]
+assert procs[cat]["jobname"] == "cat" and len(c) == 1, procs[cat]
+assert c[0]["local"] == "127.0.0.1:" + port and c[0]["state"] == "secure", c
+assert c[0]["descriptor"] == "in_" + port and c[0]["protocol"] == "TLSv1.3", c
+assert procs[server]["connections"] == [], procs[server]
+EOF2
+exec {FFD}>&-
+stop "$FHOLD"
+stop "$FPID"
+
+# A chain of execs: each image makes its table and the next removes the
+# one before (its mapping did not survive the exec): one file for the pid.
+bg env ATTLS_CONFIG="$WORK/k.ini" LD_PRELOAD="$LIB" sh -c 'exec sh -c "exec sh -c \"exec sleep 30\""'
+EP=$BGPID
+for _ in $(seq 50); do [ "$(cat /proc/$EP/comm 2>/dev/null)" = sleep ] && break; sleep 0.1; done
+sleep 0.3
+check "four images under one pid leave one table ($(ls /run/attls/live/"$EP".*.tab 2>/dev/null | wc -l))" \
+	[ "$(ls /run/attls/live/"$EP".*.tab 2>/dev/null | wc -l)" = 1 ]
+stop "$EP"
+
+# examples/query: the client certificate's subject, asked through dlsym.
+auth_policy "$WORK/q.ini" "$QP"
+bg env ATTLS_CONFIG="$WORK/q.ini" LD_PRELOAD="$LIB" "$TOP/build/query_server" "$QP" >"$WORK/q.log" 2>&1
+QPID=$BGPID
+wait_port "$QP"
+got=$(echo hi | timeout 10 openssl s_client -quiet -connect "127.0.0.1:$QP" -CAfile "$PKI/ca.pem" \
+	-cert "$PKI/client.pem" -key "$PKI/client.key" 2>/dev/null)
+check "query_server under attls answers the client by its certificate's subject" \
+	[ "$got" = "hello /O=attls test/CN=test client" ]
+check "query_server logs descriptor, state, protocol and subject from attls_query" \
+	grep -q "client: descriptor=in_$QP state=secure protocol=TLSv1.3 cipher=TLS13-.* subject=\"/O=attls test/CN=test client\" serial=$SERIAL" "$WORK/q.log"
+stop "$QPID"
+QP2=$(free_port)
+bg "$TOP/build/query_server" "$QP2" >"$WORK/q2.log" 2>&1
+QPID=$BGPID
+wait_port "$QP2"
+got=$(echo hi | timeout 10 socat - TCP:127.0.0.1:"$QP2")
+check "query_server without attls runs unchanged: clear text, and says attls is not loaded" \
+	bash -c "[ '$got' = hello ] && grep -q 'attls_query not found: no attls' '$WORK/q2.log' && grep -q 'client: clear text (attls not loaded)' '$WORK/q2.log'"
+stop "$QPID"
+exec {NFD}>&-
+stop "$NHOLD"
+finish
