@@ -9,6 +9,8 @@ int cmd_ticketkey(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_reload(int argc, char **argv);
 int cmd_status_live(int argc, char **argv);
+/* s as a JSON string on stdout (jsonout.c). */
+void attls_json_str(const char *s);
 
 #include <stddef.h>
 /*

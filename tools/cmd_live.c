@@ -112,26 +112,10 @@ static void print_table(const struct live_scan *sc, const struct filter *f, int6
 		printf("no TLS connections\n");
 }
 
-static void json_str(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\')
-			printf("\\%c", ch);
-		else if (ch < 0x20 || ch >= 0x7f)
-			printf("\\u%04x", ch);
-		else
-			putchar(ch);
-	}
-	putchar('"');
-}
-
 static void json_kv(const char *k, const char *v, bool comma)
 {
 	printf("%s\"%s\": ", comma ? ", " : "", k);
-	json_str(v);
+	attls_json_str(v);
 }
 
 static void print_json(const struct live_scan *sc, const struct filter *f, int64_t now)

@@ -344,28 +344,12 @@ static const char *fmt(const struct sockaddr_storage *ss, char *buf, size_t len)
 	return attls_format_addr(ss, buf, len);
 }
 
-static void json_str(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\')
-			printf("\\%c", ch);
-		else if (ch < 0x20 || ch >= 0x7f)
-			printf("\\u%04x", ch);
-		else
-			putchar(ch);
-	}
-	putchar('"');
-}
-
 static void print_json(const struct scan *sc, const char *file)
 {
 	char l[64], r[64];
 
 	printf("{\"policy\": ");
-	json_str(file);
+	attls_json_str(file);
 	printf(", \"uncovered\": [");
 	for (size_t i = 0; i < sc->n_found; i++) {
 		const struct found *f = &sc->found[i];
@@ -373,25 +357,25 @@ static void print_json(const struct scan *sc, const char *file)
 
 		printf("%s\n  {\"pid\": %d, \"uid\": %u, \"user\": ", i ? "," : "", (int)f->pid,
 		       (unsigned)f->id.uid);
-		json_str(f->id.user);
+		attls_json_str(f->id.user);
 		printf(", \"program\": ");
-		json_str(f->id.program);
+		attls_json_str(f->id.program);
 		printf(", \"jobname\": ");
-		json_str(f->id.jobname);
+		attls_json_str(f->id.jobname);
 		printf(", \"secure_exec\": %s, \"local\": ", f->id.secure ? "true" : "false");
-		json_str(fmt(&f->c->s.local, l, sizeof(l)));
+		attls_json_str(fmt(&f->c->s.local, l, sizeof(l)));
 		printf(", \"remote\": ");
-		json_str(listen ? "*" : fmt(&f->c->s.remote, r, sizeof(r)));
+		attls_json_str(listen ? "*" : fmt(&f->c->s.remote, r, sizeof(r)));
 		printf(", \"state\": \"%s\", \"direction\": \"%s\", \"descriptor\": ",
 		       listen ? "listen" : "established",
 		       f->c->direction == ATTLS_DIR_INBOUND ? "inbound" : "outbound");
-		json_str(f->rule);
+		attls_json_str(f->rule);
 		putchar('}');
 	}
 	printf("%s],\n \"unreadable\": [", sc->n_found ? "\n " : "");
 	for (size_t i = 0; i < sc->n_unread; i++) {
 		printf("%s{\"pid\": %d, \"program\": ", i ? ", " : "", (int)sc->unread[i].pid);
-		json_str(sc->unread[i].comm);
+		attls_json_str(sc->unread[i].comm);
 		putchar('}');
 	}
 	printf("]}\n");
