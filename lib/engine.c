@@ -120,16 +120,16 @@ static void engine_load(void)
 	}
 	if (attls_wolf_load(why, sizeof(why)) < 0) {
 		refuse_all(file, NULL, why);
-		goto out;
+		goto none;
 	}
 	attls_reload_setup(secure);
 	/* Stamped before it is read: a change while it is read is seen at the next check. */
 	config_file = strdup(file);
 	reloadable = config_file && attls_stamps_add(&stamps, file) == 0;
-	p = attls_policy_load(file, &errs);
+	p = attls_policy_load_ex(file, ATTLS_POLICY_KEEP_TEXT, &errs);
 	if (!p) {
 		refuse_all(file, &errs, NULL);
-		goto out;
+		goto none;
 	}
 	if (attls_stamps_add_policy(&stamps, p) < 0)
 		reloadable = false;
@@ -141,14 +141,20 @@ static void engine_load(void)
 		refuse_all(file, &errs, NULL);
 		attls_tlsctx_free(p);
 		attls_policy_free(p);
-		goto out;
+		goto none;
 	}
 	attls_trace(p->trace, ATTLS_MSG_POLICY_LOADED, NULL,
 		    "%s: %zu traffic descriptors, job=%s", file, p->n_traffic, jobname);
 	attls_trace(p->trace, ATTLS_MSG_DEVICE, NULL, "%s", device);
 	policy = p;
 	/* Its user by uid only: attls status looks the name up, no look-up here. */
-	attls_live_process(jobname, NULL, file);
+	attls_live_process(jobname, NULL, file, p->text, p->text_len, true);
+	free(p->text);
+	p->text = NULL;
+	goto out;
+none:
+	/* Listed too, as refusing every connection, so that attls status shows it. */
+	attls_live_process(jobname, NULL, file, NULL, 0, false);
 out:
 	attls_errors_free(&errs);
 	attls_inside--;
@@ -186,7 +192,7 @@ static void reload(const char *why)
 
 	attls_inside++;
 	st_rc = attls_stamps_add(&ns, config_file);
-	p = attls_policy_load(config_file, &errs);
+	p = attls_policy_load_ex(config_file, ATTLS_POLICY_KEEP_TEXT, &errs);
 	if (p)
 		st_rc |= attls_stamps_add_policy(&ns, p);
 	else
@@ -220,6 +226,9 @@ static void reload(const char *why)
 	old = policy;
 	policy = p;
 	pthread_mutex_unlock(&policy_lock);
+	attls_live_policy(p->text, p->text_len);
+	free(p->text);
+	p->text = NULL;
 	attls_trace(p->trace, ATTLS_MSG_POLICY_RELOADED, NULL,
 		    "%s: %zu traffic descriptors, job=%s (%s); connections made before keep "
 		    "the policy they began with", config_file, p->n_traffic, jobname, why);
@@ -234,6 +243,7 @@ fail:
 	/* A fix to a file of the policy in force is a reason to try again. */
 	if (cur)
 		st_rc |= attls_stamps_add_policy(&ns, cur);
+	attls_live_reload_failed();
 	attls_trace(mask | ATTLS_TRACE_ERROR, ATTLS_MSG_RELOAD_FAILED, NULL, "%s (%s): %s",
 		    config_file, why, cur ? "the policy in force stays" :
 		    "no policy in force: TCP connects and accepts are still refused");
@@ -356,7 +366,7 @@ static enum attls_verdict classify_failed(const struct attls_policy *policy,
 static enum attls_verdict classify(struct attls_policy *policy, const struct attls_new_conn *nc,
 				   struct attls_session **out)
 {
-	struct attls_conn_info ci = { .direction = nc->direction };
+	struct attls_match_conn ci = { .direction = nc->direction };
 	struct attls_session_params sp = { 0 };
 	const struct attls_traffic *t;
 	socklen_t len;
@@ -479,7 +489,7 @@ static enum attls_verdict unseen(struct attls_policy *policy, int fd, const char
 				 const unsigned char *handoff, size_t handoff_len,
 				 struct attls_session **out)
 {
-	struct attls_conn_info ci = { 0 };
+	struct attls_match_conn ci = { 0 };
 	const struct attls_traffic *t = NULL;
 	const char *why = NULL;
 	char la[64], ra[64];

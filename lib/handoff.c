@@ -32,7 +32,7 @@
 #include <wolfssl/internal.h>
 
 #define MAGIC "ATTLSHO\x01"
-#define BLOB_VERSION 2u
+#define BLOB_VERSION 3u
 /* How long the export may wait to finish a handshake or send what is queued. */
 #define SETTLE_MS 3000
 /* wolfSSL's ProcessReply states (src/internal.c, enum processReply, with the server side built). */
@@ -187,6 +187,44 @@ static void put_links(struct out *o, struct attls_session *s)
 	}
 }
 
+/*
+ * What attls status and attls_query show of the connection, which the
+ * new process cannot learn again: when it began, the peer's certificate
+ * (wolfSSL's export leaves it out), whether it resumed, and the program's
+ * bytes so far.
+ */
+struct carried {
+	int64_t started_ms, not_after, last_ms;
+	uint64_t bytes_in, bytes_out;
+	uint32_t resumed, pad;
+	char subject[sizeof(((struct attls_live_info *)0)->subject)];
+	char issuer[sizeof(((struct attls_live_info *)0)->issuer)];
+	char serial[sizeof(((struct attls_live_info *)0)->serial)];
+};
+
+static void put_carried(struct out *o, const struct attls_session *s)
+{
+	struct attls_live_slot *sl = atomic_load_explicit(&s->live, memory_order_relaxed);
+	struct carried c = {
+		.started_ms = s->info.started_ms,
+		.not_after = s->info.not_after,
+		.resumed = s->info.resumed,
+		.bytes_in = s->carry_in,
+		.bytes_out = s->carry_out,
+		.last_ms = s->carry_last,
+	};
+
+	if (sl) {
+		c.bytes_in = atomic_load_explicit(&sl->bytes_in, memory_order_relaxed);
+		c.bytes_out = atomic_load_explicit(&sl->bytes_out, memory_order_relaxed);
+		c.last_ms = atomic_load_explicit(&sl->last_ms, memory_order_relaxed);
+	}
+	memcpy(c.subject, s->info.subject, sizeof(c.subject));
+	memcpy(c.issuer, s->info.issuer, sizeof(c.issuer));
+	memcpy(c.serial, s->info.serial, sizeof(c.serial));
+	put_part(o, &c, sizeof(c));
+}
+
 static int export_locked(struct attls_session *s, struct out *o, pid_t *owner, bool claim)
 {
 	struct head h = { .version = BLOB_VERSION };
@@ -274,6 +312,7 @@ static int export_locked(struct attls_session *s, struct out *o, pid_t *owner, b
 	put(o, ssl->clientSecret, SECRET_LEN);
 	put(o, ssl->serverSecret, SECRET_LEN);
 	put_part(o, &ssl->msgsReceived, sizeof(ssl->msgsReceived));
+	put_carried(o, s);
 	if (r > 0)
 		put_part(o, w, (size_t)r);
 	explicit_bzero(w, wsz);
@@ -463,6 +502,7 @@ struct attls_session *attls_session_import(const struct attls_session_params *p,
 {
 	const unsigned char *q = buf + sizeof(struct head), *end = buf + len, *w, *pl, *raw, *out;
 	size_t wn, pn, rn, on;
+	struct carried c;
 	struct attls_session *s;
 	struct head h;
 	struct stat st;
@@ -492,6 +532,9 @@ struct attls_session *attls_session_import(const struct attls_session_params *p,
 	if (!get_part(&q, end, &w, &wn) || wn != sizeof(s->ssl->msgsReceived))
 		return refuse(p, s, EINVAL, "it is cut short");
 	memcpy(&s->ssl->msgsReceived, w, wn);
+	if (!get_part(&q, end, &w, &wn) || wn != sizeof(c))
+		return refuse(p, s, EINVAL, "it is cut short");
+	memcpy(&c, w, sizeof(c));
 	if (!get_part(&q, end, &w, &wn) || !get_part(&q, end, &pl, &pn) ||
 	    !get_part(&q, end, &raw, &rn) || !get_part(&q, end, &out, &on) || q != end)
 		return refuse(p, s, EINVAL, "it is cut short");
@@ -531,7 +574,21 @@ struct attls_session *attls_session_import(const struct attls_session_params *p,
 	free(s->resume_key);
 	s->resume_key = NULL;
 	s->resume_offered = false;
+	/* As the first process showed it (another process's strings: terminated here). */
+	s->info.started_ms = c.started_ms;
+	s->info.not_after = c.not_after;
+	c.subject[sizeof(c.subject) - 1] = c.issuer[sizeof(c.issuer) - 1] = 0;
+	c.serial[sizeof(c.serial) - 1] = 0;
+	memcpy(s->info.subject, c.subject, sizeof(c.subject));
+	memcpy(s->info.issuer, c.issuer, sizeof(c.issuer));
+	memcpy(s->info.serial, c.serial, sizeof(c.serial));
+	attls_live_carry(atomic_load_explicit(&s->live, memory_order_relaxed), c.bytes_in,
+			 c.bytes_out, c.last_ms);
 	attls_session_secured(s);
+	if (s->info.resumed != (c.resumed != 0)) {
+		s->info.resumed = c.resumed != 0;
+		attls_live_rewrite(atomic_load_explicit(&s->live, memory_order_relaxed), &s->info);
+	}
 	attls_trace(p->trace, ATTLS_MSG_EXEC_HANDOFF, p->who,
 		    "fd=%d taken up: protocol=%s cipher=%s carried plaintext=%zu ciphertext=%zu "
 		    "queued=%zu", p->fd, wolfSSL_get_version(s->ssl),

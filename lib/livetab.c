@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "livetab.h"
+#include "policy.h"
 #include "sysio.h"
 
 struct table {
@@ -41,6 +42,7 @@ struct table {
 	struct attls_live_slot *slots;
 	size_t size;
 	pid_t pid;
+	atomic_bool used; /* a slot was ever taken */
 	char path[4200];
 };
 
@@ -48,12 +50,24 @@ static _Atomic(struct table *) table;
 static atomic_uint hint;
 /* Written once by attls_live_process (the engine's pthread_once), then only read. */
 static char p_jobname[64], p_user[64], p_policy[1024];
-static char *p_text;
-static size_t p_text_len;
-static int64_t p_loaded;
 static uid_t p_uid;
 static char p_xdg[1024]; /* $XDG_RUNTIME_DIR when the policy loaded, "" if none */
 static atomic_bool p_known;
+/*
+ * The policy in force, for the tables made later (a fork's child): written
+ * by attls_live_process and by reloads, one writer at a time (the
+ * engine's pthread_once, then its reload_lock, which fork's prepare
+ * holds, so a child's copy is whole), read by table_make between two
+ * equal, even values of p_seq. No lock: a connect in a signal handler
+ * that interrupted a writer gets no table (the copy gives up), never a
+ * wait. The text is a fixed buffer, never freed under a reader; its
+ * untouched pages cost nothing.
+ */
+static atomic_uint p_seq;
+static char p_text[ATTLS_POLICY_TEXT_MAX];
+static size_t p_text_len;
+static uint32_t p_state;
+static int64_t p_loaded, p_failed;
 
 int64_t attls_live_now_ms(void)
 {
@@ -171,6 +185,50 @@ static void sweep_own(const char *dir, pid_t pid)
 	closedir(d);
 }
 
+/* Copies the policy fields into a head (its policy_seq odd around it). */
+static void head_policy_write(struct attls_live_head *h, const char *text, size_t len,
+			      uint32_t state, int64_t loaded, int64_t failed)
+{
+	uint32_t q = atomic_load_explicit(&h->policy_seq, memory_order_relaxed);
+
+	atomic_store_explicit(&h->policy_seq, q + 1, memory_order_relaxed);
+	atomic_thread_fence(memory_order_release);
+	h->policy_state = state;
+	h->policy_loaded = loaded;
+	h->reload_failed = failed;
+	if (text) {
+		if (len > h->policy_cap)
+			len = 0;
+		memcpy(h + 1, text, len);
+		h->policy_len = (uint32_t)len;
+	}
+	atomic_store_explicit(&h->policy_seq, q + 2, memory_order_release);
+}
+
+/* p_* into a new table's head; false when a writer kept it busy. */
+static bool head_policy_copy(struct attls_live_head *h)
+{
+	for (int tries = 0; tries < 100; tries++) {
+		unsigned q1 = atomic_load_explicit(&p_seq, memory_order_acquire), q2;
+
+		if (q1 & 1)
+			continue;
+		h->policy_state = p_state;
+		h->policy_loaded = p_loaded;
+		h->reload_failed = p_failed;
+		h->policy_len = (uint32_t)p_text_len;
+		if (p_text_len <= h->policy_cap)
+			memcpy(h + 1, p_text, p_text_len);
+		else
+			h->policy_len = 0;
+		atomic_thread_fence(memory_order_acquire);
+		q2 = atomic_load_explicit(&p_seq, memory_order_relaxed);
+		if (q1 == q2)
+			return true;
+	}
+	return false;
+}
+
 static struct table *table_make(bool first)
 {
 	struct table *t = calloc(1, sizeof(*t));
@@ -188,7 +246,8 @@ static struct table *table_make(bool first)
 		sweep_own(dir, t->pid);
 	snprintf(t->path, sizeof(t->path), "%s/%d.%02x%02x%02x%02x.tab", dir, (int)t->pid,
 		 rnd[0], rnd[1], rnd[2], rnd[3]);
-	off = (sizeof(struct attls_live_head) + p_text_len + 63) & ~(size_t)63;
+	/* Room for the largest text kept, for a reload's: sparse until written. */
+	off = (sizeof(struct attls_live_head) + ATTLS_POLICY_TEXT_MAX + 63) & ~(size_t)63;
 	t->size = off + (size_t)ATTLS_LIVE_SLOTS * sizeof(struct attls_live_slot);
 	fd = attls_io.open(t->path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
@@ -211,9 +270,8 @@ static struct table *table_make(bool first)
 	t->head->pid = (int32_t)t->pid;
 	t->head->uid = (uint32_t)geteuid();
 	t->head->starttime = starttime();
-	t->head->policy_loaded = p_loaded;
-	t->head->policy_len = (uint32_t)p_text_len;
 	t->head->slots_off = (uint32_t)off;
+	t->head->policy_cap = ATTLS_POLICY_TEXT_MAX;
 	memcpy(t->head->jobname, p_jobname, sizeof(p_jobname));
 	/* The name if given and still ours (not a worker's that changed user), else the uid. */
 	if (p_user[0] && geteuid() == p_uid)
@@ -221,8 +279,11 @@ static struct table *table_make(bool first)
 	else
 		snprintf(t->head->user, sizeof(t->head->user), "%u", (unsigned)geteuid());
 	memcpy(t->head->policy, p_policy, sizeof(p_policy));
-	if (p_text_len)
-		memcpy(t->head + 1, p_text, p_text_len);
+	if (!head_policy_copy(t->head)) {
+		munmap(t->head, t->size);
+		unlink(t->path);
+		goto fail;
+	}
 	/* The magic last: a reader takes nothing before it. */
 	atomic_thread_fence(memory_order_release);
 	memcpy(t->head->magic, ATTLS_LIVE_MAGIC, sizeof(t->head->magic));
@@ -248,8 +309,25 @@ static struct table *table_get(void)
 {
 	struct table *t = atomic_load_explicit(&table, memory_order_acquire), *mine;
 
-	if (t && t->pid == getpid())
+	if (t && t->pid == getpid()) {
+		if (t->head->uid == (uint32_t)geteuid() || atomic_load(&t->used))
+			return t;
+		/*
+		 * Made at fork, before the child changed user (a server's
+		 * worker), and no slot taken yet: made again, as the user it is
+		 * now, so that its user may read it. The old file goes; its
+		 * mapping stays (a thread may have it in hand).
+		 */
+		if ((mine = table_make(false))) {
+			if (atomic_compare_exchange_strong(&table, &t, mine)) {
+				atomic_store_explicit(&t->head->superseded, 1, memory_order_release);
+				unlink(t->path); /* EPERM when it was root's: readers remove it */
+				return mine;
+			}
+			table_drop(mine);
+		}
 		return t;
+	}
 	if (!atomic_load_explicit(&p_known, memory_order_acquire) || !(mine = table_make(false)))
 		return NULL;
 	if (!atomic_compare_exchange_strong(&table, &t, mine)) {
@@ -259,30 +337,38 @@ static struct table *table_get(void)
 	return mine;
 }
 
-void attls_live_process(const char *jobname, const char *user, const char *policy_file)
+/* One writer at a time (see p_seq). */
+static void set_policy(const char *text, size_t len, uint32_t state, int64_t loaded,
+		       int64_t failed)
 {
-	struct stat st;
-	int fd;
+	unsigned q = atomic_load_explicit(&p_seq, memory_order_relaxed);
+	struct table *t;
 
+	atomic_store_explicit(&p_seq, q + 1, memory_order_relaxed);
+	atomic_thread_fence(memory_order_release);
+	p_state = state;
+	p_loaded = loaded;
+	p_failed = failed;
+	if (text) {
+		p_text_len = len <= sizeof(p_text) ? len : 0;
+		memcpy(p_text, text, p_text_len);
+	}
+	atomic_store_explicit(&p_seq, q + 2, memory_order_release);
+	t = atomic_load_explicit(&table, memory_order_acquire);
+	if (t && t->pid == getpid())
+		head_policy_write(t->head, text, text ? p_text_len : 0, state, loaded, failed);
+}
+
+void attls_live_process(const char *jobname, const char *user, const char *policy_file,
+			const char *text, size_t len, bool in_force)
+{
 	snprintf(p_jobname, sizeof(p_jobname), "%s", jobname ? jobname : "");
 	snprintf(p_user, sizeof(p_user), "%s", user ? user : "");
 	snprintf(p_policy, sizeof(p_policy), "%s", policy_file ? policy_file : "");
-	p_loaded = (int64_t)time(NULL);
 	p_uid = geteuid();
-	/* The text as it is now, just after it loaded (the policy keeps no copy). */
-	fd = policy_file ? attls_io.open(policy_file, O_RDONLY | O_CLOEXEC) : -1;
-	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-	    st.st_size <= (off_t)ATTLS_LIVE_POLICY_MAX &&
-	    (p_text = malloc((size_t)st.st_size + 1))) {
-		ssize_t n;
-
-		while (p_text_len < (size_t)st.st_size &&
-		       (n = attls_io.read(fd, p_text + p_text_len,
-					  (size_t)st.st_size - p_text_len)) > 0)
-			p_text_len += (size_t)n;
-	}
-	if (fd >= 0)
-		attls_io.close(fd);
+	set_policy(text ? text : "", text ? len : 0,
+		   in_force ? ATTLS_LIVE_POLICY_IN_FORCE : ATTLS_LIVE_POLICY_NONE,
+		   in_force ? (int64_t)time(NULL) : 0, 0);
 	{
 		const char *xdg = secure_getenv("XDG_RUNTIME_DIR");
 
@@ -296,6 +382,17 @@ void attls_live_process(const char *jobname, const char *user, const char *polic
 			table_drop(t);
 	}
 	atomic_store_explicit(&p_known, true, memory_order_release);
+}
+
+void attls_live_policy(const char *text, size_t len)
+{
+	set_policy(text ? text : "", text ? len : 0, ATTLS_LIVE_POLICY_IN_FORCE,
+		   (int64_t)time(NULL), 0);
+}
+
+void attls_live_reload_failed(void)
+{
+	set_policy(NULL, 0, p_state, p_loaded, (int64_t)time(NULL));
 }
 
 static void write_info(struct attls_live_slot *sl, const struct attls_live_info *info)
@@ -316,6 +413,7 @@ struct attls_live_slot *attls_live_claim(const struct attls_live_info *info,
 
 	if (!t)
 		return NULL;
+	atomic_store_explicit(&t->used, true, memory_order_relaxed);
 	start = atomic_fetch_add_explicit(&hint, 1, memory_order_relaxed);
 	for (unsigned i = 0; i < ATTLS_LIVE_SLOTS; i++) {
 		struct attls_live_slot *sl = &t->slots[(start + i) % ATTLS_LIVE_SLOTS];
@@ -363,8 +461,28 @@ void attls_live_release(struct attls_live_slot *sl)
 
 void attls_live_atfork_child(void)
 {
-	/* The mapping stays (a thread of the parent's may be in a slot's write: none here). */
+	struct table *t = atomic_load_explicit(&table, memory_order_relaxed), *mine;
+
+	/*
+	 * The parent's mapping stays (a thread of the parent's may be in a
+	 * slot's write: none here). The child's own is made now, so that it
+	 * is listed, with its policy, before any connection of its own: a
+	 * file made and its fd closed again, the fd numbers as they were. A
+	 * child that execs at once has it removed by the new image.
+	 */
 	atomic_store_explicit(&table, NULL, memory_order_relaxed);
+	if (t && atomic_load_explicit(&p_known, memory_order_acquire) && (mine = table_make(false)))
+		atomic_store_explicit(&table, mine, memory_order_release);
+}
+
+void attls_live_carry(struct attls_live_slot *sl, uint64_t in, uint64_t out, int64_t last_ms)
+{
+	if (!sl)
+		return;
+	atomic_fetch_add_explicit(&sl->bytes_in, in, memory_order_relaxed);
+	atomic_fetch_add_explicit(&sl->bytes_out, out, memory_order_relaxed);
+	if (last_ms)
+		atomic_store_explicit(&sl->last_ms, last_ms, memory_order_relaxed);
 }
 
 const char *attls_live_path(void)

@@ -21,9 +21,8 @@
 #include <sys/types.h>
 
 #define ATTLS_LIVE_MAGIC "ATTLSLV1"
-#define ATTLS_LIVE_VERSION 1u
+#define ATTLS_LIVE_VERSION 2u
 #define ATTLS_LIVE_SLOTS 4096u
-#define ATTLS_LIVE_POLICY_MAX (256u * 1024u) /* the policy text kept */
 
 enum attls_live_state {
 	ATTLS_LIVE_FREE = 0,
@@ -31,6 +30,8 @@ enum attls_live_state {
 	ATTLS_LIVE_HANDSHAKE,
 	ATTLS_LIVE_SECURE,
 	ATTLS_LIVE_CLOSING,
+	/* A fork's copy that another process owns: kept, not listed (it is, there). */
+	ATTLS_LIVE_LOST,
 };
 
 /* What a connection is: written by its session, copied into its slot. */
@@ -59,28 +60,56 @@ struct attls_live_slot {
 	_Atomic int64_t last_ms;              /* CLOCK_REALTIME of the last byte */
 };
 
+enum attls_live_policy_state {
+	ATTLS_LIVE_POLICY_NONE = 0, /* none loaded: every TCP connect and accept refused */
+	ATTLS_LIVE_POLICY_IN_FORCE,
+};
+
 struct attls_live_head {
 	char magic[8];
 	uint32_t version, nslots;
 	int32_t pid;
 	uint32_t uid;             /* effective, when the table was made */
 	uint64_t starttime;       /* /proc/PID/stat field 22: the pid's incarnation */
-	int64_t policy_loaded;    /* seconds since 1970 */
-	uint32_t policy_len;      /* bytes of policy text after the head */
 	uint32_t slots_off;       /* where the slots begin */
+	uint32_t policy_cap;      /* room for policy text after the head */
 	char jobname[64];
 	char user[64];
 	char policy[1024];        /* the policy file's path */
+	/*
+	 * The policy in force, rewritten by a reload: a reader copies these
+	 * and the text between two equal, even values of policy_seq.
+	 */
+	_Atomic uint32_t policy_seq;
+	uint32_t policy_state;    /* enum attls_live_policy_state */
+	int64_t policy_loaded;    /* seconds since 1970; 0: none loaded */
+	int64_t reload_failed;    /* the last reload that failed since; 0: none */
+	uint32_t policy_len;      /* bytes of policy text after the head */
+	/*
+	 * Replaced by another table of the same process (made at fork, before
+	 * the child changed user, and made again as that user): readers skip
+	 * it, and remove it when they may (the process itself may not).
+	 */
+	_Atomic uint32_t superseded;
 };
 
 /*
  * The process: its job name, user name (NULL: its uid stands for it) and
- * policy (path and the text loaded),
- * recorded by the engine when the policy is in force. The table is made
- * then, once per process (a forked child makes its own on its first
- * connection). Failing to make it costs nothing but the listing.
+ * policy file, and the policy's text (secrets hidden; NULL when none
+ * loaded or too large to keep), recorded by the engine when it first
+ * loads the policy, whether it loaded or not (in_force). The table is
+ * made then, once per process; a forked child makes its own at fork.
+ * Failing to make it costs nothing but the listing.
  */
-void attls_live_process(const char *jobname, const char *user, const char *policy_file);
+void attls_live_process(const char *jobname, const char *user, const char *policy_file,
+			const char *text, size_t len, bool in_force);
+/*
+ * A reload (under the engine's reload_lock, one writer at a time): a new
+ * policy in force, with its text; or one that failed, the one in force
+ * kept (text NULL).
+ */
+void attls_live_policy(const char *text, size_t len);
+void attls_live_reload_failed(void);
 
 /* A slot for a new connection, its info written and visible; NULL: none. */
 struct attls_live_slot *attls_live_claim(const struct attls_live_info *info,
@@ -108,8 +137,15 @@ static inline void attls_live_count(struct attls_live_slot *sl, uint64_t in, uin
 	atomic_store_explicit(&sl->last_ms, attls_live_now_ms(), memory_order_relaxed);
 }
 
-/* fork, in the child: the parent's table is the parent's (fork.c). */
+/*
+ * fork, in the child: the parent's table is the parent's (fork.c); the
+ * child makes its own, so that a process with no connection yet (a
+ * server's master) is listed with its policy.
+ */
 void attls_live_atfork_child(void);
+
+/* A new slot with counters carried from elsewhere (a fork's parent, an exec's old image). */
+void attls_live_carry(struct attls_live_slot *sl, uint64_t in, uint64_t out, int64_t last_ms);
 
 /* The table's path, for the tests and the trace; "" if none. */
 const char *attls_live_path(void);

@@ -74,7 +74,7 @@ static int addr_in(const struct attls_addr_set *as, int family,
 	return 0;
 }
 
-static int user_matches(const char *pattern, const struct attls_conn_info *c)
+static int user_matches(const char *pattern, const struct attls_match_conn *c)
 {
 	const char *p = pattern;
 
@@ -88,7 +88,7 @@ static int user_matches(const char *pattern, const struct attls_conn_info *c)
 }
 
 int attls_traffic_matches(const struct attls_traffic *t,
-			  const struct attls_conn_info *c)
+			  const struct attls_match_conn *c)
 {
 	int lf = 0, rf = 0;
 	uint8_t la[16] = { 0 }, ra[16] = { 0 };
@@ -139,7 +139,7 @@ struct cands {
 };
 
 static void cands_start(struct cands *cs, const struct attls_policy *p,
-			const struct attls_conn_info *c)
+			const struct attls_match_conn *c)
 {
 	int family;
 	uint8_t a[16];
@@ -169,9 +169,9 @@ static const struct attls_traffic *cands_next(struct cands *cs)
 }
 
 bool attls_user_criterion_applies(const struct attls_policy *p,
-				  const struct attls_conn_info *c)
+				  const struct attls_match_conn *c)
 {
-	struct attls_conn_info open = *c;
+	struct attls_match_conn open = *c;
 	const struct attls_traffic *t;
 	struct cands cs;
 
@@ -183,7 +183,7 @@ bool attls_user_criterion_applies(const struct attls_policy *p,
 	return false;
 }
 
-static const struct attls_traffic *choose(struct cands *cs, const struct attls_conn_info *c)
+static const struct attls_traffic *choose(struct cands *cs, const struct attls_match_conn *c)
 {
 	const struct attls_traffic *best = NULL, *t;
 
@@ -199,7 +199,7 @@ static const struct attls_traffic *choose(struct cands *cs, const struct attls_c
 }
 
 const struct attls_traffic *attls_match(const struct attls_policy *p,
-					const struct attls_conn_info *c)
+					const struct attls_match_conn *c)
 {
 	struct cands cs;
 

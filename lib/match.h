@@ -19,7 +19,7 @@ enum attls_unknown {
 	ATTLS_UNKNOWN_USER = 32,
 };
 
-struct attls_conn_info {
+struct attls_match_conn {
 	unsigned direction; /* ATTLS_DIR_INBOUND or ATTLS_DIR_OUTBOUND */
 	unsigned unknown;   /* enum attls_unknown bits; 0 for a real connection */
 	struct sockaddr_storage local, remote;
@@ -34,11 +34,11 @@ struct attls_conn_info {
  * highest priority, then the first in the file.
  */
 const struct attls_traffic *attls_match(const struct attls_policy *p,
-					const struct attls_conn_info *c);
+					const struct attls_match_conn *c);
 
 /* Whether one descriptor's criteria all hold for the connection. */
 int attls_traffic_matches(const struct attls_traffic *t,
-			  const struct attls_conn_info *c);
+			  const struct attls_match_conn *c);
 
 /*
  * Whether a descriptor with a user name criterion (a glob, not a uid or
@@ -46,7 +46,7 @@ int attls_traffic_matches(const struct attls_traffic *t,
  * cannot be looked up, such a connection is refused.
  */
 bool attls_user_criterion_applies(const struct attls_policy *p,
-				  const struct attls_conn_info *c);
+				  const struct attls_match_conn *c);
 
 /* "addr:port", with IPv6 in brackets. */
 const char *attls_format_addr(const struct sockaddr_storage *ss, char *buf,

@@ -930,6 +930,8 @@ struct attls_policy *attls_policy_load_ex(const char *file, unsigned flags,
 	ld.buf = (const char *)buf;
 	ld.len = len;
 	rc = ini_parse_stream(read_line, &ld, on_key, &ld);
+	if ((flags & ATTLS_POLICY_KEEP_TEXT) && len <= ATTLS_POLICY_TEXT_MAX)
+		p->text = attls_policy_text_shown((const char *)buf, len, &p->text_len);
 	/* It held the file (PINs too). */
 	attls_trust_free(buf, len + 1);
 	ld.buf = NULL;
@@ -996,5 +998,6 @@ void attls_policy_free(struct attls_policy *p)
 	free(p->security);
 	free(p->traffic);
 	free(p->file);
+	free(p->text);
 	free(p);
 }

@@ -151,6 +151,13 @@ struct attls_policy {
 	 * whichever thread ends the last connection.
 	 */
 	unsigned long refs;
+	/*
+	 * With ATTLS_POLICY_KEEP_TEXT: the text it was parsed from, secrets
+	 * hidden (attls_policy_text_shown), NUL-terminated; NULL when the
+	 * file is larger than ATTLS_POLICY_TEXT_MAX. For attls status.
+	 */
+	char *text;
+	size_t text_len;
 };
 
 /* Errors, each "FILE:LINE: message", in file order. */
@@ -183,6 +190,16 @@ struct attls_policy *attls_policy_load(const char *file,
 /* With ATTLS_POLICY_NO_FILES: no file the policy names is opened (attls
  * check --no-keys); only the policy itself is, and checked. */
 #define ATTLS_POLICY_NO_FILES 1u
+/* Keeps the text parsed (struct attls_policy's text). */
+#define ATTLS_POLICY_KEEP_TEXT 2u
+/* The largest text kept. */
+#define ATTLS_POLICY_TEXT_MAX (256u * 1024u)
+/*
+ * The policy's text with every PIN (pin_value, a URI's pin-value) shown
+ * as "(hidden)": malloc'd and NUL-terminated, *out_len bytes; NULL
+ * without memory.
+ */
+char *attls_policy_text_shown(const char *buf, size_t len, size_t *out_len);
 struct attls_policy *attls_policy_load_ex(const char *file, unsigned flags,
 					  struct attls_errors *errs);
 void attls_policy_free(struct attls_policy *p);

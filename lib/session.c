@@ -1919,6 +1919,24 @@ static void chain_drop(struct attls_session *s, int i)
 	s->nchain--;
 }
 
+/*
+ * A copy from fork that this process (the child) has just claimed: listed
+ * in its own table from now on, its counters going on from the parent's.
+ */
+static void relist(struct attls_session *s)
+{
+	struct attls_live_slot *sl;
+	enum attls_live_state st = s->state == ATTLS_ST_HANDSHAKE ? ATTLS_LIVE_HANDSHAKE :
+				   s->state == ATTLS_ST_OPEN ? ATTLS_LIVE_SECURE :
+				   ATTLS_LIVE_CLOSING;
+
+	if (atomic_load_explicit(&s->live, memory_order_relaxed) || s->ended || s->exported)
+		return;
+	sl = attls_live_claim(&s->info, st);
+	attls_live_carry(sl, s->carry_in, s->carry_out, s->carry_last);
+	atomic_store_explicit(&s->live, sl, memory_order_relaxed);
+}
+
 static bool take(struct attls_session *s, bool say)
 {
 	if (!s->lost_to && s->nchain) {
@@ -1933,9 +1951,12 @@ static bool take(struct attls_session *s, bool say)
 			}
 			chain_drop(s, 0);
 		}
+		if (!s->lost_to)
+			relist(s);
 	}
 	if (!s->lost_to)
 		return true;
+	attls_live_state(atomic_load_explicit(&s->live, memory_order_relaxed), ATTLS_LIVE_LOST);
 	/* Dead, without fail(): its shutdown would end the owner's connection. */
 	s->state = ATTLS_ST_FAILED;
 	s->error = EPIPE;
@@ -2027,8 +2048,16 @@ void attls_session_fork_prepare(struct attls_session *s, struct attls_claims *bl
 void attls_session_fork_release(struct attls_session *s, bool child, struct attls_fork_gen *gen)
 {
 	if (child) {
+		struct attls_live_slot *sl = atomic_load_explicit(&s->live, memory_order_relaxed);
+
+		/* The parent's slot, still mapped here: its counters so far, then forgotten. */
+		if (sl) {
+			s->carry_in = atomic_load_explicit(&sl->bytes_in, memory_order_relaxed);
+			s->carry_out = atomic_load_explicit(&sl->bytes_out, memory_order_relaxed);
+			s->carry_last = atomic_load_explicit(&sl->last_ms, memory_order_relaxed);
+		}
+		atomic_store_explicit(&s->live, NULL, memory_order_relaxed);
 		/* The parent's records: its word names it, the child's copy is dead. */
-		atomic_store_explicit(&s->live, NULL, memory_order_relaxed); /* the parent's slot */
 		s->out_off = 0;
 		s->out_len = 0;
 		if (s->no_link && !s->lost_to)

@@ -117,11 +117,20 @@ struct attls_session {
 	 * It is freed with the session only, so that a data call still in
 	 * flight never counts into a slot another connection took. live is
 	 * read without the lock by the data calls' counters; it is written
-	 * only when the session is made and in a fork's child (one thread):
-	 * atomic, relaxed, so that neither needs the lock.
+	 * when the session is made, in a fork's child (one thread), and when
+	 * that child claims the connection (under the lock; from NULL to a
+	 * slot of its own table): atomic, relaxed, so that the counters need
+	 * no lock.
 	 */
 	struct attls_live_info info;
 	struct attls_live_slot *_Atomic live;
+	/*
+	 * A fork's child: the parent's slot's counters at the fork, carried
+	 * into the child's own slot when the child claims the connection
+	 * (relist in session.c).
+	 */
+	uint64_t carry_in, carry_out;
+	int64_t carry_last;
 };
 
 /*

@@ -67,10 +67,27 @@ static double secs(int64_t now_ms, int64_t then_ms)
 	return now_ms > then_ms ? (double)(now_ms - then_ms) / 1000.0 : 0.0;
 }
 
+/* "FILE (loaded T)", or why no policy is in force, and a failed reload. */
+static void policy_line(const struct live_proc *p, char *buf, size_t len)
+{
+	char t1[32], t2[32];
+	int n;
+
+	if (p->policy_state == ATTLS_LIVE_POLICY_IN_FORCE)
+		n = snprintf(buf, len, "policy %s (loaded %s)", p->policy,
+			     iso(p->policy_loaded, t1, sizeof(t1)));
+	else
+		n = snprintf(buf, len, "policy %s: NONE IN FORCE, it did not load (every TCP "
+			     "connect and accept is refused)", p->policy);
+	if (p->reload_failed && n > 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, "; reload failed %s",
+			 iso(p->reload_failed, t2, sizeof(t2)));
+}
+
 static void print_table(const struct live_scan *sc, const struct filter *f, int64_t now)
 {
-	char l[64], r[64], t1[32], t2[32];
-	bool any = false;
+	char l[64], r[64], t2[32], pol[1400];
+	bool any = false, anyconn = false;
 
 	for (size_t i = 0; i < sc->n_procs; i++) {
 		const struct live_proc *p = &sc->procs[i];
@@ -78,6 +95,10 @@ static void print_table(const struct live_scan *sc, const struct filter *f, int6
 
 		if (!proc_wanted(f, p))
 			continue;
+		policy_line(p, pol, sizeof(pol));
+		printf("%sPID %d  job %s  user %s  %s\n", any ? "\n" : "", (int)p->pid, p->jobname,
+		       p->user, pol);
+		any = true;
 		for (size_t j = 0; j < p->n_conns; j++) {
 			const struct live_conn *c = &p->conns[j];
 			const struct attls_live_info *in = &c->info;
@@ -85,13 +106,10 @@ static void print_table(const struct live_scan *sc, const struct filter *f, int6
 			if (!conn_wanted(f, c))
 				continue;
 			if (!head) {
-				printf("%sPID %d  job %s  user %s  policy %s (loaded %s)\n",
-				       any ? "\n" : "", (int)p->pid, p->jobname, p->user, p->policy,
-				       iso(p->policy_loaded, t1, sizeof(t1)));
 				printf("  %-4s %-8s %-23s %-23s %-12s %-11s %-8s %-30s %-3s %10s %10s %7s %7s\n",
 				       "FD", "DIR", "LOCAL", "REMOTE", "DESCRIPTOR", "STATE", "PROTOCOL",
 				       "CIPHER", "RES", "BYTES_IN", "BYTES_OUT", "AGE", "IDLE");
-				head = any = true;
+				head = anyconn = true;
 			}
 			printf("  %-4d %-8s %-23s %-23s %-12s %-11s %-8s %-30s %-3s %10llu %10llu %6.0fs %6.0fs\n",
 			       (int)in->fd, dir_name(in->direction),
@@ -107,9 +125,12 @@ static void print_table(const struct live_scan *sc, const struct filter *f, int6
 			if (in->device[0])
 				printf("       device %s\n", in->device);
 		}
+		if (!head)
+			printf("  no TLS connections\n");
 	}
 	if (!any)
-		printf("no TLS connections\n");
+		printf("no process with attls loaded%s\n", sc->unreadable ? " that this user may read" : "");
+	(void)anyconn;
 }
 
 static void json_kv(const char *k, const char *v, bool comma)
@@ -135,7 +156,12 @@ static void print_json(const struct live_scan *sc, const struct filter *f, int64
 		json_kv("jobname", p->jobname, true);
 		json_kv("user", p->user, true);
 		json_kv("policy", p->policy, true);
-		json_kv("policy_loaded", iso(p->policy_loaded, t, sizeof(t)), true);
+		json_kv("policy_state", p->policy_state == ATTLS_LIVE_POLICY_IN_FORCE ? "in force" :
+			"none", true);
+		json_kv("policy_loaded", p->policy_loaded ? iso(p->policy_loaded, t, sizeof(t)) : "",
+			true);
+		json_kv("reload_failed", p->reload_failed ? iso(p->reload_failed, t, sizeof(t)) : "",
+			true);
 		printf(", \"connections\": [");
 		for (size_t j = 0; j < p->n_conns; j++) {
 			const struct live_conn *c = &p->conns[j];
@@ -235,6 +261,33 @@ static void print_prometheus(const struct live_scan *sc, const struct filter *f,
 		prom_label("policy_loaded", iso(p->policy_loaded, t, sizeof(t)), true);
 		printf("} 1\n");
 	}
+	printf("# HELP attls_policy_in_force Whether the process has a policy in force (0: every "
+	       "TCP connect and accept refused).\n# TYPE attls_policy_in_force gauge\n");
+	for (size_t i = 0; i < sc->n_procs; i++) {
+		const struct live_proc *p = &sc->procs[i];
+
+		if (!proc_wanted(f, p))
+			continue;
+		snprintf(num, sizeof(num), "%d", (int)p->pid);
+		printf("attls_policy_in_force{");
+		prom_label("pid", num, false);
+		prom_label("jobname", p->jobname, true);
+		printf("} %d\n", p->policy_state == ATTLS_LIVE_POLICY_IN_FORCE);
+	}
+	printf("# HELP attls_policy_reload_failed_timestamp_seconds When the last reload that "
+	       "failed was tried (Unix time; 0: none since the policy in force loaded).\n"
+	       "# TYPE attls_policy_reload_failed_timestamp_seconds gauge\n");
+	for (size_t i = 0; i < sc->n_procs; i++) {
+		const struct live_proc *p = &sc->procs[i];
+
+		if (!proc_wanted(f, p))
+			continue;
+		snprintf(num, sizeof(num), "%d", (int)p->pid);
+		printf("attls_policy_reload_failed_timestamp_seconds{");
+		prom_label("pid", num, false);
+		prom_label("jobname", p->jobname, true);
+		printf("} %lld\n", (long long)p->reload_failed);
+	}
 	for (int m = 0; m < M_COUNT; m++) {
 		printf("# HELP %s %s\n# TYPE %s %s\n", metrics[m].name, metrics[m].help,
 		       metrics[m].name, metrics[m].type);
@@ -280,22 +333,37 @@ static void print_prometheus(const struct live_scan *sc, const struct filter *f,
 
 static int print_policy(const struct live_scan *sc, long pid)
 {
-	char t[32];
+	char t[32], pol[1400];
 
 	for (size_t i = 0; i < sc->n_procs; i++) {
 		const struct live_proc *p = &sc->procs[i];
 
 		if (p->pid != pid)
 			continue;
-		printf("# pid %d, job %s, user %s\n# policy %s, loaded %s\n", (int)p->pid,
+		if (p->policy_state != ATTLS_LIVE_POLICY_IN_FORCE) {
+			policy_line(p, pol, sizeof(pol));
+			printf("# pid %d, job %s, user %s\n# %s\n", (int)p->pid, p->jobname, p->user,
+			       pol);
+			return 0;
+		}
+		printf("# pid %d, job %s, user %s\n# policy %s, loaded %s", (int)p->pid,
 		       p->jobname, p->user, p->policy, iso(p->policy_loaded, t, sizeof(t)));
+		if (p->reload_failed)
+			printf("; a reload failed %s, this one stays in force",
+			       iso(p->reload_failed, t, sizeof(t)));
+		printf("\n");
+		if (p->policy_busy)
+			printf("# (its text was being rewritten by a reload: run again)\n");
+		else if (!p->policy_len)
+			printf("# (its text is larger than %u KiB and was not kept)\n",
+			       ATTLS_POLICY_TEXT_MAX >> 10);
 		fwrite(p->policy_text, 1, p->policy_len, stdout);
 		if (p->policy_len && p->policy_text[p->policy_len - 1] != '\n')
 			putchar('\n');
 		return 0;
 	}
-	fprintf(stderr, "attls status: pid %ld: no process with attls loaded and a policy in "
-		"force%s\n", pid, sc->unreadable ? " that this user may read (run as root)" : "");
+	fprintf(stderr, "attls status: pid %ld: no process with attls loaded%s\n", pid,
+		sc->unreadable ? " that this user may read (run as root)" : "");
 	return 2;
 }
 
@@ -338,8 +406,14 @@ int cmd_status_live(int argc, char **argv)
 	optind = 1;
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
-		case 'J': form = 'J'; break;
-		case 'P': form = 'P'; break;
+		case 'J':
+		case 'P':
+			if (form && form != o) {
+				fprintf(stderr, "attls status: --json and --prometheus: one form at a time\n");
+				return 2;
+			}
+			form = o;
+			break;
 		case 'p':
 			if ((f.pid = parse_pid(optarg)) < 0)
 				return usage(stderr);

@@ -64,7 +64,7 @@ int cmd_query(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *lport = NULL, *rport = NULL, *laddr = NULL, *raddr = NULL;
-	struct attls_conn_info ci = { 0 };
+	struct attls_match_conn ci = { 0 };
 	struct attls_errors errs = { 0 };
 	const struct attls_traffic *t;
 	struct attls_policy *p;

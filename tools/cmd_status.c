@@ -78,7 +78,7 @@ static uint16_t port_of(const struct sockaddr_storage *ss)
 
 /* The connection as the matcher sees it; job and user from id, or open. */
 static void conn_info(const struct cand *c, const struct attls_proc_id *id,
-		      struct attls_conn_info *ci)
+		      struct attls_match_conn *ci)
 {
 	memset(ci, 0, sizeof(*ci));
 	ci->direction = c->direction;
@@ -101,7 +101,7 @@ static void conn_info(const struct cand *c, const struct attls_proc_id *id,
 /* Whether some enabled descriptor could match, whoever holds the socket. */
 static bool could_cover(const struct attls_policy *p, const struct cand *c)
 {
-	struct attls_conn_info ci;
+	struct attls_match_conn ci;
 
 	conn_info(c, NULL, &ci);
 	for (size_t i = 0; i < p->n_traffic; i++)
@@ -127,7 +127,7 @@ static bool exempts_all(const struct attls_traffic *t, unsigned unknown)
  * would map to decides. Returns the descriptor in p, or NULL.
  */
 static const struct attls_traffic *match_open(const struct attls_policy *p,
-					      const struct attls_conn_info *ci)
+					      const struct attls_match_conn *ci)
 {
 	struct attls_policy view = *p;
 	const struct attls_traffic *t;
@@ -165,7 +165,7 @@ static const struct attls_traffic *match_open(const struct attls_policy *p,
 static const char *covering_rule(const struct attls_policy *p, const struct cand *c,
 				 const struct attls_proc_id *id)
 {
-	struct attls_conn_info ci;
+	struct attls_match_conn ci;
 	const struct attls_traffic *t;
 
 	conn_info(c, id, &ci);

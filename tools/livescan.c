@@ -8,6 +8,7 @@
  * cannot pass a table off as another's process).
  */
 #include <dirent.h>
+#include <sched.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
@@ -74,14 +75,23 @@ static int maps_file(pid_t pid, const struct stat *st)
 }
 
 /* Whether uid is one of pid's (real, effective, saved, filesystem). */
-static bool uid_of(pid_t pid, uid_t uid)
+/* The process's uids (real, effective, saved, fs); -1 when it cannot be read. */
+static int uids_of(pid_t pid, unsigned u[4])
 {
 	char path[64], st[4096], *p;
-	unsigned u[4];
 
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
 	if (read_small(path, st, sizeof(st)) <= 0 || !(p = strstr(st, "\nUid:")) ||
 	    sscanf(p + 5, "%u %u %u %u", &u[0], &u[1], &u[2], &u[3]) != 4)
+		return -1;
+	return 0;
+}
+
+static bool uid_of(pid_t pid, uid_t uid)
+{
+	unsigned u[4];
+
+	if (uids_of(pid, u) < 0)
 		return false;
 	for (int i = 0; i < 4; i++)
 		if (u[i] == uid)
@@ -111,6 +121,29 @@ static void copy_slot(const struct attls_live_slot *sl, struct live_conn *c, boo
 	}
 }
 
+/* The policy fields and text, between two equal, even values of policy_seq. */
+static bool copy_policy(const struct attls_live_head *h, struct live_proc *p)
+{
+	for (int tries = 0; tries < 1000; tries++) {
+		uint32_t q1 = atomic_load_explicit(&h->policy_seq, memory_order_acquire), q2;
+
+		if (q1 & 1) {
+			sched_yield();
+			continue;
+		}
+		p->policy_state = h->policy_state;
+		p->policy_loaded = h->policy_loaded;
+		p->reload_failed = h->reload_failed;
+		p->policy_len = h->policy_len <= h->policy_cap ? h->policy_len : 0;
+		memcpy(p->policy_text, h + 1, p->policy_len);
+		atomic_thread_fence(memory_order_acquire);
+		q2 = atomic_load_explicit(&h->policy_seq, memory_order_relaxed);
+		if (q1 == q2)
+			return true;
+	}
+	return false;
+}
+
 static int read_table(struct live_scan *sc, const char *path, pid_t pid)
 {
 	const struct attls_live_head *h;
@@ -135,12 +168,19 @@ static int read_table(struct live_scan *sc, const char *path, pid_t pid)
 	if (map == MAP_FAILED)
 		return 0;
 	h = map;
-	if (memcmp(h->magic, ATTLS_LIVE_MAGIC, sizeof(h->magic)) ||
-	    h->version != ATTLS_LIVE_VERSION || h->pid != (int32_t)pid) {
-		goto out; /* being made, or not a table of this version */
-	}
+	/* Every version begins with magic, version, nslots, pid, uid and starttime. */
+	if (memcmp(h->magic, ATTLS_LIVE_MAGIC, sizeof(h->magic)) || h->pid != (int32_t)pid)
+		goto out; /* being made */
 	if (pid_starttime(pid, &start) < 0 || start != h->starttime || maps_file(pid, &st) == 0) {
 		/* Its process is gone, or exec'd: nobody will write it again. */
+		if (unlink(path) == 0)
+			sc->removed++;
+		goto out;
+	}
+	if (h->version != ATTLS_LIVE_VERSION)
+		goto out; /* a process of another version of attls */
+	if (atomic_load_explicit(&h->superseded, memory_order_acquire)) {
+		/* Its process has another, made as the user it became. */
 		if (unlink(path) == 0)
 			sc->removed++;
 		goto out;
@@ -149,7 +189,7 @@ static int read_table(struct live_scan *sc, const char *path, pid_t pid)
 		goto out;
 	if ((size_t)h->slots_off + (size_t)h->nslots * sizeof(struct attls_live_slot) >
 		    (size_t)st.st_size ||
-	    sizeof(*h) + h->policy_len > h->slots_off)
+	    sizeof(*h) + h->policy_cap > h->slots_off)
 		goto out;
 	more = realloc(sc->procs, (sc->n_procs + 1) * sizeof(*more));
 	if (!more) {
@@ -160,20 +200,25 @@ static int read_table(struct live_scan *sc, const char *path, pid_t pid)
 	p = &sc->procs[sc->n_procs];
 	memset(p, 0, sizeof(*p));
 	p->pid = pid;
-	p->uid = h->uid;
+	/* Its effective user now (a worker made by fork changes user after its table was made). */
+	{
+		unsigned u[4];
+
+		p->uid = uids_of(pid, u) == 0 ? u[1] : h->uid;
+	}
 	memcpy(p->jobname, h->jobname, sizeof(p->jobname) - 1);
 	/* Its name now; the one it recorded if the uid has none here. */
-	struct passwd *pw = getpwuid(h->uid);
+	struct passwd *pw = getpwuid(p->uid);
 
 	if (pw)
 		snprintf(p->user, sizeof(p->user), "%s", pw->pw_name);
-	else
+	else if (p->uid == h->uid)
 		memcpy(p->user, h->user, sizeof(p->user) - 1);
+	else
+		snprintf(p->user, sizeof(p->user), "%u", (unsigned)p->uid);
 	memcpy(p->policy, h->policy, sizeof(p->policy) - 1);
-	p->policy_loaded = h->policy_loaded;
 	snprintf(p->path, sizeof(p->path), "%s", path);
-	p->policy_len = h->policy_len;
-	p->policy_text = malloc(p->policy_len + 1);
+	p->policy_text = malloc((size_t)h->policy_cap + 1);
 	p->conns = calloc(h->nslots ? h->nslots : 1, sizeof(*p->conns));
 	if (!p->policy_text || !p->conns) {
 		free(p->policy_text);
@@ -181,7 +226,11 @@ static int read_table(struct live_scan *sc, const char *path, pid_t pid)
 		rc = -1;
 		goto out;
 	}
-	memcpy(p->policy_text, h + 1, p->policy_len);
+	if (!copy_policy(h, p)) {
+		/* A reload that does not end (its process stopped in it): the text is not shown. */
+		p->policy_len = 0;
+		p->policy_busy = true;
+	}
 	p->policy_text[p->policy_len] = 0;
 	const struct attls_live_slot *slots =
 		(const void *)((const char *)map + h->slots_off);
@@ -244,13 +293,99 @@ static int by_pid(const void *a, const void *b)
 	return x->pid < y->pid ? -1 : x->pid > y->pid;
 }
 
+/* Directories scanned already (a handful: a linear search will do). */
+struct dirset;
+static int scan_all(struct live_scan *sc, struct dirset *ds);
+
+struct dirset {
+	char **d;
+	size_t n;
+};
+
+static bool dirset_add(struct dirset *ds, const char *dir)
+{
+	char **more;
+
+	for (size_t i = 0; i < ds->n; i++)
+		if (!strcmp(ds->d[i], dir))
+			return false;
+	more = realloc(ds->d, (ds->n + 1) * sizeof(*more));
+	if (!more || !(more[ds->n] = strdup(dir))) {
+		ds->d = more ? more : ds->d;
+		return false;
+	}
+	ds->d = more;
+	ds->n++;
+	return true;
+}
+
+static int scan_new_dir(struct live_scan *sc, struct dirset *ds, const char *dir)
+{
+	return dirset_add(ds, dir) ? scan_dir(sc, dir) : 0;
+}
+
+/*
+ * root: the tables processes map, wherever their $XDG_RUNTIME_DIR put
+ * them (/proc/PID/maps names the file): each one's directory is read as
+ * the others are, a table's process checked the same way.
+ */
+static int scan_maps(struct live_scan *sc, struct dirset *ds)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	char path[300], line[4608];
+	int rc = 0;
+
+	if (!d)
+		return 0;
+	while (rc == 0 && (e = readdir(d))) {
+		FILE *f;
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/maps", e->d_name);
+		if (!(f = fopen(path, "re")))
+			continue;
+		while (rc == 0 && fgets(line, sizeof(line), f)) {
+			char *file = strchr(line, '/'), *slash;
+			size_t l;
+
+			if (!file)
+				continue;
+			file[strcspn(file, "\n")] = 0;
+			l = strlen(file);
+			if (l < 11 || strcmp(file + l - 4, ".tab") || !(slash = strrchr(file, '/')) ||
+			    slash - file < 6 || strncmp(slash - 6, "/attls", 6))
+				continue;
+			*slash = 0;
+			rc = scan_new_dir(sc, ds, file);
+		}
+		fclose(f);
+	}
+	closedir(d);
+	return rc;
+}
+
 int attls_live_scan(struct live_scan *sc)
+{
+	struct dirset ds = { 0 };
+	int rc = scan_all(sc, &ds);
+
+	for (size_t i = 0; i < ds.n; i++)
+		free(ds.d[i]);
+	free(ds.d);
+	if (rc == 0)
+		qsort(sc->procs, sc->n_procs, sizeof(*sc->procs), by_pid);
+	return rc;
+}
+
+static int scan_all(struct live_scan *sc, struct dirset *ds)
 {
 	const char *xdg = getenv("XDG_RUNTIME_DIR");
 	char dir[4200];
 
 	memset(sc, 0, sizeof(*sc));
-	if (scan_dir(sc, "/run/attls/live") < 0)
+	if (scan_new_dir(sc, ds, "/run/attls/live") < 0)
 		return -1;
 	if (geteuid() == 0) {
 		DIR *d = opendir("/run/user");
@@ -260,7 +395,7 @@ int attls_live_scan(struct live_scan *sc)
 			if (e->d_name[0] == '.')
 				continue;
 			snprintf(dir, sizeof(dir), "/run/user/%s/attls", e->d_name);
-			if (scan_dir(sc, dir) < 0) {
+			if (scan_new_dir(sc, ds, dir) < 0) {
 				closedir(d);
 				return -1;
 			}
@@ -268,14 +403,12 @@ int attls_live_scan(struct live_scan *sc)
 		if (d)
 			closedir(d);
 	}
-	/* root has read /run/user/UID/attls already. */
-	if (xdg && *xdg == '/' && (geteuid() != 0 || strncmp(xdg, "/run/user/", 10))) {
+	if (xdg && *xdg == '/') {
 		snprintf(dir, sizeof(dir), "%s/attls", xdg);
-		if (scan_dir(sc, dir) < 0)
+		if (scan_new_dir(sc, ds, dir) < 0)
 			return -1;
 	}
-	qsort(sc->procs, sc->n_procs, sizeof(*sc->procs), by_pid);
-	return 0;
+	return geteuid() == 0 ? scan_maps(sc, ds) : 0;
 }
 
 void attls_live_scan_free(struct live_scan *sc)

@@ -3,6 +3,7 @@
 #ifndef ATTLS_LIVESCAN_H
 #define ATTLS_LIVESCAN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -20,9 +21,11 @@ struct live_proc {
 	pid_t pid;
 	uid_t uid;
 	char jobname[64], user[64], policy[1024];
-	int64_t policy_loaded;
-	char *policy_text; /* policy_len bytes, not terminated */
+	uint32_t policy_state; /* enum attls_live_policy_state */
+	int64_t policy_loaded, reload_failed; /* 0: none */
+	char *policy_text; /* policy_len bytes, NUL after them */
 	size_t policy_len;
+	bool policy_busy;  /* a reload was being written whenever it was read */
 	struct live_conn *conns;
 	size_t n_conns;
 	char path[4200];
@@ -37,7 +40,8 @@ struct live_scan {
 
 /*
  * Every table this user may read: under /run/attls/live, $XDG_RUNTIME_DIR/attls
- * and, for root, /run/user/UID/attls. A table whose process is gone (its
+ * and, for root, /run/user/UID/attls and wherever a process maps one
+ * (/proc/PID/maps: another $XDG_RUNTIME_DIR). A table whose process is gone (its
  * pid ended, was reused, or exec'd another image) is removed when this
  * user may. Returns 0, or -1 (out of memory).
  */

@@ -80,6 +80,7 @@ import json, sys, time
 doc = json.load(open(sys.argv[1]))
 worker, redis, np_, rp, nfile, rfile, serial, work = sys.argv[2:]
 procs = {p["pid"]: p for p in doc["processes"]}
+assert len(procs) == len(doc["processes"]), "a process listed twice: %s" % doc
 def check(pid, port, held, job, user, pol):
     p = procs[int(pid)]
     assert (p["jobname"], p["user"], p["policy"]) == (job, user, pol), p
@@ -146,6 +147,12 @@ check "--policy PID: the policy the process holds, as it was loaded" \
 	bash -c "grep -q '^# policy $WORK/r.ini, loaded ' '$WORK/pol' && sed 1,2d '$WORK/pol' | cmp -s - '$WORK/r.ini'"
 "$ATTLS" status --policy 1 >/dev/null 2>&1
 check "--policy of a process without attls: exit 2" [ $? = 2 ]
+"$ATTLS" status --policy "$NGINX_PID" >"$WORK/master.pol"
+check "--policy of nginx's master, which has no connection of its own (made by fork)" \
+	bash -c "grep -q '^# policy $WORK/n.ini, loaded ' '$WORK/master.pol' && sed 1,2d '$WORK/master.pol' | cmp -s - '$WORK/n.ini'"
+"$ATTLS" status --json --prometheus >/dev/null 2>"$WORK/both.err"
+check "--json with --prometheus: exit 2, one form at a time" \
+	bash -c "[ $? = 2 ] && grep -q 'one form at a time' '$WORK/both.err'"
 
 # A connection that ends leaves the table.
 exec {RFD}>&-
@@ -207,6 +214,16 @@ assert c[0]["local"] == "127.0.0.1:" + port and c[0]["state"] == "secure", c
 assert c[0]["descriptor"] == "in_" + port and c[0]["protocol"] == "TLSv1.3", c
 assert procs[server]["connections"] == [], procs[server]
 EOF2
+check "after fork and exec, cat's row goes on from the server's: bytes (3 in, 10 out) and the client's certificate" \
+	"$PY" - "$WORK/fe.json" "${CAT:-0}" <<'EOF2'
+import json, sys
+d = json.load(open(sys.argv[1]))
+c = [p for p in d["processes"] if p["pid"] == int(sys.argv[2])][0]["connections"][0]
+assert (c["bytes_in"], c["bytes_out"]) == (3, 10), c
+assert c["peer"]["subject"] == "/O=attls test/CN=test client", c
+assert c["peer"]["issuer"] == "/O=attls test/CN=attls test CA" and c["peer"]["serial"], c
+assert c["age_seconds"] >= 0.4, c
+EOF2
 exec {FFD}>&-
 stop "$FHOLD"
 stop "$FPID"
@@ -241,6 +258,122 @@ got=$(echo hi | timeout 10 socat - TCP:127.0.0.1:"$QP2")
 check "query_server without attls runs unchanged: clear text, and says attls is not loaded" \
 	bash -c "[ '$got' = hello ] && grep -q 'attls_query not found: no attls' '$WORK/q2.log' && grep -q 'client: clear text (attls not loaded)' '$WORK/q2.log'"
 stop "$QPID"
+
+# A forking server without exec (socat fork PIPE): its child, which
+# serves the connection, lists it with its bytes; the parent, which
+# closed its copy, is listed with no connection. A reload shows in
+# attls status: the new text and time; a reload that fails is shown and
+# the text in force stays.
+SP=$(free_port)
+auth_policy "$WORK/s.ini" "$SP"
+bg env ATTLS_CONFIG="$WORK/s.ini" LD_PRELOAD="$LIB" socat TCP-LISTEN:"$SP",bind=127.0.0.1,reuseaddr,fork PIPE
+SPID=$BGPID
+wait_port "$SP"
+hold line "$SP" 1 sconns || exit 1
+SHOLD=$BGPID
+SFD=$HOLD_FD
+SCHILD=$(pgrep -P "$SPID" socat | head -1)
+"$ATTLS" status --json >"$WORK/s.json"
+check "socat's forked child ($SCHILD) lists the connection it serves, 3 bytes each way; the parent none" \
+	"$PY" - "$WORK/s.json" "$SPID" "${SCHILD:-0}" "$SP" <<'EOF2'
+import json, sys
+d = json.load(open(sys.argv[1]))
+procs = {p["pid"]: p for p in d["processes"]}
+parent, child, port = int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+assert procs[parent]["connections"] == [], procs[parent]
+c = procs[child]["connections"]
+assert len(c) == 1 and c[0]["local"] == "127.0.0.1:" + port and c[0]["state"] == "secure", c
+assert (c[0]["bytes_in"], c[0]["bytes_out"]) == (3, 3), c
+assert c[0]["peer"]["subject"] == "/O=attls test/CN=test client", c
+EOF2
+"$ATTLS" status --pid "$SPID" >"$WORK/s.table"
+check "the table shows the parent with no TLS connections" \
+	bash -c "grep -q '^PID $SPID  job socat  user root  policy $WORK/s.ini (loaded ' '$WORK/s.table' && grep -q '^  no TLS connections' '$WORK/s.table'"
+exec {SFD}>&-
+stop "$SHOLD"
+LOADED1=$(sed -n 's/.*, loaded \([^;]*\).*/\1/p' <("$ATTLS" status --policy "$SPID" | sed -n 2p))
+sleep 1.1
+{ cat "$WORK/s.ini"; echo "# edited for the reload"; } >"$WORK/s.ini.new"
+mv "$WORK/s.ini.new" "$WORK/s.ini"
+"$ATTLS" reload "$SPID" >/dev/null
+# The reload happens at the next accept.
+timeout 10 openssl s_client -connect "127.0.0.1:$SP" -CAfile "$PKI/ca.pem" -cert "$PKI/client.pem" \
+	-key "$PKI/client.key" </dev/null >/dev/null 2>&1
+"$ATTLS" status --policy "$SPID" >"$WORK/s.pol2"
+LOADED2=$(sed -n '2s/.*, loaded \([^;]*\).*/\1/p' "$WORK/s.pol2")
+check "after a reload, --policy shows the new text and a later load time ($LOADED1 -> $LOADED2)" \
+	bash -c "sed 1,2d '$WORK/s.pol2' | cmp -s - '$WORK/s.ini' && [ -n '$LOADED1' ] && [ '$LOADED2' '>' '$LOADED1' ]"
+cp "$WORK/s.ini" "$WORK/s.good"
+{ cat "$WORK/s.ini"; echo "bogus_key = 1"; } >"$WORK/s.ini.new"
+mv "$WORK/s.ini.new" "$WORK/s.ini"
+"$ATTLS" reload "$SPID" >/dev/null
+timeout 10 openssl s_client -connect "127.0.0.1:$SP" -CAfile "$PKI/ca.pem" -cert "$PKI/client.pem" \
+	-key "$PKI/client.key" </dev/null >/dev/null 2>&1
+"$ATTLS" status --policy "$SPID" >"$WORK/s.pol3"
+check "a reload that fails: --policy says so and shows the text in force, loaded $LOADED2" \
+	bash -c "grep -q '^# policy $WORK/s.ini, loaded $LOADED2; a reload failed .*, this one stays in force' '$WORK/s.pol3' && sed 1,2d '$WORK/s.pol3' | cmp -s - '$WORK/s.good'"
+"$ATTLS" status --pid "$SPID" --json >"$WORK/s2.json"
+check "--json: policy_state in force, reload_failed set" "$PY" -c "
+import json
+p = json.load(open('$WORK/s2.json'))['processes'][0]
+assert p['policy_state'] == 'in force' and p['reload_failed'] and p['policy_loaded'] == '$LOADED2', p"
+stop "$SPID"
+
+# A daemon: the process that loaded the policy forks and exits; its
+# child, which has no connection, is listed with the policy.
+env ATTLS_CONFIG="$WORK/k.ini" LD_PRELOAD="$LIB" "$PY" -c '
+import os, sys, time
+pid = os.fork()
+if pid:
+    open(sys.argv[1], "w").write(str(pid))
+    os._exit(0)
+time.sleep(30)' "$WORK/daemon.pid"
+DPID=$(cat "$WORK/daemon.pid")
+PIDS+=("$DPID")
+"$ATTLS" status --policy "$DPID" >"$WORK/d.pol" 2>&1
+check "a daemon's child ($DPID), made by fork with no connection, holds the policy" \
+	bash -c "grep -q '^# policy $WORK/k.ini, loaded ' '$WORK/d.pol' && sed 1,2d '$WORK/d.pol' | cmp -s - '$WORK/k.ini'"
+stop "$DPID"
+
+# A program started with a policy that does not load (attls run
+# --start-anyway) is listed, with no policy in force.
+printf '[traffic t]\nlocal_port = 1\nkeyring = nowhere\n' >"$WORK/bad.ini"
+bg "$ATTLS" run --start-anyway -c "$WORK/bad.ini" -- sleep 30 2>/dev/null
+BPID=$BGPID
+for _ in $(seq 50); do [ "$(cat /proc/$BPID/comm 2>/dev/null)" = sleep ] && break; sleep 0.1; done
+sleep 0.2
+"$ATTLS" status --pid "$BPID" >"$WORK/b.table"
+"$ATTLS" status --pid "$BPID" --prometheus >"$WORK/b.prom"
+check "a refused start is listed: no policy in force, every connect and accept refused" \
+	bash -c "grep -q '^PID $BPID  job sleep  user root  policy $WORK/bad.ini: NONE IN FORCE' '$WORK/b.table' && grep -q '^attls_policy_in_force{pid=\"$BPID\",jobname=\"sleep\"} 0' '$WORK/b.prom'"
+stop "$BPID"
+
+# A user's process whose $XDG_RUNTIME_DIR is not /run/user/UID: root finds its table anyway.
+XD=$(mktemp -d /tmp/attls-xdg.XXXXXX)
+chmod 755 "$XD"
+mkdir "$XD/run"
+chown nobody "$XD/run"
+chmod 700 "$XD/run"
+cp "$PKI/ca.pem" "$XD/ca.pem"
+cat >"$XD/p.ini" <<EOF2
+[keyring k]
+ca = $XD/ca.pem
+[traffic out]
+direction = outbound
+remote_port = 1
+server_name = localhost
+keyring = k
+EOF2
+chmod 644 "$XD/p.ini" "$XD/ca.pem"
+bg setpriv --reuid=nobody --regid=nogroup --clear-groups env XDG_RUNTIME_DIR="$XD/run" \
+	ATTLS_CONFIG="$XD/p.ini" LD_PRELOAD="$LIB" sleep 30
+XPID=$BGPID
+for _ in $(seq 50); do ls "$XD/run/attls/$XPID".*.tab >/dev/null 2>&1 && break; sleep 0.1; done
+env -u XDG_RUNTIME_DIR "$ATTLS" status --pid "$XPID" >"$WORK/x.table"
+check "root lists a process whose table is in another \$XDG_RUNTIME_DIR ($XD/run)" \
+	grep -q "^PID $XPID  job sleep  user nobody  policy $XD/p.ini (loaded " "$WORK/x.table"
+stop "$XPID"
+rm -rf "$XD"
 exec {NFD}>&-
 stop "$NHOLD"
 finish

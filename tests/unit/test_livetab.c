@@ -25,10 +25,11 @@ START_TEST(test_written_and_read)
 	struct attls_live_info in = { 0 };
 	const struct live_proc *p;
 	struct live_scan sc;
+	int64_t loaded;
 	size_t n = 0;
 
 	/* Once per process: the engine records it once. */
-	attls_live_process("unitjob", "unituser", pol);
+	attls_live_process("unitjob", "unituser", pol, text, strlen(text), true);
 	ck_assert_str_ne(attls_live_path(), "");
 	in.fd = 5;
 	in.direction = ATTLS_DIR_INBOUND;
@@ -49,6 +50,8 @@ START_TEST(test_written_and_read)
 	ck_assert_str_eq(p->policy, pol);
 	ck_assert_uint_eq(p->policy_len, strlen(text));
 	ck_assert_str_eq(p->policy_text, text);
+	ck_assert_uint_eq(p->policy_state, ATTLS_LIVE_POLICY_IN_FORCE);
+	ck_assert_int_eq(p->reload_failed, 0);
 	ck_assert_uint_eq(p->n_conns, 1);
 	ck_assert_str_eq(p->conns[0].info.descriptor, "d1");
 	ck_assert_str_eq(p->conns[0].info.protocol, "TLSv1.3");
@@ -56,6 +59,7 @@ START_TEST(test_written_and_read)
 	ck_assert_uint_eq(p->conns[0].state, ATTLS_LIVE_SECURE);
 	ck_assert_uint_eq(p->conns[0].bytes_in, 15);
 	ck_assert_uint_eq(p->conns[0].bytes_out, 20);
+	loaded = p->policy_loaded;
 	attls_live_scan_free(&sc);
 
 	/* Closing, then gone; a slot taken again starts from zero. */
@@ -80,6 +84,21 @@ START_TEST(test_written_and_read)
 	attls_live_scan_free(&sc);
 	attls_live_release(extra[0]);
 	ck_assert_ptr_nonnull(attls_live_claim(&in, ATTLS_LIVE_SECURE));
+
+	/* A reload: the new text in force; a failed one: marked, the text kept. */
+	static const char text2[] = "[global]\n# reloaded\n";
+	attls_live_policy(text2, strlen(text2));
+	ck_assert_int_eq(attls_live_scan(&sc), 0);
+	ck_assert_str_eq(mine(&sc)->policy_text, text2);
+	ck_assert_int_ge(mine(&sc)->policy_loaded, loaded);
+	ck_assert_int_eq(mine(&sc)->reload_failed, 0);
+	attls_live_scan_free(&sc);
+	attls_live_reload_failed();
+	ck_assert_int_eq(attls_live_scan(&sc), 0);
+	ck_assert_str_eq(mine(&sc)->policy_text, text2);
+	ck_assert_int_gt(mine(&sc)->reload_failed, 0);
+	ck_assert_uint_eq(mine(&sc)->policy_state, ATTLS_LIVE_POLICY_IN_FORCE);
+	attls_live_scan_free(&sc);
 }
 END_TEST
 

@@ -10,10 +10,10 @@
 
 #define KR "[keyring K]\ncert = @D@/cert.pem\nkey = @D@/key.pem\nca = @D@/ca.pem\n"
 
-static struct attls_conn_info conn(unsigned dir, const char *laddr, int lport,
+static struct attls_match_conn conn(unsigned dir, const char *laddr, int lport,
 				   const char *raddr, int rport)
 {
-	struct attls_conn_info c = { .direction = dir, .jobname = "broker", .user = "wi02usr",
+	struct attls_match_conn c = { .direction = dir, .jobname = "broker", .user = "wi02usr",
 				     .uid = 1234 };
 
 	if (strchr(laddr, ':')) {
@@ -50,7 +50,7 @@ static struct attls_policy *policy(const char *traffic)
 	return p;
 }
 
-static const char *match_name(struct attls_policy *p, struct attls_conn_info c)
+static const char *match_name(struct attls_policy *p, struct attls_match_conn c)
 {
 	const struct attls_traffic *t = attls_match(p, &c);
 
@@ -114,7 +114,7 @@ START_TEST(test_jobname_and_user)
 		"[traffic Job]\ndirection = inbound\njobname = WI02*\nlocal_port = 1\nkeyring = K\n"
 		"[traffic Name]\ndirection = inbound\nuser = wi02u?r\nlocal_port = 2\nkeyring = K\n"
 		"[traffic Uid]\ndirection = inbound\nuser = 1234\nlocal_port = 3\nkeyring = K\n");
-	struct attls_conn_info c = conn(ATTLS_DIR_INBOUND, "10.0.0.1", 1, "10.0.0.2", 9);
+	struct attls_match_conn c = conn(ATTLS_DIR_INBOUND, "10.0.0.1", 1, "10.0.0.2", 9);
 
 	ck_assert_str_eq(match_name(p, c), "none"); /* job "broker" */
 	c.jobname = "WI02BRK";
@@ -154,7 +154,7 @@ START_TEST(test_exemption_outranks)
 		"[traffic Tls]\ndirection = inbound\npriority = 100\nkeyring = K\n"
 		"[traffic Exempt]\ndirection = inbound\nremote_addr = 10.9.0.0/16\nenabled = no\n");
 	const struct attls_traffic *t;
-	struct attls_conn_info c = conn(ATTLS_DIR_INBOUND, "10.0.0.1", 1, "10.9.1.1", 9);
+	struct attls_match_conn c = conn(ATTLS_DIR_INBOUND, "10.0.0.1", 1, "10.9.1.1", 9);
 
 	t = attls_match(p, &c);
 	ck_assert_ptr_nonnull(t);
@@ -179,7 +179,7 @@ START_TEST(test_query_unknown_criteria)
 {
 	struct attls_policy *p = policy("[traffic In]\ndirection = inbound\nlocal_port = 7800\n"
 					"jobname = WI*\nkeyring = K\n");
-	struct attls_conn_info c = { .direction = ATTLS_DIR_INBOUND,
+	struct attls_match_conn c = { .direction = ATTLS_DIR_INBOUND,
 				     .unknown = ATTLS_UNKNOWN_RPORT | ATTLS_UNKNOWN_LADDR |
 						ATTLS_UNKNOWN_RADDR | ATTLS_UNKNOWN_JOB |
 						ATTLS_UNKNOWN_USER };
@@ -196,7 +196,7 @@ END_TEST
 
 START_TEST(test_format_addr)
 {
-	struct attls_conn_info c = conn(ATTLS_DIR_INBOUND, "::1", 443, "::ffff:10.1.2.3", 5);
+	struct attls_match_conn c = conn(ATTLS_DIR_INBOUND, "::1", 443, "::ffff:10.1.2.3", 5);
 	char buf[64];
 
 	ck_assert_str_eq(attls_format_addr(&c.local, buf, sizeof(buf)), "[::1]:443");
@@ -255,7 +255,7 @@ START_TEST(test_index_same_as_scan)
 	int conns = getenv("ATTLS_UNIT_QUICK") ? 2000 : 20000;
 
 	for (int k = 0; k < conns; k++) {
-		struct attls_conn_info c = conn(rand_r(&seed) % 2 ? ATTLS_DIR_INBOUND : ATTLS_DIR_OUTBOUND,
+		struct attls_match_conn c = conn(rand_r(&seed) % 2 ? ATTLS_DIR_INBOUND : ATTLS_DIR_OUTBOUND,
 						"127.0.0.1", 990 + rand_r(&seed) % 330,
 						rand_r(&seed) % 2 ? "10.1.2.3" : "192.0.2.1",
 						990 + rand_r(&seed) % 330);

@@ -683,6 +683,43 @@ START_TEST(test_large_policy)
 }
 END_TEST
 
+/* attls status --policy: the text as parsed, every PIN hidden. */
+START_TEST(test_text_shown)
+{
+	static const char in[] =
+		"[crypto]\n"
+		"  PIN_VALUE = 1234 ; a comment\n"
+		"pin_value=9876\n"
+		"pin_values = kept\n"
+		"[keyring k]\n"
+		"key = pkcs11:token=t;object=k?module-path=/m.so&pin-value=5555&x=y\n"
+		"cert = pkcs11:token=t;object=k?pin-value=4444\n"
+		"# pin-value=3333 in a comment\n"
+		"last = no newline";
+	static const char want[] =
+		"[crypto]\n"
+		"  PIN_VALUE = (hidden)\n"
+		"pin_value=(hidden)\n"
+		"pin_values = kept\n"
+		"[keyring k]\n"
+		"key = pkcs11:token=t;object=k?module-path=/m.so&pin-value=(hidden)&x=y\n"
+		"cert = pkcs11:token=t;object=k?pin-value=(hidden)\n"
+		"# pin-value=(hidden) in a comment\n"
+		"last = no newline";
+	size_t n;
+	char *o = attls_policy_text_shown(in, strlen(in), &n);
+
+	ck_assert_ptr_nonnull(o);
+	ck_assert_str_eq(o, want);
+	ck_assert_uint_eq(n, strlen(want));
+	free(o);
+	/* A PIN of every length: never longer than twice the text. */
+	o = attls_policy_text_shown("pin-value=", 10, &n);
+	ck_assert_str_eq(o, "pin-value=(hidden)");
+	free(o);
+}
+END_TEST
+
 Suite *policy_suite(void)
 {
 	Suite *s = suite_create("policy");
@@ -706,6 +743,7 @@ Suite *policy_suite(void)
 	tcase_add_test(tc, test_value_parsers);
 	tcase_add_test(tc, test_cipher_names);
 	tcase_add_test(tc, test_large_policy);
+	tcase_add_test(tc, test_text_shown);
 	suite_add_tcase(s, tc);
 	return s;
 }
