@@ -357,6 +357,10 @@ static const char *explain(int err)
 	case FATAL_ERROR: return "the peer sent a fatal alert (it refused us)";
 	case MATCH_SUITE_ERROR: return "no cipher suite (or key exchange group) in common with the peer";
 	case NO_PEER_CERT: return "the peer sent no certificate and one is required";
+	case ASN_VERSION_E:
+		return "the peer's certificate, or one in its chain, is X.509 version 1, which is "
+		       "not accepted from a peer (it cannot say what it may be used for): issue "
+		       "a version 3 certificate";
 	default: return NULL;
 	}
 }

@@ -221,7 +221,13 @@ int cmd_reload(int argc, char **argv)
 		int has = attls_proc_has_attls(pid), asked = 0, err = errno;
 
 		if (has < 0) {
-			fprintf(stderr, "attls reload: %d: %s\n", (int)pid, strerror(err));
+			if (err == ENOENT)
+				fprintf(stderr, "attls reload: %d: no such process\n", (int)pid);
+			else if (err == EACCES || err == EPERM)
+				fprintf(stderr, "attls reload: %d: %s (another user's process: run as "
+					"root or as its user)\n", (int)pid, strerror(err));
+			else
+				fprintf(stderr, "attls reload: %d: %s\n", (int)pid, strerror(err));
 			rc = 1;
 			continue;
 		}

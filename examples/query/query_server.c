@@ -3,7 +3,8 @@
  * query_server PORT: a TCP server on 127.0.0.1:PORT that logs, for each
  * client, what attls made of its connection: the client certificate's
  * subject when attls runs TLS on it. It answers each client one line,
- * "hello SUBJECT" (or "hello"), and closes.
+ * "hello SUBJECT" ("hello (no client certificate)" when the client sent
+ * none; "hello" in clear text), and closes.
  *
  * It asks attls through the dynamic linker, so it runs unchanged, and
  * says so, without attls loaded: build it with -ldl only.
@@ -78,7 +79,9 @@ int main(int argc, char **argv)
 			printf("client: descriptor=%s state=%s protocol=%s cipher=%s subject=\"%s\" "
 			       "serial=%s\n", ci.descriptor, state_name(ci.state), ci.protocol,
 			       ci.cipher, ci.peer_subject, ci.peer_serial);
-			snprintf(line, sizeof(line), "hello %s\n", ci.peer_subject);
+			/* No certificate: the policy does not ask one of clients. */
+			snprintf(line, sizeof(line), "hello %s\n",
+				 ci.peer_subject[0] ? ci.peer_subject : "(no client certificate)");
 			if (n <= 0) {
 				close(c);
 				continue;

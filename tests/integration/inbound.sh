@@ -53,4 +53,11 @@ timeout 20 curl -sS --cacert "$PKI/ca.pem" --cert "$PKI/stranger.pem" --key "$PK
 check "required client auth: a certificate from an unknown CA is refused" \
 	bash -c "! grep -q 'hello over tls' '$WORK/str.out'"
 check "the refusal is logged with its reason" grep -q "ATTLS022E handshake failed.*rule=web_mutual" "$WORK/mutual.log"
+# An X.509 version 1 client certificate, from the trusted CA: refused, and said so plainly.
+openssl x509 -req -in "$PKI/client.csr" -CA "$PKI/ca.pem" -CAkey "$PKI/ca.key" -set_serial 9 \
+	-days 2 -out "$WORK/v1.pem" 2>/dev/null
+timeout 20 curl -sS --cacert "$PKI/ca.pem" --cert "$WORK/v1.pem" --key "$PKI/client.key" \
+	"https://localhost:$Q/index.html" >"$WORK/v1.out" 2>&1
+check "required client auth: an X.509 v1 certificate is refused, the log says version 1" \
+	bash -c "! grep -q 'hello over tls' '$WORK/v1.out' && grep -q 'ATTLS022E.*rule=web_mutual: the peer.s certificate, or one in its chain, is X.509 version 1' '$WORK/mutual.log'"
 finish

@@ -250,6 +250,27 @@ check "query_server under attls answers the client by its certificate's subject"
 check "query_server logs descriptor, state, protocol and subject from attls_query" \
 	grep -q "client: descriptor=in_$QP state=secure protocol=TLSv1.3 cipher=TLS13-.* subject=\"/O=attls test/CN=test client\" serial=$SERIAL" "$WORK/q.log"
 stop "$QPID"
+# Without client certificates, the example says so rather than "hello ".
+QP3=$(free_port)
+policy "$WORK/nq.ini" <<EOF2
+[keyring srv]
+cert = @PKI@/server.pem
+key = @PKI@/server.key
+[traffic in]
+direction = inbound
+local_port = $QP3
+keyring = srv
+EOF2
+bg env ATTLS_CONFIG="$WORK/nq.ini" LD_PRELOAD="$LIB" "$TOP/build/query_server" "$QP3" >"$WORK/q3.log" 2>&1
+QPID=$BGPID
+wait_port "$QP3"
+got=$(echo hi | timeout 10 openssl s_client -quiet -connect "127.0.0.1:$QP3" -CAfile "$PKI/ca.pem" 2>/dev/null)
+check "query_server, no client certificate: \"hello (no client certificate)\"" \
+	[ "$got" = "hello (no client certificate)" ]
+stop "$QPID"
+"$ATTLS" reload 999999 2>"$WORK/r.err"
+check "attls reload of a pid that does not exist: exit 1, \"no such process\"" \
+	bash -c "[ $? = 1 ] && grep -q '^attls reload: 999999: no such process$' '$WORK/r.err'"
 QP2=$(free_port)
 bg "$TOP/build/query_server" "$QP2" >"$WORK/q2.log" 2>&1
 QPID=$BGPID
