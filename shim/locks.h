@@ -59,7 +59,11 @@
  * compare-and-swap only; the live table of attls status (lib/livetab.c),
  * installed by compare-and-swap, its slots taken by compare-and-swap of
  * their state and written only by their session under its lock (4), its
- * byte counters relaxed atomics (a fork's child forgets it: fork.c). A
+ * byte counters relaxed atomics (a fork's child forgets it and makes its
+ * own in the child handler: fork.c), its policy lines written by one
+ * writer at a time (the engine's pthread_once, then reload_lock, 6, which
+ * prepare holds, so a child copies them whole) under a sequence count
+ * that readers retry on, never wait for. A
  * signal handler takes none of these locks: the
  * hooks a handler may call on a clear-text fd take none, and attls blocks
  * the signals it must while it waits (lib/session.c, wait_fd).
