@@ -185,8 +185,12 @@ static void sweep_own(const char *dir, pid_t pid)
 	closedir(d);
 }
 
-/* Copies the policy fields into a head (its policy_seq odd around it). */
-static void head_policy_write(struct attls_live_head *h, const char *text, size_t len,
+/*
+ * Copies the policy fields into a head (its policy_seq odd around it).
+ * This and head_policy_copy are never inlined: GCC's -fsanitize=thread
+ * build (tsan.sh) refuses the fences of a seqlock inlined twice (-Wtsan).
+ */
+__attribute__((noinline)) static void head_policy_write(struct attls_live_head *h, const char *text, size_t len,
 			      uint32_t state, int64_t loaded, int64_t failed)
 {
 	uint32_t q = atomic_load_explicit(&h->policy_seq, memory_order_relaxed);
@@ -206,7 +210,7 @@ static void head_policy_write(struct attls_live_head *h, const char *text, size_
 }
 
 /* p_* into a new table's head; false when a writer kept it busy. */
-static bool head_policy_copy(struct attls_live_head *h)
+__attribute__((noinline)) static bool head_policy_copy(struct attls_live_head *h)
 {
 	for (int tries = 0; tries < 100; tries++) {
 		unsigned q1 = atomic_load_explicit(&p_seq, memory_order_acquire), q2;
