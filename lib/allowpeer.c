@@ -218,8 +218,12 @@ int attls_allow_parse(const char *value, struct attls_allow *out, char *why, siz
 		while (o && (tok[o - 1] == ' ' || tok[o - 1] == '\t'))
 			o--;
 		tok[o] = '\0';
-		if (*c == ',')
+		if (*c == ',') {
 			c++;
+			/* A comma at the end leaves an empty pattern after it. */
+			if (!c[strspn(c, " \t")])
+				o = 0;
+		}
 		if (!o) {
 			snprintf(why, whylen, "an empty pattern (two commas, or one at an end)");
 			goto fail;
