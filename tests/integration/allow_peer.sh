@@ -166,6 +166,7 @@ for case in "by_cn $PCN CN=broker-*" "by_dns $PDNS SAN:DNS=*.example.net" \
 	check "server, $what: s_client with a matching certificate gets the page" sc "$port" cli_ok
 	check "server, $what: curl with a matching certificate gets the page" cu "$port" cli_ok
 	before=$(grep -c "ATTLS024E.*rule=$rule:" "$WORK/server.log")
+	gets=$(grep -c '"GET /index.html' "$WORK/server.log")
 	check "server, $what: s_client with another certificate of the CA is refused" \
 		refused sc "$port" cli_bad
 	check "server, $what: ... and gets a bad_certificate alert" alerted
@@ -173,6 +174,8 @@ for case in "by_cn $PCN CN=broker-*" "by_dns $PDNS SAN:DNS=*.example.net" \
 	check "server, $what: curl with another certificate of the CA is refused" refused cu $port cli_bad
 	after=$(grep -c "ATTLS024E.*rule=$rule:" "$WORK/server.log")
 	check "server, $what: one ATTLS024E per refused client ($before -> $after)" [ "$after" -eq $((before + 2)) ]
+	check "server, $what: the web server saw no request from the refused clients" \
+		[ "$(grep -c '"GET /index.html' "$WORK/server.log")" -eq "$gets" ]
 done
 
 check "a level's allow_peer applies to its descriptors: broker-a refused" refused sc $PLVL cli_ok
