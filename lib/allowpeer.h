@@ -49,7 +49,13 @@ struct attls_allow_pat {
 	unsigned char sha256[32];
 };
 
-/* An allow_peer value: its patterns and where it was written. */
+/*
+ * An allow_peer value: its patterns and where it was written. Read-only
+ * once the policy is loaded: every thread matches against it without a
+ * lock, and it lives as long as its policy (each session holds one), so a
+ * reload never frees it under a handshake. A fork's child shares nothing
+ * that changes; no signal handler reads it.
+ */
 struct attls_allow {
 	int line;
 	size_t n;
