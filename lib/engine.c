@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "allowpeer.h"
 #include "cryptodev.h"
 #include "engine.h"
 #include "livetab.h"
@@ -434,6 +435,7 @@ static enum attls_verdict classify(struct attls_policy *policy, const struct att
 	sp.policy = policy; /* the session keeps it while it lives */
 	sp.fd = nc->fd;
 	sp.server_name = t->server_name;
+	sp.allow = attls_traffic_allow(t);
 	if (sp.role == ATTLS_ROLE_CLIENT) {
 		/* A session is offered again only to the same peer, under the same rule. */
 		snprintf(resume, sizeof(resume), "%s|%s|%s", t->name,

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "sysio.h"
+#include "allowpeer.h"
 #include "filetrust.h"
 #include "matchindex.h"
 #include "namemap.h"
@@ -91,11 +92,11 @@ static const char *const crypto_keys[] = { "device", "module_path", "pin_source"
 					     "pin_value", NULL };
 static const char *const keyring_keys[] = { "cert", "key", "ca", NULL };
 static const char *const security_keys[] = { "protocols", "ciphers",
-					     "client_auth", "allow_legacy", NULL };
+					     "client_auth", "allow_legacy", "allow_peer", NULL };
 static const char *const traffic_keys[] = {
 	"direction", "local_port", "remote_port", "local_addr", "remote_addr",
 	"jobname", "user", "role", "server_name", "keyring", "security",
-	"priority", "enabled", "trace", NULL
+	"priority", "enabled", "trace", "allow_peer", NULL
 };
 
 static const char *const *section_keys(enum section_kind k)
@@ -540,11 +541,32 @@ static void set_protocols(struct loader *ld, struct attls_security *sec,
 	sec->protocols_line = ld->lineno;
 }
 
+/* allow_peer (allowpeer.h): checked now, so that a bad pattern is FILE:LINE. */
+static void set_allow_peer(struct loader *ld, struct attls_allow **dst, const char *v)
+{
+	struct attls_allow *a = calloc(1, sizeof(*a));
+	char why[512];
+
+	if (!a) {
+		ERR(ld, "allow_peer: out of memory");
+		return;
+	}
+	if (attls_allow_parse(v, a, why, sizeof(why)) < 0) {
+		ERR(ld, "allow_peer: %s", why);
+		free(a);
+		return;
+	}
+	a->line = ld->lineno;
+	*dst = a;
+}
+
 static void set_security(struct loader *ld, const char *k, const char *v)
 {
 	struct attls_security *sec = &ld->p->security[ld->index];
 
-	if (!strcasecmp(k, "protocols")) {
+	if (!strcasecmp(k, "allow_peer")) {
+		set_allow_peer(ld, &sec->allow_peer, v);
+	} else if (!strcasecmp(k, "protocols")) {
 		set_protocols(ld, sec, v);
 	} else if (!strcasecmp(k, "ciphers")) {
 		set_value(ld, &sec->ciphers, &sec->ciphers_line, v);
@@ -578,7 +600,9 @@ static void set_traffic(struct loader *ld, const char *k, const char *v)
 {
 	struct attls_traffic *t = &ld->p->traffic[ld->index];
 
-	if (!strcasecmp(k, "direction")) {
+	if (!strcasecmp(k, "allow_peer")) {
+		set_allow_peer(ld, &t->allow_peer, v);
+	} else if (!strcasecmp(k, "direction")) {
 		if (attls_parse_direction(v, &t->direction) < 0)
 			ERR(ld, "direction: \"%s\" is not one of inbound, outbound, both", v);
 	} else if (!strcasecmp(k, "local_port") || !strcasecmp(k, "remote_port")) {
@@ -869,6 +893,20 @@ static void check_traffic(struct loader *ld, struct attls_traffic *t)
 	if (client && !kr->ca)
 		ERR(ld, "[traffic %s]: role client needs ca in [keyring %s] to "
 			"verify the server", t->name, kr->name);
+	/*
+	 * A server that asks for no certificate can match no pattern: every
+	 * connection would be refused. (optional acts as required.)
+	 */
+	const struct attls_allow *allow = attls_traffic_allow(t);
+
+	if (server && allow && (!t->security ||
+				t->security->client_auth == ATTLS_CLIENT_AUTH_NONE)) {
+		ld->lineno = allow->line;
+		ERR(ld, "allow_peer: [traffic %s] is a server with client_auth = none "
+			"(security %s): it gets no client certificate, so no peer could "
+			"match; set client_auth = required", t->name,
+		    t->security ? t->security->name : "(default)");
+	}
 	if (client && !t->server_name)
 		ERR(ld, "[traffic %s]: role client needs server_name, the name "
 			"checked in the server's certificate", t->name);
@@ -971,8 +1009,11 @@ void attls_policy_free(struct attls_policy *p)
 		free(p->keyrings[i].key);
 		free(p->keyrings[i].ca);
 	}
-	for (size_t i = 0; i < p->n_security; i++)
+	for (size_t i = 0; i < p->n_security; i++) {
 		free(p->security[i].ciphers);
+		attls_allow_free(p->security[i].allow_peer);
+		free(p->security[i].allow_peer);
+	}
 	free(p->ticket_key_file);
 	for (size_t i = 0; i < p->n_sessions_from; i++)
 		free(p->sessions_from[i]);
@@ -992,6 +1033,8 @@ void attls_policy_free(struct attls_policy *p)
 		free(t->jobname);
 		free(t->user);
 		free(t->server_name);
+		attls_allow_free(t->allow_peer);
+		free(t->allow_peer);
 	}
 	attls_match_index_free(p->match_index);
 	free(p->keyrings);

@@ -67,6 +67,8 @@ struct attls_addr_set {
 	struct attls_cidr *c;
 };
 
+struct attls_allow; /* allowpeer.h */
+
 struct attls_keyring {
 	char name[ATTLS_NAME_MAX];
 	int line;
@@ -83,6 +85,7 @@ struct attls_security {
 	char *ciphers; /* wolfSSL cipher list; NULL: the AEAD default */
 	int ciphers_line;
 	enum attls_client_auth client_auth;
+	struct attls_allow *allow_peer; /* NULL: any verified peer */
 };
 
 struct attls_traffic {
@@ -100,6 +103,8 @@ struct attls_traffic {
 	long priority;
 	bool enabled;
 	int trace; /* -1: the global one */
+	/* Its own allow_peer, which replaces its level's; NULL: the level's. */
+	struct attls_allow *allow_peer;
 	/* Parse-time only: the names referred to and their lines. */
 	char keyring_ref[ATTLS_NAME_MAX], security_ref[ATTLS_NAME_MAX];
 	int keyring_line, security_line;

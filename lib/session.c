@@ -295,6 +295,11 @@ struct attls_session *attls_session_new(const struct attls_session_params *p)
 	 */
 	if (p->role == ATTLS_ROLE_CLIENT)
 		wolfSSL_UseSecureRenegotiation(s->ssl);
+	s->allow.allow = p->allow;
+	s->allow.file = p->policy ? p->policy->file : "?";
+	s->allow.who = s->who;
+	s->allow.trace = s->trace;
+	attls_allow_session(s->ssl, &s->allow);
 	s->resume_offered = attls_resume_offer(s->ssl, s->resume_key, &s->ticket_fresh);
 	if (p->role == ATTLS_ROLE_SERVER)
 		s->ticket_held = attls_ticket_hold(s->ssl);
@@ -544,6 +549,12 @@ static void handshake_failed(struct attls_session *s, enum attls_msg m, const ch
 		s->role == ATTLS_ROLE_CLIENT ? EACCES : ECONNRESET);
 }
 
+/* allow_peer refused the peer (ATTLS024E said so): as a failed handshake. */
+static void peer_refused(struct attls_session *s)
+{
+	fail(s, s->role == ATTLS_ROLE_CLIENT ? EACCES : ECONNRESET);
+}
+
 /* When a call's waits for output end: SO_SNDTIMEO counts for the whole call. */
 struct out_timeout {
 	bool asked, timed;
@@ -713,6 +724,15 @@ static int handshake_step(struct attls_session *s)
 	if (ret == WOLFSSL_SUCCESS) {
 		const char *refused = attls_peer_usage_refused(s->ssl);
 
+		if (!attls_allow_after(&s->allow, s->ssl)) {
+			/*
+			 * Said (ATTLS024E). Never reached when the callback
+			 * ran; what is queued (a ticket) must not go.
+			 */
+			s->out_off = s->out_len = 0;
+			peer_refused(s);
+			return -1;
+		}
 		if (refused) {
 			/* Nothing of the program's has moved yet: it never will. */
 			handshake_failed(s, ATTLS_MSG_HS_FAILED, refused);
@@ -728,6 +748,13 @@ static int handshake_step(struct attls_session *s)
 		return -1;
 	if (err == WOLFSSL_ERROR_WANT_READ || err == WOLFSSL_ERROR_WANT_WRITE)
 		return 1;
+	/* allow_peer refused it: ATTLS024E said why (an alert went to the peer). */
+	if (s->allow.allow && (s->allow.refused || err == NO_PEER_CERT)) {
+		if (!s->allow.refused)
+			attls_allow_no_cert(&s->allow);
+		peer_refused(s);
+		return -1;
+	}
 	handshake_failed(s, ATTLS_MSG_HS_FAILED, ssl_reason(s, ret, why, sizeof(why)));
 	return -1;
 }

@@ -7,6 +7,7 @@
 #ifndef ATTLS_SESSION_INT_H
 #define ATTLS_SESSION_INT_H
 
+#include "allowcheck.h"
 #include "claim.h"
 #include "livetab.h"
 #include "session.h"
@@ -95,6 +96,7 @@ struct attls_session {
 	bool ticket_fresh;   /* client: a ticket arrived since the last keep */
 	bool ticket_held;    /* server: the TLS 1.3 ticket waits for the first write */
 	struct attls_hello hello; /* server: what the ClientHello offers */
+	struct attls_allow_state allow; /* allow_peer's check (allowcheck.h) */
 	/*
 	 * A session taken up from another process (handoff.c): plaintext it
 	 * had decrypted and not yet given the program (read first), and

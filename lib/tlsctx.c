@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "allowcheck.h"
 #include "ciphercheck.h"
 #include "cryptodev.h"
 #include "keyring.h"
@@ -112,6 +113,7 @@ static WOLFSSL_CTX *build_one(const struct attls_policy *p, const struct attls_t
 {
 	const struct attls_keyring *kr = t->keyring;
 	const struct attls_security *sec = t->security ? t->security : &default_security;
+	const struct attls_allow *allow = attls_traffic_allow(t);
 	WOLFSSL_CTX *ctx;
 	int mode;
 
@@ -143,7 +145,14 @@ static WOLFSSL_CTX *build_one(const struct attls_policy *p, const struct attls_t
 		mode = WOLFSSL_VERIFY_PEER;
 	else
 		mode = WOLFSSL_VERIFY_NONE;
-	wolfSSL_CTX_set_verify(ctx, mode, NULL);
+	/*
+	 * allow_peer: only a certificate can match, so a server asks for one
+	 * and refuses a client without (optional acts as required), before
+	 * any ticket is sent; the callback judges the verified leaf.
+	 */
+	if (allow && server)
+		mode = WOLFSSL_VERIFY_PEER | WOLFSSL_VERIFY_FAIL_IF_NO_PEER_CERT;
+	wolfSSL_CTX_set_verify(ctx, mode, allow ? attls_allow_verify_cb : NULL);
 	if (server) {
 		char why[320];
 
@@ -154,6 +163,12 @@ static WOLFSSL_CTX *build_one(const struct attls_policy *p, const struct attls_t
 					  kr->ca, binding, why, sizeof(why)) < 0) {
 			attls_errors_add(errs, p->file, kr->ca_line ? kr->ca_line : t->line,
 					 "[traffic %s]: %s", t->name, why);
+			goto fail;
+		}
+		/* A session resumes only under the allow-list it was checked by. */
+		if (attls_allow_bind(binding, allow) < 0) {
+			attls_errors_add(errs, p->file, t->line,
+					 "[traffic %s]: cannot compute the session binding", t->name);
 			goto fail;
 		}
 		attls_tickets_apply_server(ctx, binding);
@@ -168,21 +183,26 @@ fail:
 
 /*
  * The context of t in one role. What goes into a context is the key ring,
- * the security level and the role, nothing of the descriptor's own: so
- * descriptors that share them share one context (ctxs maps the three to
- * it, or to NULL when it could not be built, which is reported once).
+ * the security level, the role and the allow-list in force (by its
+ * contents), nothing else of the descriptor's own: so descriptors that
+ * share them share one context (ctxs maps the four to it, or to NULL when
+ * it could not be built, which is reported once).
  * Many descriptors over a few key rings and levels cost a few contexts,
  * and each key ring is read a few times, not once per descriptor.
  */
 static void *shared_ctx(struct attls_policy *p, struct attls_namemap *ctxs,
 			const struct attls_traffic *t, bool server, struct attls_errors *errs)
 {
-	size_t key[3] = { (size_t)(t->keyring - p->keyrings),
-			  t->security ? (size_t)(t->security - p->security) + 1 : 0, server };
+	/* The key ring's and level's indexes, the role, the allow-list's digest. */
+	size_t key[3 + 32 / sizeof(size_t)] = { (size_t)(t->keyring - p->keyrings),
+		  t->security ? (size_t)(t->security - p->security) + 1 : 0, server };
 	struct attls_tlsctx *c, **a;
 	size_t i;
 	int put;
 
+	if (attls_traffic_allow(t) &&
+	    attls_allow_bind((unsigned char *)&key[3], attls_traffic_allow(t)) < 0)
+		goto oom;
 	if (attls_namemap_get(ctxs, key, sizeof(key), &i))
 		return i == SIZE_MAX ? NULL : p->ctxs[i]->ctx;
 	/* The array doubles when full: n_ctxs zero or a power of two. */

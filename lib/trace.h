@@ -31,6 +31,7 @@
 	X(HS_DONE, "ATTLS021I", ATTLS_TRACE_EVENT, "handshake done")                   \
 	X(HS_FAILED, "ATTLS022E", ATTLS_TRACE_ERROR, "handshake failed")               \
 	X(HS_TIMEOUT, "ATTLS023E", ATTLS_TRACE_ERROR, "handshake timed out")           \
+	X(PEER_NOT_ALLOWED, "ATTLS024E", ATTLS_TRACE_ERROR, "peer not allowed")        \
 	X(CONN_CLOSED, "ATTLS030I", ATTLS_TRACE_EVENT, "connection closed")            \
 	X(CONN_ERROR, "ATTLS031E", ATTLS_TRACE_ERROR, "connection failed")             \
 	X(CONN_LOST, "ATTLS032E", ATTLS_TRACE_ERROR,                                   \

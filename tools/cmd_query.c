@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../lib/allowpeer.h"
 #include "../lib/match.h"
 #include "../lib/policy.h"
 #include "attls.h"
@@ -141,6 +142,14 @@ int cmd_query(int argc, char **argv)
 		if (role == ATTLS_ROLE_SERVER)
 			printf("  client_auth: %s\n", attls_client_auth_name(
 				t->security ? t->security->client_auth : ATTLS_CLIENT_AUTH_NONE));
+		const struct attls_allow *allow = attls_traffic_allow(t);
+
+		if (allow) {
+			char list[4096];
+
+			printf("  allow_peer: %s (%s:%d)\n", attls_allow_str(allow, list, sizeof(list)),
+			       p->file, allow->line);
+		}
 	}
 	printf("  priority: %ld\n", t->priority);
 	print_trace(t->trace >= 0 ? (unsigned)t->trace : p->trace);
