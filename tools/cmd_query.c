@@ -114,7 +114,9 @@ int cmd_query(int argc, char **argv)
 	}
 	char abs[4352];
 
-	p = attls_policy_load(attls_abs_path(argv[optind], abs, sizeof(abs)), &errs);
+	/* What would match needs no key material: no file the policy names is opened. */
+	p = attls_policy_load_ex(attls_abs_path(argv[optind], abs, sizeof(abs)), ATTLS_POLICY_NO_FILES,
+				 &errs);
 	if (!p) {
 		for (size_t i = 0; i < errs.n; i++)
 			fprintf(stderr, "%s\n", errs.msg[i]);

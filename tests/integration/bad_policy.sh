@@ -63,4 +63,13 @@ broker_clean() {
 		[ "$(grep -c 'No such file or directory' "$WORK/broker.out")" = 3 ]
 }
 check "the sample broker policy is clean but for its absent key files" broker_clean
+# Without its key files (a CI pipeline that holds none): checked and queried all the same.
+"$ATTLS" check --no-keys "$TOP/conf/broker.ini" >"$WORK/broker2.out" 2>&1
+check "attls check --no-keys conf/broker.ini: ok with no key file present (exit $?)" \
+	grep -q "broker.ini: ok: 2 traffic descriptors" "$WORK/broker2.out"
+"$ATTLS" query "$TOP/conf/broker.ini" --direction inbound --local-port 7800 \
+	--jobname WI02BRK >"$WORK/query.out" 2>&1
+rc=$?
+check "attls query conf/broker.ini needs no key file: SOAP_Server, server (exit $rc)" \
+	bash -c "[ $rc = 0 ] && grep -q '^match: SOAP_Server' '$WORK/query.out' && grep -q 'role: server' '$WORK/query.out'"
 finish
