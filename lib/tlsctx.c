@@ -8,6 +8,7 @@
 #include "cryptodev.h"
 #include "keyring.h"
 #include "namemap.h"
+#include "revoke.h"
 #include "tickets.h"
 #include "handoff.h"
 #include "tlsctx.h"
@@ -133,7 +134,8 @@ static WOLFSSL_CTX *build_one(const struct attls_policy *p, const struct attls_t
 		goto fail;
 	wolfSSL_CTX_set_groups(ctx, default_groups,
 					  (int)(sizeof(default_groups) / sizeof(default_groups[0])));
-	if (attls_keyring_load(p, kr, ctx, errs) < 0 || (server && !kr->cert))
+	if (attls_keyring_load(p, kr, ctx, errs) < 0 || (server && !kr->cert) ||
+	    attls_revoke_setup(p, t->keyring, ctx, server, false, errs) < 0)
 		goto fail;
 	if (!server)
 		mode = WOLFSSL_VERIFY_PEER;
@@ -223,7 +225,9 @@ int attls_tlsctx_build(struct attls_policy *p, struct attls_errors *errs)
 		WOLFSSL_CTX *ctx = wolfSSL_CTX_new(wolfSSLv23_server_method());
 
 		if (ctx) {
-			attls_keyring_check(p, &p->keyrings[i], ctx, errs);
+			/* Its CRLs too, and an expired one is logged once, here. */
+			if (attls_keyring_check(p, &p->keyrings[i], ctx, errs) == 0)
+				attls_revoke_setup(p, &p->keyrings[i], ctx, true, true, errs);
 			wolfSSL_CTX_free(ctx);
 		}
 	}
