@@ -254,33 +254,56 @@ static unsigned timeout_of(const struct attls_keyring *kr)
  * drives it, and blocks that thread (and that connection) for at most
  * ocsp_timeout; other connections go on. ctx is the key ring.
  */
-static int ocsp_io(void *ctx, const char *url, int urlsz, unsigned char *req, int reqsz,
-		   unsigned char **resp)
+static int ocsp_io_client(void *ctx, const char *url, int urlsz, unsigned char *req, int reqsz,
+			  unsigned char **resp)
 {
 	const struct attls_keyring *kr = ctx;
 	char why[200];
 	int n;
 
-	if (kr->ocsp != ATTLS_OCSP_RESPONDER && !kr->ocsp_staple) {
-		/* stapled modes never ask a responder themselves. */
+	if (kr->ocsp != ATTLS_OCSP_RESPONDER) {
+		/* The stapled modes never ask a responder themselves. */
 		snprintf(ocsp_why, sizeof(ocsp_why), "no staple, and ocsp = %s asks no responder",
 			 attls_ocsp_name(kr->ocsp));
 		return -1;
 	}
+	ocsp_why[0] = '\0';
 	n = attls_ocsp_http(url, url ? urlsz : 0, req, reqsz, timeout_of(kr), resp, why,
 			    sizeof(why));
-	if (n < 0) {
+	if (n < 0)
 		snprintf(ocsp_why, sizeof(ocsp_why), "%.*s: %s", url ? urlsz : 6,
 			 url ? url : "no URL", why);
-		if (kr->ocsp_staple && !atomic_exchange(&staple_failed_said, true))
-			attls_trace(attls_trace_mask(), ATTLS_MSG_STAPLE_FAILED, NULL,
-				    "[keyring %s] %s: serving without a staple (said once)",
-				    kr->name, ocsp_why);
-		return -1;
-	}
-	if (kr->ocsp_staple)
-		atomic_store(&staple_failed_said, false);
 	return n;
+}
+
+/*
+ * The server's fetch of its staple. wolfSSL 5.5.4 serves without a staple
+ * when the responder answers tryLater, but fails the handshake when the
+ * fetch itself fails: a failed fetch is handed to it as that answer.
+ */
+static int ocsp_io_server(void *ctx, const char *url, int urlsz, unsigned char *req, int reqsz,
+			  unsigned char **resp)
+{
+	static const unsigned char try_later[] = { 0x30, 0x03, 0x0a, 0x01, 0x03 };
+	const struct attls_keyring *kr = ctx;
+	char why[200];
+	int n = attls_ocsp_http(url, url ? urlsz : 0, req, reqsz, timeout_of(kr), resp, why,
+				sizeof(why));
+
+	if (n >= 0) {
+		atomic_store(&staple_failed_said, false);
+		return n;
+	}
+	if (!atomic_exchange(&staple_failed_said, true))
+		attls_trace(attls_trace_mask(), ATTLS_MSG_STAPLE_FAILED, NULL,
+			    "[keyring %s] %.*s: %s: serving without a staple (said once, until "
+			    "a fetch works again)", kr->name, url ? urlsz : 6, url ? url : "no URL",
+			    why);
+	*resp = malloc(sizeof(try_later));
+	if (!*resp)
+		return -1;
+	memcpy(*resp, try_later, sizeof(try_later));
+	return (int)sizeof(try_later);
 }
 
 static void ocsp_free(void *ctx, unsigned char *resp)
@@ -324,7 +347,8 @@ static int setup_ocsp(const struct attls_policy *p, struct attls_keyring *kr, WO
 	 * After every Enable, each of which sets wolfSSL's own socket code:
 	 * that would reach attls's hooks. Only attls's own I/O runs.
 	 */
-	ok &= wolfSSL_CTX_SetOCSP_Cb(ctx, ocsp_io, ocsp_free, kr) == WOLFSSL_SUCCESS;
+	ok &= wolfSSL_CTX_SetOCSP_Cb(ctx, server ? ocsp_io_server : ocsp_io_client, ocsp_free,
+				     kr) == WOLFSSL_SUCCESS;
 	if (!ok) {
 		attls_errors_add(errs, p->file, staple ? kr->ocsp_staple_line : kr->ocsp_line,
 				 "%s: cannot enable OCSP in wolfSSL", staple ? "ocsp_staple" : "ocsp");
@@ -355,6 +379,13 @@ const char *attls_revoke_reason(const struct attls_policy *p, WOLFSSL *ssl, int 
 {
 	const struct attls_keyring *kr = keyring_of(p, wolfSSL_get_SSL_CTX(ssl));
 
+	/* This thread's handshake asked a responder and got nothing back. */
+	if (ocsp_why[0] && err != CRL_CERT_REVOKED && err != CRL_MISSING &&
+	    err != OCSP_CERT_REVOKED) {
+		snprintf(buf, len, "OCSP: no response: %s", ocsp_why);
+		ocsp_why[0] = '\0';
+		return buf;
+	}
 	switch (err) {
 	case CRL_CERT_REVOKED:
 		snprintf(buf, len, "revoked: a certificate of the peer's chain is on its "
