@@ -108,6 +108,21 @@ int attls_tlsctx_check_levels(const struct attls_policy *p, bool unused_only,
 	return rc;
 }
 
+/* binding = SHA-256(binding || the CRLs' contents, hashed as a CA's are). */
+static int crl_binding(const char *crl, unsigned char *binding, char *why, size_t whylen)
+{
+	unsigned char both[2 * ATTLS_BINDING_SZ];
+
+	memcpy(both, binding, ATTLS_BINDING_SZ);
+	if (attls_tickets_binding(0, "crl", 0, crl, both + ATTLS_BINDING_SZ, why, whylen) < 0)
+		return -1;
+	if (wc_Sha256Hash(both, sizeof(both), binding) != 0) {
+		snprintf(why, whylen, "cannot compute the session binding");
+		return -1;
+	}
+	return 0;
+}
+
 static WOLFSSL_CTX *build_one(const struct attls_policy *p, const struct attls_traffic *t,
 			      bool server, unsigned char *binding, struct attls_errors *errs)
 {
@@ -156,6 +171,16 @@ static WOLFSSL_CTX *build_one(const struct attls_policy *p, const struct attls_t
 					  kr->ca, binding, why, sizeof(why)) < 0) {
 			attls_errors_add(errs, p->file, kr->ca_line ? kr->ca_line : t->line,
 					 "[traffic %s]: %s", t->name, why);
+			goto fail;
+		}
+		/*
+		 * A ticket skips the certificate check, and so the CRL: it
+		 * opens only under the very CRLs it was issued under, and a
+		 * new CRL sends every client through a full handshake.
+		 */
+		if (kr->crl && crl_binding(kr->crl, binding, why, sizeof(why)) < 0) {
+			attls_errors_add(errs, p->file, kr->crl_line, "[traffic %s]: %s", t->name,
+					 why);
 			goto fail;
 		}
 		attls_tickets_apply_server(ctx, binding);

@@ -53,6 +53,31 @@ cp "$R/crl.pem" "$WORK/new.pem" && mv "$WORK/new.pem" "$WORK/live.pem"
 get client >/dev/null
 check "reload: a current CRL again serves the good client" [ "$(get client)" = "hello over tls" ]
 
+# --- a session resumed skips the certificate check: a new CRL must not
+# let a ticket from before it resume (TLS 1.3 and 1.2)
+sclient() { # VERSION [SESSION-IN]: "New"/"Reused" and the page, client's certificate
+	local in=()
+	[ -n "${2:-}" ] && in=(-sess_in "$WORK/sess$1")
+	(printf 'GET /index.html HTTP/1.0\r\n\r\n'; sleep 1) | timeout 10 openssl s_client \
+		-connect "127.0.0.1:$P" -servername localhost -CAfile "$R/ca.pem" -tls$1 \
+		-cert "$R/client.pem" -key "$R/client.key" "${in[@]}" -sess_out "$WORK/sess$1" 2>&1 |
+		grep -oE '^(New|Reused), TLSv1\.[23]|hello over tls' | tr '\n' ' '
+}
+for v in 1_3 1_2; do
+	sclient $v >/dev/null
+	check "resumption ($v): under the same CRL a session resumes" \
+		[ "$(sclient $v in)" = "Reused, TLSv1.${v#1_} hello over tls " ]
+done
+sleep 1.1
+openssl ca -batch -config "$R/ca.cnf" -revoke "$R/client.pem" >/dev/null 2>&1
+openssl ca -batch -config "$R/ca.cnf" -gencrl -crlexts crl_ext -out "$WORK/new.pem" >/dev/null 2>&1
+mv "$WORK/new.pem" "$WORK/live.pem"
+get client >/dev/null
+for v in 1_3 1_2; do
+	check "resumption ($v): after a new CRL revokes the client, its session does not resume" \
+		eval '! grep -q "hello over tls" <<<"$(sclient $v in)"'
+done
+
 # --- a client under attls checks the server's certificate
 S=$(free_port)
 bg timeout 60 openssl s_server -quiet -accept "$S" -cert "$R/good.pem" -key "$R/good.key" \
