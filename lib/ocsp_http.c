@@ -12,6 +12,14 @@
 #include "session.h"
 #include "sysio.h"
 
+/*
+ * The connection is this call's alone: no lock, no state outside it. A
+ * signal the program handles only restarts the wait, to the same
+ * deadline. A fork by another thread meanwhile leaves the child a copy of
+ * the socket, close-on-exec, that it never uses (gone at its exit or
+ * exec); the parent's request goes on.
+ */
+
 /* A responder's answer is a few KiB; more is not an OCSP response. */
 #define RESP_MAX (64u << 10)
 
