@@ -90,6 +90,12 @@ L=$WORK/rsp.log
 check "responder: a good certificate is accepted" accepted "$WORK/rsp.ini" "$SN" "$L"
 check "responder: a revoked certificate is refused" refused "$WORK/rsp.ini" "$SR" "$L"
 check "responder: ATTLS022E says revoked" grep -q "ATTLS022E handshake failed.*revoked: OCSP" "$L"
+# attls's own request must not meet attls's hooks: with every outbound
+# port under the policy (the responder's too), a request that went through
+# them would be wrapped in TLS, and the responder would not answer.
+sed 's/^remote_port = .*/remote_port = */' "$WORK/rsp.ini" >"$WORK/rsp_all.ini"
+check "responder: attls's own request is not caught by a descriptor of every port" \
+	accepted "$WORK/rsp_all.ini" "$SN" "$WORK/rsp_all.log"
 cli_policy "$WORK/rsp_dead.ini" responder "ocsp_url = http://127.0.0.1:$DEAD/"
 L=$WORK/rsp_dead.log
 check "responder down (ocsp_url): refused" refused "$WORK/rsp_dead.ini" "$SN" "$L"
