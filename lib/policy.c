@@ -90,7 +90,8 @@ static const char *const global_keys[] = { "trace", "syslog_facility",
 					   "sessions_from", NULL };
 static const char *const crypto_keys[] = { "device", "module_path", "pin_source",
 					     "pin_value", NULL };
-static const char *const keyring_keys[] = { "cert", "key", "ca", NULL };
+static const char *const keyring_keys[] = { "cert", "key", "ca", "crl", "crl_expired", "ocsp",
+					     "ocsp_url", "ocsp_timeout", "ocsp_staple", NULL };
 static const char *const security_keys[] = { "protocols", "ciphers",
 					     "client_auth", "allow_legacy", "allow_peer", NULL };
 static const char *const traffic_keys[] = {
@@ -482,11 +483,61 @@ static void set_crypto(struct loader *ld, const char *k, const char *v)
 		ERR(ld, "device: \"%s\" is not one of auto, cpu, software", v);
 }
 
+/* The revocation keys of a key ring (revoke.h); 1 if k is one of them. */
+static int set_revoke(struct loader *ld, struct attls_keyring *kr, const char *k, const char *v)
+{
+	if (!strcasecmp(k, "crl")) {
+		set_path(ld, "crl", &kr->crl, &kr->crl_line, v);
+	} else if (!strcasecmp(k, "crl_expired")) {
+		kr->crl_expired_line = ld->lineno;
+		if (attls_parse_crl_expired(v, &kr->crl_expired) < 0)
+			ERR(ld, "crl_expired: \"%s\" is not one of refuse, warn", v);
+		/*
+		 * wolfSSL 5.5.4 takes no expired CRL and has no way to look a
+		 * serial up in one: warn would accept revoked certificates.
+		 */
+		else if (kr->crl_expired == ATTLS_CRL_EXPIRED_WARN)
+			ERR(ld, "crl_expired: warn is not supported by this build (wolfSSL "
+				"checks no certificate against an expired CRL, so a revoked one "
+				"would pass): refresh the CRL, or leave crl_expired = refuse");
+	} else if (!strcasecmp(k, "ocsp")) {
+		kr->ocsp_line = ld->lineno;
+		if (attls_parse_ocsp(v, &kr->ocsp) < 0)
+			ERR(ld, "ocsp: \"%s\" is not one of off, stapled, required-stapled, "
+				"responder", v);
+	} else if (!strcasecmp(k, "ocsp_url")) {
+		if (attls_parse_ocsp_url(v) < 0)
+			ERR(ld, "ocsp_url: \"%s\" is not an http:// URL with a host "
+				"(http://host[:port][/path]; https is not supported)", v);
+		else
+			set_value(ld, &kr->ocsp_url, &kr->ocsp_url_line, v);
+	} else if (!strcasecmp(k, "ocsp_timeout")) {
+		kr->ocsp_timeout_line = ld->lineno;
+		if (attls_parse_duration_ms(v, &kr->ocsp_timeout_ms) < 0 ||
+		    kr->ocsp_timeout_ms == 0 || kr->ocsp_timeout_ms > 60000)
+			ERR(ld, "ocsp_timeout: \"%s\" is not a duration from 1ms to 60s "
+				"such as 5s or 500ms", v);
+	} else if (!strcasecmp(k, "ocsp_staple")) {
+		kr->ocsp_staple_line = ld->lineno;
+		if (!strcasecmp(v, "yes"))
+			kr->ocsp_staple = true;
+		else if (!strcasecmp(v, "no"))
+			kr->ocsp_staple = false;
+		else
+			ERR(ld, "ocsp_staple: \"%s\" is not yes or no", v);
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
 static void set_keyring(struct loader *ld, const char *k, const char *v)
 {
 	struct attls_keyring *kr = &ld->p->keyrings[ld->index];
 	const char *key = !strcasecmp(k, "cert") ? "cert" : !strcasecmp(k, "key") ? "key" : "ca";
 
+	if (set_revoke(ld, kr, k, v))
+		return;
 	/* A URI's paths are checked in check_p11. */
 	if ((!strcmp(key, "ca") || !attls_p11uri_is(v)) && !path_ok(ld, key, v))
 		return;
@@ -817,6 +868,27 @@ static void check_keyring(struct loader *ld, struct attls_keyring *kr)
 	else
 		check_file(ld, "key", kr->key, kr->key_line, true, false);
 	check_file(ld, "ca", kr->ca, kr->ca_line, false, true);
+	check_file(ld, "crl", kr->crl, kr->crl_line, false, true);
+	ld->lineno = kr->crl_line;
+	if (kr->crl && !kr->ca)
+		ERR(ld, "crl: [keyring %s] has no ca: a CRL is checked against its issuer "
+			"among the CAs", kr->name);
+	ld->lineno = kr->ocsp_staple_line;
+	if (kr->ocsp_staple && !kr->cert)
+		ERR(ld, "ocsp_staple: [keyring %s] has no cert to staple a status for",
+		    kr->name);
+	if (kr->ocsp_staple && !kr->ca)
+		ERR(ld, "ocsp_staple: [keyring %s] has no ca: the response is checked "
+			"against the issuer among the CAs", kr->name);
+	ld->lineno = kr->ocsp_line;
+	/* wolfSSL checks a leaf by one of the two, never both (revoke.c). */
+	if (kr->ocsp != ATTLS_OCSP_OFF && kr->crl)
+		ERR(ld, "ocsp: [keyring %s] has crl too: use one of crl and ocsp in a key "
+			"ring (wolfSSL checks the peer's certificate by one of them only)",
+		    kr->name);
+	else if (kr->ocsp != ATTLS_OCSP_OFF && !kr->ca)
+		ERR(ld, "ocsp: [keyring %s] has no ca: a response is checked against "
+			"the issuer among the CAs", kr->name);
 	ld->lineno = kr->line;
 	if (!!kr->cert != !!kr->key)
 		ERR(ld, "[keyring %s]: cert and key go together; %s is missing",
@@ -1008,6 +1080,9 @@ void attls_policy_free(struct attls_policy *p)
 		free(p->keyrings[i].cert);
 		free(p->keyrings[i].key);
 		free(p->keyrings[i].ca);
+		free(p->keyrings[i].crl);
+		free(p->keyrings[i].ocsp_url);
+		free(p->keyrings[i].crl_note);
 	}
 	for (size_t i = 0; i < p->n_security; i++) {
 		free(p->security[i].ciphers);

@@ -68,12 +68,37 @@ struct attls_addr_set {
 };
 
 struct attls_allow; /* allowpeer.h */
+/* What an expired CRL does (crl_expired). */
+enum attls_crl_expired { ATTLS_CRL_EXPIRED_REFUSE, ATTLS_CRL_EXPIRED_WARN };
+
+/* How a client checks its server's certificate with OCSP (ocsp). */
+enum attls_ocsp {
+	ATTLS_OCSP_OFF,
+	ATTLS_OCSP_STAPLED,          /* a staple sent is checked; none: accepted */
+	ATTLS_OCSP_REQUIRED_STAPLED, /* no good staple: refused */
+	ATTLS_OCSP_RESPONDER,        /* the responder is asked (ocsp_url or AIA) */
+};
 
 struct attls_keyring {
 	char name[ATTLS_NAME_MAX];
 	int line;
 	char *cert, *key, *ca;
 	int cert_line, key_line, ca_line;
+	/* Revocation (revoke.h). */
+	char *crl;      /* CRL file or directory; NULL: none */
+	char *ocsp_url; /* overrides the certificates' AIA; NULL: the AIA's */
+	int crl_line, crl_expired_line, ocsp_line, ocsp_url_line, ocsp_timeout_line;
+	int ocsp_staple_line;
+	enum attls_crl_expired crl_expired;
+	enum attls_ocsp ocsp;
+	unsigned ocsp_timeout_ms; /* 0: the default */
+	bool ocsp_staple;         /* role server: staple our own certificate's status */
+	/*
+	 * Written when the contexts are built (revoke.c), before the policy
+	 * is in force, and only read after: the CRLs found expired, for the
+	 * reason a refused handshake gives. NULL: none.
+	 */
+	char *crl_note;
 };
 
 struct attls_security {
@@ -228,6 +253,12 @@ int attls_parse_ports(const char *s, struct attls_port_set *out);
 int attls_parse_addrs(const char *s, struct attls_addr_set *out);
 int attls_parse_direction(const char *s, unsigned *out);
 int attls_parse_duration_ms(const char *s, unsigned *out);
+/* Revocation keys (revoke_values.c): 0, or -1. */
+int attls_parse_crl_expired(const char *s, enum attls_crl_expired *out);
+int attls_parse_ocsp(const char *s, enum attls_ocsp *out);
+/* An http:// URL with a host, an optional port and a path; no https. */
+int attls_parse_ocsp_url(const char *s);
+const char *attls_ocsp_name(enum attls_ocsp o);
 void attls_port_set_free(struct attls_port_set *p);
 void attls_addr_set_free(struct attls_addr_set *a);
 

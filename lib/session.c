@@ -23,6 +23,7 @@
 #include "tickets.h"
 #include "ticket_timing.h"
 #include "session.h"
+#include "revoke.h"
 #include "session_int.h"
 #include "trace.h"
 #include "wolf.h"
@@ -375,6 +376,9 @@ static const char *ssl_reason(struct attls_session *s, int ret, char *buf, size_
 	int err = wolfSSL_get_error(s->ssl, ret);
 	const char *why = explain(err);
 	size_t off;
+
+	if (attls_revoke_reason(s->policy, s->ssl, err, buf, len))
+		return buf;
 
 	if (s->io_eof)
 		return "the peer closed the connection";

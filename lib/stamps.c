@@ -68,6 +68,7 @@ int attls_stamps_add_policy(struct attls_stamps *out, const struct attls_policy 
 		rc |= add_file(out, kr->cert);
 		rc |= add_file(out, kr->key);
 		rc |= add_file(out, kr->ca);
+		rc |= add_file(out, kr->crl);
 	}
 	rc |= add_file(out, p->ticket_key_file);
 	rc |= add_file(out, p->p11_pin_source);

@@ -9,6 +9,7 @@
 #include "cryptodev.h"
 #include "keyring.h"
 #include "namemap.h"
+#include "revoke.h"
 #include "tickets.h"
 #include "handoff.h"
 #include "tlsctx.h"
@@ -108,6 +109,21 @@ int attls_tlsctx_check_levels(const struct attls_policy *p, bool unused_only,
 	return rc;
 }
 
+/* binding = SHA-256(binding || the CRLs' contents, hashed as a CA's are). */
+static int crl_binding(const char *crl, unsigned char *binding, char *why, size_t whylen)
+{
+	unsigned char both[2 * ATTLS_BINDING_SZ];
+
+	memcpy(both, binding, ATTLS_BINDING_SZ);
+	if (attls_tickets_binding(0, "crl", 0, crl, both + ATTLS_BINDING_SZ, why, whylen) < 0)
+		return -1;
+	if (wc_Sha256Hash(both, sizeof(both), binding) != 0) {
+		snprintf(why, whylen, "cannot compute the session binding");
+		return -1;
+	}
+	return 0;
+}
+
 static WOLFSSL_CTX *build_one(const struct attls_policy *p, const struct attls_traffic *t,
 			      bool server, unsigned char *binding, struct attls_errors *errs)
 {
@@ -135,7 +151,8 @@ static WOLFSSL_CTX *build_one(const struct attls_policy *p, const struct attls_t
 		goto fail;
 	wolfSSL_CTX_set_groups(ctx, default_groups,
 					  (int)(sizeof(default_groups) / sizeof(default_groups[0])));
-	if (attls_keyring_load(p, kr, ctx, errs) < 0 || (server && !kr->cert))
+	if (attls_keyring_load(p, kr, ctx, errs) < 0 || (server && !kr->cert) ||
+	    attls_revoke_setup(p, t->keyring, ctx, server, false, errs) < 0)
 		goto fail;
 	if (!server)
 		mode = WOLFSSL_VERIFY_PEER;
@@ -169,6 +186,16 @@ static WOLFSSL_CTX *build_one(const struct attls_policy *p, const struct attls_t
 		if (attls_allow_bind(binding, allow) < 0) {
 			attls_errors_add(errs, p->file, t->line,
 					 "[traffic %s]: cannot compute the session binding", t->name);
+			goto fail;
+		}
+		/*
+		 * A ticket skips the certificate check, and so the CRL: it
+		 * opens only under the very CRLs it was issued under, and a
+		 * new CRL sends every client through a full handshake.
+		 */
+		if (kr->crl && crl_binding(kr->crl, binding, why, sizeof(why)) < 0) {
+			attls_errors_add(errs, p->file, kr->crl_line, "[traffic %s]: %s", t->name,
+					 why);
 			goto fail;
 		}
 		attls_tickets_apply_server(ctx, binding);
@@ -243,7 +270,9 @@ int attls_tlsctx_build(struct attls_policy *p, struct attls_errors *errs)
 		WOLFSSL_CTX *ctx = wolfSSL_CTX_new(wolfSSLv23_server_method());
 
 		if (ctx) {
-			attls_keyring_check(p, &p->keyrings[i], ctx, errs);
+			/* Its CRLs too, and an expired one is logged once, here. */
+			if (attls_keyring_check(p, &p->keyrings[i], ctx, errs) == 0)
+				attls_revoke_setup(p, &p->keyrings[i], ctx, true, true, errs);
 			wolfSSL_CTX_free(ctx);
 		}
 	}

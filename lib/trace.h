@@ -32,6 +32,8 @@
 	X(HS_FAILED, "ATTLS022E", ATTLS_TRACE_ERROR, "handshake failed")               \
 	X(HS_TIMEOUT, "ATTLS023E", ATTLS_TRACE_ERROR, "handshake timed out")           \
 	X(PEER_NOT_ALLOWED, "ATTLS024E", ATTLS_TRACE_ERROR, "peer not allowed")        \
+	X(CRL_EXPIRED, "ATTLS025W", ATTLS_TRACE_ERROR,                                \
+	  "CRL expired: the certificates it covers are refused")                       \
 	X(CONN_CLOSED, "ATTLS030I", ATTLS_TRACE_EVENT, "connection closed")            \
 	X(CONN_ERROR, "ATTLS031E", ATTLS_TRACE_ERROR, "connection failed")             \
 	X(CONN_LOST, "ATTLS032E", ATTLS_TRACE_ERROR,                                   \
@@ -55,6 +57,8 @@
 	X(DEVICE, "ATTLS070I", ATTLS_TRACE_EVENT, "crypto device")                     \
 	X(DEVICE_FAILED, "ATTLS071W", ATTLS_TRACE_ERROR,                               \
 	  "crypto device failed: new sessions use software")                          \
+	X(STAPLE_FAILED, "ATTLS072W", ATTLS_TRACE_ERROR,                              \
+	  "OCSP staple not fetched: the server serves without one")                    \
 	X(TICKET_KEY_OLD, "ATTLS080W", ATTLS_TRACE_ERROR,                              \
 	  "ticket_key_file not rotated for more than two hours")                     \
 	X(LOG_FALLBACK, "ATTLS090W", ATTLS_TRACE_ERROR,                                \

@@ -61,6 +61,10 @@ int cmd_check(int argc, char **argv)
 			       "was read and no PKCS#11 module loaded\n");
 		else
 			printf("crypto device: %s\n", device);
+		for (size_t i = 0; !no_keys && i < p->n_keyrings; i++)
+			if (p->keyrings[i].crl_note)
+				printf("[keyring %s] crl: CRL expired: %s: certificates it covers "
+				       "are refused\n", p->keyrings[i].name, p->keyrings[i].crl_note);
 	}
 	if (p) {
 		if (!no_keys)

@@ -28,5 +28,6 @@ Suite *reload_suite(void);
 Suite *claim_suite(void);
 Suite *livetab_suite(void);
 Suite *allowpeer_suite(void);
+Suite *revoke_suite(void);
 
 #endif

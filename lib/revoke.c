@@ -1,0 +1,437 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "filetrust.h"
+#include "ocsp_http.h"
+#include "revoke.h"
+#include "sysio.h"
+#include "trace.h"
+
+#define CRL_MAX (64u << 20)
+
+/*
+ * Why the last OCSP request made by this thread failed, for the reason of
+ * the handshake it failed. Thread-local: the I/O callback runs inside the
+ * handshake step of the thread that reads it next, under the session's
+ * lock; a fork copies the calling thread's; no signal handler touches it.
+ */
+static _Thread_local char ocsp_why[256];
+
+/*
+ * A server that cannot get its staple says so once, then again only
+ * after a fetch worked. Atomic: any thread's handshake may fetch; a
+ * forked child starts with its parent's value (it says nothing again
+ * for a failure its parent reported).
+ */
+static atomic_bool staple_failed_said;
+
+/*
+ * Whether a CRL wolfSSL would not load has expired: its nextUpdate, read
+ * without the checks (a parse alone), has passed. when gets it.
+ */
+static bool crl_expired(const unsigned char *buf, size_t len, bool pem, char *when,
+			size_t whenlen)
+{
+	WOLFSSL_X509_CRL *crl = NULL;
+	WOLFSSL_ASN1_TIME *t;
+	bool expired = false;
+	struct tm tm;
+
+	if (pem) {
+		WOLFSSL_BIO *b = wolfSSL_BIO_new_mem_buf(buf, (int)len);
+
+		crl = b ? wolfSSL_PEM_read_bio_X509_CRL(b, NULL, NULL, NULL) : NULL;
+		wolfSSL_BIO_free(b);
+	} else {
+		crl = wolfSSL_d2i_X509_CRL(NULL, buf, (int)len);
+	}
+	if (crl && (t = wolfSSL_X509_CRL_get_nextUpdate(crl)) &&
+	    wolfSSL_ASN1_TIME_to_tm(t, &tm) == WOLFSSL_SUCCESS) {
+		strftime(when, whenlen, "%Y-%m-%dT%H:%M:%SZ", &tm);
+		expired = timegm(&tm) <= time(NULL);
+	}
+	if (crl)
+		wolfSSL_X509_CRL_free(crl);
+	return expired;
+}
+
+static void note_expired(const struct attls_policy *p, struct attls_keyring *kr,
+			 const char *name, const char *when, bool log)
+{
+	char *n;
+
+	if (log)
+		attls_trace(p->trace, ATTLS_MSG_CRL_EXPIRED, NULL,
+			    "[keyring %s] crl: %s: its next update was %s: certificates it "
+			    "covers are refused until a new CRL is in place", kr->name, name, when);
+	if (kr->crl_note && strstr(kr->crl_note, name))
+		return;
+	if (asprintf(&n, "%s%s%s (next update %s)", kr->crl_note ? kr->crl_note : "",
+		     kr->crl_note ? ", " : "", name, when) < 0)
+		return;
+	free(kr->crl_note);
+	kr->crl_note = n;
+}
+
+/* A CRL's bytes into ctx: 0 loaded, 1 not a CRL (skipped in a directory), -1 error. */
+static int load_crl_buf(const struct attls_policy *p, struct attls_keyring *kr,
+			WOLFSSL_CTX *ctx, const unsigned char *buf, size_t len, const char *name,
+			bool log, struct attls_errors *errs)
+{
+	bool pem = strstr((const char *)buf, "-----BEGIN X509 CRL-----") != NULL;
+	char why[256], when[64];
+	int rc;
+
+	if (!pem) {
+		/* DER: a SEQUENCE that parses as a CRL. */
+		WOLFSSL_X509_CRL *crl = len && buf[0] == 0x30 ?
+			wolfSSL_d2i_X509_CRL(NULL, buf, (int)len) : NULL;
+
+		if (!crl)
+			return 1;
+		wolfSSL_X509_CRL_free(crl);
+	}
+	rc = wolfSSL_CTX_LoadCRLBuffer(ctx, buf, (long)len,
+				       pem ? WOLFSSL_FILETYPE_PEM : WOLFSSL_FILETYPE_ASN1);
+	if (rc == WOLFSSL_SUCCESS)
+		return 0;
+	/*
+	 * wolfSSL refuses an expired CRL, with CRL_CERT_DATE_ERR or (its ASN
+	 * template) a parse error: not loaded, its issuer then has no CRL,
+	 * and each certificate it issued is refused (crl_expired = refuse).
+	 */
+	if (crl_expired(buf, len, pem, when, sizeof(when))) {
+		note_expired(p, kr, name, when, log);
+		return 0;
+	}
+	if (rc == ASN_CRL_NO_SIGNER_E)
+		snprintf(why, sizeof(why), "its issuer is not among the CAs of ca");
+	else if (rc == ASN_CRL_CONFIRM_E || rc == ASN_SIG_CONFIRM_E)
+		snprintf(why, sizeof(why), "its signature does not verify with its issuer's key");
+	else
+		attls_wolf_strerror(rc, why, sizeof(why));
+	attls_errors_add(errs, p->file, kr->crl_line, "crl: cannot load the CRL %s (%s)", name,
+			 why);
+	return -1;
+}
+
+static int load_crl_fd(const struct attls_policy *p, struct attls_keyring *kr, WOLFSSL_CTX *ctx,
+		       int fd, const struct stat *st, const char *name, bool log,
+		       struct attls_errors *errs)
+{
+	char why[384];
+	size_t len;
+	unsigned char *buf = attls_trust_read_fd(fd, name, st, CRL_MAX, &len, why, sizeof(why));
+	int rc;
+
+	if (!buf) {
+		attls_errors_add(errs, p->file, kr->crl_line, "crl: %s", why);
+		return -1;
+	}
+	rc = load_crl_buf(p, kr, ctx, buf, len, name, log, errs);
+	attls_trust_free(buf, len);
+	return rc;
+}
+
+/*
+ * A CRL directory, as a CA directory (keyring.c): the directory and each
+ * file opened in it are checked; regular files that hold a CRL (PEM or
+ * DER) are loaded, others skipped; a directory with no CRL is an error.
+ */
+static int load_crl_dir(const struct attls_policy *p, struct attls_keyring *kr,
+			WOLFSSL_CTX *ctx, int dfd, bool log, struct attls_errors *errs)
+{
+	int dup_fd = attls_io.dup(dfd), rc = 0, loaded = 0;
+	DIR *d = dup_fd < 0 ? NULL : fdopendir(dup_fd);
+	struct dirent *de;
+
+	if (!d) {
+		attls_errors_add(errs, p->file, kr->crl_line, "crl: %s: %s", kr->crl,
+				 strerror(errno));
+		if (dup_fd >= 0)
+			attls_io.close(dup_fd);
+		return -1;
+	}
+	while (rc == 0 && (errno = 0, de = readdir(d))) {
+		char name[4352], why[384];
+		struct stat st;
+		int fd;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(name, sizeof(name), "%s/%s", kr->crl, de->d_name);
+		fd = attls_io.openat(dfd, de->d_name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+		if (fd < 0) {
+			if (errno == ENOENT || errno == ELOOP)
+				continue;
+			attls_errors_add(errs, p->file, kr->crl_line, "crl: %s: %s", name,
+					 strerror(errno));
+			rc = -1;
+			break;
+		}
+		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+			attls_io.close(fd);
+			continue;
+		}
+		if (attls_trust_check_fd(fd, name, ATTLS_TRUST_PUBLIC, ATTLS_TRUST_FILE, &st, why,
+					 sizeof(why)) < 0) {
+			attls_errors_add(errs, p->file, kr->crl_line, "crl: %s", why);
+			rc = -1;
+		} else {
+			attls_io.fcntl(fd, F_SETFL, 0);
+			switch (load_crl_fd(p, kr, ctx, fd, &st, name, log, errs)) {
+			case 0: loaded++; break;
+			case 1: break;
+			default: rc = -1;
+			}
+		}
+		attls_io.close(fd);
+	}
+	if (rc == 0 && errno) {
+		attls_errors_add(errs, p->file, kr->crl_line, "crl: %s: %s", kr->crl,
+				 strerror(errno));
+		rc = -1;
+	}
+	closedir(d);
+	if (rc == 0 && !loaded) {
+		attls_errors_add(errs, p->file, kr->crl_line, "crl: %s holds no CRL", kr->crl);
+		rc = -1;
+	}
+	return rc;
+}
+
+static int load_crls(const struct attls_policy *p, struct attls_keyring *kr, WOLFSSL_CTX *ctx,
+		     bool log, struct attls_errors *errs)
+{
+	char why[384];
+	struct stat st;
+	int rc, fd;
+
+	/*
+	 * Every certificate of the peer's chain is checked, each against the
+	 * CRL of its issuer; one whose issuer has no (current) CRL is refused.
+	 */
+	if (wolfSSL_CTX_EnableCRL(ctx, WOLFSSL_CRL_CHECKALL) != WOLFSSL_SUCCESS) {
+		attls_errors_add(errs, p->file, kr->crl_line, "crl: cannot enable CRLs");
+		return -1;
+	}
+	fd = attls_trust_open(kr->crl, ATTLS_TRUST_PUBLIC, ATTLS_TRUST_ANY, &st, why, sizeof(why));
+	if (fd < 0) {
+		attls_errors_add(errs, p->file, kr->crl_line, "crl: %s", why);
+		return -1;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		rc = load_crl_dir(p, kr, ctx, fd, log, errs);
+	} else {
+		rc = load_crl_fd(p, kr, ctx, fd, &st, kr->crl, log, errs);
+		if (rc == 1) {
+			attls_errors_add(errs, p->file, kr->crl_line,
+					 "crl: %s holds no CRL (PEM or DER)", kr->crl);
+			rc = -1;
+		}
+	}
+	attls_io.close(fd);
+	return rc;
+}
+
+static unsigned timeout_of(const struct attls_keyring *kr)
+{
+	return kr->ocsp_timeout_ms ? kr->ocsp_timeout_ms : ATTLS_OCSP_TIMEOUT_DEFAULT_MS;
+}
+
+/*
+ * wolfSSL's OCSP I/O (CbOCSPIO), for a client's responder check and a
+ * server's staple. It runs inside the handshake, on the thread that
+ * drives it, and blocks that thread (and that connection) for at most
+ * ocsp_timeout; other connections go on. ctx is the key ring.
+ */
+static int ocsp_io_client(void *ctx, const char *url, int urlsz, unsigned char *req, int reqsz,
+			  unsigned char **resp)
+{
+	const struct attls_keyring *kr = ctx;
+	char why[200];
+	int n;
+
+	if (kr->ocsp != ATTLS_OCSP_RESPONDER) {
+		/* The stapled modes never ask a responder themselves. */
+		snprintf(ocsp_why, sizeof(ocsp_why), "no staple, and ocsp = %s asks no responder",
+			 attls_ocsp_name(kr->ocsp));
+		return -1;
+	}
+	ocsp_why[0] = '\0';
+	n = attls_ocsp_http(url, url ? urlsz : 0, req, reqsz, timeout_of(kr), resp, why,
+			    sizeof(why));
+	if (n < 0)
+		snprintf(ocsp_why, sizeof(ocsp_why), "%.*s: %s", url ? urlsz : 6,
+			 url ? url : "no URL", why);
+	return n;
+}
+
+/*
+ * The server's fetch of its staple. wolfSSL 5.5.4 serves without a staple
+ * when the responder answers tryLater, but fails the handshake when the
+ * fetch itself fails: a failed fetch is handed to it as that answer.
+ */
+static int ocsp_io_server(void *ctx, const char *url, int urlsz, unsigned char *req, int reqsz,
+			  unsigned char **resp)
+{
+	static const unsigned char try_later[] = { 0x30, 0x03, 0x0a, 0x01, 0x03 };
+	const struct attls_keyring *kr = ctx;
+	char why[200];
+	int n = attls_ocsp_http(url, url ? urlsz : 0, req, reqsz, timeout_of(kr), resp, why,
+				sizeof(why));
+
+	if (n >= 0) {
+		atomic_store(&staple_failed_said, false);
+		return n;
+	}
+	if (!atomic_exchange(&staple_failed_said, true))
+		attls_trace(attls_trace_mask(), ATTLS_MSG_STAPLE_FAILED, NULL,
+			    "[keyring %s] %.*s: %s: serving without a staple (said once, until "
+			    "a fetch works again)", kr->name, url ? urlsz : 6, url ? url : "no URL",
+			    why);
+	*resp = malloc(sizeof(try_later));
+	if (!*resp)
+		return -1;
+	memcpy(*resp, try_later, sizeof(try_later));
+	return (int)sizeof(try_later);
+}
+
+static void ocsp_free(void *ctx, unsigned char *resp)
+{
+	(void)ctx;
+	free(resp);
+}
+
+static int setup_ocsp(const struct attls_policy *p, struct attls_keyring *kr, WOLFSSL_CTX *ctx,
+		      bool server, struct attls_errors *errs)
+{
+	int opts = kr->ocsp_url ? WOLFSSL_OCSP_URL_OVERRIDE : 0;
+	bool client_check = !server && kr->ocsp != ATTLS_OCSP_OFF;
+	bool staple = server && kr->ocsp_staple;
+	int ok = WOLFSSL_SUCCESS;
+
+	if (!client_check && !staple)
+		return 0;
+	if (staple || kr->ocsp == ATTLS_OCSP_STAPLED || kr->ocsp == ATTLS_OCSP_REQUIRED_STAPLED) {
+		ok &= wolfSSL_CTX_EnableOCSPStapling(ctx) == WOLFSSL_SUCCESS;
+		if (!server)
+			ok &= wolfSSL_CTX_UseOCSPStapling(ctx, WOLFSSL_CSR_OCSP, 0) ==
+			      WOLFSSL_SUCCESS;
+		if (kr->ocsp == ATTLS_OCSP_REQUIRED_STAPLED)
+			ok &= wolfSSL_CTX_EnableOCSPMustStaple(ctx) == WOLFSSL_SUCCESS;
+	}
+	if (kr->ocsp_url || (!server && kr->ocsp == ATTLS_OCSP_RESPONDER)) {
+		/* A staple is one response for every client: no nonce in it. */
+		ok &= wolfSSL_CTX_EnableOCSP(ctx, opts | (server ? WOLFSSL_OCSP_NO_NONCE : 0)) ==
+		      WOLFSSL_SUCCESS;
+		if (kr->ocsp_url)
+			ok &= wolfSSL_CTX_SetOCSP_OverrideURL(ctx, kr->ocsp_url) == WOLFSSL_SUCCESS;
+		/*
+		 * A server only wanted the URL: its clients' certificates
+		 * are not looked up (ocsp is a client's key).
+		 */
+		if (server || kr->ocsp != ATTLS_OCSP_RESPONDER)
+			ok &= wolfSSL_CTX_DisableOCSP(ctx) == WOLFSSL_SUCCESS;
+	}
+	/*
+	 * After every Enable, each of which sets wolfSSL's own socket code:
+	 * that would reach attls's hooks. Only attls's own I/O runs.
+	 */
+	ok &= wolfSSL_CTX_SetOCSP_Cb(ctx, server ? ocsp_io_server : ocsp_io_client, ocsp_free,
+				     kr) == WOLFSSL_SUCCESS;
+	if (!ok) {
+		attls_errors_add(errs, p->file, staple ? kr->ocsp_staple_line : kr->ocsp_line,
+				 "%s: cannot enable OCSP in wolfSSL", staple ? "ocsp_staple" : "ocsp");
+		return -1;
+	}
+	return 0;
+}
+
+int attls_revoke_setup(const struct attls_policy *p, struct attls_keyring *kr,
+		       WOLFSSL_CTX *ctx, bool server, bool log, struct attls_errors *errs)
+{
+	if (kr->crl && load_crls(p, kr, ctx, log, errs) < 0)
+		return -1;
+	return setup_ocsp(p, kr, ctx, server, errs);
+}
+
+/* The key ring ctx was built from (a failed handshake only: a scan of the descriptors). */
+static const struct attls_keyring *keyring_of(const struct attls_policy *p, WOLFSSL_CTX *ctx)
+{
+	for (size_t i = 0; p && ctx && i < p->n_traffic; i++)
+		if (p->traffic[i].ctx_server == ctx || p->traffic[i].ctx_client == ctx)
+			return p->traffic[i].keyring;
+	return NULL;
+}
+
+const char *attls_revoke_reason(const struct attls_policy *p, WOLFSSL *ssl, int err, char *buf,
+				size_t len)
+{
+	const struct attls_keyring *kr = keyring_of(p, wolfSSL_get_SSL_CTX(ssl));
+
+	/* This thread's handshake asked a responder and got nothing back. */
+	if (ocsp_why[0] && err != CRL_CERT_REVOKED && err != CRL_MISSING &&
+	    err != OCSP_CERT_REVOKED) {
+		snprintf(buf, len, "OCSP: no response: %s", ocsp_why);
+		ocsp_why[0] = '\0';
+		return buf;
+	}
+	switch (err) {
+	case CRL_CERT_REVOKED:
+		snprintf(buf, len, "revoked: a certificate of the peer's chain is on its "
+			 "issuer's CRL");
+		break;
+	case CRL_MISSING:
+		if (kr && kr->crl_note)
+			snprintf(buf, len, "CRL expired: %s; a certificate of the peer's chain "
+				 "has no current CRL for its issuer", kr->crl_note);
+		else
+			snprintf(buf, len, "no CRL for the issuer of a certificate of the "
+				 "peer's chain (crl must cover every CA that issues one)");
+		break;
+	case ASN_CRL_CONFIRM_E:
+	case ASN_CRL_NO_SIGNER_E:
+		snprintf(buf, len, "a CRL cannot be verified with its issuer's key");
+		break;
+	case OCSP_CERT_REVOKED:
+		snprintf(buf, len, "revoked: OCSP says the peer's certificate is revoked");
+		break;
+	case OCSP_CERT_UNKNOWN:
+		if (kr && kr->ocsp == ATTLS_OCSP_REQUIRED_STAPLED)
+			snprintf(buf, len, "OCSP: no good stapled response, and ocsp = "
+				 "required-stapled needs one");
+		else
+			snprintf(buf, len, "OCSP: the responder does not know the peer's "
+				 "certificate");
+		break;
+	case OCSP_LOOKUP_FAIL:
+		snprintf(buf, len, "OCSP: no response: %s", ocsp_why[0] ? ocsp_why :
+			 "the responder could not be asked");
+		break;
+	case OCSP_NEED_URL:
+		snprintf(buf, len, "OCSP: the peer's certificate names no responder (AIA) "
+			 "and ocsp_url is not set");
+		break;
+	case OCSP_INVALID_STATUS:
+	case ASN_OCSP_CONFIRM_E:
+	case BAD_OCSP_RESPONDER:
+	case BAD_CERTIFICATE_STATUS_ERROR:
+		snprintf(buf, len, "OCSP: the response is not valid (signature, signer, "
+			 "dates or certificate)");
+		break;
+	default:
+		return NULL;
+	}
+	ocsp_why[0] = '\0';
+	return buf;
+}

@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# CRLs: a server under attls refuses a revoked client certificate, a client
+# under attls refuses a revoked server certificate (PEM, DER and a CRL
+# directory), an expired CRL is refused by default and said by attls check,
+# and a new CRL on disk is taken at the next connection (reload).
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/revoke_pki.sh"
+R=$WORK/rpki
+make_revoke_pki "$R" "$(free_port)" || { echo "cannot make the test CA"; exit 1; }
+make_expired_crl "$R" "$WORK/expired.pem" || { echo "cannot make an expired CRL"; exit 1; }
+mkdir -p "$WORK/crldir" && cp "$R/crl.der" "$WORK/crldir/ca.crl" && echo "not a CRL" >"$WORK/crldir/README"
+cp "$R/crl.pem" "$WORK/live.pem"
+
+# --- a server under attls, client_auth = required, checks the client's certificate
+P=$(free_port)
+cat >"$WORK/srv.ini" <<EOF2
+[global]
+trace = error-stderr, error
+handshake_timeout = 3s
+[keyring web]
+cert = $R/good.pem
+key = $R/good.key
+ca = $R/ca.pem
+crl = $WORK/live.pem
+[security mutual]
+client_auth = required
+[traffic web]
+direction = inbound
+local_port = $P
+keyring = web
+security = mutual
+EOF2
+mkdir -p "$WORK/www" && echo "hello over tls" >"$WORK/www/index.html"
+serve_dir "$WORK/srv.ini" "$WORK/www" "$P" "$WORK/web.log" || exit 1
+get() { # CERT: the page, fetched with that client certificate
+	timeout 20 curl -sS --cacert "$R/ca.pem" --cert "$R/$1.pem" --key "$R/$1.key" \
+		"https://localhost:$P/index.html" 2>/dev/null
+}
+check "server: a client with a good certificate is served" [ "$(get client)" = "hello over tls" ]
+check "server: a client with a revoked certificate is refused" [ -z "$(get rclient)" ]
+check "server: ATTLS022E says revoked" grep -q "ATTLS022E handshake failed.*revoked" "$WORK/web.log"
+
+# --- reload: a new CRL renamed into place (here, an expired one) is taken
+sleep 1.1
+cp "$WORK/expired.pem" "$WORK/new.pem" && mv "$WORK/new.pem" "$WORK/live.pem"
+get client >/dev/null # the first connection after the change loads it
+check "reload: the new CRL is taken (the good client is now refused: CRL expired)" \
+	[ -z "$(get client)" ]
+check "reload: ATTLS022E says CRL expired" grep -q "ATTLS022E handshake failed.*CRL expired" "$WORK/web.log"
+check "reload: ATTLS025W names the expired CRL" grep -q "ATTLS025W.*$WORK/live.pem" "$WORK/web.log"
+sleep 1.1
+cp "$R/crl.pem" "$WORK/new.pem" && mv "$WORK/new.pem" "$WORK/live.pem"
+get client >/dev/null
+check "reload: a current CRL again serves the good client" [ "$(get client)" = "hello over tls" ]
+
+# --- a session resumed skips the certificate check: a new CRL must not
+# let a ticket from before it resume (TLS 1.3 and 1.2)
+sclient() { # VERSION [SESSION-IN]: "New"/"Reused" and the page, client's certificate
+	local in=()
+	[ -n "${2:-}" ] && in=(-sess_in "$WORK/sess$1")
+	(printf 'GET /index.html HTTP/1.0\r\n\r\n'; sleep 1) | timeout 10 openssl s_client \
+		-connect "127.0.0.1:$P" -servername localhost -CAfile "$R/ca.pem" -tls$1 \
+		-cert "$R/client.pem" -key "$R/client.key" "${in[@]}" -sess_out "$WORK/sess$1" 2>&1 |
+		grep -oE '^(New|Reused), TLSv1\.[23]|hello over tls' | tr '\n' ' '
+}
+for v in 1_3 1_2; do
+	sclient $v >/dev/null
+	check "resumption ($v): under the same CRL a session resumes" \
+		[ "$(sclient $v in)" = "Reused, TLSv1.${v#1_} hello over tls " ]
+done
+sleep 1.1
+openssl ca -batch -config "$R/ca.cnf" -revoke "$R/client.pem" >/dev/null 2>&1
+openssl ca -batch -config "$R/ca.cnf" -gencrl -crlexts crl_ext -out "$WORK/new.pem" >/dev/null 2>&1
+mv "$WORK/new.pem" "$WORK/live.pem"
+get client >/dev/null
+for v in 1_3 1_2; do
+	check "resumption ($v): after a new CRL revokes the client, its session does not resume" \
+		eval '! grep -q "hello over tls" <<<"$(sclient $v in)"'
+done
+
+# --- a client under attls checks the server's certificate
+S=$(free_port)
+bg timeout 60 openssl s_server -quiet -accept "$S" -cert "$R/good.pem" -key "$R/good.key" \
+	-naccept 100 -rev >/dev/null 2>&1
+GOOD=$BGPID
+T=$(free_port)
+bg timeout 60 openssl s_server -quiet -accept "$T" -cert "$R/bad.pem" -key "$R/bad.key" \
+	-naccept 100 -rev >/dev/null 2>&1
+wait_port "$S" && wait_port "$T" || exit 1
+cli_policy() { # FILE CRL
+	cat >"$1" <<EOF2
+[global]
+trace = error-stderr, error
+handshake_timeout = 3s
+[keyring k]
+ca = $R/ca.pem
+crl = $2
+[traffic out]
+direction = outbound
+remote_port = $S, $T
+server_name = localhost
+keyring = k
+EOF2
+}
+talk() { # POLICY PORT LOG: what the server (-rev) sends back to "hello"
+	echo hello | timeout 10 env ATTLS_CONFIG="$1" LD_PRELOAD="$LIB" \
+		socat -t 2 - "TCP:127.0.0.1:$2" 2>>"$3"
+}
+for kind in pem der dir; do
+	case $kind in
+	pem) crl=$R/crl.pem ;;
+	der) crl=$R/crl.der ;;
+	dir) crl=$WORK/crldir ;;
+	esac
+	cli_policy "$WORK/c_$kind.ini" "$crl"
+	check "client ($kind CRL): a good server certificate is accepted" \
+		grep -q olleh <<<"$(talk "$WORK/c_$kind.ini" "$S" "$WORK/c_$kind.log")"
+	check "client ($kind CRL): a revoked server certificate is refused" \
+		[ -z "$(talk "$WORK/c_$kind.ini" "$T" "$WORK/c_$kind.log")" ]
+	check "client ($kind CRL): ATTLS022E says revoked" \
+		grep -q "ATTLS022E handshake failed.*revoked" "$WORK/c_$kind.log"
+done
+
+# --- an expired CRL is refused by default
+cli_policy "$WORK/c_exp.ini" "$WORK/expired.pem"
+check "expired CRL: a good server certificate is refused" \
+	[ -z "$(talk "$WORK/c_exp.ini" "$S" "$WORK/c_exp.log")" ]
+check "expired CRL: ATTLS022E says CRL expired" \
+	grep -q "ATTLS022E handshake failed.*CRL expired" "$WORK/c_exp.log"
+out=$("$ATTLS" check "$WORK/c_exp.ini" 2>&1)
+check "expired CRL: attls check says so" grep -q "crl: CRL expired: $WORK/expired.pem" <<<"$out"
+out=$("$ATTLS" check "$WORK/c_pem.ini" 2>&1)
+check "attls check: a current CRL is ok and not called expired" \
+	eval 'grep -q ": ok:" <<<"$out" && ! grep -q expired <<<"$out"'
+
+# --- policy errors, each with its line and key
+bad() { # NAME EXPECTED, the policy on stdin
+	cat >"$WORK/$1.ini"
+	out=$("$ATTLS" check "$WORK/$1.ini" 2>&1)
+	check "attls check: $1" grep -q "$WORK/$1.ini:[0-9]*: $2" <<<"$out"
+}
+base="[keyring k]
+ca = $R/ca.pem"
+tail_="[traffic out]
+direction = outbound
+remote_port = $S
+server_name = localhost
+keyring = k"
+printf '%s\ncrl = crl.pem\n%s\n' "$base" "$tail_" | bad relative 'crl: "crl.pem" is not an absolute path'
+printf '%s\ncrl = %s\ncrl_expired = warn\n%s\n' "$base" "$R/crl.pem" "$tail_" | bad warn 'crl_expired: warn is not supported'
+printf '%s\ncrl = %s\ncrl_expired = maybe\n%s\n' "$base" "$R/crl.pem" "$tail_" | bad expired_value 'crl_expired: "maybe" is not one of refuse, warn'
+printf '[keyring k]\ncert = %s\nkey = %s\ncrl = %s\n%s\n' "$R/good.pem" "$R/good.key" "$R/crl.pem" "$tail_" | bad no_ca 'crl: \[keyring k\] has no ca'
+printf '%s\ncrl = %s\n%s\n' "$base" "$R/ca.pem" "$tail_" | bad not_crl "crl: $R/ca.pem holds no CRL"
+# A CRL whose issuer is not a CA of the key ring.
+O=$WORK/other
+make_revoke_pki "$O" 1 >/dev/null
+printf '%s\ncrl = %s\n%s\n' "$base" "$O/crl.pem" "$tail_" | bad foreign_crl "crl: cannot load the CRL $O/crl.pem (its issuer is not among the CAs of ca)"
+chmod 666 "$WORK/crldir/ca.crl"
+printf '%s\ncrl = %s\n%s\n' "$base" "$WORK/crldir" "$tail_" | bad writable_crl "crl: $WORK/crldir/ca.crl has mode 0666"
+chmod 644 "$WORK/crldir/ca.crl"
+
+stop "$GOOD"
+finish

@@ -1,0 +1,216 @@
+#!/usr/bin/env bash
+# OCSP: a client under attls with ocsp = required-stapled and stapled
+# against openssl s_server -status_file (good, revoked, none); a server
+# under attls stapling its certificate's status for openssl s_client
+# -status, from the responder named by its AIA (openssl ocsp -port), and
+# serving without a staple when the responder is down; a client with
+# ocsp = responder asking openssl ocsp -port (good, revoked, responder
+# down, responder silent past ocsp_timeout).
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/revoke_pki.sh"
+R=$WORK/rpki
+OP=$(free_port)
+make_revoke_pki "$R" "$OP" || { echo "cannot make the test CA"; exit 1; }
+DEAD=$(free_port) # nothing listens here
+resp() { # CERT OUT: a signed response for CERT, as a responder would send it
+	openssl ocsp -index "$R/index.txt" -rsigner "$R/ca.pem" -rkey "$R/ca.key" -CA "$R/ca.pem" \
+		-issuer "$R/ca.pem" -cert "$R/$1.pem" -no_nonce -ndays 1 -respout "$2" >/dev/null 2>&1
+}
+resp good "$WORK/good.der" && resp bad "$WORK/bad.der" || { echo "cannot make responses"; exit 1; }
+
+# --- servers: good with a good staple, bad with its revoked staple, good with none
+srv() { # PORT CERT [STATUS_FILE]
+	bg timeout 120 openssl s_server -quiet -accept "$1" -cert "$R/$2.pem" -key "$R/$2.key" \
+		-naccept 100 -rev ${3:+-status_file "$3"} >/dev/null 2>&1
+}
+SG=$(free_port); srv "$SG" good "$WORK/good.der"
+SB=$(free_port); srv "$SB" bad "$WORK/bad.der"
+SN=$(free_port); srv "$SN" good
+SR=$(free_port); srv "$SR" bad
+wait_port "$SG" && wait_port "$SB" && wait_port "$SN" && wait_port "$SR" || exit 1
+
+cli_policy() { # FILE OCSP [EXTRA KEY LINES]
+	cat >"$1" <<EOF2
+[global]
+trace = error-stderr, error
+handshake_timeout = 5s
+[keyring k]
+ca = $R/ca.pem
+ocsp = $2
+${3:-}
+[traffic out]
+direction = outbound
+remote_port = $SG, $SB, $SN, $SR
+server_name = localhost
+keyring = k
+EOF2
+}
+talk() { # POLICY PORT LOG: what the server (-rev) sends back to "hello"
+	echo hello | timeout 15 env ATTLS_CONFIG="$1" LD_PRELOAD="$LIB" \
+		socat -t 2 - "TCP:127.0.0.1:$2" 2>>"$3"
+}
+accepted() { grep -q olleh <<<"$(talk "$@")"; }
+refused() { [ -z "$(talk "$@")" ]; }
+
+cli_policy "$WORK/req.ini" required-stapled
+L=$WORK/req.log
+check "required-stapled: a good staple is accepted" accepted "$WORK/req.ini" "$SG" "$L"
+check "required-stapled: a revoked staple is refused" refused "$WORK/req.ini" "$SB" "$L"
+check "required-stapled: ATTLS022E says revoked" grep -q "ATTLS022E handshake failed.*revoked" "$L"
+check "required-stapled: no staple is refused" refused "$WORK/req.ini" "$SN" "$L"
+check "required-stapled: ATTLS022E says OCSP ... required-stapled" \
+	grep -q "ATTLS022E handshake failed.*OCSP.*required-stapled" "$L"
+for v in 1.2 1.3; do
+	cli_policy "$WORK/req$v.ini" required-stapled "[security s]
+protocols = TLSv$v"
+	sed -i 's/^keyring = k$/keyring = k\nsecurity = s/' "$WORK/req$v.ini"
+	check "required-stapled, TLS $v: good accepted, revoked and none refused" \
+		bash -c "$(declare -f talk accepted refused); LIB='$LIB'; \
+		accepted '$WORK/req$v.ini' $SG /dev/null && refused '$WORK/req$v.ini' $SB /dev/null && \
+		refused '$WORK/req$v.ini' $SN /dev/null"
+done
+
+cli_policy "$WORK/st.ini" stapled
+L=$WORK/st.log
+check "stapled: a good staple is accepted" accepted "$WORK/st.ini" "$SG" "$L"
+check "stapled: a revoked staple is refused" refused "$WORK/st.ini" "$SB" "$L"
+check "stapled: no staple is accepted" accepted "$WORK/st.ini" "$SN" "$L"
+
+cli_policy "$WORK/off.ini" off
+check "ocsp = off: a revoked staple is not looked at" accepted "$WORK/off.ini" "$SB" /dev/null
+
+# --- a local responder, as the AIA of every certificate names it
+bg timeout 120 openssl ocsp -port "$OP" -index "$R/index.txt" -rsigner "$R/ca.pem" \
+	-rkey "$R/ca.key" -CA "$R/ca.pem" -ndays 1 >"$WORK/responder.log" 2>&1
+RESPONDER=$BGPID
+wait_port "$OP" || exit 1
+
+cli_policy "$WORK/rsp.ini" responder
+L=$WORK/rsp.log
+check "responder: a good certificate is accepted" accepted "$WORK/rsp.ini" "$SN" "$L"
+check "responder: a revoked certificate is refused" refused "$WORK/rsp.ini" "$SR" "$L"
+check "responder: ATTLS022E says revoked" grep -q "ATTLS022E handshake failed.*revoked: OCSP" "$L"
+# attls's own request must not meet attls's hooks: with every outbound
+# port under the policy (the responder's too), a request that went through
+# them would be wrapped in TLS, and the responder would not answer.
+sed 's/^remote_port = .*/remote_port = */' "$WORK/rsp.ini" >"$WORK/rsp_all.ini"
+check "responder: attls's own request is not caught by a descriptor of every port" \
+	accepted "$WORK/rsp_all.ini" "$SN" "$WORK/rsp_all.log"
+cli_policy "$WORK/rsp_dead.ini" responder "ocsp_url = http://127.0.0.1:$DEAD/"
+L=$WORK/rsp_dead.log
+check "responder down (ocsp_url): refused" refused "$WORK/rsp_dead.ini" "$SN" "$L"
+check "responder down: ATTLS022E says OCSP: no response" \
+	grep -q "ATTLS022E handshake failed.*OCSP: no response.*127.0.0.1:$DEAD" "$L"
+# A responder that takes the request and never answers: bounded by ocsp_timeout.
+SIL=$(free_port)
+bg timeout 60 python3 -c "
+import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('127.0.0.1', $SIL)); s.listen(8)
+held = []
+while True:
+    c, _ = s.accept(); held.append(c)
+"
+wait_port "$SIL" || exit 1
+cli_policy "$WORK/rsp_sil.ini" responder "ocsp_url = http://127.0.0.1:$SIL/
+ocsp_timeout = 1s"
+L=$WORK/rsp_sil.log
+t0=$(date +%s%N)
+check "silent responder: refused" refused "$WORK/rsp_sil.ini" "$SN" "$L"
+t1=$(date +%s%N)
+check "silent responder: given up after ocsp_timeout (1s), before the handshake's 5s" \
+	[ $(((t1 - t0) / 1000000)) -ge 900 -a $(((t1 - t0) / 1000000)) -lt 4500 ]
+check "silent responder: ATTLS022E says no answer within 1000 ms" \
+	grep -q "ATTLS022E handshake failed.*no answer from 127.0.0.1 port $SIL within 1000 ms" "$L"
+
+# --- a server under attls staples its own certificate's status
+P=$(free_port)
+Q=$(free_port)
+cat >"$WORK/srv.ini" <<EOF2
+[global]
+trace = error-stderr, error
+handshake_timeout = 5s
+[keyring web]
+cert = $R/good.pem
+key = $R/good.key
+ca = $R/ca.pem
+ocsp_staple = yes
+[keyring web_dead]
+cert = $R/good.pem
+key = $R/good.key
+ca = $R/ca.pem
+ocsp_staple = yes
+ocsp_url = http://127.0.0.1:$DEAD/
+[traffic web]
+direction = inbound
+local_port = $P
+keyring = web
+[traffic web_dead]
+direction = inbound
+local_port = $Q
+keyring = web_dead
+EOF2
+mkdir -p "$WORK/www" && echo "hello over tls" >"$WORK/www/index.html"
+serve_dir "$WORK/srv.ini" "$WORK/www" "$P" "$WORK/web.log" || exit 1
+serve_dir "$WORK/srv.ini" "$WORK/www" "$Q" "$WORK/web_dead.log" || exit 1
+has() { # PATTERN...: each is in $out
+	local p
+	for p; do grep -q -- "$p" <<<"$out" || return 1; done
+}
+status() { # PORT [TLS option]
+	printf 'GET /index.html HTTP/1.0\r\n\r\n' | timeout 15 openssl s_client -status -ign_eof ${2:-} \
+		-connect "127.0.0.1:$1" -servername localhost -CAfile "$R/ca.pem" 2>&1
+}
+for v in -tls1_2 -tls1_3; do
+	out=$(status "$P" $v)
+	check "staple ($v): s_client -status gets a good response" \
+		has 'OCSP Response Status: successful' 'Cert Status: good'
+	check "staple ($v): and the page" grep -q "hello over tls" <<<"$out"
+done
+# The responder gone, the response fetched before is still stapled (cached
+# until its nextUpdate, a day on).
+stop "$RESPONDER"
+out=$(status "$P")
+check "staple: cached (the responder is gone, the staple still comes)" \
+	has 'Cert Status: good' 'hello over tls'
+out=$(status "$Q")
+check "staple, responder down: served without a staple" \
+	has 'OCSP response: no response sent' 'hello over tls'
+status "$Q" >/dev/null
+check "staple, responder down: ATTLS072W said once" [ "$(grep -c ATTLS072W "$WORK/web_dead.log")" = 1 ]
+# A client under attls requiring a staple, against the server under attls.
+cat >"$WORK/both.ini" <<EOF2
+[global]
+trace = error-stderr, error
+[keyring k]
+ca = $R/ca.pem
+ocsp = required-stapled
+[traffic out]
+direction = outbound
+remote_port = $P
+server_name = localhost
+keyring = k
+EOF2
+out=$(printf 'GET /index.html HTTP/1.0\r\n\r\n' | timeout 15 env ATTLS_CONFIG="$WORK/both.ini" \
+	LD_PRELOAD="$LIB" socat -t 3 - "TCP:127.0.0.1:$P" 2>>"$WORK/both.log")
+check "attls client (required-stapled) to attls server (ocsp_staple)" grep -q "hello over tls" <<<"$out"
+
+# --- policy errors
+bad() { # NAME EXPECTED, the policy on stdin
+	cat >"$WORK/$1.ini"
+	out=$("$ATTLS" check "$WORK/$1.ini" 2>&1)
+	check "attls check: $1" grep -q "$WORK/$1.ini:[0-9]*: $2" <<<"$out"
+}
+tail_="[traffic out]
+direction = outbound
+remote_port = 1
+server_name = localhost
+keyring = k"
+printf '[keyring k]\nca = %s\nocsp = always\n%s\n' "$R/ca.pem" "$tail_" | bad ocsp_value 'ocsp: "always" is not one of off, stapled, required-stapled, responder'
+printf '[keyring k]\nca = %s\nocsp_url = https://x/\n%s\n' "$R/ca.pem" "$tail_" | bad https_url 'ocsp_url: "https://x/" is not an http:// URL'
+printf '[keyring k]\nca = %s\nocsp_timeout = 2m\n%s\n' "$R/ca.pem" "$tail_" | bad timeout 'ocsp_timeout: "2m" is not a duration from 1ms to 60s'
+printf '[keyring k]\nca = %s\nocsp_staple = sure\n%s\n' "$R/ca.pem" "$tail_" | bad staple_value 'ocsp_staple: "sure" is not yes or no'
+printf '[keyring k]\nca = %s\nocsp_staple = yes\n%s\n' "$R/ca.pem" "$tail_" | bad staple_no_cert 'ocsp_staple: \[keyring k\] has no cert'
+printf '[keyring k]\nca = %s\ncrl = %s\nocsp = stapled\n%s\n' "$R/ca.pem" "$R/crl.pem" "$tail_" | bad crl_and_ocsp 'ocsp: \[keyring k\] has crl too'
+
+finish
