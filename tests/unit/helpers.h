@@ -27,5 +27,6 @@ Suite *handoff_suite(void);
 Suite *reload_suite(void);
 Suite *claim_suite(void);
 Suite *livetab_suite(void);
+Suite *shadow_suite(void);
 
 #endif
