@@ -2,8 +2,10 @@
 /*
  * attls check's warnings: what loads and runs, but will fail or does
  * nothing. Each is "FILE:LINE: warning: message" in warns, at the line of
- * the key or section it is about. Only attls check calls these: a program
- * under attls never does, and they touch no shared state.
+ * the key or section it is about. Only attls check calls these, in one
+ * thread that does not fork: a program under attls never does. The only
+ * shared state they reach is pkcs11.c's table of open tokens (a key ring's
+ * certificate on a token), under that file's own lock.
  */
 #ifndef ATTLS_CHECKWARN_H
 #define ATTLS_CHECKWARN_H
