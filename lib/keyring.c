@@ -247,6 +247,26 @@ static int open_token(const struct attls_policy *p, const struct attls_p11uri *u
 	return rc;
 }
 
+int attls_keyring_token_cert(const struct attls_policy *p, const struct attls_keyring *kr,
+			     unsigned char **der, size_t *der_len, char *why, size_t whylen)
+{
+	struct attls_p11uri key = { .slot_id = -1 }, cert = { .slot_id = -1 };
+	int dev, rc = -1;
+
+	*der = NULL;
+	/* The key's URI gives the module and PIN the certificate's may leave out. */
+	if (kr->key && attls_p11uri_is(kr->key) &&
+	    attls_p11uri_parse(kr->key, &key, why, whylen) < 0)
+		return -1;
+	if (attls_p11uri_parse(kr->cert, &cert, why, whylen) == 0 &&
+	    open_token(p, &cert, &key, &dev, why, whylen) == 0 &&
+	    attls_p11_find(dev, ATTLS_P11_CERTIFICATE, &cert, der, der_len, why, whylen) == 0)
+		rc = 0;
+	attls_p11uri_free(&key);
+	attls_p11uri_free(&cert);
+	return rc;
+}
+
 static int load_token_objects(const struct attls_policy *p, const struct attls_keyring *kr,
 			      WOLFSSL_CTX *ctx, struct attls_errors *errs)
 {

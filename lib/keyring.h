@@ -21,4 +21,12 @@ int attls_keyring_load(const struct attls_policy *p, const struct attls_keyring 
 int attls_keyring_check(const struct attls_policy *p, const struct attls_keyring *kr,
 			WOLFSSL_CTX *ctx, struct attls_errors *errs);
 
+/*
+ * The certificate a key ring names by a PKCS#11 URI, read from its token
+ * (opened as the loader opens it): DER in *der (malloc'ed). 0, or -1 with
+ * why. For attls check's warnings.
+ */
+int attls_keyring_token_cert(const struct attls_policy *p, const struct attls_keyring *kr,
+			     unsigned char **der, size_t *der_len, char *why, size_t whylen);
+
 #endif

@@ -693,6 +693,7 @@ static void set_traffic(struct loader *ld, const char *k, const char *v)
 	} else if (!strcasecmp(k, "server_name")) {
 		free(t->server_name);
 		t->server_name = strdup(v);
+		t->server_name_line = ld->lineno;
 	} else if (!strcasecmp(k, "keyring")) {
 		set_name_ref(ld, t->keyring_ref, &t->keyring_line, k, v);
 	} else if (!strcasecmp(k, "security")) {
@@ -955,6 +956,20 @@ static void check_traffic(struct loader *ld, struct attls_traffic *t)
 		      (t->role == ATTLS_ROLE_DEFAULT && (t->direction & ATTLS_DIR_INBOUND));
 	bool client = t->role == ATTLS_ROLE_CLIENT ||
 		      (t->role == ATTLS_ROLE_DEFAULT && (t->direction & ATTLS_DIR_OUTBOUND));
+	/*
+	 * direction = both (written or the default) with a key ring fit for
+	 * one role only: one error that says which direction it can have,
+	 * rather than the other role's needs one by one.
+	 */
+	if (t->role == ATTLS_ROLE_DEFAULT && t->direction == ATTLS_DIR_BOTH &&
+	    !kr->cert != !kr->ca) {
+		ERR(ld, "[traffic %s]: direction = both makes it a %s too, but [keyring %s] "
+			"has no %s: it can only be a %s; set direction = %s",
+		    t->name, kr->cert ? "client" : "server", kr->name,
+		    kr->cert ? "ca (a client verifies the server with it)" : "cert and key",
+		    kr->cert ? "server" : "client", kr->cert ? "inbound" : "outbound");
+		return;
+	}
 	if (server && !kr->cert)
 		ERR(ld, "[traffic %s]: role server needs cert and key in "
 			"[keyring %s]", t->name, kr->name);

@@ -123,6 +123,7 @@ struct attls_traffic {
 	char *user;    /* glob on the name, or a uid */
 	enum attls_role role;
 	char *server_name;
+	int server_name_line;
 	struct attls_keyring *keyring;
 	struct attls_security *security;
 	long priority;

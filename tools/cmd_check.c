@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * attls check [--no-keys] FILE: every error with its line; exit 1 on any.
+ * attls check [--no-keys] [--strict] FILE: every error with its line, then
+ * every warning (checkwarn.h); exit 1 on any error, or with --strict on any
+ * warning.
  * Plain check builds every context, as a program under attls would: it
  * reads the keys and loads the PKCS#11 modules the policy names, so it is
  * for policies one trusts. --no-keys checks the policy alone (syntax,
@@ -12,24 +14,42 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../lib/checkwarn.h"
 #include "../lib/cryptodev.h"
 #include "../lib/policy.h"
 #include "../lib/tlsctx.h"
 #include "../lib/wolf.h"
 #include "attls.h"
 
+/* The warnings, after the errors, and what was not looked at. */
+static void print_warnings(const char *file, const struct attls_errors *warns)
+{
+	for (size_t i = 0; i < warns->n; i++)
+		fprintf(stderr, "%s\n", warns->msg[i]);
+	if (warns->n)
+		fprintf(stderr, "%s: %zu warning%s\n", file, warns->n, warns->n == 1 ? "" : "s");
+}
+
 int cmd_check(int argc, char **argv)
 {
-	struct attls_errors errs = { 0 };
+	struct attls_errors errs = { 0 }, warns = { 0 };
 	struct attls_policy *p;
 	char why[256], device[256];
-	bool no_keys = argc == 3 && !strcmp(argv[1], "--no-keys");
+	bool no_keys = false, strict = false;
 	const char *file = argv[argc - 1];
 	char abs[4352];
-	int rc = 0;
+	int rc = 0, i;
 
-	if (argc != 2 + no_keys || file[0] == '-') {
-		fprintf(stderr, "usage: attls check [--no-keys] FILE\n");
+	for (i = 1; i < argc - 1; i++) {
+		if (!strcmp(argv[i], "--no-keys") && !no_keys)
+			no_keys = true;
+		else if (!strcmp(argv[i], "--strict") && !strict)
+			strict = true;
+		else
+			break;
+	}
+	if (argc < 2 || i != argc - 1 || file[0] == '-') {
+		fprintf(stderr, "usage: attls check [--no-keys] [--strict] FILE\n");
 		return 2;
 	}
 	file = attls_abs_path(file, abs, sizeof(abs));
@@ -45,20 +65,36 @@ int cmd_check(int argc, char **argv)
 	/* Levels no context was built for: all of them with --no-keys. */
 	if (p)
 		attls_tlsctx_check_levels(p, !no_keys, &errs);
-	for (size_t i = 0; i < errs.n; i++)
-		fprintf(stderr, "%s\n", errs.msg[i]);
+	if (p) {
+		attls_warn_policy(p, &warns);
+		/* A file the loader could not read is already an error. */
+		if (!no_keys && !errs.n)
+			attls_warn_certs(p, &warns);
+	}
+	for (size_t j = 0; j < errs.n; j++)
+		fprintf(stderr, "%s\n", errs.msg[j]);
 	if (errs.n) {
 		fprintf(stderr, "%s: %zu error%s\n", file, errs.n, errs.n == 1 ? "" : "s");
 		rc = 1;
-	} else {
+	}
+	print_warnings(file, &warns);
+	if (strict && warns.n) {
+		fprintf(stderr, "%s: warnings are errors (--strict)\n", file);
+		rc = 1;
+	}
+	if (!rc) {
 		printf("%s: ok: %zu traffic descriptors, %zu key rings, %zu security levels",
 		       file, p->n_traffic, p->n_keyrings, p->n_security);
 		if (!no_keys)
 			printf(", %zu TLS contexts", p->n_ctxs);
 		printf("\n");
 		if (no_keys)
+		{
 			printf("keys not checked (--no-keys): no key, certificate, CA or PIN file "
 			       "was read and no PKCS#11 module loaded\n");
+			printf("warnings not looked for (--no-keys): certificate dates, RSA key "
+			       "sizes, SHA-1 signatures, server certificate names\n");
+		}
 		else
 			printf("crypto device: %s\n", device);
 		for (size_t i = 0; !no_keys && i < p->n_keyrings; i++)
@@ -72,5 +108,6 @@ int cmd_check(int argc, char **argv)
 		attls_policy_free(p);
 	}
 	attls_errors_free(&errs);
+	attls_errors_free(&warns);
 	return rc;
 }

@@ -87,6 +87,10 @@ keyring = client
 server_name = localhost
 EOF2
 check "attls check loads every token key ring" "$ATTLS" check "$WORK/p.ini"
+# The certificate on the token is read for attls check's warnings too (it ends in 2 days).
+check "attls check reads the token's certificate for its end date" \
+	grep -q "p.ini:13: warning: cert: the token: certificate 1 (/O=attls test/CN=localhost) expires on" \
+	<("$ATTLS" check "$WORK/p.ini" 2>&1)
 
 mkdir -p "$WORK/www"
 echo "hello from a token key" >"$WORK/www/index.html"

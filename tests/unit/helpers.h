@@ -29,5 +29,6 @@ Suite *claim_suite(void);
 Suite *livetab_suite(void);
 Suite *allowpeer_suite(void);
 Suite *revoke_suite(void);
+Suite *shadow_suite(void);
 
 #endif
