@@ -49,7 +49,15 @@ void attls_errors_add(struct attls_errors *e, const char *file, int line,
 			return;
 		e->msg = n;
 	}
-	e->msg[e->n] = strdup(msg);
+	/*
+	 * A PIN in a value that failed (a pkcs11 URI whose pin-value ended up
+	 * in another attribute) is never printed: errors go to logs.
+	 */
+	{
+		size_t shown_len;
+
+		e->msg[e->n] = attls_policy_text_shown(msg, strlen(msg), &shown_len);
+	}
 	if (e->msg[e->n])
 		e->n++;
 }

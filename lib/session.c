@@ -1025,7 +1025,8 @@ out:;
 		notify_change(fd);
 		errno = err;
 	}
-	if (ret > 0)
+	/* A peek reads nothing: the bytes are counted when they are read. */
+	if (ret > 0 && !(flags & MSG_PEEK))
 		attls_live_count(atomic_load_explicit(&s->live, memory_order_relaxed),
 				 (uint64_t)ret, 0);
 	return ret;

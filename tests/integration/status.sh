@@ -341,6 +341,37 @@ p = json.load(open('$WORK/s2.json'))['processes'][0]
 assert p['policy_state'] == 'in force' and p['reload_failed'] and p['policy_loaded'] == '$LOADED2', p"
 stop "$SPID"
 
+# Bytes a program only peeks at are counted once, when it reads them.
+PP=$(free_port)
+auth_policy "$WORK/pk.ini" "$PP"
+bg env ATTLS_CONFIG="$WORK/pk.ini" LD_PRELOAD="$LIB" "$PY" -c '
+import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1)
+c, _ = s.accept()
+c.recv(5, socket.MSG_PEEK); c.recv(5, socket.MSG_PEEK)
+got = b""
+while len(got) < 50:
+    got += c.recv(50 - len(got))
+c.sendall(b"x" * 20)
+time.sleep(30)' "$PP"
+PKPID=$BGPID
+wait_port "$PP"
+(head -c 50 /dev/zero | tr '\0' a; sleep 3) | timeout 10 openssl s_client -quiet -connect "127.0.0.1:$PP" \
+	-CAfile "$PKI/ca.pem" -cert "$PKI/client.pem" -key "$PKI/client.key" >/dev/null 2>&1 &
+PKC=$!
+for _ in $(seq 30); do
+	"$ATTLS" status --pid "$PKPID" --json >"$WORK/pk.json"
+	grep -q '"bytes_out": 20' "$WORK/pk.json" && break
+	sleep 0.2
+done
+check "MSG_PEEK twice, then 50 bytes read: BYTES_IN is 50, BYTES_OUT 20" "$PY" -c "
+import json
+c = json.load(open('$WORK/pk.json'))['processes'][0]['connections'][0]
+assert (c['bytes_in'], c['bytes_out']) == (50, 20), c"
+kill "$PKC" 2>/dev/null
+stop "$PKPID"
+
 # A daemon: the process that loaded the policy forks and exits; its
 # child, which has no connection, is listed with the policy.
 env ATTLS_CONFIG="$WORK/k.ini" LD_PRELOAD="$LIB" "$PY" -c '
