@@ -91,6 +91,13 @@ struct attls_live_head {
 	 * it, and remove it when they may (the process itself may not).
 	 */
 	_Atomic uint32_t superseded;
+	/*
+	 * The policy text is withheld: the process's user now (a worker that
+	 * gave up root) may not read the policy file, so its table, which
+	 * that user may read, does not hold it either.
+	 */
+	uint32_t text_withheld;
+	uint32_t pad;
 };
 
 /*
@@ -143,6 +150,8 @@ static inline void attls_live_count(struct attls_live_slot *sl, uint64_t in, uin
  * server's master) is listed with its policy.
  */
 void attls_live_atfork_child(void);
+/* At the end of fork's child handler: the parent's table is unmapped. */
+void attls_live_atfork_child_done(void);
 
 /* A new slot with counters carried from elsewhere (a fork's parent, an exec's old image). */
 void attls_live_carry(struct attls_live_slot *sl, uint64_t in, uint64_t out, int64_t last_ms);

@@ -354,6 +354,9 @@ static int print_policy(const struct live_scan *sc, long pid)
 		printf("\n");
 		if (p->policy_busy)
 			printf("# (its text was being rewritten by a reload: run again)\n");
+		else if (p->text_withheld)
+			printf("# (its text is not kept: the process's user, %s, may not read the "
+			       "policy file)\n", p->user);
 		else if (!p->policy_len)
 			printf("# (its text is larger than %u KiB and was not kept)\n",
 			       ATTLS_POLICY_TEXT_MAX >> 10);

@@ -34,6 +34,7 @@ security = mutual
 EOF2
 }
 auth_policy "$WORK/n.ini" "$NP"
+chmod 600 "$WORK/n.ini" # root's: the workers, which become nobody, may not read it
 auth_policy "$WORK/r.ini" "$RP"
 start_nginx "$WORK/n.ini" "$NP" 1 || exit 1
 start_redis "$WORK/r.ini" "$RP" || exit 1
@@ -151,6 +152,11 @@ check "--policy of a process without attls: exit 2" [ $? = 2 ]
 "$ATTLS" status --policy "$NGINX_PID" >"$WORK/master.pol"
 check "--policy of nginx's master, which has no connection of its own (made by fork)" \
 	bash -c "grep -q '^# policy $WORK/n.ini, loaded ' '$WORK/master.pol' && sed 1,2d '$WORK/master.pol' | cmp -s - '$WORK/n.ini'"
+"$ATTLS" status --policy "$WORKER" >"$WORK/worker.pol"
+check "--policy of the worker (nobody, who may not read n.ini): the text is withheld" \
+	bash -c "grep -q 'its text is not kept: the process.s user, nobody, may not read the policy file' '$WORK/worker.pol' && ! grep -q '^\[keyring' '$WORK/worker.pol'"
+check "the worker does not map its master's table (it could write what status shows of it)" \
+	bash -c "! grep -q '/run/attls/live/$NGINX_PID\.' /proc/$WORKER/maps"
 "$ATTLS" status --json --prometheus >/dev/null 2>"$WORK/both.err"
 check "--json with --prometheus: exit 2, one form at a time" \
 	bash -c "[ $? = 2 ] && grep -q 'one form at a time' '$WORK/both.err'"
