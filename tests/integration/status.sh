@@ -431,6 +431,22 @@ for _ in $(seq 50); do ls "$XD/run/attls/$XPID".*.tab >/dev/null 2>&1 && break; 
 env -u XDG_RUNTIME_DIR "$ATTLS" status --pid "$XPID" >"$WORK/x.table"
 check "root lists a process whose table is in another \$XDG_RUNTIME_DIR ($XD/run)" \
 	grep -q "^PID $XPID  job sleep  user nobody  policy $XD/p.ini (loaded " "$WORK/x.table"
+# attls reload by that user: the request goes where each process looks.
+bg setpriv --reuid=nobody --regid=nogroup --clear-groups env -u XDG_RUNTIME_DIR \
+	ATTLS_CONFIG="$XD/p.ini" LD_PRELOAD="$LIB" sleep 30
+NXPID=$BGPID
+mkdir "$XD/other"
+chown nobody "$XD/other"
+sleep 0.3
+setpriv --reuid=nobody --regid=nogroup --clear-groups env XDG_RUNTIME_DIR="$XD/other" \
+	"$ATTLS" reload "$XPID" >"$WORK/rx.out" 2>&1
+check "attls reload as the user, its own XDG_RUNTIME_DIR elsewhere: the request goes to the process's ($?)" \
+	[ -e "$XD/run/attls/reload.$XPID" ]
+setpriv --reuid=nobody --regid=nogroup --clear-groups env XDG_RUNTIME_DIR="$XD/other" \
+	"$ATTLS" reload "$NXPID" >"$WORK/rn.out" 2>&1
+check "attls reload as the user of a process started without XDG_RUNTIME_DIR: exit 1, says only root may ($?)" \
+	bash -c "[ $? = 1 ] && grep -q 'started without XDG_RUNTIME_DIR.*run attls reload as root' '$WORK/rn.out'"
+stop "$NXPID"
 stop "$XPID"
 rm -rf "$XD"
 exec {NFD}>&-
