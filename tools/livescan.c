@@ -409,6 +409,12 @@ static int scan_all(struct live_scan *sc, struct dirset *ds)
 		if (scan_new_dir(sc, ds, dir) < 0)
 			return -1;
 	}
+	/* A user's own login-session directory, whatever this shell's environment. */
+	if (geteuid() != 0) {
+		snprintf(dir, sizeof(dir), "/run/user/%u/attls", (unsigned)geteuid());
+		if (scan_new_dir(sc, ds, dir) < 0)
+			return -1;
+	}
 	return geteuid() == 0 ? scan_maps(sc, ds) : 0;
 }
 

@@ -144,6 +144,12 @@ import json, sys
 d = json.load(open('$WORK/f3'))
 n = [len(p['connections']) for p in d['processes'] if p['connections']]
 assert n == [3], d"
+"$ATTLS" status --descriptor "in_$RP" >"$WORK/f4"
+check "--descriptor (table): redis only, not the processes without such a connection" \
+	bash -c "grep -q '^PID $REDIS_PID ' '$WORK/f4' && ! grep -q '^PID $WORKER ' '$WORK/f4' && ! grep -q '^PID $NGINX_PID ' '$WORK/f4'"
+"$ATTLS" status --pid 999999 >/dev/null 2>"$WORK/f5"
+check "--pid of no process with attls: exit 2, said on stderr" \
+	bash -c "[ $? = 2 ] && grep -q 'pid 999999: no process with attls loaded' '$WORK/f5'"
 "$ATTLS" status --policy "$REDIS_PID" >"$WORK/pol"
 check "--policy PID: the policy the process holds, as it was loaded" \
 	bash -c "grep -q '^# policy $WORK/r.ini, loaded ' '$WORK/pol' && sed 1,2d '$WORK/pol' | cmp -s - '$WORK/r.ini'"
