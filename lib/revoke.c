@@ -82,8 +82,8 @@ static void note_expired(const struct attls_policy *p, struct attls_keyring *kr,
 	kr->crl_note = n;
 }
 
-/* A CRL's bytes into ctx: 0 loaded, 1 not a CRL (skipped in a directory), -1 error. */
-static int load_crl_buf(const struct attls_policy *p, struct attls_keyring *kr,
+/* One CRL's bytes into ctx: 0 loaded, 1 not a CRL (skipped in a directory), -1 error. */
+static int load_one_crl(const struct attls_policy *p, struct attls_keyring *kr,
 			WOLFSSL_CTX *ctx, const unsigned char *buf, size_t len, const char *name,
 			bool log, struct attls_errors *errs)
 {
@@ -122,6 +122,45 @@ static int load_crl_buf(const struct attls_policy *p, struct attls_keyring *kr,
 	attls_errors_add(errs, p->file, kr->crl_line, "crl: cannot load the CRL %s (%s)", name,
 			 why);
 	return -1;
+}
+
+#define PEM_CRL_BEGIN "-----BEGIN X509 CRL-----"
+#define PEM_CRL_END "-----END X509 CRL-----"
+
+/*
+ * A file's CRLs: a PEM file may hold several (wolfSSL's loader would take
+ * the first and drop the others without a word, revoked serials with
+ * them), each loaded on its own; DER holds one. buf ends with a NUL
+ * (attls_trust_read_fd).
+ */
+static int load_crl_buf(const struct attls_policy *p, struct attls_keyring *kr,
+			WOLFSSL_CTX *ctx, const unsigned char *buf, size_t len, const char *name,
+			bool log, struct attls_errors *errs)
+{
+	const char *at = strstr((const char *)buf, PEM_CRL_BEGIN), *end;
+	int n = 0, rc;
+
+	if (!at)
+		return load_one_crl(p, kr, ctx, buf, len, name, log, errs);
+	for (; at; at = strstr(end, PEM_CRL_BEGIN)) {
+		end = strstr(at, PEM_CRL_END);
+		if (!end) {
+			attls_errors_add(errs, p->file, kr->crl_line,
+					 "crl: %s: a PEM CRL without its end line", name);
+			return -1;
+		}
+		end += sizeof(PEM_CRL_END) - 1;
+		rc = load_one_crl(p, kr, ctx, (const unsigned char *)at, (size_t)(end - at), name,
+				  log, errs);
+		if (rc != 0) {
+			if (rc == 1)
+				attls_errors_add(errs, p->file, kr->crl_line,
+						 "crl: %s: CRL %d cannot be read", name, n + 1);
+			return -1;
+		}
+		n++;
+	}
+	return 0;
 }
 
 static int load_crl_fd(const struct attls_policy *p, struct attls_keyring *kr, WOLFSSL_CTX *ctx,

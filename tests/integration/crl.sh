@@ -121,6 +121,23 @@ for kind in pem der dir; do
 		grep -q "ATTLS022E handshake failed.*revoked" "$WORK/c_$kind.log"
 done
 
+# --- a PEM file that holds two CRLs of the one CA: both are read, the
+# newer decides (wolfSSL alone would take the first and drop the other)
+mkdir -p "$WORK/r0"
+sed "s|^dir = .*|dir = $WORK/r0|" "$R/ca.cnf" >"$WORK/r0/ca.cnf"
+cp "$R/ca.pem" "$R/ca.key" "$R/crlnumber" "$WORK/r0/"
+: >"$WORK/r0/index.txt"
+openssl ca -batch -config "$WORK/r0/ca.cnf" -gencrl -crlexts crl_ext -out "$WORK/empty.pem" \
+	>/dev/null 2>&1 # an older CRL that revokes nothing
+sleep 1.1
+openssl ca -batch -config "$R/ca.cnf" -gencrl -crlexts crl_ext -out "$WORK/newer.pem" >/dev/null 2>&1
+cat "$WORK/empty.pem" "$WORK/newer.pem" >"$WORK/two.pem"
+cli_policy "$WORK/c_two.ini" "$WORK/two.pem"
+check "two CRLs in one PEM file (the older first): a revoked server certificate is refused" \
+	[ -z "$(talk "$WORK/c_two.ini" "$T" "$WORK/c_two.log")" ]
+check "two CRLs in one PEM file: a good one is accepted" \
+	grep -q olleh <<<"$(talk "$WORK/c_two.ini" "$S" "$WORK/c_two.log")"
+
 # --- an expired CRL is refused by default
 cli_policy "$WORK/c_exp.ini" "$WORK/expired.pem"
 check "expired CRL: a good server certificate is refused" \
