@@ -436,6 +436,7 @@ static enum attls_verdict classify(struct attls_policy *policy, const struct att
 	sp.fd = nc->fd;
 	sp.server_name = t->server_name;
 	sp.allow = attls_traffic_allow(t);
+	sp.protocols = t->security ? t->security->protocols : ATTLS_PROTO_TLS12 | ATTLS_PROTO_TLS13;
 	if (sp.role == ATTLS_ROLE_CLIENT) {
 		/* A session is offered again only to the same peer, under the same rule. */
 		snprintf(resume, sizeof(resume), "%s|%s|%s", t->name,
