@@ -121,6 +121,7 @@ static void engine_load(void)
 	}
 	if (attls_wolf_load(why, sizeof(why)) < 0) {
 		refuse_all(file, NULL, why);
+		attls_errors_add(&errs, file, 0, "%s", why);
 		goto none;
 	}
 	attls_reload_setup(secure);
@@ -154,8 +155,22 @@ static void engine_load(void)
 	p->text = NULL;
 	goto out;
 none:
-	/* Listed too, as refusing every connection, so that attls status shows it. */
-	attls_live_process(jobname, NULL, file, NULL, 0, false);
+	/*
+	 * Listed too, as refusing every connection, with why (the errors in
+	 * the place of the policy's text), so that attls status shows it.
+	 */
+	{
+		char *text = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&text, &len);
+
+		for (size_t i = 0; f && i < errs.n; i++)
+			fprintf(f, "%s\n", errs.msg[i]);
+		if (f)
+			fclose(f);
+		attls_live_process(jobname, NULL, file, text, text ? len : 0, false);
+		free(text);
+	}
 out:
 	attls_errors_free(&errs);
 	attls_inside--;

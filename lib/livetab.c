@@ -381,6 +381,7 @@ void attls_live_process(const char *jobname, const char *user, const char *polic
 	snprintf(p_user, sizeof(p_user), "%s", user ? user : "");
 	snprintf(p_policy, sizeof(p_policy), "%s", policy_file ? policy_file : "");
 	p_uid = geteuid();
+	/* Not in force: the text is why (the errors). */
 	set_policy(text ? text : "", text ? len : 0,
 		   in_force ? ATTLS_LIVE_POLICY_IN_FORCE : ATTLS_LIVE_POLICY_NONE,
 		   in_force ? (int64_t)time(NULL) : 0, 0);

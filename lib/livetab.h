@@ -103,7 +103,8 @@ struct attls_live_head {
 /*
  * The process: its job name, user name (NULL: its uid stands for it) and
  * policy file, and the policy's text (secrets hidden; NULL when none
- * loaded or too large to keep), recorded by the engine when it first
+ * loaded or too large to keep; when not in force, the errors that kept it
+ * out), recorded by the engine when it first
  * loads the policy, whether it loaded or not (in_force). The table is
  * made then, once per process; a forked child makes its own at fork.
  * Failing to make it costs nothing but the listing.

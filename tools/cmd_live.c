@@ -371,6 +371,13 @@ static int print_policy(const struct live_scan *sc, long pid)
 			policy_line(p, pol, sizeof(pol));
 			printf("# pid %d, job %s, user %s\n# %s\n", (int)p->pid, p->jobname, p->user,
 			       pol);
+			/* Its errors, kept in the place of a policy's text. */
+			for (char *l = p->policy_text, *nl; l && *l; l = nl ? nl + 1 : NULL) {
+				nl = strchr(l, '\n');
+				printf("# %.*s\n", nl ? (int)(nl - l) : (int)strlen(l), l);
+				if (!nl)
+					break;
+			}
 			return 0;
 		}
 		printf("# pid %d, job %s, user %s\n# policy %s, loaded %s", (int)p->pid,

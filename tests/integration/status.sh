@@ -411,6 +411,9 @@ sleep 0.2
 "$ATTLS" status --pid "$BPID" --prometheus >"$WORK/b.prom"
 check "a refused start is listed: no policy in force, every connect and accept refused" \
 	bash -c "grep -q '^PID $BPID  job sleep  user root  policy $WORK/bad.ini: NONE IN FORCE' '$WORK/b.table' && grep -q '^attls_policy_in_force{pid=\"$BPID\",jobname=\"sleep\"} 0' '$WORK/b.prom'"
+"$ATTLS" status --policy "$BPID" >"$WORK/b.pol"
+check "--policy of it says why: the policy's errors, FILE:LINE" \
+	bash -c "grep -q '^# policy $WORK/bad.ini: NONE IN FORCE' '$WORK/b.pol' && grep -q '^# $WORK/bad.ini:3: ' '$WORK/b.pol'"
 stop "$BPID"
 
 # A user's process whose $XDG_RUNTIME_DIR is not /run/user/UID: root finds its table anyway.
