@@ -285,7 +285,8 @@ static void print_prometheus(const struct live_scan *sc, const struct filter *f,
 		prom_label("jobname", p->jobname, true);
 		prom_label("user", p->user, true);
 		prom_label("policy", p->policy, true);
-		prom_label("policy_loaded", iso(p->policy_loaded, t, sizeof(t)), true);
+		prom_label("policy_loaded", p->policy_loaded ? iso(p->policy_loaded, t, sizeof(t)) : "",
+			   true);
 		printf("} 1\n");
 	}
 	printf("# HELP attls_policy_in_force Whether the process has a policy in force (0: every "
