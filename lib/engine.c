@@ -160,15 +160,15 @@ none:
 	 * the place of the policy's text), so that attls status shows it.
 	 */
 	{
-		char *text = NULL;
-		size_t len = 0;
-		FILE *f = open_memstream(&text, &len);
+		size_t len = 0, off = 0;
+		char *text;
 
-		for (size_t i = 0; f && i < errs.n; i++)
-			fprintf(f, "%s\n", errs.msg[i]);
-		if (f)
-			fclose(f);
-		attls_live_process(jobname, NULL, file, text, text ? len : 0, false);
+		for (size_t i = 0; i < errs.n; i++)
+			len += strlen(errs.msg[i]) + 1;
+		text = malloc(len + 1);
+		for (size_t i = 0; text && i < errs.n; i++)
+			off += (size_t)sprintf(text + off, "%s\n", errs.msg[i]);
+		attls_live_process(jobname, NULL, file, text, text ? off : 0, false);
 		free(text);
 	}
 out:
