@@ -71,7 +71,12 @@ static void note_expired(const struct attls_policy *p, struct attls_keyring *kr,
 {
 	char *n;
 
-	if (log)
+	if (log && kr->crl_expired == ATTLS_CRL_EXPIRED_WARN)
+		attls_trace(p->trace, ATTLS_MSG_CRL_EXPIRED, NULL,
+			    "[keyring %s] crl: %s: its next update was %s: used anyway "
+			    "(crl_expired = warn): certificates it lists are refused, the others "
+			    "accepted", kr->name, name, when);
+	else if (log)
 		attls_trace(p->trace, ATTLS_MSG_CRL_EXPIRED, NULL,
 			    "[keyring %s] crl: %s: its next update was %s: certificates it "
 			    "covers are refused until a new CRL is in place", kr->name, name, when);
@@ -104,14 +109,21 @@ static int load_one_crl(const struct attls_policy *p, struct attls_keyring *kr,
 	}
 	rc = wolfSSL_CTX_LoadCRLBuffer(ctx, buf, (long)len,
 				       pem ? WOLFSSL_FILETYPE_PEM : WOLFSSL_FILETYPE_ASN1);
-	if (rc == WOLFSSL_SUCCESS)
+	if (rc == WOLFSSL_SUCCESS) {
+		/* crl_expired = warn: loaded past its next update (verified). */
+		if (kr->crl_expired == ATTLS_CRL_EXPIRED_WARN &&
+		    crl_expired(buf, len, pem, when, sizeof(when)))
+			note_expired(p, kr, name, when, log);
 		return 0;
+	}
 	/*
 	 * wolfSSL refuses an expired CRL, with CRL_CERT_DATE_ERR or (its ASN
 	 * template) a parse error: not loaded, its issuer then has no CRL,
 	 * and each certificate it issued is refused (crl_expired = refuse).
+	 * Under warn, the dates are not checked: a CRL refused is a bad one.
 	 */
-	if (crl_expired(buf, len, pem, when, sizeof(when))) {
+	if (kr->crl_expired == ATTLS_CRL_EXPIRED_REFUSE &&
+	    crl_expired(buf, len, pem, when, sizeof(when))) {
 		note_expired(p, kr, name, when, log);
 		return 0;
 	}
@@ -263,6 +275,18 @@ static int load_crls(const struct attls_policy *p, struct attls_keyring *kr, WOL
 	 */
 	if (wolfSSL_CTX_EnableCRL(ctx, WOLFSSL_CRL_CHECKALL) != WOLFSSL_SUCCESS) {
 		attls_errors_add(errs, p->file, kr->crl_line, "crl: cannot enable CRLs");
+		return -1;
+	}
+	/*
+	 * crl_expired = warn: an expired CRL is loaded (its signature still
+	 * verified, wolfssl/patches/revocation-switches.patch) and its
+	 * serials looked up, at load and at each check.
+	 */
+	if (kr->crl_expired == ATTLS_CRL_EXPIRED_WARN &&
+	    wolfSSL_CertManagerAcceptExpiredCRL(wolfSSL_CTX_GetCertManager(ctx), 1) !=
+	    WOLFSSL_SUCCESS) {
+		attls_errors_add(errs, p->file, kr->crl_expired_line,
+				 "crl_expired: cannot set warn in wolfSSL");
 		return -1;
 	}
 	fd = attls_trust_open(kr->crl, ATTLS_TRUST_PUBLIC, ATTLS_TRUST_ANY, &st, why, sizeof(why));
@@ -486,7 +510,7 @@ const char *attls_revoke_reason(const struct attls_policy *p, WOLFSSL *ssl, int 
 			 "issuer's CRL");
 		break;
 	case CRL_MISSING:
-		if (kr && kr->crl_note)
+		if (kr && kr->crl_note && kr->crl_expired == ATTLS_CRL_EXPIRED_REFUSE)
 			snprintf(buf, len, "CRL expired: %s; a certificate of the peer's chain "
 				 "has no current CRL for its issuer", kr->crl_note);
 		else
