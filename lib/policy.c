@@ -23,6 +23,7 @@
 #include "namemap.h"
 #include "p11uri.h"
 #include "policy.h"
+#include "staple.h"
 
 void attls_errors_add(struct attls_errors *e, const char *file, int line,
 		      const char *fmt, ...)
@@ -1124,6 +1125,7 @@ void attls_policy_free(struct attls_policy *p)
 		free(p->keyrings[i].crl);
 		free(p->keyrings[i].ocsp_url);
 		free(p->keyrings[i].crl_note);
+		attls_staple_free(p->keyrings[i].staple);
 	}
 	for (size_t i = 0; i < p->n_security; i++) {
 		free(p->security[i].ciphers);

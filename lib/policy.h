@@ -99,6 +99,11 @@ struct attls_keyring {
 	 * reason a refused handshake gives. NULL: none.
 	 */
 	char *crl_note;
+	/*
+	 * ocsp_staple: the response kept (staple.h), made with the first
+	 * server context, freed with the policy; its own atomics.
+	 */
+	struct attls_staple *staple;
 };
 
 struct attls_security {

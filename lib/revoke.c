@@ -15,6 +15,7 @@
 #include "peername.h"
 #include "ocsp_http.h"
 #include "revoke.h"
+#include "staple.h"
 #include "sysio.h"
 #include "trace.h"
 
@@ -27,14 +28,6 @@
  * lock; a fork copies the calling thread's; no signal handler touches it.
  */
 static _Thread_local char ocsp_why[256];
-
-/*
- * A server that cannot get its staple says so once, then again only
- * after a fetch worked. Atomic: any thread's handshake may fetch; a
- * forked child starts with its parent's value (it says nothing again
- * for a failure its parent reported).
- */
-static atomic_bool staple_failed_said;
 
 /*
  * Whether a CRL wolfSSL would not load has expired: its nextUpdate, read
@@ -314,8 +307,8 @@ static unsigned timeout_of(const struct attls_keyring *kr)
 }
 
 /*
- * wolfSSL's OCSP I/O (CbOCSPIO), for a client's responder check and a
- * server's staple. It runs inside the handshake, on the thread that
+ * wolfSSL's OCSP I/O (CbOCSPIO), for a client's responder check (a
+ * server's staple: staple.c). It runs inside the handshake, on the thread that
  * drives it, and blocks that thread (and that connection) for at most
  * ocsp_timeout; other connections go on. ctx is the key ring.
  */
@@ -341,35 +334,6 @@ static int ocsp_io_client(void *ctx, const char *url, int urlsz, unsigned char *
 	return n;
 }
 
-/*
- * The server's fetch of its staple. wolfSSL 5.5.4 serves without a staple
- * when the responder answers tryLater, but fails the handshake when the
- * fetch itself fails: a failed fetch is handed to it as that answer.
- */
-static int ocsp_io_server(void *ctx, const char *url, int urlsz, unsigned char *req, int reqsz,
-			  unsigned char **resp)
-{
-	static const unsigned char try_later[] = { 0x30, 0x03, 0x0a, 0x01, 0x03 };
-	const struct attls_keyring *kr = ctx;
-	char why[200];
-	int n = attls_ocsp_http(url, url ? urlsz : 0, req, reqsz, timeout_of(kr), resp, why,
-				sizeof(why));
-
-	if (n >= 0) {
-		atomic_store(&staple_failed_said, false);
-		return n;
-	}
-	if (!atomic_exchange(&staple_failed_said, true))
-		attls_trace(attls_trace_mask(), ATTLS_MSG_STAPLE_FAILED, NULL,
-			    "[keyring %s] %.*s: %s: serving without a staple (said once, until "
-			    "a fetch works again)", kr->name, url ? urlsz : 6, url ? url : "no URL",
-			    why);
-	*resp = malloc(sizeof(try_later));
-	if (!*resp)
-		return -1;
-	memcpy(*resp, try_later, sizeof(try_later));
-	return (int)sizeof(try_later);
-}
 
 static void ocsp_free(void *ctx, unsigned char *resp)
 {
@@ -387,8 +351,16 @@ static int setup_ocsp(const struct attls_policy *p, struct attls_keyring *kr, WO
 
 	if (!client_check && !staple)
 		return 0;
+	if (staple && !kr->staple && !(kr->staple = attls_staple_new())) {
+		attls_errors_add(errs, p->file, kr->ocsp_staple_line, "ocsp_staple: out of memory");
+		return -1;
+	}
 	if (staple || kr->ocsp == ATTLS_OCSP_STAPLED || kr->ocsp == ATTLS_OCSP_REQUIRED_STAPLED) {
 		ok &= wolfSSL_CTX_EnableOCSPStapling(ctx) == WOLFSSL_SUCCESS;
+		/* The staple is attls's to keep and refresh (staple.c). */
+		if (staple)
+			ok &= wolfSSL_CertManagerStaplingAlwaysAsk(wolfSSL_CTX_GetCertManager(ctx),
+								  1) == WOLFSSL_SUCCESS;
 		if (!server)
 			ok &= wolfSSL_CTX_UseOCSPStapling(ctx, WOLFSSL_CSR_OCSP, 0) ==
 			      WOLFSSL_SUCCESS;
@@ -412,8 +384,21 @@ static int setup_ocsp(const struct attls_policy *p, struct attls_keyring *kr, WO
 	 * After every Enable, each of which sets wolfSSL's own socket code:
 	 * that would reach attls's hooks. Only attls's own I/O runs.
 	 */
-	ok &= wolfSSL_CTX_SetOCSP_Cb(ctx, server ? ocsp_io_server : ocsp_io_client, ocsp_free,
-				     kr) == WOLFSSL_SUCCESS;
+	/*
+	 * A server's staple (staple.c): wolfSSL 5.5.4 serves without one when
+	 * the responder answers tryLater, but fails the handshake when the
+	 * fetch itself fails: a failed fetch with no response kept is handed
+	 * to it as that answer.
+	 */
+	if (server) {
+		void *io = staple ? attls_staple_ctx(kr, ctx) : NULL;
+
+		ok &= staple && io && wolfSSL_CTX_SetOCSP_Cb(ctx, attls_staple_io, ocsp_free,
+							      io) == WOLFSSL_SUCCESS;
+	} else {
+		ok &= wolfSSL_CTX_SetOCSP_Cb(ctx, ocsp_io_client, ocsp_free, kr) ==
+		      WOLFSSL_SUCCESS;
+	}
 	if (!ok) {
 		attls_errors_add(errs, p->file, staple ? kr->ocsp_staple_line : kr->ocsp_line,
 				 "%s: cannot enable OCSP in wolfSSL", staple ? "ocsp_staple" : "ocsp");
