@@ -59,7 +59,8 @@
 	X(DEVICE_FAILED, "ATTLS071W", ATTLS_TRACE_ERROR,                               \
 	  "crypto device failed: new sessions use software")                          \
 	X(STAPLE_FAILED, "ATTLS072W", ATTLS_TRACE_ERROR,                              \
-	  "OCSP staple not fetched: the server serves without one")                    \
+	  "OCSP staple not fetched: the server serves without one, or with the one "  \
+	  "it keeps")                                                                  \
 	X(TICKET_KEY_OLD, "ATTLS080W", ATTLS_TRACE_ERROR,                              \
 	  "ticket_key_file not rotated for more than two hours")                     \
 	X(LOG_FALLBACK, "ATTLS090W", ATTLS_TRACE_ERROR,                                \
