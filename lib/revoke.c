@@ -30,11 +30,11 @@
 static _Thread_local char ocsp_why[256];
 
 /*
- * Whether a CRL wolfSSL would not load has expired: its nextUpdate, read
- * without the checks (a parse alone), has passed. when gets it.
+ * Whether a CRL has expired: its nextUpdate, read without the checks (a
+ * parse alone), has passed. when gets it, and *next (0: none read).
  */
 static bool crl_expired(const unsigned char *buf, size_t len, bool pem, char *when,
-			size_t whenlen)
+			size_t whenlen, time_t *next)
 {
 	WOLFSSL_X509_CRL *crl = NULL;
 	WOLFSSL_ASN1_TIME *t;
@@ -52,7 +52,8 @@ static bool crl_expired(const unsigned char *buf, size_t len, bool pem, char *wh
 	if (crl && (t = wolfSSL_X509_CRL_get_nextUpdate(crl)) &&
 	    wolfSSL_ASN1_TIME_to_tm(t, &tm) == WOLFSSL_SUCCESS) {
 		strftime(when, whenlen, "%Y-%m-%dT%H:%M:%SZ", &tm);
-		expired = timegm(&tm) <= time(NULL);
+		*next = timegm(&tm);
+		expired = *next <= time(NULL);
 	}
 	if (crl)
 		wolfSSL_X509_CRL_free(crl);
@@ -89,6 +90,7 @@ static int load_one_crl(const struct attls_policy *p, struct attls_keyring *kr,
 {
 	bool pem = strstr((const char *)buf, "-----BEGIN X509 CRL-----") != NULL;
 	char why[256], when[64];
+	time_t next = 0;
 	int rc;
 
 	if (!pem) {
@@ -103,10 +105,16 @@ static int load_one_crl(const struct attls_policy *p, struct attls_keyring *kr,
 	rc = wolfSSL_CTX_LoadCRLBuffer(ctx, buf, (long)len,
 				       pem ? WOLFSSL_FILETYPE_PEM : WOLFSSL_FILETYPE_ASN1);
 	if (rc == WOLFSSL_SUCCESS) {
-		/* crl_expired = warn: loaded past its next update (verified). */
+		/*
+		 * crl_expired = warn: loaded past its next update (verified),
+		 * or current: the first to expire is said when it does.
+		 */
 		if (kr->crl_expired == ATTLS_CRL_EXPIRED_WARN &&
-		    crl_expired(buf, len, pem, when, sizeof(when)))
+		    crl_expired(buf, len, pem, when, sizeof(when), &next))
 			note_expired(p, kr, name, when, log);
+		else if (kr->crl_expired == ATTLS_CRL_EXPIRED_WARN && next &&
+			 (!kr->crl_warn_next || next < kr->crl_warn_next))
+			kr->crl_warn_next = next;
 		return 0;
 	}
 	/*
@@ -116,7 +124,7 @@ static int load_one_crl(const struct attls_policy *p, struct attls_keyring *kr,
 	 * Under warn, the dates are not checked: a CRL refused is a bad one.
 	 */
 	if (kr->crl_expired == ATTLS_CRL_EXPIRED_REFUSE &&
-	    crl_expired(buf, len, pem, when, sizeof(when))) {
+	    crl_expired(buf, len, pem, when, sizeof(when), &next)) {
 		note_expired(p, kr, name, when, log);
 		return 0;
 	}
@@ -475,6 +483,29 @@ static const struct attls_keyring *keyring_of(const struct attls_policy *p, WOLF
 		if (p->traffic[i].ctx_server == ctx || p->traffic[i].ctx_client == ctx)
 			return p->traffic[i].keyring;
 	return NULL;
+}
+
+void attls_revoke_step(const struct attls_policy *p, WOLFSSL *ssl)
+{
+	struct attls_keyring *kr;
+	char when[32];
+	struct tm tm;
+	time_t now;
+
+	if (!p || !p->crl_warn_next || (now = time(NULL)) < p->crl_warn_next)
+		return;
+	/* Rare: a CRL of the policy has expired since it loaded. */
+	kr = (struct attls_keyring *)keyring_of(p, wolfSSL_get_SSL_CTX(ssl));
+	if (!kr || !kr->crl_warn_next || now < kr->crl_warn_next ||
+	    atomic_exchange(&kr->crl_late_said, true))
+		return;
+	gmtime_r(&kr->crl_warn_next, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	attls_trace(p->trace, ATTLS_MSG_CRL_EXPIRED, NULL,
+		    "[keyring %s] crl: %s: a CRL of it passed its next update %s while in "
+		    "force: used anyway (crl_expired = warn) until a new one is in place: "
+		    "certificates it lists are refused, the others accepted", kr->name, kr->crl,
+		    when);
 }
 
 const char *attls_revoke_reason(const struct attls_policy *p, WOLFSSL *ssl, int err, char *buf,

@@ -42,6 +42,31 @@ check "server: a client with a revoked certificate is refused" [ -z "$(get rclie
 for _ in $(seq 30); do grep -q "ATTLS022E handshake failed.*revoked" "$WORK/web.log" && break; sleep 0.1; done
 check "server: ATTLS022E says revoked" grep -q "ATTLS022E handshake failed.*revoked" "$WORK/web.log"
 
+# --- crl_expired = warn, a CRL that expires while in force (8 s): used on,
+# said once when it has
+openssl ca -batch -config "$R/ca.cnf" -gencrl -crlexts crl_ext -crlsec 8 -out "$WORK/short.pem" \
+	>/dev/null 2>&1
+t0=$(date +%s)
+PW=$(free_port)
+sed -e "s|^crl = .*|crl = $WORK/short.pem\ncrl_expired = warn|" -e "s|^local_port = .*|local_port = $PW|" \
+	"$WORK/srv.ini" >"$WORK/srv_warn.ini"
+serve_dir "$WORK/srv_warn.ini" "$WORK/www" "$PW" "$WORK/web_warn.log" || exit 1
+getw() { # CERT: the page from the warn server
+	timeout 20 curl -sS --cacert "$R/ca.pem" --cert "$R/$1.pem" --key "$R/$1.key" \
+		"https://localhost:$PW/index.html" 2>/dev/null
+}
+check "warn, current CRL: the good client is served, nothing said" \
+	eval '[ "$(getw client)" = "hello over tls" ] && ! grep -q ATTLS025W "$WORK/web_warn.log"'
+sleep $((t0 + 10 - $(date +%s)))
+check "warn, CRL expired since the load: the good client is still served" \
+	[ "$(getw client)" = "hello over tls" ]
+check "warn, CRL expired since the load: the revoked client is still refused" \
+	[ -z "$(getw rclient)" ]
+check "warn, CRL expired since the load: ATTLS025W says it passed its next update, used anyway" \
+	grep -q "ATTLS025W.*passed its next update.*while in force: used anyway" "$WORK/web_warn.log"
+getw client >/dev/null
+check "warn, CRL expired since the load: said once" [ "$(grep -c ATTLS025W "$WORK/web_warn.log")" = 1 ]
+
 # --- reload: a new CRL renamed into place (here, an expired one) is taken
 sleep 1.1
 cp "$WORK/expired.pem" "$WORK/new.pem" && mv "$WORK/new.pem" "$WORK/live.pem"
