@@ -233,8 +233,10 @@ check "warn: a server certificate the expired CRL lists is refused" \
 check "warn: ATTLS022E says revoked" \
 	grep -q "ATTLS022E handshake failed.*revoked" "$WORK/c_warn_bad.log"
 out=$("$ATTLS" check "$WORK/c_warn.ini" 2>&1)
-check "warn: attls check says the expired CRL is used anyway" \
-	grep -q "crl: CRL expired: $WORK/expired.pem.*used anyway" <<<"$out"
+check "warn: attls check says the expired CRL is used anyway, at the crl line" \
+	grep -q "c_warn.ini:6: warning: \[keyring k\] crl: CRL expired: $WORK/expired.pem.*used anyway" <<<"$out"
+"$ATTLS" check --strict "$WORK/c_warn.ini" >/dev/null 2>&1
+check "warn: attls check --strict exits 1 ($?)" [ $? = 1 ]
 # The same expired CRL with one byte of its signature changed, and an
 # expired CRL of another CA under the same name: never used.
 openssl crl -in "$WORK/expired.pem" -outform DER -out "$WORK/forged.der"
