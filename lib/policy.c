@@ -23,6 +23,7 @@
 #include "namemap.h"
 #include "p11uri.h"
 #include "policy.h"
+#include "staple.h"
 
 void attls_errors_add(struct attls_errors *e, const char *file, int line,
 		      const char *fmt, ...)
@@ -526,14 +527,6 @@ static int set_revoke(struct loader *ld, struct attls_keyring *kr, const char *k
 		kr->crl_expired_line = ld->lineno;
 		if (attls_parse_crl_expired(v, &kr->crl_expired) < 0)
 			ERR(ld, "crl_expired: \"%s\" is not one of refuse, warn", v);
-		/*
-		 * wolfSSL 5.5.4 takes no expired CRL and has no way to look a
-		 * serial up in one: warn would accept revoked certificates.
-		 */
-		else if (kr->crl_expired == ATTLS_CRL_EXPIRED_WARN)
-			ERR(ld, "crl_expired: warn is not supported by this build (wolfSSL "
-				"checks no certificate against an expired CRL, so a revoked one "
-				"would pass): refresh the CRL, or leave crl_expired = refuse");
 	} else if (!strcasecmp(k, "ocsp")) {
 		kr->ocsp_line = ld->lineno;
 		if (attls_parse_ocsp(v, &kr->ocsp) < 0)
@@ -1132,6 +1125,7 @@ void attls_policy_free(struct attls_policy *p)
 		free(p->keyrings[i].crl);
 		free(p->keyrings[i].ocsp_url);
 		free(p->keyrings[i].crl_note);
+		attls_staple_free(p->keyrings[i].staple);
 	}
 	for (size_t i = 0; i < p->n_security; i++) {
 		free(p->security[i].ciphers);

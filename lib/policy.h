@@ -99,6 +99,19 @@ struct attls_keyring {
 	 * reason a refused handshake gives. NULL: none.
 	 */
 	char *crl_note;
+	/*
+	 * ocsp_staple: the response kept (staple.h), made with the first
+	 * server context, freed with the policy; its own atomics.
+	 */
+	struct attls_staple *staple;
+	/*
+	 * crl_expired = warn: the earliest next update of the CRLs that were
+	 * current at load (0: none), written when the contexts are built;
+	 * whether its passing was said (atomic: any handshake's thread; a
+	 * fork's child does not say again what its parent said).
+	 */
+	time_t crl_warn_next;
+	_Atomic bool crl_late_said;
 };
 
 struct attls_security {
@@ -170,6 +183,8 @@ struct attls_policy {
 	struct attls_keyring *keyrings;
 	struct attls_security *security;
 	struct attls_traffic *traffic;
+	/* The earliest of the key rings' crl_warn_next (0: none), set with them. */
+	time_t crl_warn_next;
 	/* The contexts tlsctx.c built, each once (attls_tlsctx_free). */
 	size_t n_ctxs;
 	struct attls_tlsctx **ctxs;

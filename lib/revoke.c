@@ -15,6 +15,7 @@
 #include "peername.h"
 #include "ocsp_http.h"
 #include "revoke.h"
+#include "staple.h"
 #include "sysio.h"
 #include "trace.h"
 
@@ -29,19 +30,11 @@
 static _Thread_local char ocsp_why[256];
 
 /*
- * A server that cannot get its staple says so once, then again only
- * after a fetch worked. Atomic: any thread's handshake may fetch; a
- * forked child starts with its parent's value (it says nothing again
- * for a failure its parent reported).
- */
-static atomic_bool staple_failed_said;
-
-/*
- * Whether a CRL wolfSSL would not load has expired: its nextUpdate, read
- * without the checks (a parse alone), has passed. when gets it.
+ * Whether a CRL has expired: its nextUpdate, read without the checks (a
+ * parse alone), has passed. when gets it, and *next (0: none read).
  */
 static bool crl_expired(const unsigned char *buf, size_t len, bool pem, char *when,
-			size_t whenlen)
+			size_t whenlen, time_t *next)
 {
 	WOLFSSL_X509_CRL *crl = NULL;
 	WOLFSSL_ASN1_TIME *t;
@@ -59,7 +52,8 @@ static bool crl_expired(const unsigned char *buf, size_t len, bool pem, char *wh
 	if (crl && (t = wolfSSL_X509_CRL_get_nextUpdate(crl)) &&
 	    wolfSSL_ASN1_TIME_to_tm(t, &tm) == WOLFSSL_SUCCESS) {
 		strftime(when, whenlen, "%Y-%m-%dT%H:%M:%SZ", &tm);
-		expired = timegm(&tm) <= time(NULL);
+		*next = timegm(&tm);
+		expired = *next <= time(NULL);
 	}
 	if (crl)
 		wolfSSL_X509_CRL_free(crl);
@@ -71,7 +65,12 @@ static void note_expired(const struct attls_policy *p, struct attls_keyring *kr,
 {
 	char *n;
 
-	if (log)
+	if (log && kr->crl_expired == ATTLS_CRL_EXPIRED_WARN)
+		attls_trace(p->trace, ATTLS_MSG_CRL_EXPIRED, NULL,
+			    "[keyring %s] crl: %s: its next update was %s: used anyway "
+			    "(crl_expired = warn): certificates it lists are refused, the others "
+			    "accepted", kr->name, name, when);
+	else if (log)
 		attls_trace(p->trace, ATTLS_MSG_CRL_EXPIRED, NULL,
 			    "[keyring %s] crl: %s: its next update was %s: certificates it "
 			    "covers are refused until a new CRL is in place", kr->name, name, when);
@@ -91,6 +90,7 @@ static int load_one_crl(const struct attls_policy *p, struct attls_keyring *kr,
 {
 	bool pem = strstr((const char *)buf, "-----BEGIN X509 CRL-----") != NULL;
 	char why[256], when[64];
+	time_t next = 0;
 	int rc;
 
 	if (!pem) {
@@ -104,14 +104,27 @@ static int load_one_crl(const struct attls_policy *p, struct attls_keyring *kr,
 	}
 	rc = wolfSSL_CTX_LoadCRLBuffer(ctx, buf, (long)len,
 				       pem ? WOLFSSL_FILETYPE_PEM : WOLFSSL_FILETYPE_ASN1);
-	if (rc == WOLFSSL_SUCCESS)
+	if (rc == WOLFSSL_SUCCESS) {
+		/*
+		 * crl_expired = warn: loaded past its next update (verified),
+		 * or current: the first to expire is said when it does.
+		 */
+		if (kr->crl_expired == ATTLS_CRL_EXPIRED_WARN &&
+		    crl_expired(buf, len, pem, when, sizeof(when), &next))
+			note_expired(p, kr, name, when, log);
+		else if (kr->crl_expired == ATTLS_CRL_EXPIRED_WARN && next &&
+			 (!kr->crl_warn_next || next < kr->crl_warn_next))
+			kr->crl_warn_next = next;
 		return 0;
+	}
 	/*
 	 * wolfSSL refuses an expired CRL, with CRL_CERT_DATE_ERR or (its ASN
 	 * template) a parse error: not loaded, its issuer then has no CRL,
 	 * and each certificate it issued is refused (crl_expired = refuse).
+	 * Under warn, the dates are not checked: a CRL refused is a bad one.
 	 */
-	if (crl_expired(buf, len, pem, when, sizeof(when))) {
+	if (kr->crl_expired == ATTLS_CRL_EXPIRED_REFUSE &&
+	    crl_expired(buf, len, pem, when, sizeof(when), &next)) {
 		note_expired(p, kr, name, when, log);
 		return 0;
 	}
@@ -265,6 +278,18 @@ static int load_crls(const struct attls_policy *p, struct attls_keyring *kr, WOL
 		attls_errors_add(errs, p->file, kr->crl_line, "crl: cannot enable CRLs");
 		return -1;
 	}
+	/*
+	 * crl_expired = warn: an expired CRL is loaded (its signature still
+	 * verified, wolfssl/patches/revocation-switches.patch) and its
+	 * serials looked up, at load and at each check.
+	 */
+	if (kr->crl_expired == ATTLS_CRL_EXPIRED_WARN &&
+	    wolfSSL_CertManagerAcceptExpiredCRL(wolfSSL_CTX_GetCertManager(ctx), 1) !=
+	    WOLFSSL_SUCCESS) {
+		attls_errors_add(errs, p->file, kr->crl_expired_line,
+				 "crl_expired: cannot set warn in wolfSSL");
+		return -1;
+	}
 	fd = attls_trust_open(kr->crl, ATTLS_TRUST_PUBLIC, ATTLS_TRUST_ANY, &st, why, sizeof(why));
 	if (fd < 0) {
 		attls_errors_add(errs, p->file, kr->crl_line, "crl: %s", why);
@@ -290,8 +315,8 @@ static unsigned timeout_of(const struct attls_keyring *kr)
 }
 
 /*
- * wolfSSL's OCSP I/O (CbOCSPIO), for a client's responder check and a
- * server's staple. It runs inside the handshake, on the thread that
+ * wolfSSL's OCSP I/O (CbOCSPIO), for a client's responder check (a
+ * server's staple: staple.c). It runs inside the handshake, on the thread that
  * drives it, and blocks that thread (and that connection) for at most
  * ocsp_timeout; other connections go on. ctx is the key ring.
  */
@@ -317,35 +342,6 @@ static int ocsp_io_client(void *ctx, const char *url, int urlsz, unsigned char *
 	return n;
 }
 
-/*
- * The server's fetch of its staple. wolfSSL 5.5.4 serves without a staple
- * when the responder answers tryLater, but fails the handshake when the
- * fetch itself fails: a failed fetch is handed to it as that answer.
- */
-static int ocsp_io_server(void *ctx, const char *url, int urlsz, unsigned char *req, int reqsz,
-			  unsigned char **resp)
-{
-	static const unsigned char try_later[] = { 0x30, 0x03, 0x0a, 0x01, 0x03 };
-	const struct attls_keyring *kr = ctx;
-	char why[200];
-	int n = attls_ocsp_http(url, url ? urlsz : 0, req, reqsz, timeout_of(kr), resp, why,
-				sizeof(why));
-
-	if (n >= 0) {
-		atomic_store(&staple_failed_said, false);
-		return n;
-	}
-	if (!atomic_exchange(&staple_failed_said, true))
-		attls_trace(attls_trace_mask(), ATTLS_MSG_STAPLE_FAILED, NULL,
-			    "[keyring %s] %.*s: %s: serving without a staple (said once, until "
-			    "a fetch works again)", kr->name, url ? urlsz : 6, url ? url : "no URL",
-			    why);
-	*resp = malloc(sizeof(try_later));
-	if (!*resp)
-		return -1;
-	memcpy(*resp, try_later, sizeof(try_later));
-	return (int)sizeof(try_later);
-}
 
 static void ocsp_free(void *ctx, unsigned char *resp)
 {
@@ -363,8 +359,16 @@ static int setup_ocsp(const struct attls_policy *p, struct attls_keyring *kr, WO
 
 	if (!client_check && !staple)
 		return 0;
+	if (staple && !kr->staple && !(kr->staple = attls_staple_new())) {
+		attls_errors_add(errs, p->file, kr->ocsp_staple_line, "ocsp_staple: out of memory");
+		return -1;
+	}
 	if (staple || kr->ocsp == ATTLS_OCSP_STAPLED || kr->ocsp == ATTLS_OCSP_REQUIRED_STAPLED) {
 		ok &= wolfSSL_CTX_EnableOCSPStapling(ctx) == WOLFSSL_SUCCESS;
+		/* The staple is attls's to keep and refresh (staple.c). */
+		if (staple)
+			ok &= wolfSSL_CertManagerStaplingAlwaysAsk(wolfSSL_CTX_GetCertManager(ctx),
+								  1) == WOLFSSL_SUCCESS;
 		if (!server)
 			ok &= wolfSSL_CTX_UseOCSPStapling(ctx, WOLFSSL_CSR_OCSP, 0) ==
 			      WOLFSSL_SUCCESS;
@@ -388,8 +392,21 @@ static int setup_ocsp(const struct attls_policy *p, struct attls_keyring *kr, WO
 	 * After every Enable, each of which sets wolfSSL's own socket code:
 	 * that would reach attls's hooks. Only attls's own I/O runs.
 	 */
-	ok &= wolfSSL_CTX_SetOCSP_Cb(ctx, server ? ocsp_io_server : ocsp_io_client, ocsp_free,
-				     kr) == WOLFSSL_SUCCESS;
+	/*
+	 * A server's staple (staple.c): wolfSSL 5.5.4 serves without one when
+	 * the responder answers tryLater, but fails the handshake when the
+	 * fetch itself fails: a failed fetch with no response kept is handed
+	 * to it as that answer.
+	 */
+	if (server) {
+		void *io = staple ? attls_staple_ctx(kr, ctx) : NULL;
+
+		ok &= staple && io && wolfSSL_CTX_SetOCSP_Cb(ctx, attls_staple_io, ocsp_free,
+							      io) == WOLFSSL_SUCCESS;
+	} else {
+		ok &= wolfSSL_CTX_SetOCSP_Cb(ctx, ocsp_io_client, ocsp_free, kr) ==
+		      WOLFSSL_SUCCESS;
+	}
 	if (!ok) {
 		attls_errors_add(errs, p->file, staple ? kr->ocsp_staple_line : kr->ocsp_line,
 				 "%s: cannot enable OCSP in wolfSSL", staple ? "ocsp_staple" : "ocsp");
@@ -468,6 +485,29 @@ static const struct attls_keyring *keyring_of(const struct attls_policy *p, WOLF
 	return NULL;
 }
 
+void attls_revoke_step(const struct attls_policy *p, WOLFSSL *ssl)
+{
+	struct attls_keyring *kr;
+	char when[32];
+	struct tm tm;
+	time_t now;
+
+	if (!p || !p->crl_warn_next || (now = time(NULL)) < p->crl_warn_next)
+		return;
+	/* Rare: a CRL of the policy has expired since it loaded. */
+	kr = (struct attls_keyring *)keyring_of(p, wolfSSL_get_SSL_CTX(ssl));
+	if (!kr || !kr->crl_warn_next || now < kr->crl_warn_next ||
+	    atomic_exchange(&kr->crl_late_said, true))
+		return;
+	gmtime_r(&kr->crl_warn_next, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	attls_trace(p->trace, ATTLS_MSG_CRL_EXPIRED, NULL,
+		    "[keyring %s] crl: %s: a CRL of it passed its next update %s while in "
+		    "force: used anyway (crl_expired = warn) until a new one is in place: "
+		    "certificates it lists are refused, the others accepted", kr->name, kr->crl,
+		    when);
+}
+
 const char *attls_revoke_reason(const struct attls_policy *p, WOLFSSL *ssl, int err, char *buf,
 				size_t len)
 {
@@ -486,7 +526,7 @@ const char *attls_revoke_reason(const struct attls_policy *p, WOLFSSL *ssl, int 
 			 "issuer's CRL");
 		break;
 	case CRL_MISSING:
-		if (kr && kr->crl_note)
+		if (kr && kr->crl_note && kr->crl_expired == ATTLS_CRL_EXPIRED_REFUSE)
 			snprintf(buf, len, "CRL expired: %s; a certificate of the peer's chain "
 				 "has no current CRL for its issuer", kr->crl_note);
 		else

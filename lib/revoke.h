@@ -27,6 +27,14 @@ int attls_revoke_setup(const struct attls_policy *p, struct attls_keyring *kr,
 		       WOLFSSL_CTX *ctx, bool server, bool log, struct attls_errors *errs);
 
 /*
+ * After each handshake step of ssl (made from p): under crl_expired =
+ * warn, says (ATTLS025W) once per key ring and load that a CRL current
+ * when the policy loaded has passed its next update since, and is used
+ * on. Cheap when none has: a time comparison.
+ */
+void attls_revoke_step(const struct attls_policy *p, WOLFSSL *ssl);
+
+/*
  * The reason a handshake of ssl (made from p) failed with wolfSSL error err, when it is
  * a revocation check's ("revoked: ...", "CRL expired: ...", "OCSP: ..."),
  * in buf; else NULL.

@@ -755,6 +755,7 @@ static int handshake_step(struct attls_session *s)
 	s->io_errno = 0;
 	ret = s->role == ATTLS_ROLE_SERVER ? wolfSSL_accept(s->ssl) :
 					     wolfSSL_connect(s->ssl);
+	attls_revoke_step(s->policy, s->ssl);
 	if (ret == WOLFSSL_SUCCESS) {
 		const char *refused = attls_peer_usage_refused(s->ssl);
 

@@ -299,6 +299,13 @@ int attls_tlsctx_build(struct attls_policy *p, struct attls_errors *errs)
 		attls_tlsctx_free(p);
 		return -1;
 	}
+	/* The handshakes' cheap test for a CRL expired since (revoke.h). */
+	for (size_t i = 0; i < p->n_keyrings; i++) {
+		time_t t = p->keyrings[i].crl_warn_next;
+
+		if (t && (!p->crl_warn_next || t < p->crl_warn_next))
+			p->crl_warn_next = t;
+	}
 	return 0;
 }
 

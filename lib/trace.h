@@ -33,7 +33,8 @@
 	X(HS_TIMEOUT, "ATTLS023E", ATTLS_TRACE_ERROR, "handshake timed out")           \
 	X(PEER_NOT_ALLOWED, "ATTLS024E", ATTLS_TRACE_ERROR, "peer not allowed")        \
 	X(CRL_EXPIRED, "ATTLS025W", ATTLS_TRACE_ERROR,                                \
-	  "CRL expired: the certificates it covers are refused")                       \
+	  "CRL expired: the certificates it covers are refused (crl_expired = warn: "  \
+	  "used anyway)")                                                              \
 	X(CONN_CLOSED, "ATTLS030I", ATTLS_TRACE_EVENT, "connection closed")            \
 	X(CONN_ERROR, "ATTLS031E", ATTLS_TRACE_ERROR, "connection failed")             \
 	X(CONN_LOST, "ATTLS032E", ATTLS_TRACE_ERROR,                                   \
@@ -58,7 +59,8 @@
 	X(DEVICE_FAILED, "ATTLS071W", ATTLS_TRACE_ERROR,                               \
 	  "crypto device failed: new sessions use software")                          \
 	X(STAPLE_FAILED, "ATTLS072W", ATTLS_TRACE_ERROR,                              \
-	  "OCSP staple not fetched: the server serves without one")                    \
+	  "OCSP staple not fetched: the server serves without one, or with the one "  \
+	  "it keeps")                                                                  \
 	X(TICKET_KEY_OLD, "ATTLS080W", ATTLS_TRACE_ERROR,                              \
 	  "ticket_key_file not rotated for more than two hours")                     \
 	X(LOG_FALLBACK, "ATTLS090W", ATTLS_TRACE_ERROR,                                \

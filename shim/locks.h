@@ -68,6 +68,11 @@
  * hooks a handler may call on a clear-text fd take none, and attls blocks
  * the signals it must while it waits (lib/session.c, wait_fd).
  *
+ * The OCSP staple a server keeps (lib/staple.c) takes no lock either: its
+ * response is published by atomic exchange and read under an atomic count
+ * of readers, its refresher elected by compare-and-swap of a token that
+ * names the process (a fork's child never waits for its parent's thread).
+ *
  * A child made by _Fork runs no handler: see attls_fd_forget_all_raw.
  */
 #ifndef ATTLS_LOCKS_H

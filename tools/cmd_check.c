@@ -72,7 +72,14 @@ int cmd_check(int argc, char **argv)
 			attls_warn_certs(p, &warns);
 		/* An expired CRL loads (the policy is in force) but refuses what it covers. */
 		for (size_t k = 0; !no_keys && k < p->n_keyrings; k++)
-			if (p->keyrings[k].crl_note)
+			if (p->keyrings[k].crl_note &&
+			    p->keyrings[k].crl_expired == ATTLS_CRL_EXPIRED_WARN)
+				attls_errors_add(&warns, p->file, p->keyrings[k].crl_line,
+						 "warning: [keyring %s] crl: CRL expired: %s: used "
+						 "anyway (crl_expired = warn): certificates it lists "
+						 "are refused, the others accepted",
+						 p->keyrings[k].name, p->keyrings[k].crl_note);
+			else if (p->keyrings[k].crl_note)
 				attls_errors_add(&warns, p->file, p->keyrings[k].crl_line,
 						 "warning: [keyring %s] crl: CRL expired: %s: the "
 						 "certificates it covers are refused",

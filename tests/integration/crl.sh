@@ -42,6 +42,31 @@ check "server: a client with a revoked certificate is refused" [ -z "$(get rclie
 for _ in $(seq 30); do grep -q "ATTLS022E handshake failed.*revoked" "$WORK/web.log" && break; sleep 0.1; done
 check "server: ATTLS022E says revoked" grep -q "ATTLS022E handshake failed.*revoked" "$WORK/web.log"
 
+# --- crl_expired = warn, a CRL that expires while in force (8 s): used on,
+# said once when it has
+openssl ca -batch -config "$R/ca.cnf" -gencrl -crlexts crl_ext -crlsec 8 -out "$WORK/short.pem" \
+	>/dev/null 2>&1
+t0=$(date +%s)
+PW=$(free_port)
+sed -e "s|^crl = .*|crl = $WORK/short.pem\ncrl_expired = warn|" -e "s|^local_port = .*|local_port = $PW|" \
+	"$WORK/srv.ini" >"$WORK/srv_warn.ini"
+serve_dir "$WORK/srv_warn.ini" "$WORK/www" "$PW" "$WORK/web_warn.log" || exit 1
+getw() { # CERT: the page from the warn server
+	timeout 20 curl -sS --cacert "$R/ca.pem" --cert "$R/$1.pem" --key "$R/$1.key" \
+		"https://localhost:$PW/index.html" 2>/dev/null
+}
+check "warn, current CRL: the good client is served, nothing said" \
+	eval '[ "$(getw client)" = "hello over tls" ] && ! grep -q ATTLS025W "$WORK/web_warn.log"'
+sleep $((t0 + 10 - $(date +%s)))
+check "warn, CRL expired since the load: the good client is still served" \
+	[ "$(getw client)" = "hello over tls" ]
+check "warn, CRL expired since the load: the revoked client is still refused" \
+	[ -z "$(getw rclient)" ]
+check "warn, CRL expired since the load: ATTLS025W says it passed its next update, used anyway" \
+	grep -q "ATTLS025W.*passed its next update.*while in force: used anyway" "$WORK/web_warn.log"
+getw client >/dev/null
+check "warn, CRL expired since the load: said once" [ "$(grep -c ATTLS025W "$WORK/web_warn.log")" = 1 ]
+
 # --- reload: a new CRL renamed into place (here, an expired one) is taken
 sleep 1.1
 cp "$WORK/expired.pem" "$WORK/new.pem" && mv "$WORK/new.pem" "$WORK/live.pem"
@@ -89,7 +114,7 @@ T=$(free_port)
 bg timeout 60 openssl s_server -quiet -accept "$T" -cert "$R/bad.pem" -key "$R/bad.key" \
 	-naccept 100 -rev >/dev/null 2>&1
 wait_port "$S" && wait_port "$T" || exit 1
-cli_policy() { # FILE CRL
+cli_policy() { # FILE CRL [KEYRING-LINE]
 	cat >"$1" <<EOF2
 [global]
 trace = error-stderr, error
@@ -97,6 +122,7 @@ handshake_timeout = 3s
 [keyring k]
 ca = $R/ca.pem
 crl = $2
+${3:-}
 [traffic out]
 direction = outbound
 remote_port = $S, $T
@@ -194,6 +220,35 @@ out=$("$ATTLS" check "$WORK/c_pem.ini" 2>&1)
 check "attls check: a current CRL is ok and not called expired" \
 	eval 'grep -q ": ok:" <<<"$out" && ! grep -q expired <<<"$out"'
 
+# --- crl_expired = warn: the expired CRL (verified) is still looked up
+cli_policy "$WORK/c_warn.ini" "$WORK/expired.pem" "crl_expired = warn"
+check "warn: a server certificate the expired CRL does not list is accepted" \
+	grep -q olleh <<<"$(talk "$WORK/c_warn.ini" "$S" "$WORK/c_warn_good.log")"
+check "warn: ATTLS025W says the expired CRL is used anyway" \
+	grep -q "ATTLS025W.*$WORK/expired.pem.*used anyway" "$WORK/c_warn_good.log"
+check "warn: ATTLS025W once in the process's load" \
+	[ "$(grep -c ATTLS025W "$WORK/c_warn_good.log")" = 1 ]
+check "warn: a server certificate the expired CRL lists is refused" \
+	[ -z "$(talk "$WORK/c_warn.ini" "$T" "$WORK/c_warn_bad.log")" ]
+check "warn: ATTLS022E says revoked" \
+	grep -q "ATTLS022E handshake failed.*revoked" "$WORK/c_warn_bad.log"
+out=$("$ATTLS" check "$WORK/c_warn.ini" 2>&1)
+check "warn: attls check says the expired CRL is used anyway, at the crl line" \
+	grep -q "c_warn.ini:6: warning: \[keyring k\] crl: CRL expired: $WORK/expired.pem.*used anyway" <<<"$out"
+"$ATTLS" check --strict "$WORK/c_warn.ini" >/dev/null 2>&1
+check "warn: attls check --strict exits 1 ($?)" [ $? = 1 ]
+# The same expired CRL with one byte of its signature changed, and an
+# expired CRL of another CA under the same name: never used.
+openssl crl -in "$WORK/expired.pem" -outform DER -out "$WORK/forged.der"
+python3 -c 'import sys; b = bytearray(open(sys.argv[1], "rb").read()); b[-1] ^= 1
+open(sys.argv[1], "wb").write(b)' "$WORK/forged.der"
+cli_policy "$WORK/c_forged.ini" "$WORK/forged.der" "crl_expired = warn"
+out=$("$ATTLS" check "$WORK/c_forged.ini" 2>&1)
+check "warn: an expired CRL whose signature does not verify is a policy error" \
+	grep -q "c_forged.ini:[0-9]*: crl: cannot load the CRL $WORK/forged.der (its signature does not verify" <<<"$out"
+check "warn: a policy with a forged expired CRL does not connect" \
+	[ -z "$(talk "$WORK/c_forged.ini" "$S" "$WORK/c_forged.log")" ]
+
 # --- policy errors, each with its line and key
 bad() { # NAME EXPECTED, the policy on stdin
 	cat >"$WORK/$1.ini"
@@ -208,7 +263,10 @@ remote_port = $S
 server_name = localhost
 keyring = k"
 printf '%s\ncrl = crl.pem\n%s\n' "$base" "$tail_" | bad relative 'crl: "crl.pem" is not an absolute path'
-printf '%s\ncrl = %s\ncrl_expired = warn\n%s\n' "$base" "$R/crl.pem" "$tail_" | bad warn 'crl_expired: warn is not supported'
+printf '%s\ncrl = %s\ncrl_expired = warn\n%s\n' "$base" "$R/crl.pem" "$tail_" >"$WORK/warn_ok.ini"
+out=$("$ATTLS" check "$WORK/warn_ok.ini" 2>&1)
+check "attls check: crl_expired = warn with a current CRL is ok" \
+	eval 'grep -q ": ok:" <<<"$out" && ! grep -q expired <<<"$out"'
 printf '%s\ncrl = %s\ncrl_expired = maybe\n%s\n' "$base" "$R/crl.pem" "$tail_" | bad expired_value 'crl_expired: "maybe" is not one of refuse, warn'
 printf '[keyring k]\ncert = %s\nkey = %s\ncrl = %s\n%s\n' "$R/good.pem" "$R/good.key" "$R/crl.pem" "$tail_" | bad no_ca 'crl: \[keyring k\] has no ca'
 printf '%s\ncrl = %s\n%s\n' "$base" "$R/ca.pem" "$tail_" | bad not_crl "crl: $R/ca.pem holds no CRL"
@@ -216,6 +274,9 @@ printf '%s\ncrl = %s\n%s\n' "$base" "$R/ca.pem" "$tail_" | bad not_crl "crl: $R/
 O=$WORK/other
 make_revoke_pki "$O" 1 >/dev/null
 printf '%s\ncrl = %s\n%s\n' "$base" "$O/crl.pem" "$tail_" | bad foreign_crl "crl: cannot load the CRL $O/crl.pem (its issuer is not among the CAs of ca)"
+make_expired_crl "$O" "$WORK/other_expired.pem"
+printf '%s\ncrl = %s\ncrl_expired = warn\n%s\n' "$base" "$WORK/other_expired.pem" "$tail_" |
+	bad foreign_expired_warn "crl: cannot load the CRL $WORK/other_expired.pem"
 chmod 666 "$WORK/crldir/ca.crl"
 printf '%s\ncrl = %s\n%s\n' "$base" "$WORK/crldir" "$tail_" | bad writable_crl "crl: $WORK/crldir/ca.crl has mode 0666"
 chmod 644 "$WORK/crldir/ca.crl"

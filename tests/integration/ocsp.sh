@@ -195,6 +195,103 @@ out=$(printf 'GET /index.html HTTP/1.0\r\n\r\n' | timeout 15 env ATTLS_CONFIG="$
 	LD_PRELOAD="$LIB" socat -t 3 - "TCP:127.0.0.1:$P" 2>>"$WORK/both.log")
 check "attls client (required-stapled) to attls server (ocsp_staple)" grep -q "hello over tls" <<<"$out"
 
+# --- a staple refreshed before it expires: responders (python3, each
+# response made by openssl ocsp -nmin 1: valid a minute, refreshed after
+# half of it) that log each request, and fail (HTTP 500) once told to.
+responder() { # PORT DIR: $DIR/requests gets a line per request; $DIR/fail makes it fail
+	mkdir -p "$2"
+	bg timeout 120 python3 -c '
+import http.server, os, subprocess, sys
+port, d, r = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        failing = os.path.exists(d + "/fail")
+        with open(d + "/requests", "a") as f:
+            f.write("failed\n" if failing else "served\n")
+        if failing:
+            self.send_error(500)
+            return
+        open(d + "/req.der", "wb").write(body)
+        subprocess.run(["openssl", "ocsp", "-index", r + "/index.txt", "-rsigner", r + "/ca.pem",
+                        "-rkey", r + "/ca.key", "-CA", r + "/ca.pem", "-reqin", d + "/req.der",
+                        "-respout", d + "/resp.der", "-nmin", "1"], capture_output=True)
+        out = open(d + "/resp.der", "rb").read()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/ocsp-response")
+        self.send_header("Content-Length", str(len(out)))
+        self.end_headers()
+        self.wfile.write(out)
+    def log_message(self, *a):
+        pass
+http.server.HTTPServer(("127.0.0.1", port), H).serve_forever()
+' "$1" "$2" "$R"
+}
+requests() { # DIR: how many requests its responder had
+	[ -f "$1/requests" ] && wc -l <"$1/requests" || echo 0
+}
+this_update() { grep -m1 'This Update' <<<"$1"; }
+RA=$(free_port); responder "$RA" "$WORK/ra"
+RB=$(free_port); responder "$RB" "$WORK/rb"
+wait_port "$RA" && wait_port "$RB" || exit 1
+PA=$(free_port)
+PB=$(free_port)
+cat >"$WORK/refresh.ini" <<EOF2
+[global]
+trace = error-stderr, error
+handshake_timeout = 5s
+[keyring a]
+cert = $R/good.pem
+key = $R/good.key
+ca = $R/ca.pem
+ocsp_staple = yes
+ocsp_url = http://127.0.0.1:$RA/
+[keyring b]
+cert = $R/good.pem
+key = $R/good.key
+ca = $R/ca.pem
+ocsp_staple = yes
+ocsp_url = http://127.0.0.1:$RB/
+[traffic a]
+direction = inbound
+local_port = $PA
+keyring = a
+[traffic b]
+direction = inbound
+local_port = $PB
+keyring = b
+EOF2
+serve_dir "$WORK/refresh.ini" "$WORK/www" "$PA" "$WORK/refresh_a.log" || exit 1
+serve_dir "$WORK/refresh.ini" "$WORK/www" "$PB" "$WORK/refresh_b.log" || exit 1
+t0=$(date +%s)
+out=$(status "$PA")
+first=$(this_update "$out")
+check "refresh: the first staple is fetched" has 'Cert Status: good' 'hello over tls'
+out=$(status "$PB")
+check "refresh: the first staple is fetched (b)" has 'Cert Status: good'
+touch "$WORK/rb/fail"
+out=$(status "$PA")
+check "refresh: before the refresh point, the kept staple is served, not fetched again" \
+	eval 'has "Cert Status: good" && [ "$(requests "$WORK/ra")" = 1 ]'
+# Past the refresh point (30 s), before the next update (60 s).
+sleep $((t0 + 33 - $(date +%s)))
+out=$(status "$PA")
+check "refresh: past the refresh point a new response is fetched, before the next update" \
+	eval '[ "$(requests "$WORK/ra")" = 2 ] && [ $(($(date +%s) - t0)) -lt 55 ]'
+check "refresh: and stapled (a later This Update)" \
+	eval 'has "Cert Status: good" && [ -n "$first" ] && [ "$(this_update "$out")" != "$first" ]'
+out=$(status "$PA")
+check "refresh: the new one is kept (no third request)" \
+	eval 'has "Cert Status: good" && [ "$(requests "$WORK/ra")" = 2 ]'
+out=$(status "$PB")
+check "refresh failed: the still valid staple is served" has 'Cert Status: good' 'hello over tls'
+check "refresh failed: it was tried" [ "$(requests "$WORK/rb")" = 2 ]
+check "refresh failed: ATTLS072W says so" grep -q "ATTLS072W.*refresh failed" "$WORK/refresh_b.log"
+out=$(status "$PB")
+check "refresh failed: tried again at most once a minute, the staple still served" \
+	eval 'has "Cert Status: good" && [ "$(requests "$WORK/rb")" = 2 ]'
+check "refresh failed: ATTLS072W once" [ "$(grep -c ATTLS072W "$WORK/refresh_b.log")" = 1 ]
+
 # --- policy errors
 bad() { # NAME EXPECTED, the policy on stdin
 	cat >"$WORK/$1.ini"

@@ -65,8 +65,8 @@ static const struct {
 	  "crl: [keyring k] has no ca" },
 	{ "[keyring k]\nca = @D@/ca.pem\ncrl_expired = later\n" TAIL, 3,
 	  "crl_expired: \"later\" is not one of refuse, warn" },
-	{ "[keyring k]\nca = @D@/ca.pem\ncrl_expired = warn\n" TAIL, 3,
-	  "crl_expired: warn is not supported" },
+	{ "[keyring k]\nca = @D@/ca.pem\ncrl_expired = sometimes\n" TAIL, 3,
+	  "crl_expired: \"sometimes\" is not one of refuse, warn" },
 	{ "[keyring k]\nca = @D@/ca.pem\ncrl_expired = refuse\ncrl_expired = refuse\n" TAIL, 4,
 	  "crl_expired: given twice" },
 	{ "[keyring k]\nca = @D@/ca.pem\nocsp = yes\n" TAIL, 3,
@@ -125,6 +125,21 @@ START_TEST(test_revoke_good)
 }
 END_TEST
 
+/* crl_expired = warn is a policy like any other (the CRL is checked at load). */
+START_TEST(test_revoke_warn)
+{
+	struct attls_errors errs = { 0 };
+	struct attls_policy *p = load_text("[keyring k]\nca = @D@/ca.pem\ncrl_expired = Warn\n"
+					   TAIL, &errs);
+
+	for (size_t i = 0; i < errs.n; i++)
+		fprintf(stderr, "%s\n", errs.msg[i]);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(p->keyrings[0].crl_expired, ATTLS_CRL_EXPIRED_WARN);
+	attls_policy_free(p);
+}
+END_TEST
+
 Suite *revoke_suite(void)
 {
 	Suite *s = suite_create("revoke");
@@ -133,6 +148,7 @@ Suite *revoke_suite(void)
 	tcase_add_test(tc, test_revoke_parsers);
 	tcase_add_loop_test(tc, test_revoke_bad, 0, (int)(sizeof(bad) / sizeof(bad[0])));
 	tcase_add_test(tc, test_revoke_good);
+	tcase_add_test(tc, test_revoke_warn);
 	suite_add_tcase(s, tc);
 	return s;
 }
