@@ -50,7 +50,8 @@ static char jobname[64];
  * time load a new policy; it is only ever tried, never waited for, so a
  * connection whose check falls due while another thread reloads goes on
  * at once with the policy in force. It guards
- * config_file, stamps and reloadable. It is taken under no lock of
+ * config_file, stamps, reloadable, device_set and tickets_set (written by
+ * the first load, in engine_once, before any reload can run). It is taken under no lock of
  * attls's: connect and accept call the check before any. fork: prepare
  * takes it, so a fork waits for a reload to end.
  */
@@ -59,6 +60,7 @@ static char *config_file;
 static struct attls_stamps stamps; /* the files as last read, taken or not */
 static bool reloadable;             /* the first load got as far as the policy */
 static bool device_set;             /* the crypto device chosen, once */
+static bool tickets_set;            /* the ticket keys set up, once at least */
 static enum attls_device device_in_use;
 
 /* A reference to the policy in force, or NULL; attls_policy_drop when done. */
@@ -135,6 +137,17 @@ static void engine_load(void)
 	if (attls_stamps_add_policy(&stamps, p) < 0)
 		reloadable = false;
 	attls_trace_setup(p->trace, p->syslog_facility);
+	if (!attls_job_needs_tls(p, jobname)) {
+		/*
+		 * No key, no ticket key, no crypto device: none could ever
+		 * be used by this job (match.h). Its connections still meet
+		 * the policy, which maps none of them to TLS.
+		 */
+		attls_trace(p->trace, ATTLS_MSG_NOTHING_TO_DO, NULL,
+			    "%s: %zu traffic descriptors, job=%s", file, p->n_traffic, jobname);
+		policy = p;
+		goto listed;
+	}
 	device_in_use = p->device;
 	device_set = true;
 	attls_cryptodev_setup(p->device, p->trace, device, sizeof(device));
@@ -144,10 +157,12 @@ static void engine_load(void)
 		attls_policy_free(p);
 		goto none;
 	}
+	tickets_set = true;
 	attls_trace(p->trace, ATTLS_MSG_POLICY_LOADED, NULL,
 		    "%s: %zu traffic descriptors, job=%s", file, p->n_traffic, jobname);
 	attls_trace(p->trace, ATTLS_MSG_DEVICE, NULL, "%s", device);
 	policy = p;
+listed:
 	/* Its user by uid only: attls status looks the name up, no look-up here. */
 	attls_live_process(jobname, NULL, file, p->text, p->text_len, true);
 	free(p->text);
@@ -186,6 +201,7 @@ static void reload(const char *why)
 	struct attls_errors errs = { 0 };
 	struct attls_stamps ns = { 0 };
 	struct attls_policy *p, *old;
+	bool needs_tls;
 	/* Read under reload_lock only: nothing else swaps it. */
 	struct attls_policy *cur = policy;
 	unsigned mask = cur ? cur->trace : ATTLS_TRACE_ERROR;
@@ -198,8 +214,10 @@ static void reload(const char *why)
 		st_rc |= attls_stamps_add_policy(&ns, p);
 	else
 		goto fail;
-	if (!device_set) {
-		/* The first policy did not load: the device is chosen by this one. */
+	/* A job no descriptor can match reads no key, as at the first load. */
+	needs_tls = attls_job_needs_tls(p, jobname);
+	if (needs_tls && !device_set) {
+		/* No policy before needed one: the device is chosen by this one. */
 		char device[256];
 
 		device_in_use = p->device;
@@ -207,16 +225,19 @@ static void reload(const char *why)
 		attls_cryptodev_setup(p->device, p->trace, device, sizeof(device));
 		attls_trace(p->trace, ATTLS_MSG_DEVICE, NULL, "%s", device);
 	}
-	if (attls_tlsctx_build(p, &errs) < 0)
+	if (needs_tls && attls_tlsctx_build(p, &errs) < 0)
 		goto fail;
 	/*
 	 * The ratchet restarts only where the key file says, or was said
-	 * before, or where no policy was ever in force to start it.
+	 * before, or where no policy that needed it was ever in force to
+	 * start it.
 	 */
-	if ((!cur || p->ticket_key_file || cur->ticket_key_file) &&
+	if (needs_tls && (!cur || !tickets_set || p->ticket_key_file || cur->ticket_key_file) &&
 	    attls_tickets_setup(p, &errs) < 0)
 		goto fail;
-	if (p->device != device_in_use)
+	if (needs_tls)
+		tickets_set = true;
+	if (needs_tls && p->device != device_in_use)
 		attls_trace(p->trace | ATTLS_TRACE_ERROR, ATTLS_MSG_POLICY_ERROR, NULL,
 			    "%s: device: a reload does not change the crypto device; it "
 			    "changes when the program starts again", config_file);
@@ -233,6 +254,9 @@ static void reload(const char *why)
 	attls_trace(p->trace, ATTLS_MSG_POLICY_RELOADED, NULL,
 		    "%s: %zu traffic descriptors, job=%s (%s); connections made before keep "
 		    "the policy they began with", config_file, p->n_traffic, jobname, why);
+	if (!needs_tls)
+		attls_trace(p->trace, ATTLS_MSG_NOTHING_TO_DO, NULL, "%s: job=%s", config_file,
+			    jobname);
 	/* Freed here, or by the last of its connections to end. */
 	attls_policy_drop(old);
 	goto out;
