@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <stdatomic.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <syslog.h>
@@ -45,6 +46,12 @@ static pthread_once_t engine_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t policy_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct attls_policy *policy;
 static char jobname[64];
+/*
+ * The inherit key of the policy in force, written when a policy is put in
+ * force (load, reload), read by exec (shim/exec.c) with no lock: a
+ * signal handler may exec. A fork copies it with the policy.
+ */
+static atomic_bool inherit_preload = true;
 /*
  * Reloads (reload.h). reload_lock (6 in shim/locks.h) lets one thread at a
  * time load a new policy; it is only ever tried, never waited for, so a
@@ -146,6 +153,7 @@ static void engine_load(void)
 		attls_trace(p->trace, ATTLS_MSG_NOTHING_TO_DO, NULL,
 			    "%s: %zu traffic descriptors, job=%s", file, p->n_traffic, jobname);
 		policy = p;
+		atomic_store(&inherit_preload, p->inherit);
 		goto listed;
 	}
 	device_in_use = p->device;
@@ -162,6 +170,7 @@ static void engine_load(void)
 		    "%s: %zu traffic descriptors, job=%s", file, p->n_traffic, jobname);
 	attls_trace(p->trace, ATTLS_MSG_DEVICE, NULL, "%s", device);
 	policy = p;
+	atomic_store(&inherit_preload, p->inherit);
 listed:
 	/* Its user by uid only: attls status looks the name up, no look-up here. */
 	attls_live_process(jobname, NULL, file, p->text, p->text_len, true);
@@ -247,6 +256,7 @@ static void reload(const char *why)
 	pthread_mutex_lock(&policy_lock);
 	old = policy;
 	policy = p;
+	atomic_store(&inherit_preload, p->inherit);
 	pthread_mutex_unlock(&policy_lock);
 	attls_live_policy(p->text, p->text_len);
 	free(p->text);
@@ -617,4 +627,9 @@ bool attls_engine_sessions_from(uid_t uid)
 out:
 	attls_policy_drop(policy);
 	return ok;
+}
+
+bool attls_engine_inherit(void)
+{
+	return atomic_load(&inherit_preload);
 }

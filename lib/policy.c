@@ -87,7 +87,7 @@ struct loader {
 
 static const char *const global_keys[] = { "trace", "syslog_facility",
 					   "handshake_timeout", "ticket_key_file",
-					   "sessions_from", NULL };
+					   "sessions_from", "inherit", NULL };
 static const char *const crypto_keys[] = { "device", "module_path", "pin_source",
 					     "pin_value", NULL };
 static const char *const keyring_keys[] = { "cert", "key", "ca", "crl", "crl_expired", "ocsp",
@@ -457,6 +457,9 @@ static void set_global(struct loader *ld, const char *k, const char *v)
 		set_path(ld, "ticket_key_file", &p->ticket_key_file, &p->ticket_key_file_line, v);
 	} else if (!strcasecmp(k, "sessions_from")) {
 		set_sessions_from(ld, v);
+	} else if (!strcasecmp(k, "inherit")) {
+		if (parse_bool(v, &p->inherit) < 0)
+			ERR(ld, "inherit: \"%s\" is not yes or no", v);
 	} else if (attls_parse_duration_ms(v, &p->handshake_timeout_ms) < 0) {
 		ERR(ld, "handshake_timeout: \"%s\" is not a duration such as 10s, "
 			"500ms or 2m (at most 1 hour)", v);
@@ -1022,6 +1025,7 @@ struct attls_policy *attls_policy_load_ex(const char *file, unsigned flags,
 	p->syslog_facility = LOG_DAEMON;
 	p->handshake_timeout_ms = 10000;
 	p->device = ATTLS_DEVICE_AUTO;
+	p->inherit = true;
 	ld.p = p;
 	/*
 	 * Opened once, without blocking, and checked on that descriptor: a

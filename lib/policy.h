@@ -162,6 +162,11 @@ struct attls_policy {
 	 */
 	char **sessions_from;
 	size_t n_sessions_from;
+	/*
+	 * inherit: whether programs this one execs keep attls in LD_PRELOAD
+	 * (shim/exec.c); yes by default.
+	 */
+	bool inherit;
 	enum attls_device device;
 	/* PKCS#11 defaults for key rings whose URIs do not say ([crypto]). */
 	char *p11_module, *p11_pin_source, *p11_pin_value;
