@@ -25,4 +25,14 @@ int attls_keycheck(void *server_ctx, char *err, size_t errlen);
 int attls_keyproof(const unsigned char *cert_pem, size_t cert_len, const unsigned char *key_der,
 		   size_t key_len, char *err, size_t errlen);
 
+/*
+ * The same proof for a key on a token, named by id (id_len bytes) or, when
+ * label is not NULL, by label, on the device dev_id (pkcs11.h): the token
+ * signs, the certificate (cert, WOLFSSL_FILETYPE_PEM or _ASN1) verifies.
+ * 0, -1 with why, 1 for a key type it does not know.
+ */
+int attls_keyproof_token(const unsigned char *cert, size_t cert_len, int format,
+			 const unsigned char *id, size_t id_len, const char *label, int dev_id,
+			 char *err, size_t errlen);
+
 #endif

@@ -14,6 +14,7 @@
 
 #include <wolfssl/wolfcrypt/asn_public.h>
 #include <wolfssl/wolfcrypt/ecc.h>
+#include <wolfssl/wolfcrypt/error-crypt.h>
 #include <wolfssl/wolfcrypt/random.h>
 #include <wolfssl/wolfcrypt/rsa.h>
 #include <wolfssl/wolfcrypt/signature.h>
@@ -79,29 +80,71 @@ static int decode_public(const unsigned char *spki, word32 len, union pair_key *
 	return -1;
 }
 
-int attls_keyproof(const unsigned char *cert_pem, size_t cert_len, const unsigned char *key_der,
-		   size_t key_len, char *err, size_t errlen)
-{
-	static const char mismatch[] = "the key does not match the certificate: a signature "
-				       "it made does not verify with the certificate's public key";
-	unsigned char spki[SPKI_MAX], digest[32], sig[1024];
-	union pair_key priv, pub;
-	enum wc_SignatureType type = WC_SIGNATURE_TYPE_NONE;
-	/* The chain's first certificate: the one wolfSSL pairs with the key. */
-	WOLFSSL_X509 *x = wolfSSL_X509_load_certificate_buffer(cert_pem, (int)cert_len,
-								WOLFSSL_FILETYPE_PEM);
-	int spki_len = sizeof(spki), rc, off;
-	word32 sig_len;
-	WC_RNG rng;
-	const unsigned char *der = key_der;
-	word32 der_len = (word32)key_len, idx = 0;
+static const char mismatch[] = "the key does not match the certificate: a signature it made "
+			      "does not verify with the certificate's public key";
 
-	rc = x ? wolfSSL_X509_get_pubkey_buffer(x, spki, &spki_len) : 0;
+/* The public key of the first certificate in cert (PEM or DER), as SubjectPublicKeyInfo. */
+static int cert_spki(const unsigned char *cert, size_t cert_len, int format, unsigned char *spki,
+		     int *spki_len, char *err, size_t errlen)
+{
+	WOLFSSL_X509 *x = wolfSSL_X509_load_certificate_buffer(cert, (int)cert_len, format);
+	int rc = x ? wolfSSL_X509_get_pubkey_buffer(x, spki, spki_len) : 0;
+
 	wolfSSL_X509_free(x);
 	if (rc != WOLFSSL_SUCCESS) {
 		snprintf(err, errlen, "the certificate's public key cannot be read");
 		return -1;
 	}
+	return 0;
+}
+
+/* A random SHA-256 digest signed with priv and verified with pub: 0, or -1 with why. */
+static int sign_verify(union pair_key *priv, union pair_key *pub, enum wc_SignatureType type,
+		       char *err, size_t errlen)
+{
+	unsigned char digest[32], sig[1024];
+	word32 sig_len;
+	WC_RNG rng;
+	int rc = wc_InitRng(&rng);
+
+	if (rc) {
+		snprintf(err, errlen, "no random numbers for the key check (error %d)", rc);
+		return -1;
+	}
+	rc = wc_RNG_GenerateBlock(&rng, digest, sizeof(digest));
+	sig_len = (word32)wc_SignatureGetSize(type, pub, sizeof(*pub));
+	if (rc == 0 && (sig_len == 0 || sig_len > sizeof(sig)))
+		rc = -1;
+	if (rc == 0)
+		rc = wc_SignatureGenerate(WC_HASH_TYPE_SHA256, type, digest, sizeof(digest), sig,
+					  &sig_len, priv, sizeof(*priv), &rng);
+	if (rc == 0) {
+		rc = wc_SignatureVerify(WC_HASH_TYPE_SHA256, type, digest, sizeof(digest), sig,
+					sig_len, pub, sizeof(*pub));
+		if (rc)
+			snprintf(err, errlen, "%s", mismatch);
+	} else if (rc == SIG_VERIFY_E) {
+		/* wolfCrypt checks a signature it made with the key's public part: the certificate's. */
+		snprintf(err, errlen, "%s", mismatch);
+	} else {
+		snprintf(err, errlen, "the key cannot sign (error %d)", rc);
+	}
+	wc_FreeRng(&rng);
+	return rc ? -1 : 0;
+}
+
+int attls_keyproof(const unsigned char *cert_pem, size_t cert_len, const unsigned char *key_der,
+		   size_t key_len, char *err, size_t errlen)
+{
+	unsigned char spki[SPKI_MAX];
+	union pair_key priv, pub;
+	enum wc_SignatureType type = WC_SIGNATURE_TYPE_NONE;
+	int spki_len = sizeof(spki), rc, off;
+	const unsigned char *der = key_der;
+	word32 der_len = (word32)key_len, idx = 0;
+
+	if (cert_spki(cert_pem, cert_len, WOLFSSL_FILETYPE_PEM, spki, &spki_len, err, errlen) < 0)
+		return -1;
 	/* PKCS#8: the key inside it. */
 	off = wc_GetPkcs8TraditionalOffset((byte *)key_der, &idx, der_len);
 	if (off > 0 && idx + (word32)off <= der_len) {
@@ -115,27 +158,56 @@ int attls_keyproof(const unsigned char *cert_pem, size_t cert_len, const unsigne
 		snprintf(err, errlen, "%s (the certificate holds another type of key)", mismatch);
 		return -1;
 	}
-	rc = wc_InitRng(&rng);
-	if (rc == 0) {
-		rc = wc_RNG_GenerateBlock(&rng, digest, sizeof(digest));
-		sig_len = (word32)wc_SignatureGetSize(type, &priv, sizeof(priv));
-		if (rc == 0 && (sig_len == 0 || sig_len > sizeof(sig)))
-			rc = -1;
-		if (rc == 0)
-			rc = wc_SignatureGenerate(WC_HASH_TYPE_SHA256, type, digest, sizeof(digest),
-						  sig, &sig_len, &priv, sizeof(priv), &rng);
-		if (rc == 0) {
-			rc = wc_SignatureVerify(WC_HASH_TYPE_SHA256, type, digest, sizeof(digest),
-						sig, sig_len, &pub, sizeof(pub));
-			if (rc)
-				snprintf(err, errlen, "%s", mismatch);
-		} else {
-			snprintf(err, errlen, "the key cannot sign (error %d)", rc);
-		}
-		wc_FreeRng(&rng);
-	} else {
-		snprintf(err, errlen, "no random numbers for the key check (error %d)", rc);
+	rc = sign_verify(&priv, &pub, type, err, errlen);
+	free_key(&priv, type);
+	free_key(&pub, type);
+	return rc;
+}
+
+/*
+ * A key on a token: a key object that names it (id or label) on dev_id,
+ * with the certificate's public key copied in, since the sizes come from
+ * it; the signature is made by the token (the crypto callback, pkcs11.c).
+ */
+int attls_keyproof_token(const unsigned char *cert, size_t cert_len, int format,
+			 const unsigned char *id, size_t id_len, const char *label, int dev_id,
+			 char *err, size_t errlen)
+{
+	unsigned char spki[SPKI_MAX];
+	union pair_key priv, pub;
+	enum wc_SignatureType type;
+	int spki_len = sizeof(spki), rc;
+	word32 idx = 0;
+
+	if (cert_spki(cert, cert_len, format, spki, &spki_len, err, errlen) < 0)
+		return -1;
+	/* The certificate's key type is the one to try: RSA, else ECC. */
+	type = WC_SIGNATURE_TYPE_RSA_W_ENC;
+	if (decode_public(spki, (word32)spki_len, &pub, type) < 0) {
+		type = WC_SIGNATURE_TYPE_ECC;
+		if (decode_public(spki, (word32)spki_len, &pub, type) < 0)
+			return 1;
 	}
+	if (type == WC_SIGNATURE_TYPE_ECC)
+		rc = label ? wc_ecc_init_label(&priv.ecc, label, NULL, dev_id) :
+			     wc_ecc_init_id(&priv.ecc, (unsigned char *)id, (int)id_len, NULL,
+					    dev_id);
+	else
+		rc = label ? wc_InitRsaKey_Label(&priv.rsa, label, NULL, dev_id) :
+			     wc_InitRsaKey_Id(&priv.rsa, (unsigned char *)id, (int)id_len, NULL,
+					      dev_id);
+	if (rc) {
+		free_key(&pub, type);
+		snprintf(err, errlen, "the token's key cannot be used (error %d)", rc);
+		return -1;
+	}
+	rc = type == WC_SIGNATURE_TYPE_ECC ?
+		     wc_EccPublicKeyDecode(spki, &idx, &priv.ecc, (word32)spki_len) :
+		     wc_RsaPublicKeyDecode(spki, &idx, &priv.rsa, (word32)spki_len);
+	if (rc == 0)
+		rc = sign_verify(&priv, &pub, type, err, errlen);
+	else
+		snprintf(err, errlen, "the certificate's public key cannot be read");
 	free_key(&priv, type);
 	free_key(&pub, type);
 	return rc ? -1 : 0;

@@ -60,12 +60,6 @@ static int load_cert_file_kept(const struct attls_policy *p, const struct attls_
 	return 0;
 }
 
-static int load_cert_file(const struct attls_policy *p, const struct attls_keyring *kr,
-			  WOLFSSL_CTX *ctx, struct attls_errors *errs)
-{
-	return load_cert_file_kept(p, kr, ctx, NULL, NULL, errs);
-}
-
 /* Whether a file holds a PEM certificate at all. */
 static bool has_pem_cert(const unsigned char *buf)
 {
@@ -285,12 +279,17 @@ int attls_keyring_token_cert(const struct attls_policy *p, const struct attls_ke
 	return rc;
 }
 
+/*
+ * The certificate and the token's key into ctx; with prove, the key is
+ * proven (keycheck.h). 0, -1 with the error added, or 1: a key type only
+ * a handshake can prove.
+ */
 static int load_token_objects(const struct attls_policy *p, const struct attls_keyring *kr,
-			      WOLFSSL_CTX *ctx, struct attls_errors *errs)
+			      WOLFSSL_CTX *ctx, bool prove, struct attls_errors *errs)
 {
 	struct attls_p11uri key, cert = { .slot_id = -1 };
-	unsigned char *der = NULL;
-	size_t der_len = 0;
+	unsigned char *der = NULL, *pem = NULL;
+	size_t der_len = 0, pem_len = 0;
 	char why[256];
 	int dev, rc = -1, line = kr->key_line;
 
@@ -310,7 +309,7 @@ static int load_token_objects(const struct attls_policy *p, const struct attls_k
 			goto fail;
 		}
 		line = kr->key_line;
-	} else if (load_cert_file(p, kr, ctx, errs) < 0) {
+	} else if (load_cert_file_kept(p, kr, ctx, prove ? &pem : NULL, &pem_len, errs) < 0) {
 		goto out;
 	}
 	if (open_token(p, &key, &key, &dev, why, sizeof(why)) < 0 ||
@@ -325,12 +324,22 @@ static int load_token_objects(const struct attls_policy *p, const struct attls_k
 		goto fail;
 	}
 	rc = 0;
+	if (prove) {
+		rc = attls_keyproof_token(der ? der : pem, der ? der_len : pem_len,
+					  der ? WOLFSSL_FILETYPE_ASN1 : WOLFSSL_FILETYPE_PEM,
+					  key.has_id ? key.id : NULL, key.id_len,
+					  key.has_id ? NULL : key.object, dev, why, sizeof(why));
+		if (rc < 0)
+			goto fail;
+	}
 	goto out;
 fail:
 	attls_errors_add(errs, p->file, line, "%s: %s", line == kr->key_line ? "key" : "cert",
 			 why);
 out:
 	free(der);
+	if (pem)
+		attls_trust_free(pem, pem_len);
 	attls_p11uri_free(&key);
 	attls_p11uri_free(&cert);
 	return rc;
@@ -408,7 +417,7 @@ static int keyring_load(const struct attls_policy *p, const struct attls_keyring
 
 	if (kr->cert) {
 		if (attls_p11uri_is(kr->key))
-			rc = load_token_objects(p, kr, ctx, errs) < 0 ? -1 : 1;
+			rc = load_token_objects(p, kr, ctx, prove, errs);
 		else
 			rc = load_files(p, kr, ctx, prove, errs);
 		if (rc < 0)
@@ -433,7 +442,7 @@ int attls_keyring_check(const struct attls_policy *p, const struct attls_keyring
 
 	if (rc < 0)
 		return -1;
-	/* A key on a token: only the handshake can make it sign. */
+	/* A key of a type the signature proof does not know (keycheck.h). */
 	if (rc == 1 && attls_keycheck(ctx, why, sizeof(why)) < 0) {
 		attls_errors_add(errs, p->file, kr->key_line, "key: %s", why);
 		return -1;
