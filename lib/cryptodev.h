@@ -38,7 +38,17 @@ struct attls_gcm_speed {
 bool attls_cryptodev_prefer_gcrypt(const struct attls_gcm_speed *wolf,
 				   const struct attls_gcm_speed *gcrypt);
 
-/* Puts a context's sessions on the device in use, if any. */
+/*
+ * The choice left to the first session (a program's start under attls
+ * then costs no measurement and no libgcrypt): defer records what the
+ * policy wants; choose (the engine calls it before each new session, the
+ * first call chooses, logging ATTLS070I) makes it; session_start puts
+ * each session on the device chosen. A reload does not change it.
+ */
+void attls_cryptodev_defer(enum attls_device want, unsigned trace);
+void attls_cryptodev_choose(void);
+
+/* Puts a context's sessions on the device in use, if any (not when deferred). */
 void attls_cryptodev_apply(WOLFSSL_CTX *ctx);
 
 /*

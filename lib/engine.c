@@ -116,7 +116,7 @@ static void engine_load(void)
 	/* The kernel says whether the caller's environment may choose (envtrust.h). */
 	bool secure = attls_secure_exec();
 	const char *file = attls_env(secure, "ATTLS_CONFIG");
-	char why[256], device[256];
+	char why[256];
 	struct attls_policy *p;
 
 	attls_inside++;
@@ -158,7 +158,8 @@ static void engine_load(void)
 	}
 	device_in_use = p->device;
 	device_set = true;
-	attls_cryptodev_setup(p->device, p->trace, device, sizeof(device));
+	/* Chosen at the first session (cryptodev.h): no measurement at every exec. */
+	attls_cryptodev_defer(p->device, p->trace);
 	if (attls_tlsctx_build(p, &errs) < 0 || attls_tickets_setup(p, &errs) < 0) {
 		refuse_all(file, &errs, NULL);
 		attls_tlsctx_free(p);
@@ -168,7 +169,6 @@ static void engine_load(void)
 	tickets_set = true;
 	attls_trace(p->trace, ATTLS_MSG_POLICY_LOADED, NULL,
 		    "%s: %zu traffic descriptors, job=%s", file, p->n_traffic, jobname);
-	attls_trace(p->trace, ATTLS_MSG_DEVICE, NULL, "%s", device);
 	policy = p;
 	atomic_store(&inherit_preload, p->inherit);
 listed:
@@ -227,12 +227,9 @@ static void reload(const char *why)
 	needs_tls = attls_job_needs_tls(p, jobname);
 	if (needs_tls && !device_set) {
 		/* No policy before needed one: the device is chosen by this one. */
-		char device[256];
-
 		device_in_use = p->device;
 		device_set = true;
-		attls_cryptodev_setup(p->device, p->trace, device, sizeof(device));
-		attls_trace(p->trace, ATTLS_MSG_DEVICE, NULL, "%s", device);
+		attls_cryptodev_defer(p->device, p->trace);
 	}
 	if (needs_tls && attls_tlsctx_build(p, &errs) < 0)
 		goto fail;
@@ -488,6 +485,12 @@ static enum attls_verdict classify(struct attls_policy *policy, const struct att
 	attls_trace(mask, ATTLS_MSG_CONN_MAPPED, who, "role=%s keyring=%s security=%s",
 		    attls_role_name(sp.role), t->keyring->name,
 		    t->security ? t->security->name : "(default)");
+	if (sp.ctx) {
+		/* The crypto device, chosen by the first session (cryptodev.h). */
+		attls_inside++;
+		attls_cryptodev_choose();
+		attls_inside--;
+	}
 	if (nc->handoff && sp.ctx) {
 		/* handoff.c logs why, if it cannot. */
 		*out = attls_session_import(&sp, nc->handoff, nc->handoff_len);
