@@ -110,6 +110,25 @@ static void refuse_all(const char *file, struct attls_errors *errs, const char *
 		attls_trace(mask, ATTLS_MSG_POLICY_ERROR, NULL, "%s", errs->msg[i]);
 }
 
+/*
+ * The policy, parsed without opening a file it names; they are checked
+ * (policy.h) only where this job needs TLS: a job no descriptor can match
+ * never opens a key (match.h). *needs_tls says which.
+ */
+static struct attls_policy *load_policy(const char *file, struct attls_errors *errs,
+					bool *needs_tls)
+{
+	struct attls_policy *p = attls_policy_load_ex(file, ATTLS_POLICY_KEEP_TEXT |
+						      ATTLS_POLICY_NO_FILES, errs);
+
+	*needs_tls = p && attls_job_needs_tls(p, jobname);
+	if (p && *needs_tls && attls_policy_check_files(p, errs) < 0) {
+		attls_policy_free(p);
+		return NULL;
+	}
+	return p;
+}
+
 static void engine_load(void)
 {
 	struct attls_errors errs = { 0 };
@@ -118,6 +137,7 @@ static void engine_load(void)
 	const char *file = attls_env(secure, "ATTLS_CONFIG");
 	char why[256];
 	struct attls_policy *p;
+	bool needs_tls;
 
 	attls_inside++;
 	attls_log_start();
@@ -136,7 +156,7 @@ static void engine_load(void)
 	/* Stamped before it is read: a change while it is read is seen at the next check. */
 	config_file = strdup(file);
 	reloadable = config_file && attls_stamps_add(&stamps, file) == 0;
-	p = attls_policy_load_ex(file, ATTLS_POLICY_KEEP_TEXT, &errs);
+	p = load_policy(file, &errs, &needs_tls);
 	if (!p) {
 		refuse_all(file, &errs, NULL);
 		goto none;
@@ -144,7 +164,7 @@ static void engine_load(void)
 	if (attls_stamps_add_policy(&stamps, p) < 0)
 		reloadable = false;
 	attls_trace_setup(p->trace, p->syslog_facility);
-	if (!attls_job_needs_tls(p, jobname)) {
+	if (!needs_tls) {
 		/*
 		 * No key, no ticket key, no crypto device: none could ever
 		 * be used by this job (match.h). Its connections still meet
@@ -218,13 +238,12 @@ static void reload(const char *why)
 
 	attls_inside++;
 	st_rc = attls_stamps_add(&ns, config_file);
-	p = attls_policy_load_ex(config_file, ATTLS_POLICY_KEEP_TEXT, &errs);
+	p = load_policy(config_file, &errs, &needs_tls);
 	if (p)
 		st_rc |= attls_stamps_add_policy(&ns, p);
 	else
 		goto fail;
 	/* A job no descriptor can match reads no key, as at the first load. */
-	needs_tls = attls_job_needs_tls(p, jobname);
 	if (needs_tls && !device_set) {
 		/* No policy before needed one: the device is chosen by this one. */
 		device_in_use = p->device;

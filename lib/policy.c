@@ -798,6 +798,27 @@ static void check_file(struct loader *ld, const char *what, const char *path,
 }
 
 /* Whether the policy file itself is private (mode 0600 or stricter). */
+static bool policy_private(struct loader *ld);
+static void check_crypto(struct loader *ld);
+static void check_keyring(struct loader *ld, struct attls_keyring *kr);
+
+/*
+ * The checks of the files a policy loaded with ATTLS_POLICY_NO_FILES
+ * names, made now (engine.c: only in a process that needs TLS). The rest
+ * of check_crypto and check_keyring passed at the load: only the files
+ * can add an error here (st zero: the pin_value check is not made again).
+ */
+int attls_policy_check_files(struct attls_policy *p, struct attls_errors *errs)
+{
+	struct loader ld = { .file = p->file, .p = p, .errs = errs };
+	size_t before = errs->n;
+
+	check_crypto(&ld);
+	for (size_t i = 0; i < p->n_keyrings; i++)
+		check_keyring(&ld, &p->keyrings[i]);
+	return errs->n == before ? 0 : -1;
+}
+
 static bool policy_private(struct loader *ld)
 {
 	return !(ld->st.st_mode & (S_IRWXG | S_IRWXO));
