@@ -365,7 +365,8 @@ static int prove_file_key(const struct attls_policy *p, const struct attls_keyri
 	if (n > 0) {
 		rc = attls_keyproof(cert, cert_len, der, (size_t)n, why, sizeof(why));
 		if (rc < 0)
-			attls_errors_add(errs, p->file, kr->key_line, "key: %s", why);
+			attls_errors_add(errs, p->file, kr->key_line, "key: %s: %s (%s)", kr->key,
+					 why, kr->cert);
 	}
 	explicit_bzero(der, len);
 	free(der);
@@ -395,12 +396,15 @@ static int load_files(const struct attls_policy *p, const struct attls_keyring *
 				 "key: cannot load the PEM private key %s (%s)", kr->key,
 				 attls_wolf_strerror(rc, why, sizeof(why)));
 		rc = -1;
+	} else if (prove) {
+		/* The signature proves more than wolfSSL's comparison: that is skipped. */
+		rc = prove_file_key(p, kr, cert, cert_len, key, len, errs);
 	} else if (wolfSSL_CTX_check_private_key(ctx) != WOLFSSL_SUCCESS) {
 		attls_errors_add(errs, p->file, kr->key_line,
 				 "key: %s does not match the certificate in %s", kr->key, kr->cert);
 		rc = -1;
 	} else {
-		rc = prove ? prove_file_key(p, kr, cert, cert_len, key, len, errs) : 0;
+		rc = 0;
 	}
 	attls_trust_free(key, len);
 out:

@@ -99,7 +99,7 @@ out=$(ATTLS_JOBNAME=X under "$WORK/bad.ini" /bin/true 2>&1)
 check "job X, a key file that does not match: no policy in force (ATTLS003E)" \
 	grep -q "ATTLS003E" <<<"$out"
 check "job X, a key file that does not match: the line says so" \
-	grep -q "bad.ini:6: key: .*client.key does not match the certificate" <<<"$out"
+	grep -q "bad.ini:6: key: .*client.key: the key does not match the certificate" <<<"$out"
 out=$(under "$WORK/bad.ini" /bin/true 2>&1)
 check "job true under the same policy: no error, the key is not read" \
 	bash -c '! grep -qE "ATTLS00[23]E" <<<"$1"' _ "$out"
