@@ -35,6 +35,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <link.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -695,6 +696,38 @@ ATTLS_HOOK int execvpe(const char *file, char *const argv[], char *const envp[])
 ATTLS_HOOK int execvp(const char *file, char *const argv[])
 {
 	return execvpe(file, argv, environ);
+}
+
+/*
+ * posix_spawn, posix_spawnp: hooked for inherit = no only, which gives the
+ * child the environment without attls as an exec would get it; the rest is
+ * libc's (its child execs through libc's own execve, which no hook sees, so
+ * no session goes with it: README, limits). They return an error number.
+ */
+ATTLS_HOOK int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
+			   const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+	char *store = NULL, **e;
+	int r;
+
+	if (attls_engine_inherit() || !(e = without_attls(envp, &store)))
+		return REAL(posix_spawn)(pid, path, fa, attr, argv, envp);
+	r = REAL(posix_spawn)(pid, path, fa, attr, argv, e);
+	free(store);
+	return r;
+}
+
+ATTLS_HOOK int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
+			    const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+	char *store = NULL, **e;
+	int r;
+
+	if (attls_engine_inherit() || !(e = without_attls(envp, &store)))
+		return REAL(posix_spawnp)(pid, file, fa, attr, argv, envp);
+	r = REAL(posix_spawnp)(pid, file, fa, attr, argv, e);
+	free(store);
+	return r;
 }
 
 /*

@@ -16,7 +16,8 @@
 #     libattls in /proc/PID/maps, and its LD_PRELOAD keeps the other
 #     preload but not attls (the variable goes when attls was the only
 #     one); ATTLS_CONFIG stays; the shell's own LD_PRELOAD is untouched;
-#     inherit = yes (the default) keeps attls in the child;
+#     a child of posix_spawn (python's) likewise; inherit = yes (the
+#     default) keeps attls in the child;
 #  5. inherit = no and a TLS fd handed to an exec'd program (socat's
 #     EXEC:/bin/cat): the fd is cut (ATTLS042E names inherit = no), the
 #     client gets nothing back in clear.
@@ -202,6 +203,31 @@ check "inherit = yes (the default): the child has libattls in its maps" \
 	bash -c "sed '/^== environ/,\$d' '$WORK/yes.out' | grep -q libattls"
 check "inherit = yes: the child's LD_PRELOAD still names attls" \
 	grep -qx "LD_PRELOAD=$WORK/libother.so:$LIB" "$WORK/yes.out"
+
+# posix_spawn too (python's os.posix_spawn calls libc's). /usr/bin/python3
+# itself: a version manager's shim (pyenv's python3 is a shell script)
+# would exec without attls before python runs.
+spawned() { # POLICY OUT: a python3 under POLICY posix_spawns sleep; OUT gets its maps and environment
+	timeout 30 env ATTLS_CONFIG="$1" LD_PRELOAD="$WORK/libother.so:$LIB" /usr/bin/python3 -c '
+import os, sys, time
+print("parent loaded attls:", "libattls" in open("/proc/self/maps").read())
+pid = os.posix_spawn("/bin/sleep", ["sleep", "5"], dict(os.environ))
+time.sleep(0.3)
+sys.stdout.write(open(f"/proc/{pid}/maps").read())
+print("== environ")
+sys.stdout.write(open(f"/proc/{pid}/environ").read().replace("\0", "\n"))
+os.kill(pid, 15)
+os.waitpid(pid, 0)' >"$2" 2>&1
+}
+spawned "$WORK/noinh.ini" "$WORK/spawn_no.out"
+check "inherit = no, posix_spawn: no libattls in the child, the other preload kept" \
+	bash -c "grep -qx 'parent loaded attls: True' '$WORK/spawn_no.out' &&
+		sed '/^== environ/,\$d' '$WORK/spawn_no.out' | grep -q libother.so &&
+		! sed '/^== environ/,\$d' '$WORK/spawn_no.out' | grep -q libattls &&
+		grep -qx 'LD_PRELOAD=$WORK/libother.so' '$WORK/spawn_no.out'"
+spawned "$WORK/p.ini" "$WORK/spawn_yes.out"
+check "inherit = yes, posix_spawn: libattls in the child" \
+	bash -c "sed '/^== environ/,\$d' '$WORK/spawn_yes.out' | grep -q libattls"
 
 # 5. inherit = no and a TLS fd handed to an exec'd program.
 S=$(free_port)
