@@ -18,6 +18,7 @@
 #     one); ATTLS_CONFIG stays; the shell's own LD_PRELOAD is untouched;
 #     a child of posix_spawn (python's) likewise; inherit = yes (the
 #     default) keeps attls in the child;
+#     a bad inherit value is a FILE:LINE error that refuses, as any;
 #  5. inherit = no and a TLS fd handed to an exec'd program (socat's
 #     EXEC:/bin/cat): the fd is cut (ATTLS042E names inherit = no), the
 #     client gets nothing back in clear.
@@ -166,6 +167,18 @@ else
 		bash -c "[ \"\$(timeout 10 curl -sS --cacert '$PKI/ca.pem' 'https://localhost:$K/')\" = 'hello child' ]"
 	stop "$TOK"
 fi
+
+# A bad inherit value: FILE:LINE naming the key, from attls check and under
+# the shim, even in a job that matches nothing.
+pol "$WORK/badinh.ini" "@PKI@/server.key" "inherit = sometimes"
+out=$("$ATTLS" check "$WORK/badinh.ini" 2>&1)
+rc=$?
+check "inherit = sometimes: attls check exits 1 and names the key at its line" \
+	bash -c '[ "$1" = 1 ] && grep -q "badinh.ini:3: inherit: \"sometimes\" is not yes or no" <<<"$2"' \
+	_ "$rc" "$out"
+out=$(under "$WORK/badinh.ini" /bin/true 2>&1)
+check "inherit = sometimes: job true has no policy in force (ATTLS003E) and says why" \
+	bash -c 'grep -q ATTLS003E <<<"$1" && grep -q "badinh.ini:3: inherit:" <<<"$1"' _ "$out"
 
 # 4. inherit = no: the children of a shell under attls.
 printf 'int other_preload;\n' >"$WORK/other.c"
