@@ -8,7 +8,8 @@
 #  2. job X still proves its key at load: a key file that does not match
 #     its certificate refuses every connection (ATTLS003E and the line),
 #     and a good one serves TLS (the crypto device chosen at that first
-#     session, ATTLS070I);
+#     session, ATTLS070I); a reload that makes a job covered reads its
+#     keys then and serves TLS;
 #  3. keys on a PKCS#11 token (SoftHSM2) proven by a signature the token
 #     makes: a matching one serves TLS, one that does not match is refused
 #     at load, by attls check and under the shim;
@@ -65,6 +66,8 @@ logged() {
 		for _ in $(seq 50); do [ -S /run/systemd/journal/socket ] && break; sleep 0.1; done
 		"$@"
 		rc=$?
+		# The sink reads what is queued before it is stopped.
+		sleep 0.3
 		kill "$sink"
 		wait "$sink"
 		exit $rc' _ "$PY/syslog_sink.py" "$out" "$@"
@@ -127,6 +130,44 @@ if [ "$rc" != 97 ]; then
 	check "job X: the crypto device chosen at the first session (ATTLS070I)" \
 		grep -q "ATTLS070I crypto device.*chosen at the first session" "$WORK/serve.log"
 fi
+
+# A reload that makes the job covered: the keys are read then, and TLS served.
+Q=$(free_port)
+rpol() { # JOBGLOB: written beside and renamed into place
+	policy "$WORK/r.ini.tmp" <<EOF2
+[global]
+trace = error-stderr, error
+[keyring srv]
+cert = @PKI@/server.pem
+key = @PKI@/server.key
+[traffic x]
+jobname = $1
+direction = inbound
+local_port = $Q
+keyring = srv
+EOF2
+	mv "$WORK/r.ini.tmp" "$WORK/r.ini"
+}
+rpol X
+serve_dir "$WORK/r.ini" "$WORK/www" "$Q" "$WORK/r.log" srv || exit 1
+RSRV=$BGPID
+check "reload: job srv, covered by no descriptor, serves in clear" \
+	bash -c "[ \"\$(timeout 10 curl -sS 'http://127.0.0.1:$Q/')\" = 'hello child' ]"
+sleep 1.1
+rpol srv
+ok=false
+for _ in 1 2 3 4 5; do
+	# The once-a-second check runs at the accept, before the connection is classified.
+	if [ "$(timeout 10 curl -sS --cacert "$PKI/ca.pem" "https://localhost:$Q/" 2>/dev/null)" = \
+		"hello child" ]; then
+		ok=true
+		break
+	fi
+	sleep 0.5
+done
+check "reload: once a descriptor covers job srv, it reads its key and serves TLS" $ok
+stop "$RSRV"
+check "reload: no error logged" bash -c "! grep -q 'ATTLS0[0-9][0-9]E' '$WORK/r.log'"
 
 # 3. Keys on a token, proven by a signature the token makes.
 MODULE=$(find /usr/lib -name libsofthsm2.so -path '*softhsm*' 2>/dev/null | head -1)
