@@ -27,7 +27,8 @@ enum attls_device attls_cryptodev_setup(enum attls_device want, unsigned trace, 
 /*
  * device = auto where both wolfSSL and libgcrypt have AES assembly: the
  * figures of each (bytes per second sealing AES-128-GCM records of 16 KiB
- * and of 1 KiB), measured once per policy load. libgcrypt is preferred only
+ * and of 1 KiB), measured once per process (at its first session when the
+ * engine defers the choice). libgcrypt is preferred only
  * when it seals an even mix (16 KiB as one record, 16 KiB as sixteen of
  * 1 KiB) more than 5% faster: closer than that is noise, and wolfSSL's
  * own code needs no callback. A figure <= 0 is a failed measurement.
