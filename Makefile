@@ -4,6 +4,11 @@
 PREFIX ?= /usr/local
 LIBDIR ?= $(PREFIX)/lib/attls
 BINDIR ?= $(PREFIX)/bin
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR ?= $(PREFIX)/share/man
+PKGCONFIGDIR ?= $(PREFIX)/lib/pkgconfig
+# The library's default policy is /etc/attls/attls.ini, whatever PREFIX.
+SYSCONFDIR ?= /etc
 B := build
 VERSION := 0.12.0
 
@@ -29,20 +34,41 @@ TOOL_OBJ := $(TOOL_SRC:%.c=$(B)/%.o)
 
 # Debian packages: to build, to test, the peers the tests use, and the
 # benchmark's handshake client (bench/hsload.c, OpenSSL).
-BUILD_PKGS := gcc make pkg-config libinih-dev libgcrypt20-dev check dpkg-dev autoconf automake \
+BUILD_PKGS := gcc make pkg-config python3 libinih-dev libgcrypt20-dev check dpkg-dev autoconf automake \
 	libtool debian-archive-keyring
 TEST_PKGS := openssl curl python3 procps iproute2 socat valgrind nginx redis-server \
 	redis-tools mosquitto mosquitto-clients wrk default-jdk-headless softhsm2 opensc \
 	stunnel4 libwww-perl python3-cryptography haproxy rabbitmq-server python3-pika strace \
 	nodejs apache2 libssl-dev libwolfssl-dev qemu-user postfix dovecot-imapd sslscan testssl.sh \
-	clang libclang-rt-14-dev systemd python3-prometheus-client
+	clang libclang-rt-14-dev systemd python3-prometheus-client man-db
 BENCH_PKGS := libssl-dev
+# What make demo runs: the partner, the broker, the client and the wire taps.
+DEMO_PKGS := openssl socat curl python3
 PKGS := $(BUILD_PKGS) $(TEST_PKGS) $(BENCH_PKGS)
 
-.PHONY: all deps test unit integration demo bench soak install clean distclean check-boundary wolfssl-check \
+.PHONY: all deps demo-deps test unit integration demo bench soak install uninstall clean distclean check-boundary wolfssl-check \
 	wolfssl-update fuzz fuzz-build
 
-all: $(B)/libattls.so $(B)/attls $(B)/boundary.ok $(B)/query_server wolfssl-check
+MAN := $(B)/man/attls.1 $(B)/man/attls.ini.5 $(B)/man/attls.7
+
+all: $(B)/libattls.so $(B)/attls $(B)/boundary.ok $(B)/query_server $(MAN) $(B)/attls.pc \
+	wolfssl-check
+
+# attls.ini(5) is made from the README's policy tables: one source.
+$(B)/man/attls.ini.5: man/gen-attls-ini.py README.md
+	@mkdir -p $(dir $@)
+	python3 man/gen-attls-ini.py README.md $(VERSION) >$@.tmp && mv $@.tmp $@
+
+$(B)/man/%: man/%
+	@mkdir -p $(dir $@)
+	sed -e 's|@VERSION@|$(VERSION)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' $< >$@
+
+$(B)/attls.pc: Makefile
+	printf '%s\n' 'prefix=$(PREFIX)' 'includedir=$(INCLUDEDIR)' 'libdir=$(LIBDIR)' '' \
+		'Name: attls' \
+		'Description: application-transparent TLS: attls_query() through dlsym, and the preload library' \
+		'Version: $(VERSION)' 'Cflags: -I$${includedir}' 'Libs: -ldl' \
+		'preload=$${libdir}/libattls.so' >$@
 
 # Fetched once and cached in $(WOLF); rebuilt when its configure flags change.
 $(WOLF_A): wolfssl/build wolfssl/configure-flags $(wildcard wolfssl/patches/*.patch)
@@ -58,8 +84,15 @@ wolfssl-update:
 	$(MAKE) all
 
 # Installs what is missing, on Debian (sudo when not root).
-deps:
-	@missing=$$(for p in $(PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+# deps: what make test and make bench use; demo-deps: what make demo uses
+# only. Each says which packages it installs, and for what.
+deps: WANT = $(PKGS)
+deps: FOR = build, tests and benchmark
+demo-deps: WANT = $(BUILD_PKGS) $(DEMO_PKGS)
+demo-deps: FOR = build and demo
+deps demo-deps:
+	@echo "Debian packages for the $(FOR):" $(WANT)
+	@missing=$$(for p in $(WANT); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
 		grep -q 'install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 		echo "installing:" $$missing; \
@@ -203,7 +236,7 @@ fuzz: deps
 	$(MAKE) fuzz-build
 	tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
-demo: deps
+demo: demo-deps
 	$(MAKE) all
 	examples/broker/demo
 
@@ -225,12 +258,33 @@ soak: deps
 $(B)/gcm_speed: bench/gcm_speed.c $(B)/libattls-core.a
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(B)/libattls-core.a $(WOLF_A) $(LDLIBS_LIB)
 
+# Installs the library, the command, the header, the pkg-config file, the
+# man pages and /etc/attls: attls.ini.example always, attls.ini from it only
+# where none exists (never overwritten). uninstall removes exactly these,
+# and attls.ini only if it is still the example.
+INSTALLED := $(LIBDIR)/libattls.so $(BINDIR)/attls $(INCLUDEDIR)/attls.h \
+	$(PKGCONFIGDIR)/attls.pc $(MANDIR)/man1/attls.1 $(MANDIR)/man5/attls.ini.5 \
+	$(MANDIR)/man7/attls.7 $(SYSCONFDIR)/attls/attls.ini.example
 install: all
-	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(BINDIR)
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(INCLUDEDIR) \
+		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(SYSCONFDIR)/attls
 	install -m 755 $(B)/libattls.so $(DESTDIR)$(LIBDIR)/libattls.so
 	install -m 755 $(B)/attls $(DESTDIR)$(BINDIR)/attls
-	install -d $(DESTDIR)$(PREFIX)/include
-	install -m 644 include/attls.h $(DESTDIR)$(PREFIX)/include/attls.h
+	install -m 644 include/attls.h $(DESTDIR)$(INCLUDEDIR)/attls.h
+	install -m 644 $(B)/attls.pc $(DESTDIR)$(PKGCONFIGDIR)/attls.pc
+	install -m 644 $(B)/man/attls.1 $(DESTDIR)$(MANDIR)/man1/attls.1
+	install -m 644 $(B)/man/attls.ini.5 $(DESTDIR)$(MANDIR)/man5/attls.ini.5
+	install -m 644 $(B)/man/attls.7 $(DESTDIR)$(MANDIR)/man7/attls.7
+	install -m 644 conf/attls.ini.example $(DESTDIR)$(SYSCONFDIR)/attls/attls.ini.example
+	[ -e $(DESTDIR)$(SYSCONFDIR)/attls/attls.ini ] || \
+		install -m 644 conf/attls.ini.example $(DESTDIR)$(SYSCONFDIR)/attls/attls.ini
+
+uninstall:
+	if cmp -s conf/attls.ini.example $(DESTDIR)$(SYSCONFDIR)/attls/attls.ini; then \
+		rm -f $(DESTDIR)$(SYSCONFDIR)/attls/attls.ini; fi
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	-rmdir $(DESTDIR)$(LIBDIR) $(DESTDIR)$(SYSCONFDIR)/attls 2>/dev/null
 
 # The fetched wolfSSL source and its build stay: see distclean.
 clean:

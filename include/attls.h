@@ -44,7 +44,13 @@ struct attls_conn_info {
 	char descriptor[64];  /* the traffic descriptor's name */
 	char protocol[16];    /* "TLSv1.3" */
 	char cipher[64];      /* "TLS_AES_128_GCM_SHA256" */
-	char peer_subject[256]; /* "CN=client,O=Example", "" when the peer sent none */
+	/*
+	 * "CN=client,O=Example"; "" when the peer sent none, or when the
+	 * session was resumed (resumed = 1): a resumed session's peer shows no
+	 * certificate again; it was verified, and checked against allow_peer,
+	 * by the handshake that made the session, to which tickets are bound.
+	 */
+	char peer_subject[256];
 	char peer_serial[80]; /* hex, colon separated */
 };
 

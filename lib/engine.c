@@ -150,6 +150,7 @@ static void engine_load(void)
 	}
 	if (attls_wolf_load(why, sizeof(why)) < 0) {
 		refuse_all(file, NULL, why);
+		attls_errors_add(&errs, file, 0, "%s", why);
 		goto none;
 	}
 	attls_reload_setup(secure);
@@ -198,8 +199,22 @@ listed:
 	p->text = NULL;
 	goto out;
 none:
-	/* Listed too, as refusing every connection, so that attls status shows it. */
-	attls_live_process(jobname, NULL, file, NULL, 0, false);
+	/*
+	 * Listed too, as refusing every connection, with why (the errors in
+	 * the place of the policy's text), so that attls status shows it.
+	 */
+	{
+		char *text = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&text, &len);
+
+		for (size_t i = 0; f && i < errs.n; i++)
+			fprintf(f, "%s\n", errs.msg[i]);
+		if (f)
+			fclose(f);
+		attls_live_process(jobname, NULL, file, text, text ? len : 0, false);
+		free(text);
+	}
 out:
 	attls_errors_free(&errs);
 	attls_inside--;
@@ -486,6 +501,7 @@ static enum attls_verdict classify(struct attls_policy *policy, const struct att
 	sp.fd = nc->fd;
 	sp.server_name = t->server_name;
 	sp.allow = attls_traffic_allow(t);
+	sp.protocols = t->security ? t->security->protocols : ATTLS_PROTO_TLS12 | ATTLS_PROTO_TLS13;
 	if (sp.role == ATTLS_ROLE_CLIENT) {
 		/* A session is offered again only to the same peer, under the same rule. */
 		snprintf(resume, sizeof(resume), "%s|%s|%s", t->name,

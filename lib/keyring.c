@@ -69,8 +69,36 @@ static bool has_pem_cert(const unsigned char *buf)
 }
 
 /* The CAs of an open, checked file; 1 if it held none (skipped in a directory). */
-static int load_ca_fd(const struct attls_policy *p, const struct attls_keyring *kr,
-		      WOLFSSL_CTX *ctx, int fd, const struct stat *st, const char *name,
+/* What is done with each file of CA certificates: its bytes, read and checked. */
+typedef int (*ca_fn)(const struct attls_policy *p, const struct attls_keyring *kr, void *arg,
+		     const unsigned char *buf, size_t len, const char *name,
+		     struct attls_errors *errs);
+
+/* The CA certificates into the context. */
+static int ca_into_ctx(const struct attls_policy *p, const struct attls_keyring *kr, void *arg,
+		       const unsigned char *buf, size_t len, const char *name,
+		       struct attls_errors *errs)
+{
+	char why[384];
+	/*
+	 * A CA's own dates are not checked at load (a store such as
+	 * /etc/ssl/certs holds expired roots), as Debian's build did and
+	 * OpenSSL does: the peer's chain is checked at each handshake.
+	 */
+	int rc = wolfSSL_CTX_load_verify_buffer_ex(arg, buf, (long)len, WOLFSSL_FILETYPE_PEM, 0,
+						   WOLFSSL_LOAD_FLAG_DATE_ERR_OKAY);
+
+	if (rc != WOLFSSL_SUCCESS) {
+		attls_errors_add(errs, p->file, kr->ca_line,
+				 "ca: cannot load CA certificates from %s (%s)", name,
+				 attls_wolf_strerror(rc, why, sizeof(why)));
+		return -1;
+	}
+	return 0;
+}
+
+static int load_ca_fd(const struct attls_policy *p, const struct attls_keyring *kr, ca_fn fn,
+		      void *arg, int fd, const struct stat *st, const char *name,
 		      struct attls_errors *errs)
 {
 	char why[384];
@@ -86,21 +114,9 @@ static int load_ca_fd(const struct attls_policy *p, const struct attls_keyring *
 		attls_trust_free(buf, len);
 		return 1;
 	}
-	/*
-	 * A CA's own dates are not checked at load (a store such as
-	 * /etc/ssl/certs holds expired roots), as Debian's build did and
-	 * OpenSSL does: the peer's chain is checked at each handshake.
-	 */
-	rc = wolfSSL_CTX_load_verify_buffer_ex(ctx, buf, (long)len, WOLFSSL_FILETYPE_PEM, 0,
-					       WOLFSSL_LOAD_FLAG_DATE_ERR_OKAY);
+	rc = fn(p, kr, arg, buf, len, name, errs);
 	attls_trust_free(buf, len);
-	if (rc != WOLFSSL_SUCCESS) {
-		attls_errors_add(errs, p->file, kr->ca_line,
-				 "ca: cannot load CA certificates from %s (%s)", name,
-				 attls_wolf_strerror(rc, why, sizeof(why)));
-		return -1;
-	}
-	return 0;
+	return rc;
 }
 
 /*
@@ -114,8 +130,8 @@ static int load_ca_fd(const struct attls_policy *p, const struct attls_keyring *
  * cannot be loaded is an error, and so is a directory with no CA at all.
  * A file reached through several names (the hash links) is read once.
  */
-static int load_ca_dir(const struct attls_policy *p, const struct attls_keyring *kr,
-		       WOLFSSL_CTX *ctx, int dfd, struct attls_errors *errs)
+static int load_ca_dir(const struct attls_policy *p, const struct attls_keyring *kr, ca_fn fn,
+		       void *arg, int dfd, struct attls_errors *errs)
 {
 	struct {
 		dev_t dev;
@@ -170,7 +186,7 @@ static int load_ca_dir(const struct attls_policy *p, const struct attls_keyring 
 			break;
 		}
 		attls_io.fcntl(fd, F_SETFL, 0);
-		switch (load_ca_fd(p, kr, ctx, fd, &st, name, errs)) {
+		switch (load_ca_fd(p, kr, fn, arg, fd, &st, name, errs)) {
 		case 0:
 			loaded++;
 			break;
@@ -205,8 +221,8 @@ static int load_ca_dir(const struct attls_policy *p, const struct attls_keyring 
 	return rc;
 }
 
-static int load_ca(const struct attls_policy *p, const struct attls_keyring *kr,
-		   WOLFSSL_CTX *ctx, struct attls_errors *errs)
+static int each_ca(const struct attls_policy *p, const struct attls_keyring *kr, ca_fn fn,
+		   void *arg, struct attls_errors *errs)
 {
 	char why[384];
 	struct stat st;
@@ -218,9 +234,9 @@ static int load_ca(const struct attls_policy *p, const struct attls_keyring *kr,
 		return -1;
 	}
 	if (S_ISDIR(st.st_mode)) {
-		rc = load_ca_dir(p, kr, ctx, fd, errs);
+		rc = load_ca_dir(p, kr, fn, arg, fd, errs);
 	} else {
-		rc = load_ca_fd(p, kr, ctx, fd, &st, kr->ca, errs);
+		rc = load_ca_fd(p, kr, fn, arg, fd, &st, kr->ca, errs);
 		if (rc == 1) {
 			attls_errors_add(errs, p->file, kr->ca_line,
 					 "ca: %s holds no PEM certificate", kr->ca);
@@ -229,6 +245,15 @@ static int load_ca(const struct attls_policy *p, const struct attls_keyring *kr,
 	}
 	attls_io.close(fd);
 	return rc;
+}
+
+int attls_keyring_each_ca(const struct attls_policy *p, const struct attls_keyring *kr,
+			  int (*fn)(const struct attls_policy *p, const struct attls_keyring *kr,
+				    void *arg, const unsigned char *buf, size_t len,
+				    const char *name, struct attls_errors *errs),
+			  void *arg, struct attls_errors *errs)
+{
+	return kr->ca ? each_ca(p, kr, fn, arg, errs) : 0;
 }
 
 /*
@@ -427,7 +452,7 @@ static int keyring_load(const struct attls_policy *p, const struct attls_keyring
 		if (rc < 0)
 			return -1;
 	}
-	if (kr->ca && load_ca(p, kr, ctx, errs) < 0)
+	if (kr->ca && each_ca(p, kr, ca_into_ctx, ctx, errs) < 0)
 		return -1;
 	return rc;
 }

@@ -29,4 +29,16 @@ int attls_keyring_check(const struct attls_policy *p, const struct attls_keyring
 int attls_keyring_token_cert(const struct attls_policy *p, const struct attls_keyring *kr,
 			     unsigned char **der, size_t *der_len, char *why, size_t whylen);
 
+/*
+ * fn on each file of the key ring's ca (the file, or each file of the
+ * directory), read and checked as they are loaded: the bytes, NUL after
+ * them, and the file's name. fn returns 0 or -1 (an error, in errs).
+ * 0, or -1 on the first error.
+ */
+int attls_keyring_each_ca(const struct attls_policy *p, const struct attls_keyring *kr,
+			  int (*fn)(const struct attls_policy *p, const struct attls_keyring *kr,
+				    void *arg, const unsigned char *buf, size_t len,
+				    const char *name, struct attls_errors *errs),
+			  void *arg, struct attls_errors *errs);
+
 #endif

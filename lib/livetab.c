@@ -186,6 +186,15 @@ static void sweep_own(const char *dir, pid_t pid)
 }
 
 /*
+ * Whether the policy's text may go into a table this process's user can
+ * read: the user that loaded it, or one that may read the file itself.
+ */
+static bool text_allowed(void)
+{
+	return geteuid() == p_uid || faccessat(AT_FDCWD, p_policy, R_OK, AT_EACCESS) == 0;
+}
+
+/*
  * Copies the policy fields into a head (its policy_seq odd around it).
  * This and head_policy_copy are never inlined: GCC's -fsanitize=thread
  * build (tsan.sh) refuses the fences of a seqlock inlined twice (-Wtsan).
@@ -201,7 +210,8 @@ __attribute__((noinline)) static void head_policy_write(struct attls_live_head *
 	h->policy_loaded = loaded;
 	h->reload_failed = failed;
 	if (text) {
-		if (len > h->policy_cap)
+		h->text_withheld = !text_allowed();
+		if (len > h->policy_cap || h->text_withheld)
 			len = 0;
 		memcpy(h + 1, text, len);
 		h->policy_len = (uint32_t)len;
@@ -221,7 +231,8 @@ __attribute__((noinline)) static bool head_policy_copy(struct attls_live_head *h
 		h->policy_loaded = p_loaded;
 		h->reload_failed = p_failed;
 		h->policy_len = (uint32_t)p_text_len;
-		if (p_text_len <= h->policy_cap)
+		h->text_withheld = !text_allowed();
+		if (p_text_len <= h->policy_cap && !h->text_withheld)
 			memcpy(h + 1, p_text, p_text_len);
 		else
 			h->policy_len = 0;
@@ -370,6 +381,7 @@ void attls_live_process(const char *jobname, const char *user, const char *polic
 	snprintf(p_user, sizeof(p_user), "%s", user ? user : "");
 	snprintf(p_policy, sizeof(p_policy), "%s", policy_file ? policy_file : "");
 	p_uid = geteuid();
+	/* Not in force: the text is why (the errors). */
 	set_policy(text ? text : "", text ? len : 0,
 		   in_force ? ATTLS_LIVE_POLICY_IN_FORCE : ATTLS_LIVE_POLICY_NONE,
 		   in_force ? (int64_t)time(NULL) : 0, 0);
@@ -463,6 +475,9 @@ void attls_live_release(struct attls_live_slot *sl)
 		atomic_store_explicit(&sl->state, ATTLS_LIVE_FREE, memory_order_release);
 }
 
+/* The parent's table, still mapped in a fork's child until its handler ends. */
+static struct table *parents;
+
 void attls_live_atfork_child(void)
 {
 	struct table *t = atomic_load_explicit(&table, memory_order_relaxed), *mine;
@@ -475,8 +490,23 @@ void attls_live_atfork_child(void)
 	 * child that execs at once has it removed by the new image.
 	 */
 	atomic_store_explicit(&table, NULL, memory_order_relaxed);
+	parents = t && t->pid != getpid() ? t : NULL;
 	if (t && atomic_load_explicit(&p_known, memory_order_acquire) && (mine = table_make(false)))
 		atomic_store_explicit(&table, mine, memory_order_release);
+}
+
+void attls_live_atfork_child_done(void)
+{
+	/*
+	 * The sessions have read their counters from it (fork_release): the
+	 * parent's table is unmapped, so that a child that becomes another
+	 * user (a worker) cannot write what attls status shows of its parent.
+	 */
+	if (parents) {
+		munmap(parents->head, parents->size);
+		free(parents);
+		parents = NULL;
+	}
 }
 
 void attls_live_carry(struct attls_live_slot *sl, uint64_t in, uint64_t out, int64_t last_ms)

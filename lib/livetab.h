@@ -91,12 +91,20 @@ struct attls_live_head {
 	 * it, and remove it when they may (the process itself may not).
 	 */
 	_Atomic uint32_t superseded;
+	/*
+	 * The policy text is withheld: the process's user now (a worker that
+	 * gave up root) may not read the policy file, so its table, which
+	 * that user may read, does not hold it either.
+	 */
+	uint32_t text_withheld;
+	uint32_t pad;
 };
 
 /*
  * The process: its job name, user name (NULL: its uid stands for it) and
  * policy file, and the policy's text (secrets hidden; NULL when none
- * loaded or too large to keep), recorded by the engine when it first
+ * loaded or too large to keep; when not in force, the errors that kept it
+ * out), recorded by the engine when it first
  * loads the policy, whether it loaded or not (in_force). The table is
  * made then, once per process; a forked child makes its own at fork.
  * Failing to make it costs nothing but the listing.
@@ -143,6 +151,8 @@ static inline void attls_live_count(struct attls_live_slot *sl, uint64_t in, uin
  * server's master) is listed with its policy.
  */
 void attls_live_atfork_child(void);
+/* At the end of fork's child handler: the parent's table is unmapped. */
+void attls_live_atfork_child_done(void);
 
 /* A new slot with counters carried from elsewhere (a fork's parent, an exec's old image). */
 void attls_live_carry(struct attls_live_slot *sl, uint64_t in, uint64_t out, int64_t last_ms);

@@ -49,7 +49,15 @@ void attls_errors_add(struct attls_errors *e, const char *file, int line,
 			return;
 		e->msg = n;
 	}
-	e->msg[e->n] = strdup(msg);
+	/*
+	 * A PIN in a value that failed (a pkcs11 URI whose pin-value ended up
+	 * in another attribute) is never printed: errors go to logs.
+	 */
+	{
+		size_t shown_len;
+
+		e->msg[e->n] = attls_policy_text_shown(msg, strlen(msg), &shown_len);
+	}
 	if (e->msg[e->n])
 		e->n++;
 }
@@ -258,6 +266,34 @@ static bool open_section(struct loader *ld, const char *hdr)
  * headers, lines with no "=", over-long lines, indentation (which inih
  * would take as a continuation) and "#" comments after a value.
  */
+static int on_key(void *user, const char *section, const char *key, const char *value);
+
+/*
+ * A "key = value" line longer than inih's line buffer (a long allow_peer
+ * or ciphers list), split as inih splits one: at the first '=' or ':',
+ * blanks trimmed, a ';' after a blank and what follows it dropped; then
+ * given to on_key in its place in the file.
+ */
+static void long_key(struct loader *ld, char *s)
+{
+	char *d = s + strcspn(s, "=:"), *v, *k_end, *v_end;
+
+	*d = '\0';
+	for (k_end = d; k_end > s && isspace((unsigned char)k_end[-1]);)
+		*--k_end = '\0';
+	for (v = d + 1; *v && isspace((unsigned char)*v);)
+		v++;
+	for (char *c = v; *c; c++)
+		if (*c == ';' && c > v && isspace((unsigned char)c[-1])) {
+			*c = '\0';
+			break;
+		}
+	v_end = v + strlen(v);
+	while (v_end > v && isspace((unsigned char)v_end[-1]))
+		*--v_end = '\0';
+	on_key(ld, NULL, s, v);
+}
+
 static char *read_line(char *str, int num, void *stream)
 {
 	struct loader *ld = stream;
@@ -335,15 +371,13 @@ static char *read_line(char *str, int num, void *stream)
 		ERR(ld, "expected \"key = value\", a [section] or a comment");
 		goto out;
 	}
-	if (e - s >= num - 1) {
-		ERR(ld, "line longer than %d characters", num - 2);
-		goto out;
-	}
 	if (ld->kind == SEC_NONE) {
 		ERR(ld, "key outside any section");
 		goto out;
 	}
-	if (ld->kind != SEC_BAD)
+	if (ld->kind != SEC_BAD && e - s >= num - 1)
+		long_key(ld, s); /* past inih's line buffer: split here */
+	else if (ld->kind != SEC_BAD)
 		snprintf(str, (size_t)num, "%s\n", s);
 out:
 	explicit_bzero(line, cap);

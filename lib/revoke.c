@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "filetrust.h"
+#include "keyring.h"
+#include "peername.h"
 #include "ocsp_http.h"
 #include "revoke.h"
 #include "sysio.h"
@@ -82,8 +84,8 @@ static void note_expired(const struct attls_policy *p, struct attls_keyring *kr,
 	kr->crl_note = n;
 }
 
-/* A CRL's bytes into ctx: 0 loaded, 1 not a CRL (skipped in a directory), -1 error. */
-static int load_crl_buf(const struct attls_policy *p, struct attls_keyring *kr,
+/* One CRL's bytes into ctx: 0 loaded, 1 not a CRL (skipped in a directory), -1 error. */
+static int load_one_crl(const struct attls_policy *p, struct attls_keyring *kr,
 			WOLFSSL_CTX *ctx, const unsigned char *buf, size_t len, const char *name,
 			bool log, struct attls_errors *errs)
 {
@@ -122,6 +124,45 @@ static int load_crl_buf(const struct attls_policy *p, struct attls_keyring *kr,
 	attls_errors_add(errs, p->file, kr->crl_line, "crl: cannot load the CRL %s (%s)", name,
 			 why);
 	return -1;
+}
+
+#define PEM_CRL_BEGIN "-----BEGIN X509 CRL-----"
+#define PEM_CRL_END "-----END X509 CRL-----"
+
+/*
+ * A file's CRLs: a PEM file may hold several (wolfSSL's loader would take
+ * the first and drop the others without a word, revoked serials with
+ * them), each loaded on its own; DER holds one. buf ends with a NUL
+ * (attls_trust_read_fd).
+ */
+static int load_crl_buf(const struct attls_policy *p, struct attls_keyring *kr,
+			WOLFSSL_CTX *ctx, const unsigned char *buf, size_t len, const char *name,
+			bool log, struct attls_errors *errs)
+{
+	const char *at = strstr((const char *)buf, PEM_CRL_BEGIN), *end;
+	int n = 0, rc;
+
+	if (!at)
+		return load_one_crl(p, kr, ctx, buf, len, name, log, errs);
+	for (; at; at = strstr(end, PEM_CRL_BEGIN)) {
+		end = strstr(at, PEM_CRL_END);
+		if (!end) {
+			attls_errors_add(errs, p->file, kr->crl_line,
+					 "crl: %s: a PEM CRL without its end line", name);
+			return -1;
+		}
+		end += sizeof(PEM_CRL_END) - 1;
+		rc = load_one_crl(p, kr, ctx, (const unsigned char *)at, (size_t)(end - at), name,
+				  log, errs);
+		if (rc != 0) {
+			if (rc == 1)
+				attls_errors_add(errs, p->file, kr->crl_line,
+						 "crl: %s: CRL %d cannot be read", name, n + 1);
+			return -1;
+		}
+		n++;
+	}
+	return 0;
 }
 
 static int load_crl_fd(const struct attls_policy *p, struct attls_keyring *kr, WOLFSSL_CTX *ctx,
@@ -357,10 +398,63 @@ static int setup_ocsp(const struct attls_policy *p, struct attls_keyring *kr, WO
 	return 0;
 }
 
+#define PEM_CERT_BEGIN "-----BEGIN CERTIFICATE-----"
+#define PEM_CERT_END "-----END CERTIFICATE-----"
+
+/*
+ * Each CA certificate of a file of ca, checked against the CRLs loaded: a
+ * CA in ca is a trust anchor, and a chain that stops at it (a peer that
+ * leaves the intermediate out) is never checked above it. So a CA that
+ * its issuer's CRL revokes must not be one: the policy does not load
+ * (a reload keeps the policy in force and says why). A root (self-issued)
+ * has no issuer to revoke it; a CA whose issuer has no CRL here is not
+ * checked. arg: the context, its CRLs loaded.
+ */
+static int ca_not_revoked(const struct attls_policy *p, const struct attls_keyring *kr,
+			  void *arg, const unsigned char *buf, size_t len, const char *name,
+			  struct attls_errors *errs)
+{
+	WOLFSSL_CERT_MANAGER *cm = wolfSSL_CTX_GetCertManager(arg);
+	const char *at = strstr((const char *)buf, PEM_CERT_BEGIN), *end;
+	unsigned char *der = malloc(len);
+	int rc = 0;
+
+	if (!der) {
+		attls_errors_add(errs, p->file, kr->crl_line, "crl: out of memory");
+		return -1;
+	}
+	for (; rc == 0 && at && (end = strstr(at, PEM_CERT_END)); at = strstr(end, PEM_CERT_BEGIN)) {
+		WOLFSSL_X509 *x;
+		char subject[256];
+		int n;
+
+		end += sizeof(PEM_CERT_END) - 1;
+		n = wc_CertPemToDer((const unsigned char *)at, (int)(end - at), der, (int)len,
+				    CERT_TYPE);
+		if (n <= 0 || !(x = wolfSSL_X509_load_certificate_buffer(der, n,
+									  WOLFSSL_FILETYPE_ASN1)))
+			continue; /* loading it said what was wrong, or will */
+		if (wolfSSL_X509_NAME_cmp(wolfSSL_X509_get_subject_name(x),
+					  wolfSSL_X509_get_issuer_name(x)) != 0 &&
+		    wolfSSL_CertManagerCheckCRL(cm, der, n) == CRL_CERT_REVOKED) {
+			attls_peer_name(wolfSSL_X509_get_subject_name(x), subject, sizeof(subject));
+			attls_errors_add(errs, p->file, kr->crl_line,
+					 "crl: the CA %s of ca (%s) is revoked by its issuer's CRL: "
+					 "a revoked CA must not be trusted; take it out of ca",
+					 subject, name);
+			rc = -1;
+		}
+		wolfSSL_X509_free(x);
+	}
+	free(der);
+	return rc;
+}
+
 int attls_revoke_setup(const struct attls_policy *p, struct attls_keyring *kr,
 		       WOLFSSL_CTX *ctx, bool server, bool log, struct attls_errors *errs)
 {
-	if (kr->crl && load_crls(p, kr, ctx, log, errs) < 0)
+	if (kr->crl && (load_crls(p, kr, ctx, log, errs) < 0 ||
+			attls_keyring_each_ca(p, kr, ca_not_revoked, ctx, errs) < 0))
 		return -1;
 	return setup_ocsp(p, kr, ctx, server, errs);
 }

@@ -301,6 +301,7 @@ struct attls_session *attls_session_new(const struct attls_session_params *p)
 	s->allow.who = s->who;
 	s->allow.trace = s->trace;
 	attls_allow_session(s->ssl, &s->allow);
+	s->protocols = p->protocols;
 	s->resume_offered = attls_resume_offer(s->ssl, s->resume_key, &s->ticket_fresh);
 	if (p->role == ATTLS_ROLE_SERVER)
 		s->ticket_held = attls_ticket_hold(s->ssl);
@@ -371,6 +372,22 @@ static const char *explain(int err)
 	}
 }
 
+/* "TLSv1.3, TLSv1.2" of enum attls_proto bits. */
+static void proto_names(unsigned bits, char *buf, size_t len)
+{
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} v[] = { { ATTLS_PROTO_TLS13, "TLSv1.3" }, { ATTLS_PROTO_TLS12, "TLSv1.2" },
+		  { ATTLS_PROTO_TLS11, "TLSv1.1" }, { ATTLS_PROTO_TLS10, "TLSv1.0" } };
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]) && o < len; i++)
+		if (bits & v[i].bit)
+			o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? ", " : "", v[i].name);
+}
+
 static const char *ssl_reason(struct attls_session *s, int ret, char *buf, size_t len)
 {
 	int err = wolfSSL_get_error(s->ssl, ret);
@@ -387,6 +404,19 @@ static const char *ssl_reason(struct attls_session *s, int ret, char *buf, size_
 	/* wolfSSL stops reading a chain at its limit, then misses the signer. */
 	if (wolfSSL_get_verify_result(s->ssl) == X509_V_ERR_CERT_CHAIN_TOO_LONG)
 		why = "the peer's certificate chain is too long";
+	/* A server knows what the client offered: both sides said. */
+	if ((err == VERSION_ERROR || err == MATCH_SUITE_ERROR) && s->role == ATTLS_ROLE_SERVER &&
+	    s->hello.offered &&
+	    s->protocols && !(s->hello.offered & s->protocols)) {
+		char offered[64], allowed[64];
+
+		proto_names(s->hello.offered, offered, sizeof(offered));
+		proto_names(s->protocols, allowed, sizeof(allowed));
+		snprintf(buf, len, "no protocol version in common: the client offers %s%s, the "
+			 "descriptor's security level allows %s (protocols)", offered,
+			 s->hello.offered & ATTLS_HELLO_AT_MOST ? " at most" : "", allowed);
+		return buf;
+	}
 	off = why ? (size_t)snprintf(buf, len, "%s: ", why) : 0;
 	if (off >= len)
 		return buf;
@@ -1025,7 +1055,8 @@ out:;
 		notify_change(fd);
 		errno = err;
 	}
-	if (ret > 0)
+	/* A peek reads nothing: the bytes are counted when they are read. */
+	if (ret > 0 && !(flags & MSG_PEEK))
 		attls_live_count(atomic_load_explicit(&s->live, memory_order_relaxed),
 				 (uint64_t)ret, 0);
 	return ret;

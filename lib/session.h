@@ -50,6 +50,8 @@ struct attls_session_params {
 	enum attls_role role;
 	const char *server_name; /* client: SNI and the name checked */
 	const char *resume_key;  /* client: where its sessions are kept */
+	/* The level's protocols (enum attls_proto bits), for the reason of a refusal. */
+	unsigned protocols;
 	/* allow_peer in force (the policy's, held with it), or NULL. */
 	const struct attls_allow *allow;
 	bool nonblock;           /* the program's O_NONBLOCK */

@@ -96,6 +96,7 @@ struct attls_session {
 	bool ticket_fresh;   /* client: a ticket arrived since the last keep */
 	bool ticket_held;    /* server: the TLS 1.3 ticket waits for the first write */
 	struct attls_hello hello; /* server: what the ClientHello offers */
+	unsigned protocols;       /* the level's (enum attls_proto bits) */
 	struct attls_allow_state allow; /* allow_peer's check (allowcheck.h) */
 	/*
 	 * A session taken up from another process (handoff.c): plaintext it

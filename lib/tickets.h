@@ -100,6 +100,7 @@ struct attls_hello {
 	size_t msg_len;
 	bool done;              /* the ClientHello was seen (or cannot be) */
 	bool psk_without_dhe;   /* it offers a TLS 1.3 PSK without psk_dhe_ke */
+	unsigned offered;       /* the versions it offers (enum attls_proto bits); 0: unknown */
 };
 
 void attls_hello_feed(struct attls_hello *h, const unsigned char *buf, size_t n);
@@ -107,6 +108,13 @@ void attls_hello_free(struct attls_hello *h);
 /* Whether a ClientHello message (type 1, with its 4-byte header) offers a
  * TLS 1.3 PSK that could be taken without a fresh key exchange. */
 bool attls_hello_psk_without_dhe(const unsigned char *msg, size_t len);
+/*
+ * The versions a ClientHello message offers (enum attls_proto bits; 0:
+ * unreadable); with ATTLS_HELLO_AT_MOST, the one bit is the highest of a
+ * client that sent no supported_versions (it may speak older ones).
+ */
+#define ATTLS_HELLO_AT_MOST 0x100u
+unsigned attls_hello_versions(const unsigned char *msg, size_t len);
 
 /* fork: prepare takes the ratchet's lock (shim/locks.h), both processes let go. */
 void attls_tickets_atfork_prepare(void);

@@ -315,6 +315,23 @@ static void attach_unseen(int fd, attls_slot_t *sl, struct attls_session *s)
 	attls_conn_put(c); /* conn_new's reference: the slot keeps its own */
 }
 
+/*
+ * A connection this process did not accept or connect, refused (no policy,
+ * a session handed over that cannot be taken up, ...): the socket is shut
+ * both ways, so that what reaches it by a path no hook sees (stdio's
+ * writes inside libc: a program's error message on a socket dup'ed to fd
+ * 2) fails with EPIPE instead of going out in clear. Every holder of the
+ * socket loses it, as a refused connection must.
+ */
+static void refuse_unseen(int fd, attls_slot_t *sl, uintptr_t v)
+{
+	int saved = errno;
+
+	if (atomic_compare_exchange_strong(sl, &v, ATTLS_SLOT_REFUSED))
+		REAL(shutdown)(fd, SHUT_RDWR);
+	errno = saved;
+}
+
 int attls_fd_data(int fd, struct attls_conn **cp)
 {
 	attls_slot_t *sl = slot(fd, true);
@@ -341,6 +358,7 @@ int attls_fd_data(int fd, struct attls_conn **cp)
 		errno = saved;
 		if (st != ATTLS_SLOT_REFUSED)
 			return 0;
+		REAL(shutdown)(fd, SHUT_RDWR);
 		errno = ECONNRESET;
 		return -1;
 	}
@@ -367,6 +385,8 @@ int attls_fd_data(int fd, struct attls_conn **cp)
 				attach_unseen(fd, sl, ns);
 			else if (st == ATTLS_SLOT_UNSEEN)
 				return 0;
+			else if (st == ATTLS_SLOT_REFUSED)
+				refuse_unseen(fd, sl, v);
 			else
 				atomic_compare_exchange_strong(sl, &v, st);
 			attls_inherit_done(handed);

@@ -160,6 +160,7 @@ void attls_fork_child(void)
 	attls_fd_atfork_child();
 	attls_epoll_atfork_child();
 	attls_inherit_atfork_child(); /* the table's lock let go: it marks fds */
+	attls_live_atfork_child_done(); /* after the sessions read the parent's slots */
 	errno = saved;
 }
 

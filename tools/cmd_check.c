@@ -70,6 +70,13 @@ int cmd_check(int argc, char **argv)
 		/* A file the loader could not read is already an error. */
 		if (!no_keys && !errs.n)
 			attls_warn_certs(p, &warns);
+		/* An expired CRL loads (the policy is in force) but refuses what it covers. */
+		for (size_t k = 0; !no_keys && k < p->n_keyrings; k++)
+			if (p->keyrings[k].crl_note)
+				attls_errors_add(&warns, p->file, p->keyrings[k].crl_line,
+						 "warning: [keyring %s] crl: CRL expired: %s: the "
+						 "certificates it covers are refused",
+						 p->keyrings[k].name, p->keyrings[k].crl_note);
 	}
 	for (size_t j = 0; j < errs.n; j++)
 		fprintf(stderr, "%s\n", errs.msg[j]);
@@ -97,10 +104,6 @@ int cmd_check(int argc, char **argv)
 		}
 		else
 			printf("crypto device: %s\n", device);
-		for (size_t i = 0; !no_keys && i < p->n_keyrings; i++)
-			if (p->keyrings[i].crl_note)
-				printf("[keyring %s] crl: CRL expired: %s: certificates it covers "
-				       "are refused\n", p->keyrings[i].name, p->keyrings[i].crl_note);
 	}
 	if (p) {
 		if (!no_keys)

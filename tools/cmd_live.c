@@ -84,16 +84,33 @@ static void policy_line(const struct live_proc *p, char *buf, size_t len)
 			 iso(p->reload_failed, t2, sizeof(t2)));
 }
 
+/* Whether p has a connection the filter keeps. */
+static bool any_conn_wanted(const struct filter *f, const struct live_proc *p)
+{
+	for (size_t j = 0; j < p->n_conns; j++)
+		if (conn_wanted(f, &p->conns[j]))
+			return true;
+	return false;
+}
+
 static void print_table(const struct live_scan *sc, const struct filter *f, int64_t now)
 {
 	char l[64], r[64], t2[32], pol[1400];
 	bool any = false, anyconn = false;
+	int dw = 12; /* the DESCRIPTOR column: as wide as its longest name */
 
+	for (size_t i = 0; i < sc->n_procs; i++)
+		for (size_t j = 0; j < sc->procs[i].n_conns; j++) {
+			int w = (int)strlen(sc->procs[i].conns[j].info.descriptor);
+
+			dw = w > dw ? w : dw;
+		}
 	for (size_t i = 0; i < sc->n_procs; i++) {
 		const struct live_proc *p = &sc->procs[i];
 		bool head = false;
 
-		if (!proc_wanted(f, p))
+		/* Asked for some descriptors: a process without any is not shown. */
+		if (!proc_wanted(f, p) || (f->descriptor && !any_conn_wanted(f, p)))
 			continue;
 		policy_line(p, pol, sizeof(pol));
 		printf("%sPID %d  job %s  user %s  %s\n", any ? "\n" : "", (int)p->pid, p->jobname,
@@ -106,17 +123,18 @@ static void print_table(const struct live_scan *sc, const struct filter *f, int6
 			if (!conn_wanted(f, c))
 				continue;
 			if (!head) {
-				printf("  %-4s %-8s %-23s %-23s %-12s %-11s %-8s %-30s %-3s %10s %10s %7s %7s\n",
-				       "FD", "DIR", "LOCAL", "REMOTE", "DESCRIPTOR", "STATE", "PROTOCOL",
+				printf("  %-4s %-8s %-23s %-23s %-*s %-11s %-8s %-30s %-3s %10s %10s %7s %7s\n",
+				       "FD", "DIR", "LOCAL", "REMOTE", dw, "DESCRIPTOR", "STATE", "PROTOCOL",
 				       "CIPHER", "RES", "BYTES_IN", "BYTES_OUT", "AGE", "IDLE");
 				head = anyconn = true;
 			}
-			printf("  %-4d %-8s %-23s %-23s %-12s %-11s %-8s %-30s %-3s %10llu %10llu %6.0fs %6.0fs\n",
+			printf("  %-4d %-8s %-23s %-23s %-*s %-11s %-8s %-30s %-3s %10llu %10llu %6.0fs %6.0fs\n",
 			       (int)in->fd, dir_name(in->direction),
 			       attls_format_addr(&in->local, l, sizeof(l)),
-			       attls_format_addr(&in->remote, r, sizeof(r)), in->descriptor,
+			       attls_format_addr(&in->remote, r, sizeof(r)), dw, in->descriptor,
 			       state_name(c->state), in->protocol[0] ? in->protocol : "-",
-			       in->cipher[0] ? in->cipher : "-", in->resumed ? "yes" : "no",
+			       in->cipher[0] ? in->cipher : "-",
+			       c->state == ATTLS_LIVE_HANDSHAKE ? "-" : in->resumed ? "yes" : "no",
 			       (unsigned long long)c->bytes_in, (unsigned long long)c->bytes_out,
 			       secs(now, in->started_ms), secs(now, c->last_ms));
 			if (in->subject[0])
@@ -131,6 +149,15 @@ static void print_table(const struct live_scan *sc, const struct filter *f, int6
 	if (!any)
 		printf("no process with attls loaded%s\n", sc->unreadable ? " that this user may read" : "");
 	(void)anyconn;
+}
+
+/* --pid of a process that is not listed: said, and exit 2, as for --policy. */
+static bool pid_listed(const struct live_scan *sc, long pid)
+{
+	for (size_t i = 0; i < sc->n_procs; i++)
+		if (sc->procs[i].pid == pid)
+			return true;
+	return false;
 }
 
 static void json_kv(const char *k, const char *v, bool comma)
@@ -258,7 +285,8 @@ static void print_prometheus(const struct live_scan *sc, const struct filter *f,
 		prom_label("jobname", p->jobname, true);
 		prom_label("user", p->user, true);
 		prom_label("policy", p->policy, true);
-		prom_label("policy_loaded", iso(p->policy_loaded, t, sizeof(t)), true);
+		prom_label("policy_loaded", p->policy_loaded ? iso(p->policy_loaded, t, sizeof(t)) : "",
+			   true);
 		printf("} 1\n");
 	}
 	printf("# HELP attls_policy_in_force Whether the process has a policy in force (0: every "
@@ -344,6 +372,13 @@ static int print_policy(const struct live_scan *sc, long pid)
 			policy_line(p, pol, sizeof(pol));
 			printf("# pid %d, job %s, user %s\n# %s\n", (int)p->pid, p->jobname, p->user,
 			       pol);
+			/* Its errors, kept in the place of a policy's text. */
+			for (char *l = p->policy_text, *nl; l && *l; l = nl ? nl + 1 : NULL) {
+				nl = strchr(l, '\n');
+				printf("# %.*s\n", nl ? (int)(nl - l) : (int)strlen(l), l);
+				if (!nl)
+					break;
+			}
 			return 0;
 		}
 		printf("# pid %d, job %s, user %s\n# policy %s, loaded %s", (int)p->pid,
@@ -354,6 +389,9 @@ static int print_policy(const struct live_scan *sc, long pid)
 		printf("\n");
 		if (p->policy_busy)
 			printf("# (its text was being rewritten by a reload: run again)\n");
+		else if (p->text_withheld)
+			printf("# (its text is not kept: the process's user, %s, may not read the "
+			       "policy file)\n", p->user);
 		else if (!p->policy_len)
 			printf("# (its text is larger than %u KiB and was not kept)\n",
 			       ATTLS_POLICY_TEXT_MAX >> 10);
@@ -437,9 +475,13 @@ int cmd_status_live(int argc, char **argv)
 	}
 	clock_gettime(CLOCK_REALTIME, &ts);
 	now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-	if (policy_pid)
+	if (policy_pid) {
 		rc = print_policy(&sc, policy_pid);
-	else if (form == 'J')
+	} else if (f.pid && !pid_listed(&sc, f.pid)) {
+		fprintf(stderr, "attls status: pid %ld: no process with attls loaded%s\n", f.pid,
+			sc.unreadable ? " that this user may read (run as root)" : "");
+		rc = 2;
+	} else if (form == 'J')
 		print_json(&sc, &f, now);
 	else if (form == 'P')
 		print_prometheus(&sc, &f, now);

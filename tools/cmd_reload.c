@@ -36,10 +36,8 @@ static int request_dir(char *dir, size_t len)
 		return 0;
 	}
 	if (!xdg || xdg[0] != '/') {
-		fprintf(stderr, "attls reload: not root and no XDG_RUNTIME_DIR: a process of "
-			"this user looks for requests under $XDG_RUNTIME_DIR/attls (if it started "
-			"with it set), and only root may write under %s\n", ATTLS_RUN_DIR);
-		return -1;
+		dir[0] = '\0'; /* each process's own, from its environment (ask) */
+		return 0;
 	}
 	if ((size_t)snprintf(dir, len, "%s/attls", xdg) >= len) {
 		errno = ENAMETOOLONG;
@@ -75,9 +73,50 @@ static void sweep(const char *dir)
 	closedir(d);
 }
 
+/*
+ * The XDG_RUNTIME_DIR pid started with (where it looks for requests,
+ * besides /run/attls): 1 with it in out, 0 when it had none, -1 when its
+ * environment cannot be read.
+ */
+static int target_xdg(pid_t pid, char *out, size_t len)
+{
+	char path[64], *env = NULL;
+	size_t cap = 0, n = 0;
+	ssize_t r;
+	int fd, found = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/environ", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	for (;;) {
+		if (n + 4096 > cap) {
+			char *more = realloc(env, cap + 65536);
+
+			if (!more)
+				break;
+			env = more;
+			cap += 65536;
+		}
+		r = read(fd, env + n, cap - n - 1);
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	if (!env)
+		return -1;
+	env[n] = '\0';
+	for (size_t i = 0; i < n; i += strlen(env + i) + 1)
+		if (!strncmp(env + i, "XDG_RUNTIME_DIR=/", 17) &&
+		    (size_t)snprintf(out, len, "%s/attls", env + i + 16) < len)
+			found = 1;
+	free(env);
+	return found;
+}
+
 static int ask(const char *dir, pid_t pid, bool quiet)
 {
-	char path[4352];
+	char path[4352], own[4200];
 	struct timespec now[2];
 	int fd, has = attls_proc_has_attls(pid);
 
@@ -86,6 +125,29 @@ static int ask(const char *dir, pid_t pid, bool quiet)
 			fprintf(stderr, "attls reload: %d: %s\n", (int)pid,
 				has == 0 ? "attls is not loaded in it" : strerror(errno));
 		return -1;
+	}
+	/*
+	 * Not root: a process of this user looks under the XDG_RUNTIME_DIR it
+	 * started with, if it had one; /run/attls is root's alone.
+	 */
+	if (geteuid() != 0) {
+		int x = target_xdg(pid, own, sizeof(own));
+
+		if (x == 0 || (x < 0 && !dir[0])) {
+			if (!quiet)
+				fprintf(stderr, "attls reload: %d: it started without "
+					"XDG_RUNTIME_DIR, so it looks for requests only under %s, "
+					"where only root may write: run attls reload as root\n",
+					(int)pid, ATTLS_RUN_DIR);
+			return -1;
+		}
+		if (x > 0) {
+			if (mkdir(own, 0700) < 0 && errno != EEXIST) {
+				fprintf(stderr, "attls reload: %s: %s\n", own, strerror(errno));
+				return -1;
+			}
+			dir = own;
+		}
 	}
 	if (attls_reload_path(dir, pid, path, sizeof(path)) < 0) {
 		fprintf(stderr, "attls reload: %s: name too long\n", dir);
@@ -213,7 +275,8 @@ int cmd_reload(int argc, char **argv)
 	}
 	if (request_dir(dir, sizeof(dir)) < 0)
 		return 1;
-	sweep(dir);
+	if (dir[0])
+		sweep(dir);
 	if (!strcmp(argv[1], "--all"))
 		return ask_all(dir);
 	for (int i = 1; i < argc; i++) {
@@ -223,9 +286,12 @@ int cmd_reload(int argc, char **argv)
 		if (has < 0) {
 			if (err == ENOENT)
 				fprintf(stderr, "attls reload: %d: no such process\n", (int)pid);
-			else if (err == EACCES || err == EPERM)
+			else if ((err == EACCES || err == EPERM) && geteuid() != 0)
 				fprintf(stderr, "attls reload: %d: %s (another user's process: run as "
 					"root or as its user)\n", (int)pid, strerror(err));
+			else if (err == EACCES || err == EPERM)
+				fprintf(stderr, "attls reload: %d: /proc/%d/maps: %s\n", (int)pid,
+					(int)pid, strerror(err));
 			else
 				fprintf(stderr, "attls reload: %d: %s\n", (int)pid, strerror(err));
 			rc = 1;

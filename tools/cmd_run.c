@@ -369,11 +369,12 @@ int cmd_run(int argc, char **argv)
 			anyway = true;
 			break;
 		case 'c':
-			if (!realpath(optarg, conf)) {
-				perror(optarg);
-				return 2;
-			}
-			setenv("ATTLS_CONFIG", conf, 1);
+			/*
+			 * Made absolute, not resolved: a file that is missing is the
+			 * policy's error (exit 78, or started anyway), said as the
+			 * library would say it.
+			 */
+			setenv("ATTLS_CONFIG", attls_abs_path(optarg, conf, sizeof(conf)), 1);
 			break;
 		case 'j':
 			setenv("ATTLS_JOBNAME", optarg, 1);

@@ -134,6 +134,7 @@ static bool copy_policy(const struct attls_live_head *h, struct live_proc *p)
 		p->policy_state = h->policy_state;
 		p->policy_loaded = h->policy_loaded;
 		p->reload_failed = h->reload_failed;
+		p->text_withheld = h->text_withheld != 0;
 		p->policy_len = h->policy_len <= h->policy_cap ? h->policy_len : 0;
 		memcpy(p->policy_text, h + 1, p->policy_len);
 		atomic_thread_fence(memory_order_acquire);
@@ -405,6 +406,12 @@ static int scan_all(struct live_scan *sc, struct dirset *ds)
 	}
 	if (xdg && *xdg == '/') {
 		snprintf(dir, sizeof(dir), "%s/attls", xdg);
+		if (scan_new_dir(sc, ds, dir) < 0)
+			return -1;
+	}
+	/* A user's own login-session directory, whatever this shell's environment. */
+	if (geteuid() != 0) {
+		snprintf(dir, sizeof(dir), "/run/user/%u/attls", (unsigned)geteuid());
 		if (scan_new_dir(sc, ds, dir) < 0)
 			return -1;
 	}

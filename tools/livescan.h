@@ -26,6 +26,7 @@ struct live_proc {
 	char *policy_text; /* policy_len bytes, NUL after them */
 	size_t policy_len;
 	bool policy_busy;  /* a reload was being written whenever it was read */
+	bool text_withheld; /* its user may not read the policy file: no text */
 	struct live_conn *conns;
 	size_t n_conns;
 	char path[4200];

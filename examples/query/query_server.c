@@ -81,7 +81,9 @@ int main(int argc, char **argv)
 			       ci.cipher, ci.peer_subject, ci.peer_serial);
 			/* No certificate: the policy does not ask one of clients. */
 			snprintf(line, sizeof(line), "hello %s\n",
-				 ci.peer_subject[0] ? ci.peer_subject : "(no client certificate)");
+				 ci.peer_subject[0] ? ci.peer_subject :
+				 ci.resumed ? "(a resumed session: its certificate is not shown again)" :
+				 "(no client certificate)");
 			if (n <= 0) {
 				close(c);
 				continue;

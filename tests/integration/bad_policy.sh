@@ -63,6 +63,39 @@ broker_clean() {
 		[ "$(grep -c 'No such file or directory' "$WORK/broker.out")" = 3 ]
 }
 check "the sample broker policy is clean but for its absent key files" broker_clean
+# A PIN typed into the wrong attribute (";" for "&") is never printed in an error.
+policy "$WORK/pinerr.ini" <<EOF2
+[keyring k]
+cert = @PKI@/server.pem
+key = pkcs11:token=t;object=k?module-path=/nonexistent/libp11.so;pin-value=4711SECRET
+[traffic t]
+direction = inbound
+local_port = 1
+keyring = k
+EOF2
+chmod 600 "$WORK/pinerr.ini"
+"$ATTLS" check "$WORK/pinerr.ini" >"$WORK/pinerr.out" 2>&1
+check "a pin-value inside a failing module-path is hidden in the error (exit $?)" \
+	bash -c "grep -q 'pinerr.ini:3: .*pin-value=(hidden)' '$WORK/pinerr.out' && ! grep -q 4711SECRET '$WORK/pinerr.out'"
+# A line longer than inih's 200-byte buffer: five SHA-256 pins, and a comment after them.
+pins=$(for i in 1 2 3 4 5; do printf 'SHA256:%064x, ' "$i"; done)
+cat >"$WORK/long.ini" <<EOF2
+[keyring k]
+cert = $PKI/server.pem
+key = $PKI/server.key
+ca = $PKI/ca.pem
+[security s]
+client_auth = required
+allow_peer = ${pins%, }   ; old, current and next certificates
+[traffic t]
+direction = inbound
+local_port = 1
+keyring = k
+security = s
+EOF2
+"$ATTLS" query "$WORK/long.ini" --direction inbound --local-port 1 >"$WORK/long.out" 2>&1
+check "a ${#pins}-character allow_peer line is read whole: five pins, the comment dropped" \
+	bash -c "grep -q 'allow_peer: SHA256:0*1, .*SHA256:0*5 ($WORK/long.ini:7)' '$WORK/long.out'"
 # Without its key files (a CI pipeline that holds none): checked and queried all the same.
 "$ATTLS" check --no-keys "$TOP/conf/broker.ini" >"$WORK/broker2.out" 2>&1
 check "attls check --no-keys conf/broker.ini: ok with no key file present (exit $?)" \

@@ -207,4 +207,19 @@ for cfg in "-tls1_3 -ciphersuites TLS_AES_128_GCM_SHA256|K" \
 		bash -c 'grep -q "^OK lines" <<<"$1" && grep -qx "after-keyupdate" "$2" && grep -qx hello "$2"' \
 		_ "$out" "$WORK/s.$B"
 done
+# A new image whose policy no longer loads (the file broken after the
+# server started) refuses the session it was handed; cat's error message,
+# which stdio writes to fd 2 inside libc where no hook sees it, must not
+# reach the client in clear: the refused socket is shut.
+P=$(free_port)
+server_policy "$WORK/broken.ini" "$P"
+bg env ATTLS_CONFIG="$WORK/broken.ini" LD_PRELOAD="$LIB" socat \
+	TCP-LISTEN:"$P",bind=127.0.0.1,reuseaddr EXEC:/bin/cat,nofork,stderr 2>"$WORK/broken.err"
+SRV=$BGPID
+wait_port "$P" || exit 1
+echo "garbage" >"$WORK/broken.ini"
+(echo hi; sleep 1) | timeout 10 socat - TCP:127.0.0.1:"$P" >"$WORK/broken.wire" 2>/dev/null
+stop "$SRV"
+check "a session refused by a new image with no policy: nothing comes back in clear ($(wc -c <"$WORK/broken.wire") bytes)" \
+	[ ! -s "$WORK/broken.wire" ]
 finish

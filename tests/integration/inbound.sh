@@ -53,6 +53,40 @@ timeout 20 curl -sS --cacert "$PKI/ca.pem" --cert "$PKI/stranger.pem" --key "$PK
 check "required client auth: a certificate from an unknown CA is refused" \
 	bash -c "! grep -q 'hello over tls' '$WORK/str.out'"
 check "the refusal is logged with its reason" grep -q "ATTLS022E handshake failed.*rule=web_mutual" "$WORK/mutual.log"
+# No protocol version in common: the log says what each side has.
+V=$(free_port)
+W=$(free_port)
+policy "$WORK/v.ini" <<EOF2
+[global]
+trace = error-stderr, error
+handshake_timeout = 3s
+[keyring web]
+cert = @PKI@/server.pem
+key = @PKI@/server.key
+[security t13]
+protocols = TLSv1.3
+[security t12]
+protocols = TLSv1.2
+[traffic only13]
+direction = inbound
+local_port = $V
+keyring = web
+security = t13
+[traffic only12]
+direction = inbound
+local_port = $W
+keyring = web
+security = t12
+EOF2
+serve_dir "$WORK/v.ini" "$WORK/www" "$V" "$WORK/v13.log" || exit 1
+serve_dir "$WORK/v.ini" "$WORK/www" "$W" "$WORK/v12.log" || exit 1
+echo | timeout 10 openssl s_client -connect "127.0.0.1:$V" -tls1_2 >/dev/null 2>&1
+echo | timeout 10 openssl s_client -connect "127.0.0.1:$W" -tls1_3 >/dev/null 2>&1
+sleep 0.3
+check "a TLS 1.2 client at a TLS 1.3 level: the log says both (\"offers TLSv1.2 at most ... allows TLSv1.3\")" \
+	grep -q "rule=only13: no protocol version in common: the client offers TLSv1.2 at most, the descriptor's security level allows TLSv1.3 (protocols)" "$WORK/v13.log"
+check "a TLS 1.3-only client at a TLS 1.2 level: \"offers TLSv1.3 ... allows TLSv1.2\"" \
+	grep -q "rule=only12: no protocol version in common: the client offers TLSv1.3, the descriptor's security level allows TLSv1.2" "$WORK/v12.log"
 # An X.509 version 1 client certificate, from the trusted CA: refused, and said so plainly.
 openssl x509 -req -in "$PKI/client.csr" -CA "$PKI/ca.pem" -CAkey "$PKI/ca.key" -set_serial 9 \
 	-days 2 -out "$WORK/v1.pem" 2>/dev/null

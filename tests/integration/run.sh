@@ -56,6 +56,15 @@ timeout 20 "$ATTLS" run -c "$WORK/broken.ini" --start-anyway -- sh -c "touch '$W
 rc=$?
 check "--start-anyway: the program starts and keeps its exit code ($rc)" [ $rc -eq 5 -a -e "$WORK/started" ]
 check "--start-anyway: the library says why every connection is refused" grep -q "ATTLS003E" "$WORK/err"
+# -c naming a file that does not exist: the policy's error, as any other.
+rm -f "$WORK/started"
+timeout 20 "$ATTLS" run -c "$WORK/absent.ini" -- touch "$WORK/started" 2>"$WORK/err"
+rc=$?
+check "-c with a missing file: exit 78 ($rc), not started, \"attls run: FILE: cannot open policy\"" \
+	bash -c "[ $rc = 78 ] && [ ! -e '$WORK/started' ] &&
+		grep -q '^attls run: $WORK/absent.ini: cannot open policy: No such file' '$WORK/err'"
+timeout 20 "$ATTLS" run -c "$WORK/absent.ini" --start-anyway -- touch "$WORK/started" 2>/dev/null
+check "-c with a missing file and --start-anyway: started (exit $?)" [ -e "$WORK/started" ]
 
 # refused DIR...: attls from DIR refuses to start a program, exit 126.
 refused() {

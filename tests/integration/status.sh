@@ -34,6 +34,7 @@ security = mutual
 EOF2
 }
 auth_policy "$WORK/n.ini" "$NP"
+chmod 600 "$WORK/n.ini" # root's: the workers, which become nobody, may not read it
 auth_policy "$WORK/r.ini" "$RP"
 start_nginx "$WORK/n.ini" "$NP" 1 || exit 1
 start_redis "$WORK/r.ini" "$RP" || exit 1
@@ -143,6 +144,12 @@ import json, sys
 d = json.load(open('$WORK/f3'))
 n = [len(p['connections']) for p in d['processes'] if p['connections']]
 assert n == [3], d"
+"$ATTLS" status --descriptor "in_$RP" >"$WORK/f4"
+check "--descriptor (table): redis only, not the processes without such a connection" \
+	bash -c "grep -q '^PID $REDIS_PID ' '$WORK/f4' && ! grep -q '^PID $WORKER ' '$WORK/f4' && ! grep -q '^PID $NGINX_PID ' '$WORK/f4'"
+"$ATTLS" status --pid 999999 >/dev/null 2>"$WORK/f5"
+check "--pid of no process with attls: exit 2, said on stderr" \
+	bash -c "[ $? = 2 ] && grep -q 'pid 999999: no process with attls loaded' '$WORK/f5'"
 "$ATTLS" status --policy "$REDIS_PID" >"$WORK/pol"
 check "--policy PID: the policy the process holds, as it was loaded" \
 	bash -c "grep -q '^# policy $WORK/r.ini, loaded ' '$WORK/pol' && sed 1,2d '$WORK/pol' | cmp -s - '$WORK/r.ini'"
@@ -151,6 +158,11 @@ check "--policy of a process without attls: exit 2" [ $? = 2 ]
 "$ATTLS" status --policy "$NGINX_PID" >"$WORK/master.pol"
 check "--policy of nginx's master, which has no connection of its own (made by fork)" \
 	bash -c "grep -q '^# policy $WORK/n.ini, loaded ' '$WORK/master.pol' && sed 1,2d '$WORK/master.pol' | cmp -s - '$WORK/n.ini'"
+"$ATTLS" status --policy "$WORKER" >"$WORK/worker.pol"
+check "--policy of the worker (nobody, who may not read n.ini): the text is withheld" \
+	bash -c "grep -q 'its text is not kept: the process.s user, nobody, may not read the policy file' '$WORK/worker.pol' && ! grep -q '^\[keyring' '$WORK/worker.pol'"
+check "the worker does not map its master's table (it could write what status shows of it)" \
+	bash -c "! grep -q '/run/attls/live/$NGINX_PID\.' /proc/$WORKER/maps"
 "$ATTLS" status --json --prometheus >/dev/null 2>"$WORK/both.err"
 check "--json with --prometheus: exit 2, one form at a time" \
 	bash -c "[ $? = 2 ] && grep -q 'one form at a time' '$WORK/both.err'"
@@ -341,6 +353,37 @@ p = json.load(open('$WORK/s2.json'))['processes'][0]
 assert p['policy_state'] == 'in force' and p['reload_failed'] and p['policy_loaded'] == '$LOADED2', p"
 stop "$SPID"
 
+# Bytes a program only peeks at are counted once, when it reads them.
+PP=$(free_port)
+auth_policy "$WORK/pk.ini" "$PP"
+bg env ATTLS_CONFIG="$WORK/pk.ini" LD_PRELOAD="$LIB" "$PY" -c '
+import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1)
+c, _ = s.accept()
+c.recv(5, socket.MSG_PEEK); c.recv(5, socket.MSG_PEEK)
+got = b""
+while len(got) < 50:
+    got += c.recv(50 - len(got))
+c.sendall(b"x" * 20)
+time.sleep(30)' "$PP"
+PKPID=$BGPID
+wait_port "$PP"
+(head -c 50 /dev/zero | tr '\0' a; sleep 3) | timeout 10 openssl s_client -quiet -connect "127.0.0.1:$PP" \
+	-CAfile "$PKI/ca.pem" -cert "$PKI/client.pem" -key "$PKI/client.key" >/dev/null 2>&1 &
+PKC=$!
+for _ in $(seq 30); do
+	"$ATTLS" status --pid "$PKPID" --json >"$WORK/pk.json"
+	grep -q '"bytes_out": 20' "$WORK/pk.json" && break
+	sleep 0.2
+done
+check "MSG_PEEK twice, then 50 bytes read: BYTES_IN is 50, BYTES_OUT 20" "$PY" -c "
+import json
+c = json.load(open('$WORK/pk.json'))['processes'][0]['connections'][0]
+assert (c['bytes_in'], c['bytes_out']) == (50, 20), c"
+kill "$PKC" 2>/dev/null
+stop "$PKPID"
+
 # A daemon: the process that loaded the policy forks and exits; its
 # child, which has no connection, is listed with the policy.
 env ATTLS_CONFIG="$WORK/k.ini" LD_PRELOAD="$LIB" "$PY" -c '
@@ -368,6 +411,9 @@ sleep 0.2
 "$ATTLS" status --pid "$BPID" --prometheus >"$WORK/b.prom"
 check "a refused start is listed: no policy in force, every connect and accept refused" \
 	bash -c "grep -q '^PID $BPID  job sleep  user root  policy $WORK/bad.ini: NONE IN FORCE' '$WORK/b.table' && grep -q '^attls_policy_in_force{pid=\"$BPID\",jobname=\"sleep\"} 0' '$WORK/b.prom'"
+"$ATTLS" status --policy "$BPID" >"$WORK/b.pol"
+check "--policy of it says why: the policy's errors, FILE:LINE" \
+	bash -c "grep -q '^# policy $WORK/bad.ini: NONE IN FORCE' '$WORK/b.pol' && grep -q '^# $WORK/bad.ini:3: ' '$WORK/b.pol'"
 stop "$BPID"
 
 # A user's process whose $XDG_RUNTIME_DIR is not /run/user/UID: root finds its table anyway.
@@ -394,6 +440,22 @@ for _ in $(seq 50); do ls "$XD/run/attls/$XPID".*.tab >/dev/null 2>&1 && break; 
 env -u XDG_RUNTIME_DIR "$ATTLS" status --pid "$XPID" >"$WORK/x.table"
 check "root lists a process whose table is in another \$XDG_RUNTIME_DIR ($XD/run)" \
 	grep -q "^PID $XPID  job sleep  user nobody  policy $XD/p.ini (loaded " "$WORK/x.table"
+# attls reload by that user: the request goes where each process looks.
+bg setpriv --reuid=nobody --regid=nogroup --clear-groups env -u XDG_RUNTIME_DIR \
+	ATTLS_CONFIG="$XD/p.ini" LD_PRELOAD="$LIB" sleep 30
+NXPID=$BGPID
+mkdir "$XD/other"
+chown nobody "$XD/other"
+sleep 0.3
+setpriv --reuid=nobody --regid=nogroup --clear-groups env XDG_RUNTIME_DIR="$XD/other" \
+	"$ATTLS" reload "$XPID" >"$WORK/rx.out" 2>&1
+check "attls reload as the user, its own XDG_RUNTIME_DIR elsewhere: the request goes to the process's ($?)" \
+	[ -e "$XD/run/attls/reload.$XPID" ]
+setpriv --reuid=nobody --regid=nogroup --clear-groups env XDG_RUNTIME_DIR="$XD/other" \
+	"$ATTLS" reload "$NXPID" >"$WORK/rn.out" 2>&1
+check "attls reload as the user of a process started without XDG_RUNTIME_DIR: exit 1, says only root may ($?)" \
+	bash -c "[ $? = 1 ] && grep -q 'started without XDG_RUNTIME_DIR.*run attls reload as root' '$WORK/rn.out'"
+stop "$NXPID"
 stop "$XPID"
 rm -rf "$XD"
 exec {NFD}>&-
