@@ -50,6 +50,21 @@ static char gcrypt_why[128]; /* why not, when !gcrypt_ok */
 
 static bool device_active;
 static atomic_bool device_failed;
+/*
+ * A deferred choice (attls_cryptodev_defer): made once, by the first
+ * connection that needs a session, not at every program start (the
+ * measurement and the private libgcrypt cost some 2 MB and a millisecond
+ * an exec). deferred and deferred_want are written by the policy's first
+ * load, before any connection; device_active and device_desc by the
+ * choice, inside defer_once, read by sessions after it. glibc's
+ * pthread_once runs the choice again in a child forked while another
+ * thread made it. A signal handler that connects while its own thread
+ * makes the choice would wait for ever: attls's connect in a handler is
+ * not async-signal-safe anyway.
+ */
+static pthread_once_t defer_once = PTHREAD_ONCE_INIT;
+static bool deferred;
+static enum attls_device deferred_want;
 static char device_desc[256];
 static unsigned device_trace; /* the policy's trace mask, for the one warning */
 
@@ -506,8 +521,31 @@ enum attls_device attls_cryptodev_setup(enum attls_device want, unsigned trace, 
 
 void attls_cryptodev_apply(WOLFSSL_CTX *ctx)
 {
-	if (device_active)
+	/* Deferred: each session is put on the device as it starts. */
+	if (device_active && !deferred)
 		wolfSSL_CTX_SetDevId(ctx, ATTLS_CRYPTODEV_ID);
+}
+
+void attls_cryptodev_defer(enum attls_device want, unsigned trace)
+{
+	deferred = true;
+	deferred_want = want;
+	device_trace = trace;
+}
+
+static void choose_deferred(void)
+{
+	char desc[256];
+
+	attls_cryptodev_setup(deferred_want, device_trace, desc, sizeof(desc));
+	attls_trace(device_trace, ATTLS_MSG_DEVICE, NULL, "%s (chosen at the first session)",
+		    desc);
+}
+
+void attls_cryptodev_choose(void)
+{
+	if (deferred)
+		pthread_once(&defer_once, choose_deferred);
 }
 
 bool attls_cryptodev_usable(void)
@@ -533,6 +571,8 @@ void attls_cryptodev_session_start(WOLFSSL *ssl)
 	/* Sessions that start after a failure keep away from the device. */
 	if (device_active && atomic_load_explicit(&device_failed, memory_order_relaxed))
 		wolfSSL_SetDevId(ssl, INVALID_DEVID);
+	else if (device_active && deferred)
+		wolfSSL_SetDevId(ssl, ATTLS_CRYPTODEV_ID);
 }
 
 const char *attls_cryptodev_gcrypt_version(char *why, size_t len)

@@ -27,7 +27,8 @@ enum attls_device attls_cryptodev_setup(enum attls_device want, unsigned trace, 
 /*
  * device = auto where both wolfSSL and libgcrypt have AES assembly: the
  * figures of each (bytes per second sealing AES-128-GCM records of 16 KiB
- * and of 1 KiB), measured once per policy load. libgcrypt is preferred only
+ * and of 1 KiB), measured once per process (at its first session when the
+ * engine defers the choice). libgcrypt is preferred only
  * when it seals an even mix (16 KiB as one record, 16 KiB as sixteen of
  * 1 KiB) more than 5% faster: closer than that is noise, and wolfSSL's
  * own code needs no callback. A figure <= 0 is a failed measurement.
@@ -38,7 +39,17 @@ struct attls_gcm_speed {
 bool attls_cryptodev_prefer_gcrypt(const struct attls_gcm_speed *wolf,
 				   const struct attls_gcm_speed *gcrypt);
 
-/* Puts a context's sessions on the device in use, if any. */
+/*
+ * The choice left to the first session (a program's start under attls
+ * then costs no measurement and no libgcrypt): defer records what the
+ * policy wants; choose (the engine calls it before each new session, the
+ * first call chooses, logging ATTLS070I) makes it; session_start puts
+ * each session on the device chosen. A reload does not change it.
+ */
+void attls_cryptodev_defer(enum attls_device want, unsigned trace);
+void attls_cryptodev_choose(void);
+
+/* Puts a context's sessions on the device in use, if any (not when deferred). */
 void attls_cryptodev_apply(WOLFSSL_CTX *ctx);
 
 /*

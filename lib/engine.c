@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <stdatomic.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <syslog.h>
@@ -46,11 +47,18 @@ static pthread_mutex_t policy_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct attls_policy *policy;
 static char jobname[64];
 /*
+ * The inherit key of the policy in force, written when a policy is put in
+ * force (load, reload), read by exec (shim/exec.c) with no lock: a
+ * signal handler may exec. A fork copies it with the policy.
+ */
+static atomic_bool inherit_preload = true;
+/*
  * Reloads (reload.h). reload_lock (6 in shim/locks.h) lets one thread at a
  * time load a new policy; it is only ever tried, never waited for, so a
  * connection whose check falls due while another thread reloads goes on
  * at once with the policy in force. It guards
- * config_file, stamps and reloadable. It is taken under no lock of
+ * config_file, stamps, reloadable, device_set and tickets_set (written by
+ * the first load, in engine_once, before any reload can run). It is taken under no lock of
  * attls's: connect and accept call the check before any. fork: prepare
  * takes it, so a fork waits for a reload to end.
  */
@@ -59,6 +67,7 @@ static char *config_file;
 static struct attls_stamps stamps; /* the files as last read, taken or not */
 static bool reloadable;             /* the first load got as far as the policy */
 static bool device_set;             /* the crypto device chosen, once */
+static bool tickets_set;            /* the ticket keys set up, once at least */
 static enum attls_device device_in_use;
 
 /* A reference to the policy in force, or NULL; attls_policy_drop when done. */
@@ -101,14 +110,34 @@ static void refuse_all(const char *file, struct attls_errors *errs, const char *
 		attls_trace(mask, ATTLS_MSG_POLICY_ERROR, NULL, "%s", errs->msg[i]);
 }
 
+/*
+ * The policy, parsed without opening a file it names; they are checked
+ * (policy.h) only where this job needs TLS: a job no descriptor can match
+ * never opens a key (match.h). *needs_tls says which.
+ */
+static struct attls_policy *load_policy(const char *file, struct attls_errors *errs,
+					bool *needs_tls)
+{
+	struct attls_policy *p = attls_policy_load_ex(file, ATTLS_POLICY_KEEP_TEXT |
+						      ATTLS_POLICY_NO_FILES, errs);
+
+	*needs_tls = p && attls_job_needs_tls(p, jobname);
+	if (p && *needs_tls && attls_policy_check_files(p, errs) < 0) {
+		attls_policy_free(p);
+		return NULL;
+	}
+	return p;
+}
+
 static void engine_load(void)
 {
 	struct attls_errors errs = { 0 };
 	/* The kernel says whether the caller's environment may choose (envtrust.h). */
 	bool secure = attls_secure_exec();
 	const char *file = attls_env(secure, "ATTLS_CONFIG");
-	char why[256], device[256];
+	char why[256];
 	struct attls_policy *p;
+	bool needs_tls;
 
 	attls_inside++;
 	attls_log_start();
@@ -128,7 +157,7 @@ static void engine_load(void)
 	/* Stamped before it is read: a change while it is read is seen at the next check. */
 	config_file = strdup(file);
 	reloadable = config_file && attls_stamps_add(&stamps, file) == 0;
-	p = attls_policy_load_ex(file, ATTLS_POLICY_KEEP_TEXT, &errs);
+	p = load_policy(file, &errs, &needs_tls);
 	if (!p) {
 		refuse_all(file, &errs, NULL);
 		goto none;
@@ -136,19 +165,34 @@ static void engine_load(void)
 	if (attls_stamps_add_policy(&stamps, p) < 0)
 		reloadable = false;
 	attls_trace_setup(p->trace, p->syslog_facility);
+	if (!needs_tls) {
+		/*
+		 * No key, no ticket key, no crypto device: none could ever
+		 * be used by this job (match.h). Its connections still meet
+		 * the policy, which maps none of them to TLS.
+		 */
+		attls_trace(p->trace, ATTLS_MSG_NOTHING_TO_DO, NULL,
+			    "%s: %zu traffic descriptors, job=%s", file, p->n_traffic, jobname);
+		policy = p;
+		atomic_store(&inherit_preload, p->inherit);
+		goto listed;
+	}
 	device_in_use = p->device;
 	device_set = true;
-	attls_cryptodev_setup(p->device, p->trace, device, sizeof(device));
+	/* Chosen at the first session (cryptodev.h): no measurement at every exec. */
+	attls_cryptodev_defer(p->device, p->trace);
 	if (attls_tlsctx_build(p, &errs) < 0 || attls_tickets_setup(p, &errs) < 0) {
 		refuse_all(file, &errs, NULL);
 		attls_tlsctx_free(p);
 		attls_policy_free(p);
 		goto none;
 	}
+	tickets_set = true;
 	attls_trace(p->trace, ATTLS_MSG_POLICY_LOADED, NULL,
 		    "%s: %zu traffic descriptors, job=%s", file, p->n_traffic, jobname);
-	attls_trace(p->trace, ATTLS_MSG_DEVICE, NULL, "%s", device);
 	policy = p;
+	atomic_store(&inherit_preload, p->inherit);
+listed:
 	/* Its user by uid only: attls status looks the name up, no look-up here. */
 	attls_live_process(jobname, NULL, file, p->text, p->text_len, true);
 	free(p->text);
@@ -201,6 +245,7 @@ static void reload(const char *why)
 	struct attls_errors errs = { 0 };
 	struct attls_stamps ns = { 0 };
 	struct attls_policy *p, *old;
+	bool needs_tls;
 	/* Read under reload_lock only: nothing else swaps it. */
 	struct attls_policy *cur = policy;
 	unsigned mask = cur ? cur->trace : ATTLS_TRACE_ERROR;
@@ -208,30 +253,31 @@ static void reload(const char *why)
 
 	attls_inside++;
 	st_rc = attls_stamps_add(&ns, config_file);
-	p = attls_policy_load_ex(config_file, ATTLS_POLICY_KEEP_TEXT, &errs);
+	p = load_policy(config_file, &errs, &needs_tls);
 	if (p)
 		st_rc |= attls_stamps_add_policy(&ns, p);
 	else
 		goto fail;
-	if (!device_set) {
-		/* The first policy did not load: the device is chosen by this one. */
-		char device[256];
-
+	/* A job no descriptor can match reads no key, as at the first load. */
+	if (needs_tls && !device_set) {
+		/* No policy before needed one: the device is chosen by this one. */
 		device_in_use = p->device;
 		device_set = true;
-		attls_cryptodev_setup(p->device, p->trace, device, sizeof(device));
-		attls_trace(p->trace, ATTLS_MSG_DEVICE, NULL, "%s", device);
+		attls_cryptodev_defer(p->device, p->trace);
 	}
-	if (attls_tlsctx_build(p, &errs) < 0)
+	if (needs_tls && attls_tlsctx_build(p, &errs) < 0)
 		goto fail;
 	/*
 	 * The ratchet restarts only where the key file says, or was said
-	 * before, or where no policy was ever in force to start it.
+	 * before, or where no policy that needed it was ever in force to
+	 * start it.
 	 */
-	if ((!cur || p->ticket_key_file || cur->ticket_key_file) &&
+	if (needs_tls && (!cur || !tickets_set || p->ticket_key_file || cur->ticket_key_file) &&
 	    attls_tickets_setup(p, &errs) < 0)
 		goto fail;
-	if (p->device != device_in_use)
+	if (needs_tls)
+		tickets_set = true;
+	if (needs_tls && p->device != device_in_use)
 		attls_trace(p->trace | ATTLS_TRACE_ERROR, ATTLS_MSG_POLICY_ERROR, NULL,
 			    "%s: device: a reload does not change the crypto device; it "
 			    "changes when the program starts again", config_file);
@@ -241,6 +287,7 @@ static void reload(const char *why)
 	pthread_mutex_lock(&policy_lock);
 	old = policy;
 	policy = p;
+	atomic_store(&inherit_preload, p->inherit);
 	pthread_mutex_unlock(&policy_lock);
 	attls_live_policy(p->text, p->text_len);
 	free(p->text);
@@ -248,6 +295,9 @@ static void reload(const char *why)
 	attls_trace(p->trace, ATTLS_MSG_POLICY_RELOADED, NULL,
 		    "%s: %zu traffic descriptors, job=%s (%s); connections made before keep "
 		    "the policy they began with", config_file, p->n_traffic, jobname, why);
+	if (!needs_tls)
+		attls_trace(p->trace, ATTLS_MSG_NOTHING_TO_DO, NULL, "%s: job=%s", config_file,
+			    jobname);
 	/* Freed here, or by the last of its connections to end. */
 	attls_policy_drop(old);
 	goto out;
@@ -470,6 +520,12 @@ static enum attls_verdict classify(struct attls_policy *policy, const struct att
 	attls_trace(mask, ATTLS_MSG_CONN_MAPPED, who, "role=%s keyring=%s security=%s",
 		    attls_role_name(sp.role), t->keyring->name,
 		    t->security ? t->security->name : "(default)");
+	if (sp.ctx) {
+		/* The crypto device, chosen by the first session (cryptodev.h). */
+		attls_inside++;
+		attls_cryptodev_choose();
+		attls_inside--;
+	}
 	if (nc->handoff && sp.ctx) {
 		/* handoff.c logs why, if it cannot. */
 		*out = attls_session_import(&sp, nc->handoff, nc->handoff_len);
@@ -609,4 +665,9 @@ bool attls_engine_sessions_from(uid_t uid)
 out:
 	attls_policy_drop(policy);
 	return ok;
+}
+
+bool attls_engine_inherit(void)
+{
+	return atomic_load(&inherit_preload);
 }

@@ -73,4 +73,11 @@ enum attls_verdict attls_engine_unseen(int fd, const char *how, const unsigned c
  */
 bool attls_engine_sessions_from(uid_t uid);
 
+/*
+ * Whether a program this process execs keeps attls in its LD_PRELOAD: the
+ * policy in force's inherit (true when none is, or none was loaded yet).
+ * An atomic read: callable from a signal handler that execs.
+ */
+bool attls_engine_inherit(void);
+
 #endif

@@ -15,6 +15,8 @@
 #include "p11uri.h"
 #include "pkcs11.h"
 
+#include <wolfssl/wolfcrypt/asn_public.h>
+
 /*
  * Files are read through attls_trust_read (filetrust.h): opened once,
  * checked on the descriptor, and the bytes read there are what wolfSSL
@@ -23,9 +25,14 @@
 #define CERT_MAX (1u << 20)
 #define CA_MAX (16u << 20)
 
-/* A PEM certificate chain from a trusted file into ctx. */
-static int load_cert_file(const struct attls_policy *p, const struct attls_keyring *kr,
-			  WOLFSSL_CTX *ctx, struct attls_errors *errs)
+/*
+ * A PEM certificate chain from a trusted file into ctx; the bytes read in
+ * *kept (*kept_len), if kept is not NULL, for the key proof (free with
+ * attls_trust_free).
+ */
+static int load_cert_file_kept(const struct attls_policy *p, const struct attls_keyring *kr,
+			       WOLFSSL_CTX *ctx, unsigned char **kept, size_t *kept_len,
+			       struct attls_errors *errs)
 {
 	char why[384];
 	size_t len;
@@ -38,7 +45,12 @@ static int load_cert_file(const struct attls_policy *p, const struct attls_keyri
 		return -1;
 	}
 	rc = wolfSSL_CTX_use_certificate_chain_buffer(ctx, buf, (long)len);
-	attls_trust_free(buf, len);
+	if (kept && rc == WOLFSSL_SUCCESS) {
+		*kept = buf;
+		*kept_len = len;
+	} else {
+		attls_trust_free(buf, len);
+	}
 	if (rc != WOLFSSL_SUCCESS) {
 		attls_errors_add(errs, p->file, kr->cert_line,
 				 "cert: cannot load the PEM certificate chain %s (%s)", kr->cert,
@@ -292,12 +304,17 @@ int attls_keyring_token_cert(const struct attls_policy *p, const struct attls_ke
 	return rc;
 }
 
+/*
+ * The certificate and the token's key into ctx; with prove, the key is
+ * proven (keycheck.h). 0, -1 with the error added, or 1: a key type only
+ * a handshake can prove.
+ */
 static int load_token_objects(const struct attls_policy *p, const struct attls_keyring *kr,
-			      WOLFSSL_CTX *ctx, struct attls_errors *errs)
+			      WOLFSSL_CTX *ctx, bool prove, struct attls_errors *errs)
 {
 	struct attls_p11uri key, cert = { .slot_id = -1 };
-	unsigned char *der = NULL;
-	size_t der_len = 0;
+	unsigned char *der = NULL, *pem = NULL;
+	size_t der_len = 0, pem_len = 0;
 	char why[256];
 	int dev, rc = -1, line = kr->key_line;
 
@@ -317,7 +334,7 @@ static int load_token_objects(const struct attls_policy *p, const struct attls_k
 			goto fail;
 		}
 		line = kr->key_line;
-	} else if (load_cert_file(p, kr, ctx, errs) < 0) {
+	} else if (load_cert_file_kept(p, kr, ctx, prove ? &pem : NULL, &pem_len, errs) < 0) {
 		goto out;
 	}
 	if (open_token(p, &key, &key, &dev, why, sizeof(why)) < 0 ||
@@ -332,68 +349,130 @@ static int load_token_objects(const struct attls_policy *p, const struct attls_k
 		goto fail;
 	}
 	rc = 0;
+	if (prove) {
+		rc = attls_keyproof_token(der ? der : pem, der ? der_len : pem_len,
+					  der ? WOLFSSL_FILETYPE_ASN1 : WOLFSSL_FILETYPE_PEM,
+					  key.has_id ? key.id : NULL, key.id_len,
+					  key.has_id ? NULL : key.object, dev, why, sizeof(why));
+		if (rc < 0)
+			goto fail;
+	}
 	goto out;
 fail:
 	attls_errors_add(errs, p->file, line, "%s: %s", line == kr->key_line ? "key" : "cert",
 			 why);
 out:
 	free(der);
+	if (pem)
+		attls_trust_free(pem, pem_len);
 	attls_p11uri_free(&key);
 	attls_p11uri_free(&cert);
 	return rc;
 }
 
+/*
+ * The key file's key proven against the certificate (keycheck.h): 0, -1
+ * with the error added, 1 when only a handshake can prove it.
+ */
+static int prove_file_key(const struct attls_policy *p, const struct attls_keyring *kr,
+			  const unsigned char *cert, size_t cert_len, const unsigned char *pem,
+			  size_t len, struct attls_errors *errs)
+{
+	unsigned char *der = malloc(len);
+	char why[192];
+	int n, rc = 1;
+
+	if (!der) {
+		attls_errors_add(errs, p->file, kr->key_line, "key: out of memory");
+		return -1;
+	}
+	n = wc_KeyPemToDer(pem, (int)len, der, (int)len, NULL);
+	if (n > 0) {
+		rc = attls_keyproof(cert, cert_len, der, (size_t)n, why, sizeof(why));
+		if (rc < 0)
+			attls_errors_add(errs, p->file, kr->key_line, "key: %s: %s (%s)", kr->key,
+					 why, kr->cert);
+	}
+	explicit_bzero(der, len);
+	free(der);
+	return rc;
+}
+
 static int load_files(const struct attls_policy *p, const struct attls_keyring *kr,
-		      WOLFSSL_CTX *ctx, struct attls_errors *errs)
+		      WOLFSSL_CTX *ctx, bool prove, struct attls_errors *errs)
 {
 	char why[384];
-	unsigned char *key;
-	size_t len;
+	unsigned char *key, *cert = NULL;
+	size_t len, cert_len = 0;
 	int rc;
 
-	if (load_cert_file(p, kr, ctx, errs) < 0)
+	if (load_cert_file_kept(p, kr, ctx, prove ? &cert : NULL, &cert_len, errs) < 0)
 		return -1;
 	key = attls_trust_read(kr->key, ATTLS_TRUST_SECRET, CERT_MAX, &len, why, sizeof(why));
 	if (!key) {
 		attls_errors_add(errs, p->file, kr->key_line, "key: %s", why);
-		return -1;
+		rc = -1;
+		goto out;
 	}
 	rc = wolfSSL_CTX_use_PrivateKey_buffer(ctx, key, (long)len,
 							  WOLFSSL_FILETYPE_PEM);
-	attls_trust_free(key, len);
 	if (rc != WOLFSSL_SUCCESS) {
 		attls_errors_add(errs, p->file, kr->key_line,
 				 "key: cannot load the PEM private key %s (%s)", kr->key,
 				 attls_wolf_strerror(rc, why, sizeof(why)));
-		return -1;
-	}
-	if (wolfSSL_CTX_check_private_key(ctx) != WOLFSSL_SUCCESS) {
+		rc = -1;
+	} else if (prove) {
+		/* The signature proves more than wolfSSL's comparison: that is skipped. */
+		rc = prove_file_key(p, kr, cert, cert_len, key, len, errs);
+	} else if (wolfSSL_CTX_check_private_key(ctx) != WOLFSSL_SUCCESS) {
 		attls_errors_add(errs, p->file, kr->key_line,
 				 "key: %s does not match the certificate in %s", kr->key, kr->cert);
-		return -1;
+		rc = -1;
+	} else {
+		rc = 0;
 	}
-	return 0;
+	attls_trust_free(key, len);
+out:
+	if (cert)
+		attls_trust_free(cert, cert_len);
+	return rc;
+}
+
+/* 1: the key is loaded and still to be proven by a handshake (a token's, or another type). */
+static int keyring_load(const struct attls_policy *p, const struct attls_keyring *kr,
+			WOLFSSL_CTX *ctx, bool prove, struct attls_errors *errs)
+{
+	int rc = 0;
+
+	if (kr->cert) {
+		if (attls_p11uri_is(kr->key))
+			rc = load_token_objects(p, kr, ctx, prove, errs);
+		else
+			rc = load_files(p, kr, ctx, prove, errs);
+		if (rc < 0)
+			return -1;
+	}
+	if (kr->ca && each_ca(p, kr, ca_into_ctx, ctx, errs) < 0)
+		return -1;
+	return rc;
 }
 
 int attls_keyring_load(const struct attls_policy *p, const struct attls_keyring *kr,
 		       WOLFSSL_CTX *ctx, struct attls_errors *errs)
 {
-	if (kr->cert && (attls_p11uri_is(kr->key) ? load_token_objects(p, kr, ctx, errs) :
-						    load_files(p, kr, ctx, errs)) < 0)
-		return -1;
-	if (kr->ca && each_ca(p, kr, ca_into_ctx, ctx, errs) < 0)
-		return -1;
-	return 0;
+	return keyring_load(p, kr, ctx, false, errs) < 0 ? -1 : 0;
 }
 
 int attls_keyring_check(const struct attls_policy *p, const struct attls_keyring *kr,
 			WOLFSSL_CTX *ctx, struct attls_errors *errs)
 {
 	char why[192];
+	int rc = keyring_load(p, kr, ctx, true, errs);
 
-	if (attls_keyring_load(p, kr, ctx, errs) < 0)
+	if (rc < 0)
 		return -1;
-	if (kr->cert && attls_keycheck(ctx, why, sizeof(why)) < 0) {
+	/* A key of a type the signature proof does not know (keycheck.h). */
+	if (rc == 1 && attls_keycheck(ctx, why, sizeof(why)) < 0) {
 		attls_errors_add(errs, p->file, kr->key_line, "key: %s", why);
 		return -1;
 	}

@@ -116,6 +116,18 @@ int attls_traffic_matches(const struct attls_traffic *t,
 	return 1;
 }
 
+bool attls_job_needs_tls(const struct attls_policy *p, const char *jobname)
+{
+	for (size_t i = 0; i < p->n_traffic; i++) {
+		const struct attls_traffic *t = &p->traffic[i];
+
+		if (t->enabled && t->keyring &&
+		    (!t->jobname || fnmatch(t->jobname, jobname ? jobname : "", 0) == 0))
+			return true;
+	}
+	return false;
+}
+
 static bool user_is_name(const char *pattern)
 {
 	const char *p = pattern;

@@ -45,6 +45,15 @@ int attls_traffic_matches(const struct attls_traffic *t,
  * "*") matches the connection in everything else: when the user's name
  * cannot be looked up, such a connection is refused.
  */
+/*
+ * Whether any enabled descriptor with a key ring can match a process of
+ * job jobname, whatever its user, addresses and ports: when none can, the
+ * process never needs a TLS context (engine.c reads no key). The job name
+ * is fixed for the life of the process; the user is not (a daemon drops
+ * from root), so it is not looked at.
+ */
+bool attls_job_needs_tls(const struct attls_policy *p, const char *jobname);
+
 bool attls_user_criterion_applies(const struct attls_policy *p,
 				  const struct attls_match_conn *c);
 

@@ -96,7 +96,7 @@ struct loader {
 
 static const char *const global_keys[] = { "trace", "syslog_facility",
 					   "handshake_timeout", "ticket_key_file",
-					   "sessions_from", NULL };
+					   "sessions_from", "inherit", NULL };
 static const char *const crypto_keys[] = { "device", "module_path", "pin_source",
 					     "pin_value", NULL };
 static const char *const keyring_keys[] = { "cert", "key", "ca", "crl", "crl_expired", "ocsp",
@@ -492,6 +492,9 @@ static void set_global(struct loader *ld, const char *k, const char *v)
 		set_path(ld, "ticket_key_file", &p->ticket_key_file, &p->ticket_key_file_line, v);
 	} else if (!strcasecmp(k, "sessions_from")) {
 		set_sessions_from(ld, v);
+	} else if (!strcasecmp(k, "inherit")) {
+		if (parse_bool(v, &p->inherit) < 0)
+			ERR(ld, "inherit: \"%s\" is not yes or no", v);
 	} else if (attls_parse_duration_ms(v, &p->handshake_timeout_ms) < 0) {
 		ERR(ld, "handshake_timeout: \"%s\" is not a duration such as 10s, "
 			"500ms or 2m (at most 1 hour)", v);
@@ -822,6 +825,27 @@ static void check_file(struct loader *ld, const char *what, const char *path,
 }
 
 /* Whether the policy file itself is private (mode 0600 or stricter). */
+static bool policy_private(struct loader *ld);
+static void check_crypto(struct loader *ld);
+static void check_keyring(struct loader *ld, struct attls_keyring *kr);
+
+/*
+ * The checks of the files a policy loaded with ATTLS_POLICY_NO_FILES
+ * names, made now (engine.c: only in a process that needs TLS). The rest
+ * of check_crypto and check_keyring passed at the load: only the files
+ * can add an error here (st zero: the pin_value check is not made again).
+ */
+int attls_policy_check_files(struct attls_policy *p, struct attls_errors *errs)
+{
+	struct loader ld = { .file = p->file, .p = p, .errs = errs };
+	size_t before = errs->n;
+
+	check_crypto(&ld);
+	for (size_t i = 0; i < p->n_keyrings; i++)
+		check_keyring(&ld, &p->keyrings[i]);
+	return errs->n == before ? 0 : -1;
+}
+
 static bool policy_private(struct loader *ld)
 {
 	return !(ld->st.st_mode & (S_IRWXG | S_IRWXO));
@@ -1049,6 +1073,7 @@ struct attls_policy *attls_policy_load_ex(const char *file, unsigned flags,
 	p->syslog_facility = LOG_DAEMON;
 	p->handshake_timeout_ms = 10000;
 	p->device = ATTLS_DEVICE_AUTO;
+	p->inherit = true;
 	ld.p = p;
 	/*
 	 * Opened once, without blocking, and checked on that descriptor: a

@@ -175,6 +175,11 @@ struct attls_policy {
 	 */
 	char **sessions_from;
 	size_t n_sessions_from;
+	/*
+	 * inherit: whether programs this one execs keep attls in LD_PRELOAD
+	 * (shim/exec.c); yes by default.
+	 */
+	bool inherit;
 	enum attls_device device;
 	/* PKCS#11 defaults for key rings whose URIs do not say ([crypto]). */
 	char *p11_module, *p11_pin_source, *p11_pin_value;
@@ -236,6 +241,11 @@ struct attls_policy *attls_policy_load(const char *file,
 /* With ATTLS_POLICY_NO_FILES: no file the policy names is opened (attls
  * check --no-keys); only the policy itself is, and checked. */
 #define ATTLS_POLICY_NO_FILES 1u
+/*
+ * The files a policy loaded with ATTLS_POLICY_NO_FILES names, checked as
+ * a load without the flag checks them: 0, or -1 with the errors added.
+ */
+int attls_policy_check_files(struct attls_policy *p, struct attls_errors *errs);
 /* Keeps the text parsed (struct attls_policy's text). */
 #define ATTLS_POLICY_KEEP_TEXT 2u
 /* The largest text kept. */

@@ -21,6 +21,8 @@
 	X(POLICY_REFUSED, "ATTLS003E", ATTLS_TRACE_ERROR,                              \
 	  "no policy in force: TCP connects and accepts are refused")                  \
 	X(LIB_ERROR, "ATTLS004E", ATTLS_TRACE_ERROR, "cannot start")                   \
+	X(NOTHING_TO_DO, "ATTLS005I", ATTLS_TRACE_EVENT,                               \
+	  "nothing to do: no descriptor can match this job, no key is read")           \
 	X(CONN_MAPPED, "ATTLS010I", ATTLS_TRACE_INFO, "connection mapped")             \
 	X(CONN_EXEMPT, "ATTLS011I", ATTLS_TRACE_INFO,                                  \
 	  "connection exempted (enabled = no): clear text")                            \

@@ -35,6 +35,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <link.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -47,6 +48,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "../lib/engine.h"
 #include "../lib/handoff.h"
 #include "../lib/trace.h"
 #include "fdtable.h"
@@ -160,6 +162,55 @@ static bool preloads_attls(char *const envp[])
 				return true;
 	}
 	return false;
+}
+
+/*
+ * inherit = no: a copy of envp whose LD_PRELOAD entries name every
+ * preload but this library (an entry left empty goes), the entries in
+ * *store (one allocation, freed by the caller); the program's own environ
+ * and every other variable, ATTLS_CONFIG and ATTLS_JOBNAME included, stay
+ * as they are. NULL if there is no memory: the exec then goes on with
+ * envp as given (the new image loads attls, which is not less safe).
+ */
+static char **without_attls(char *const envp[], char **store)
+{
+	size_t n = 0, bytes = 0, k = 0;
+	char **e, *out;
+
+	while (envp && envp[n]) {
+		if (!strncmp(envp[n], "LD_PRELOAD=", 11))
+			bytes += strlen(envp[n]) + 1;
+		n++;
+	}
+	*store = NULL;
+	e = malloc((n + 1) * sizeof(*e) + bytes + 1);
+	if (!e)
+		return NULL;
+	out = (char *)(e + n + 1);
+	*store = (char *)e;
+	for (size_t i = 0; i < n; i++) {
+		char *list, *save = NULL, *start = out;
+
+		if (strncmp(envp[i], "LD_PRELOAD=", 11)) {
+			e[k++] = envp[i];
+			continue;
+		}
+		if (!(list = strdup(envp[i] + 11))) {
+			free(e);
+			*store = NULL;
+			return NULL;
+		}
+		out += sprintf(out, "LD_PRELOAD=");
+		for (char *p = strtok_r(list, ": ", &save); p; p = strtok_r(NULL, ": ", &save))
+			if (!is_this_library(p))
+				out += sprintf(out, "%s%s", out[-1] == '=' ? "" : ":", p);
+		free(list);
+		if (out[-1] != '=')
+			e[k++] = start;
+		*out++ = '\0';
+	}
+	e[k] = NULL;
+	return e;
 }
 
 /* The ELF class and machine of this library: a new image must share them to load it. */
@@ -500,7 +551,7 @@ static void undo(struct plan *p, const int *held, int nheld)
 	free(p->it);
 }
 
-static int exec_tls(const struct target *t)
+static int exec_plain(const struct target *t)
 {
 	struct plan p = { .memfd = -1 };
 	char prog[512], why[256] = "";
@@ -538,7 +589,9 @@ static int exec_tls(const struct target *t)
 		/* The exec will fail the same way, or run what attls could not look at. */
 		snprintf(why, sizeof(why), "the program cannot be read: %s", strerror(errno));
 	} else if (!preloads_attls(t->envp)) {
-		snprintf(why, sizeof(why), "its environment does not preload attls (LD_PRELOAD)");
+		snprintf(why, sizeof(why), "%s", attls_engine_inherit() ?
+			 "its environment does not preload attls (LD_PRELOAD)" :
+			 "the policy says inherit = no: attls goes from its LD_PRELOAD");
 	} else {
 		loads = loads_attls(img, 0, why, sizeof(why));
 	}
@@ -576,6 +629,31 @@ static int exec_tls(const struct target *t)
 	r = real_exec(t, p.envp ? p.envp : t->envp);
 	err = errno;
 	undo(&p, held, nheld);
+	errno = err;
+	return r;
+}
+
+/*
+ * inherit = no: the exec gets envp without attls in LD_PRELOAD, so a TLS
+ * fd to hand over finds a new image that will not load attls, and is cut
+ * (ATTLS042E), as for any such image. Allocates: an exec from a signal
+ * handler under inherit = no is not async-signal-safe.
+ */
+static int exec_tls(const struct target *t)
+{
+	struct target nt;
+	char *store = NULL;
+	int r, err;
+
+	if (attls_engine_inherit())
+		return exec_plain(t);
+	nt = *t;
+	nt.envp = without_attls(t->envp, &store);
+	if (!nt.envp)
+		return exec_plain(t);
+	r = exec_plain(&nt);
+	err = errno;
+	free(store);
 	errno = err;
 	return r;
 }
@@ -618,6 +696,38 @@ ATTLS_HOOK int execvpe(const char *file, char *const argv[], char *const envp[])
 ATTLS_HOOK int execvp(const char *file, char *const argv[])
 {
 	return execvpe(file, argv, environ);
+}
+
+/*
+ * posix_spawn, posix_spawnp: hooked for inherit = no only, which gives the
+ * child the environment without attls as an exec would get it; the rest is
+ * libc's (its child execs through libc's own execve, which no hook sees, so
+ * no session goes with it: README, limits). They return an error number.
+ */
+ATTLS_HOOK int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
+			   const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+	char *store = NULL, **e;
+	int r;
+
+	if (attls_engine_inherit() || !(e = without_attls(envp, &store)))
+		return REAL(posix_spawn)(pid, path, fa, attr, argv, envp);
+	r = REAL(posix_spawn)(pid, path, fa, attr, argv, e);
+	free(store);
+	return r;
+}
+
+ATTLS_HOOK int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
+			    const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+	char *store = NULL, **e;
+	int r;
+
+	if (attls_engine_inherit() || !(e = without_attls(envp, &store)))
+		return REAL(posix_spawnp)(pid, file, fa, attr, argv, envp);
+	r = REAL(posix_spawnp)(pid, file, fa, attr, argv, e);
+	free(store);
+	return r;
 }
 
 /*

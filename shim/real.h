@@ -5,6 +5,7 @@
 
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <sys/epoll.h>
 #include <sys/select.h>
@@ -87,7 +88,11 @@
 	X(int, execve, (const char *, char *const[], char *const[]))                      \
 	X(int, execveat, (int, const char *, char *const[], char *const[], int))          \
 	X(int, fexecve, (int, char *const[], char *const[]))                              \
-	X(int, execvpe, (const char *, char *const[], char *const[]))
+	X(int, execvpe, (const char *, char *const[], char *const[]))                    \
+	X(int, posix_spawn, (pid_t *, const char *, const posix_spawn_file_actions_t *,  \
+			     const posix_spawnattr_t *, char *const[], char *const[]))    \
+	X(int, posix_spawnp, (pid_t *, const char *, const posix_spawn_file_actions_t *, \
+			      const posix_spawnattr_t *, char *const[], char *const[]))
 
 struct attls_real {
 #define ATTLS_REAL_FIELD(ret, name, args) ret(*name) args;

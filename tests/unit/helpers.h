@@ -30,5 +30,6 @@ Suite *livetab_suite(void);
 Suite *allowpeer_suite(void);
 Suite *revoke_suite(void);
 Suite *shadow_suite(void);
+Suite *keyproof_suite(void);
 
 #endif

@@ -209,6 +209,7 @@ static const struct {
 	  "key: \"./key.pem\" is not an absolute path" },
 	{ "[keyring K]\nca = ../ca.pem\n", 2, "ca: \"../ca.pem\" is not an absolute path" },
 	{ "[keyring K]\nca = pkcs11:token=t;object=k\n", 2, "ca: \"pkcs11:token=t;object=k\" is not" },
+	{ "[global]\ninherit = maybe\n", 2, "inherit: \"maybe\" is not yes or no" },
 	{ "[global]\nticket_key_file = tickets.key\n", 2,
 	  "ticket_key_file: \"tickets.key\" is not an absolute path" },
 	{ "[crypto]\nmodule_path = libsofthsm2.so\n", 2,
