@@ -19,6 +19,9 @@
 #include "sysio.h"
 #include "trace.h"
 
+/* The CRL number (CRL_Entry), which the API does not give. */
+#include <wolfssl/internal.h>
+
 #define CRL_MAX (64u << 20)
 
 /*
@@ -143,20 +146,109 @@ static int load_one_crl(const struct attls_policy *p, struct attls_keyring *kr,
 #define PEM_CRL_END "-----END X509 CRL-----"
 
 /*
+ * The CRLs of a crl file or directory, the newest of each issuer only:
+ * wolfSSL checks a certificate against the last CRL of its issuer it was
+ * given, whichever is newer, so an older one that comes later in a file,
+ * or in a directory's order, would undo a revocation. Newest: the later
+ * thisUpdate, then the higher CRL number.
+ */
+struct crl_pick {
+	char issuer[512];
+	time_t this_update;
+	int number;
+	unsigned char *buf;
+	size_t len;
+	char name[4352];
+};
+
+struct crl_set {
+	struct crl_pick *v;
+	size_t n;
+};
+
+static void crl_set_free(struct crl_set *set)
+{
+	for (size_t i = 0; i < set->n; i++) {
+		explicit_bzero(set->v[i].buf, set->v[i].len);
+		free(set->v[i].buf);
+	}
+	free(set->v);
+	set->v = NULL;
+	set->n = 0;
+}
+
+/* One CRL's bytes into the set: 0 kept or older, 1 not a CRL, -1 out of memory. */
+static int crl_collect(struct crl_set *set, const unsigned char *buf, size_t len,
+		       const char *name)
+{
+	bool pem = len > 24 && !memcmp(buf, PEM_CRL_BEGIN, sizeof(PEM_CRL_BEGIN) - 1);
+	WOLFSSL_X509_CRL *crl = NULL;
+	struct crl_pick c = { 0 }, *slot = NULL;
+	WOLFSSL_ASN1_TIME *t;
+	struct tm tm;
+
+	if (pem) {
+		WOLFSSL_BIO *b = wolfSSL_BIO_new_mem_buf(buf, (int)len);
+
+		crl = b ? wolfSSL_PEM_read_bio_X509_CRL(b, NULL, NULL, NULL) : NULL;
+		wolfSSL_BIO_free(b);
+	} else if (len && buf[0] == 0x30) {
+		crl = wolfSSL_d2i_X509_CRL(NULL, buf, (int)len);
+	}
+	if (!crl)
+		return 1;
+	attls_peer_name(wolfSSL_X509_CRL_get_issuer_name(crl), c.issuer, sizeof(c.issuer));
+	if ((t = wolfSSL_X509_CRL_get_lastUpdate(crl)) &&
+	    wolfSSL_ASN1_TIME_to_tm(t, &tm) == WOLFSSL_SUCCESS)
+		c.this_update = timegm(&tm);
+	c.number = crl->crlList ? crl->crlList->crlNumber : 0;
+	wolfSSL_X509_CRL_free(crl);
+	for (size_t i = 0; i < set->n; i++)
+		if (!strcmp(set->v[i].issuer, c.issuer)) {
+			if (c.this_update < set->v[i].this_update ||
+			    (c.this_update == set->v[i].this_update && c.number <= set->v[i].number))
+				return 0; /* older: it decides nothing */
+			slot = &set->v[i];
+			explicit_bzero(slot->buf, slot->len);
+			free(slot->buf);
+			break;
+		}
+	if (!slot) {
+		struct crl_pick *more = realloc(set->v, (set->n + 1) * sizeof(*more));
+
+		if (!more)
+			return -1;
+		set->v = more;
+		slot = &set->v[set->n++];
+	}
+	if (!(c.buf = malloc(len))) {
+		*slot = set->v[--set->n]; /* the last moved into the hole */
+		return -1;
+	}
+	memcpy(c.buf, buf, len);
+	c.len = len;
+	snprintf(c.name, sizeof(c.name), "%s", name);
+	*slot = c;
+	return 0;
+}
+
+/*
  * A file's CRLs: a PEM file may hold several (wolfSSL's loader would take
  * the first and drop the others without a word, revoked serials with
  * them), each loaded on its own; DER holds one. buf ends with a NUL
  * (attls_trust_read_fd).
  */
 static int load_crl_buf(const struct attls_policy *p, struct attls_keyring *kr,
-			WOLFSSL_CTX *ctx, const unsigned char *buf, size_t len, const char *name,
-			bool log, struct attls_errors *errs)
+			struct crl_set *set, const unsigned char *buf, size_t len, const char *name,
+			struct attls_errors *errs)
 {
 	const char *at = strstr((const char *)buf, PEM_CRL_BEGIN), *end;
 	int n = 0, rc;
 
-	if (!at)
-		return load_one_crl(p, kr, ctx, buf, len, name, log, errs);
+	if (!at) {
+		rc = crl_collect(set, buf, len, name);
+		goto out;
+	}
 	for (; at; at = strstr(end, PEM_CRL_BEGIN)) {
 		end = strstr(at, PEM_CRL_END);
 		if (!end) {
@@ -165,21 +257,25 @@ static int load_crl_buf(const struct attls_policy *p, struct attls_keyring *kr,
 			return -1;
 		}
 		end += sizeof(PEM_CRL_END) - 1;
-		rc = load_one_crl(p, kr, ctx, (const unsigned char *)at, (size_t)(end - at), name,
-				  log, errs);
-		if (rc != 0) {
-			if (rc == 1)
-				attls_errors_add(errs, p->file, kr->crl_line,
-						 "crl: %s: CRL %d cannot be read", name, n + 1);
+		rc = crl_collect(set, (const unsigned char *)at, (size_t)(end - at), name);
+		if (rc == 1) {
+			attls_errors_add(errs, p->file, kr->crl_line,
+					 "crl: %s: CRL %d cannot be read", name, n + 1);
 			return -1;
 		}
+		if (rc < 0)
+			goto out;
 		n++;
 	}
-	return 0;
+	rc = 0;
+out:
+	if (rc < 0)
+		attls_errors_add(errs, p->file, kr->crl_line, "crl: out of memory");
+	return rc;
 }
 
-static int load_crl_fd(const struct attls_policy *p, struct attls_keyring *kr, WOLFSSL_CTX *ctx,
-		       int fd, const struct stat *st, const char *name, bool log,
+static int load_crl_fd(const struct attls_policy *p, struct attls_keyring *kr,
+		       struct crl_set *set, int fd, const struct stat *st, const char *name,
 		       struct attls_errors *errs)
 {
 	char why[384];
@@ -191,7 +287,7 @@ static int load_crl_fd(const struct attls_policy *p, struct attls_keyring *kr, W
 		attls_errors_add(errs, p->file, kr->crl_line, "crl: %s", why);
 		return -1;
 	}
-	rc = load_crl_buf(p, kr, ctx, buf, len, name, log, errs);
+	rc = load_crl_buf(p, kr, set, buf, len, name, errs);
 	attls_trust_free(buf, len);
 	return rc;
 }
@@ -202,7 +298,7 @@ static int load_crl_fd(const struct attls_policy *p, struct attls_keyring *kr, W
  * DER) are loaded, others skipped; a directory with no CRL is an error.
  */
 static int load_crl_dir(const struct attls_policy *p, struct attls_keyring *kr,
-			WOLFSSL_CTX *ctx, int dfd, bool log, struct attls_errors *errs)
+			struct crl_set *set, int dfd, struct attls_errors *errs)
 {
 	int dup_fd = attls_io.dup(dfd), rc = 0, loaded = 0;
 	DIR *d = dup_fd < 0 ? NULL : fdopendir(dup_fd);
@@ -242,7 +338,7 @@ static int load_crl_dir(const struct attls_policy *p, struct attls_keyring *kr,
 			rc = -1;
 		} else {
 			attls_io.fcntl(fd, F_SETFL, 0);
-			switch (load_crl_fd(p, kr, ctx, fd, &st, name, log, errs)) {
+			switch (load_crl_fd(p, kr, set, fd, &st, name, errs)) {
 			case 0: loaded++; break;
 			case 1: break;
 			default: rc = -1;
@@ -266,6 +362,7 @@ static int load_crl_dir(const struct attls_policy *p, struct attls_keyring *kr,
 static int load_crls(const struct attls_policy *p, struct attls_keyring *kr, WOLFSSL_CTX *ctx,
 		     bool log, struct attls_errors *errs)
 {
+	struct crl_set set = { 0 };
 	char why[384];
 	struct stat st;
 	int rc, fd;
@@ -296,9 +393,9 @@ static int load_crls(const struct attls_policy *p, struct attls_keyring *kr, WOL
 		return -1;
 	}
 	if (S_ISDIR(st.st_mode)) {
-		rc = load_crl_dir(p, kr, ctx, fd, log, errs);
+		rc = load_crl_dir(p, kr, &set, fd, errs);
 	} else {
-		rc = load_crl_fd(p, kr, ctx, fd, &st, kr->crl, log, errs);
+		rc = load_crl_fd(p, kr, &set, fd, &st, kr->crl, errs);
 		if (rc == 1) {
 			attls_errors_add(errs, p->file, kr->crl_line,
 					 "crl: %s holds no CRL (PEM or DER)", kr->crl);
@@ -306,6 +403,12 @@ static int load_crls(const struct attls_policy *p, struct attls_keyring *kr, WOL
 		}
 	}
 	attls_io.close(fd);
+	/* The newest of each issuer, into the context. */
+	for (size_t i = 0; rc == 0 && i < set.n; i++)
+		if (load_one_crl(p, kr, ctx, set.v[i].buf, set.v[i].len, set.v[i].name, log,
+				 errs) != 0)
+			rc = -1;
+	crl_set_free(&set);
 	return rc;
 }
 

@@ -165,6 +165,15 @@ check "two CRLs in one PEM file (the older first): a revoked server certificate 
 	[ -z "$(talk "$WORK/c_two.ini" "$T" "$WORK/c_two.log")" ]
 check "two CRLs in one PEM file: a good one is accepted" \
 	grep -q olleh <<<"$(talk "$WORK/c_two.ini" "$S" "$WORK/c_two.log")"
+cat "$WORK/newer.pem" "$WORK/empty.pem" >"$WORK/two_rev.pem"
+cli_policy "$WORK/c_tworev.ini" "$WORK/two_rev.pem"
+check "two CRLs in one PEM file, the newer first: the revoked one is still refused" \
+	[ -z "$(talk "$WORK/c_tworev.ini" "$T" "$WORK/c_tworev.log")" ]
+mkdir -p "$WORK/crl_order"
+cp "$WORK/newer.pem" "$WORK/crl_order/a.pem" && cp "$WORK/empty.pem" "$WORK/crl_order/b.pem"
+cli_policy "$WORK/c_order.ini" "$WORK/crl_order"
+check "a CRL directory whose older CRL comes last: the revoked one is still refused" \
+	[ -z "$(talk "$WORK/c_order.ini" "$T" "$WORK/c_order.log")" ]
 
 # --- an intermediate CA in ca (a trust anchor, so a chain that leaves it
 # out is never checked above it) that the root's CRL revokes: the policy
