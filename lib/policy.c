@@ -428,7 +428,12 @@ static bool path_ok(struct loader *ld, const char *key, const char *v)
 
 	if (path[0] == '/')
 		return true;
-	ERR(ld, "%s: \"%s\" is not an absolute path", key, path);
+	/* A PIN typed where its file's name goes is not repeated in a log. */
+	if (!strcmp(key, "pin_source"))
+		ERR(ld, "%s: not an absolute path (its value is not shown: it may be a PIN; "
+			"write file:/path/to/pin)", key);
+	else
+		ERR(ld, "%s: \"%s\" is not an absolute path", key, path);
 	return false;
 }
 
@@ -883,7 +888,8 @@ static void check_p11(struct loader *ld, const char *what, const char *uri, int 
 			"use pin-source=file:...", what);
 	if (u.pin_source && (strncmp(u.pin_source, "file:", 5) ? u.pin_source :
 							       u.pin_source + 5)[0] != '/')
-		ERR(ld, "%s: pin-source \"%s\" is not an absolute path", what, u.pin_source);
+		ERR(ld, "%s: pin-source is not an absolute path (its value is not shown: it may be "
+			"a PIN; write pin-source=file:/path/to/pin)", what);
 	else if (u.pin_source)
 		check_file(ld, "pin-source", u.pin_source, line, true, false);
 	attls_p11uri_free(&u);

@@ -96,6 +96,11 @@ EOF2
 "$ATTLS" query "$WORK/long.ini" --direction inbound --local-port 1 >"$WORK/long.out" 2>&1
 check "a ${#pins}-character allow_peer line is read whole: five pins, the comment dropped" \
 	bash -c "grep -q 'allow_peer: SHA256:0*1, .*SHA256:0*5 ($WORK/long.ini:7)' '$WORK/long.out'"
+# A PIN typed where its file's name goes is not repeated.
+printf '[crypto]\npin_source = 4711SECRET\n[keyring k]\nkey = pkcs11:token=t;object=k?module-path=/x.so&pin-source=4712SECRET\ncert = %s\n[traffic t]\ndirection = inbound\nlocal_port = 1\nkeyring = k\n' "$PKI/server.pem" >"$WORK/pinsrc.ini"
+"$ATTLS" check --no-keys "$WORK/pinsrc.ini" >"$WORK/pinsrc.out" 2>&1
+check "a PIN in pin_source or a URI's pin-source is not printed" \
+	bash -c "grep -q 'pin_source: not an absolute path' '$WORK/pinsrc.out' && grep -q 'pin-source is not an absolute path' '$WORK/pinsrc.out' && ! grep -q 471 '$WORK/pinsrc.out'"
 # Without its key files (a CI pipeline that holds none): checked and queried all the same.
 "$ATTLS" check --no-keys "$TOP/conf/broker.ini" >"$WORK/broker2.out" 2>&1
 check "attls check --no-keys conf/broker.ini: ok with no key file present (exit $?)" \
