@@ -51,9 +51,16 @@ static const char *iso(int64_t t, char *buf, size_t len)
 	return buf;
 }
 
+static bool conn_wanted(const struct filter *f, const struct live_conn *c);
+
+/* Asked for some descriptors: a process without such a connection is not shown. */
 static bool proc_wanted(const struct filter *f, const struct live_proc *p)
 {
-	return (!f->pid || f->pid == p->pid) &&
+	bool conn = !f->descriptor;
+
+	for (size_t j = 0; !conn && j < p->n_conns; j++)
+		conn = conn_wanted(f, &p->conns[j]);
+	return conn && (!f->pid || f->pid == p->pid) &&
 	       (!f->jobname || fnmatch(f->jobname, p->jobname, 0) == 0);
 }
 
@@ -84,15 +91,6 @@ static void policy_line(const struct live_proc *p, char *buf, size_t len)
 			 iso(p->reload_failed, t2, sizeof(t2)));
 }
 
-/* Whether p has a connection the filter keeps. */
-static bool any_conn_wanted(const struct filter *f, const struct live_proc *p)
-{
-	for (size_t j = 0; j < p->n_conns; j++)
-		if (conn_wanted(f, &p->conns[j]))
-			return true;
-	return false;
-}
-
 static void print_table(const struct live_scan *sc, const struct filter *f, int64_t now)
 {
 	char l[64], r[64], t2[32], pol[1400];
@@ -109,8 +107,7 @@ static void print_table(const struct live_scan *sc, const struct filter *f, int6
 		const struct live_proc *p = &sc->procs[i];
 		bool head = false;
 
-		/* Asked for some descriptors: a process without any is not shown. */
-		if (!proc_wanted(f, p) || (f->descriptor && !any_conn_wanted(f, p)))
+		if (!proc_wanted(f, p))
 			continue;
 		policy_line(p, pol, sizeof(pol));
 		printf("%sPID %d  job %s  user %s  %s\n", any ? "\n" : "", (int)p->pid, p->jobname,
@@ -146,7 +143,9 @@ static void print_table(const struct live_scan *sc, const struct filter *f, int6
 		if (!head)
 			printf("  no TLS connections\n");
 	}
-	if (!any)
+	if (!any && (f->pid || f->jobname || f->descriptor))
+		printf("no process with attls loaded and a connection that matches\n");
+	else if (!any)
 		printf("no process with attls loaded%s\n", sc->unreadable ? " that this user may read" : "");
 	(void)anyconn;
 }

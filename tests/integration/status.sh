@@ -147,6 +147,10 @@ assert n == [3], d"
 "$ATTLS" status --descriptor "in_$RP" >"$WORK/f4"
 check "--descriptor (table): redis only, not the processes without such a connection" \
 	bash -c "grep -q '^PID $REDIS_PID ' '$WORK/f4' && ! grep -q '^PID $WORKER ' '$WORK/f4' && ! grep -q '^PID $NGINX_PID ' '$WORK/f4'"
+"$ATTLS" status --descriptor "in_$RP" --prometheus >"$WORK/f6"
+check "--descriptor (Prometheus, JSON): only redis's process too" \
+	bash -c "! grep -q 'pid=\"$WORKER\"' '$WORK/f6' && grep -q 'pid=\"$REDIS_PID\"' '$WORK/f6' &&
+		[ \"\$('$ATTLS' status --descriptor 'in_$RP' --json | grep -o '\"pid\": [0-9]*' | sort -u)\" = '\"pid\": $REDIS_PID' ]"
 "$ATTLS" status --pid 999999 >/dev/null 2>"$WORK/f5"
 check "--pid of no process with attls: exit 2, said on stderr" \
 	bash -c "[ $? = 2 ] && grep -q 'pid 999999: no process with attls loaded' '$WORK/f5'"
