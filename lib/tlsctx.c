@@ -53,6 +53,19 @@ static int set_level(WOLFSSL_CTX *ctx, const struct attls_policy *p,
 {
 	unsigned lo = 0, hi = 0;
 
+#ifdef NO_OLD_TLS
+	/*
+	 * This wolfSSL has no TLS before 1.2: a range from TLSv1.0 to TLSv1.2
+	 * would otherwise be clipped without a word, and its old clients
+	 * refused with a vague reason.
+	 */
+	if (sec->protocols & (ATTLS_PROTO_TLS10 | ATTLS_PROTO_TLS11)) {
+		attls_errors_add(errs, p->file, sec->protocols_line,
+				 "protocols: TLSv1.0 and TLSv1.1 are not in this build (its "
+				 "wolfSSL has no TLS before 1.2): name TLSv1.2 and TLSv1.3 only");
+		return -1;
+	}
+#endif
 	for (unsigned b = ATTLS_PROTO_TLS10; b <= ATTLS_PROTO_TLS13; b <<= 1)
 		if (sec->protocols & b) {
 			lo = lo ? lo : b;

@@ -35,8 +35,7 @@
 	X(HS_TIMEOUT, "ATTLS023E", ATTLS_TRACE_ERROR, "handshake timed out")           \
 	X(PEER_NOT_ALLOWED, "ATTLS024E", ATTLS_TRACE_ERROR, "peer not allowed")        \
 	X(CRL_EXPIRED, "ATTLS025W", ATTLS_TRACE_ERROR,                                \
-	  "CRL expired: the certificates it covers are refused (crl_expired = warn: "  \
-	  "used anyway)")                                                              \
+	  "CRL expired")                                                               \
 	X(CONN_CLOSED, "ATTLS030I", ATTLS_TRACE_EVENT, "connection closed")            \
 	X(CONN_ERROR, "ATTLS031E", ATTLS_TRACE_ERROR, "connection failed")             \
 	X(CONN_LOST, "ATTLS032E", ATTLS_TRACE_ERROR,                                   \

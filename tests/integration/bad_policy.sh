@@ -96,6 +96,11 @@ EOF2
 "$ATTLS" query "$WORK/long.ini" --direction inbound --local-port 1 >"$WORK/long.out" 2>&1
 check "a ${#pins}-character allow_peer line is read whole: five pins, the comment dropped" \
 	bash -c "grep -q 'allow_peer: SHA256:0*1, .*SHA256:0*5 ($WORK/long.ini:7)' '$WORK/long.out'"
+# TLSv1.0 and 1.1 are not in this build: named in a range, an error, not a range cut short.
+printf '[security s]\nprotocols = TLSv1.0, TLSv1.2\nallow_legacy = yes\n[traffic t]\nenabled = no\nsecurity = s\n' >"$WORK/legacy.ini"
+"$ATTLS" check --no-keys "$WORK/legacy.ini" >"$WORK/legacy.out" 2>&1
+check "protocols = TLSv1.0, TLSv1.2 with allow_legacy: an error at its line (exit $?)" \
+	grep -q "legacy.ini:2: protocols: TLSv1.0 and TLSv1.1 are not in this build" "$WORK/legacy.out"
 # A PIN typed where its file's name goes is not repeated.
 printf '[crypto]\npin_source = 4711SECRET\n[keyring k]\nkey = pkcs11:token=t;object=k?module-path=/x.so&pin-source=4712SECRET\ncert = %s\n[traffic t]\ndirection = inbound\nlocal_port = 1\nkeyring = k\n' "$PKI/server.pem" >"$WORK/pinsrc.ini"
 "$ATTLS" check --no-keys "$WORK/pinsrc.ini" >"$WORK/pinsrc.out" 2>&1
