@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "policy.h"
 #include "wolf.h"
@@ -41,5 +42,11 @@ void attls_revoke_step(const struct attls_policy *p, WOLFSSL *ssl);
  */
 const char *attls_revoke_reason(const struct attls_policy *p, WOLFSSL *ssl, int err, char *buf,
 				size_t len);
+
+/*
+ * The deadline (attls_now_ms) of the handshake step this thread is about
+ * to run, 0 after it: an OCSP fetch inside it waits no longer.
+ */
+void attls_revoke_deadline(uint64_t deadline);
 
 #endif
