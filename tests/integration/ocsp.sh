@@ -170,8 +170,18 @@ printf 'extendedKeyUsage = OCSPSigning\nbasicConstraints = CA:FALSE\n' >"$WORK/o
 	}
 	signer "$O" osign "other CA responder"
 	signer "$R" dsign "delegated responder"
+	# An intermediate CA under the CA, and its own OCSP signer.
+	I=$WORK/inter
+	mkdir -p "$I"
+	openssl ecparam -name prime256v1 -genkey -noout -out "$I/ca.key" 2>/dev/null
+	openssl req -new -key "$I/ca.key" -subj "/O=attls test/CN=inter CA" -out "$I/ca.csr" 2>/dev/null
+	printf 'basicConstraints = critical,CA:TRUE\nkeyUsage = critical,keyCertSign,cRLSign\n' \
+		>"$I/ca.ext"
+	openssl x509 -req -in "$I/ca.csr" -CA "$R/ca.pem" -CAkey "$R/ca.key" -CAcreateserial \
+		-days 2 -extfile "$I/ca.ext" -out "$I/ca.pem" 2>/dev/null
+	signer "$I" isign "inter CA responder"
 ) || { echo "cannot make the responders"; exit 1; }
-cat "$R/ca.pem" "$O/ca.pem" >"$WORK/two_cas.pem"
+cat "$R/ca.pem" "$O/ca.pem" "$WORK/inter/ca.pem" >"$WORK/two_cas.pem"
 sresp() { # INDEX SIGNER CERT OUT
 	openssl ocsp -index "$1" -rsigner "$WORK/$2.pem" -rkey "$WORK/$2.key" -CA "$R/ca.pem" \
 		-issuer "$R/ca.pem" -cert "$R/$3.pem" -no_nonce -ndays 1 -respout "$4" >/dev/null 2>&1
@@ -179,17 +189,20 @@ sresp() { # INDEX SIGNER CERT OUT
 cp "$R/good.pem" "$WORK/leaf.pem" && cp "$R/good.key" "$WORK/leaf.key" &&
 	sresp "$WORK/idxpre.txt" leaf bad "$WORK/forged_leaf.der" &&
 	sresp "$WORK/idxpre.txt" osign bad "$WORK/forged_other.der" &&
+	sresp "$WORK/idxpre.txt" isign bad "$WORK/forged_inter.der" &&
 	sresp "$R/index.txt" dsign good "$WORK/deleg_good.der" &&
 	sresp "$R/index.txt" dsign bad "$WORK/deleg_bad.der" || { echo "cannot sign responses"; exit 1; }
 SFL=$(free_port); srv "$SFL" bad "$WORK/forged_leaf.der"
 SFO=$(free_port); srv "$SFO" bad "$WORK/forged_other.der"
 SDG=$(free_port); srv "$SDG" good "$WORK/deleg_good.der"
 SDB=$(free_port); srv "$SDB" bad "$WORK/deleg_bad.der"
-wait_port "$SFL" && wait_port "$SFO" && wait_port "$SDG" && wait_port "$SDB" || exit 1
+SFI=$(free_port); srv "$SFI" bad "$WORK/forged_inter.der"
+wait_port "$SFL" && wait_port "$SFO" && wait_port "$SDG" && wait_port "$SDB" && wait_port "$SFI" ||
+	exit 1
 signer_policy() { # FILE OCSP [EXTRA KEY LINES]: both CAs trusted, the ports above
 	cli_policy "$1" "$2" "${3:-}"
 	sed -i -e "s|^ca = .*|ca = $WORK/two_cas.pem|" \
-		-e "s/^remote_port = .*/remote_port = $SFL, $SFO, $SDG, $SDB, $SG, $SN, $SR/" "$1"
+		-e "s/^remote_port = .*/remote_port = $SFL, $SFO, $SFI, $SDG, $SDB, $SG, $SN, $SR/" "$1"
 }
 NOT_LEAF="signed by CN=localhost (no OCSPSigning), which is neither the issuer nor a responder it delegated"
 NOT_OTHER="signed by CN=other CA responder (issued by another CA), which is neither the issuer nor a responder it delegated"
@@ -216,6 +229,13 @@ protocols = TLSv$v"
 			accepted "$WORK/sig$m$v.ini" "$SG" "$L"
 	done
 done
+# ca holds the root and an intermediate under it: the intermediate's OCSP
+# signer may not vouch for a certificate the root issued.
+L=$WORK/sigrequired-stapled1.3.log
+check "required-stapled: a staple signed by an intermediate's OCSP signer, for a root-issued certificate, is refused" \
+	refused "$WORK/sigrequired-stapled1.3.ini" "$SFI" "$L"
+check "required-stapled: ATTLS022E says the intermediate's responder may not sign" \
+	grep -q "ATTLS022E handshake failed.*OCSP: the response is signed by CN=inter CA responder (issued by another CA)" "$L"
 # The same signers as responders (ocsp = responder, ocsp_url).
 rsp() { # PORT INDEX SIGNER
 	bg timeout 120 openssl ocsp -port "$1" -index "$2" -rsigner "$WORK/$3.pem" \
