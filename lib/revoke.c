@@ -327,6 +327,12 @@ static _Thread_local uint64_t hs_deadline;
 void attls_revoke_deadline(uint64_t deadline)
 {
 	hs_deadline = deadline;
+	/*
+	 * A step starts: a signer refused in an earlier one on this thread
+	 * (a handshake that did not fail for it) is not this one's reason.
+	 */
+	if (deadline)
+		wc_OcspSignerRefusedClear();
 }
 
 /*

@@ -45,7 +45,8 @@ const char *attls_revoke_reason(const struct attls_policy *p, WOLFSSL *ssl, int 
 
 /*
  * The deadline (attls_now_ms) of the handshake step this thread is about
- * to run, 0 after it: an OCSP fetch inside it waits no longer.
+ * to run, 0 after it: an OCSP fetch inside it waits no longer, and the
+ * reason of a failed step is this step's own.
  */
 void attls_revoke_deadline(uint64_t deadline);
 
