@@ -65,7 +65,7 @@ out:
 	free(sec_used);
 }
 
-/* An OCSP fetch runs inside a handshake: handshake_timeout cuts it short. */
+/* A client's OCSP request runs inside its handshake: handshake_timeout cuts it short. */
 static void warn_ocsp_timeout(const struct attls_policy *p, struct attls_errors *w)
 {
 	for (size_t i = 0; i < p->n_keyrings; i++) {
@@ -73,8 +73,7 @@ static void warn_ocsp_timeout(const struct attls_policy *p, struct attls_errors 
 		unsigned ms = kr->ocsp_timeout_ms ? kr->ocsp_timeout_ms :
 			      ATTLS_OCSP_TIMEOUT_DEFAULT_MS;
 
-		if ((kr->ocsp == ATTLS_OCSP_RESPONDER || kr->ocsp_staple) &&
-		    ms > p->handshake_timeout_ms)
+		if (kr->ocsp == ATTLS_OCSP_RESPONDER && ms > p->handshake_timeout_ms)
 			attls_errors_add(w, p->file, kr->ocsp_timeout_line ? kr->ocsp_timeout_line :
 					 kr->line,
 					 "warning: [keyring %s] ocsp_timeout (%u ms) is longer than "

@@ -356,7 +356,8 @@ static unsigned wait_of(const struct attls_keyring *kr, bool *cut)
  * wolfSSL's OCSP I/O (CbOCSPIO), for a client's responder check (a
  * server's staple: staple.c). It runs inside the handshake, on the thread that
  * drives it, and blocks that thread (and that connection) for at most
- * ocsp_timeout; other connections go on. ctx is the key ring.
+ * ocsp_timeout, cut to what is left of the handshake's deadline (wait_of);
+ * other connections go on. ctx is the key ring.
  */
 static int ocsp_io_client(void *ctx, const char *url, int urlsz, unsigned char *req, int reqsz,
 			  unsigned char **resp)
