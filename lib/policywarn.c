@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "checkwarn.h"
+#include "revoke.h"
 #include "shadow.h"
 
 static void warn_shadowed(const struct attls_policy *p, struct attls_errors *w)
@@ -64,8 +65,27 @@ out:
 	free(sec_used);
 }
 
+/* A client's OCSP request runs inside its handshake: handshake_timeout cuts it short. */
+static void warn_ocsp_timeout(const struct attls_policy *p, struct attls_errors *w)
+{
+	for (size_t i = 0; i < p->n_keyrings; i++) {
+		const struct attls_keyring *kr = &p->keyrings[i];
+		unsigned ms = kr->ocsp_timeout_ms ? kr->ocsp_timeout_ms :
+			      ATTLS_OCSP_TIMEOUT_DEFAULT_MS;
+
+		if (kr->ocsp == ATTLS_OCSP_RESPONDER && ms > p->handshake_timeout_ms)
+			attls_errors_add(w, p->file, kr->ocsp_timeout_line ? kr->ocsp_timeout_line :
+					 kr->line,
+					 "warning: [keyring %s] ocsp_timeout (%u ms) is longer than "
+					 "handshake_timeout (%u ms): an OCSP fetch waits no longer "
+					 "than what is left of the handshake's time", kr->name, ms,
+					 p->handshake_timeout_ms);
+	}
+}
+
 void attls_warn_policy(const struct attls_policy *p, struct attls_errors *warns)
 {
 	warn_shadowed(p, warns);
 	warn_unused(p, warns);
+	warn_ocsp_timeout(p, warns);
 }

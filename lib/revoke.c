@@ -15,6 +15,7 @@
 #include "peername.h"
 #include "ocsp_http.h"
 #include "revoke.h"
+#include "session.h"
 #include "staple.h"
 #include "sysio.h"
 #include "trace.h"
@@ -418,16 +419,56 @@ static unsigned timeout_of(const struct attls_keyring *kr)
 }
 
 /*
+ * The deadline of the handshake step this thread runs (0: none): set by
+ * the session around wolfSSL's connect or accept, which call the OCSP I/O
+ * below on the same thread. Thread-local: each thread its own handshake;
+ * a fork copies the caller's (0 outside a step); no signal handler
+ * touches it.
+ */
+static _Thread_local uint64_t hs_deadline;
+
+void attls_revoke_deadline(uint64_t deadline)
+{
+	hs_deadline = deadline;
+	/*
+	 * A step starts: a signer refused in an earlier one on this thread
+	 * (a handshake that did not fail for it) is not this one's reason.
+	 */
+	if (deadline)
+		wc_OcspSignerRefusedClear();
+}
+
+/*
+ * How long a fetch may wait: ocsp_timeout, cut to what is left of the
+ * handshake's own deadline (handshake_timeout); *cut says it was.
+ */
+static unsigned wait_of(const struct attls_keyring *kr, bool *cut)
+{
+	unsigned ms = timeout_of(kr);
+	uint64_t now = attls_now_ms();
+
+	*cut = false;
+	if (hs_deadline && hs_deadline - (now < hs_deadline ? now : hs_deadline) < ms) {
+		ms = now < hs_deadline ? (unsigned)(hs_deadline - now) : 0;
+		*cut = true;
+	}
+	return ms;
+}
+
+/*
  * wolfSSL's OCSP I/O (CbOCSPIO), for a client's responder check (a
  * server's staple: staple.c). It runs inside the handshake, on the thread that
  * drives it, and blocks that thread (and that connection) for at most
- * ocsp_timeout; other connections go on. ctx is the key ring.
+ * ocsp_timeout, cut to what is left of the handshake's deadline (wait_of);
+ * other connections go on. ctx is the key ring.
  */
 static int ocsp_io_client(void *ctx, const char *url, int urlsz, unsigned char *req, int reqsz,
 			  unsigned char **resp)
 {
 	const struct attls_keyring *kr = ctx;
 	char why[200];
+	unsigned ms;
+	bool cut;
 	int n;
 
 	if (kr->ocsp != ATTLS_OCSP_RESPONDER) {
@@ -437,11 +478,12 @@ static int ocsp_io_client(void *ctx, const char *url, int urlsz, unsigned char *
 		return -1;
 	}
 	ocsp_why[0] = '\0';
-	n = attls_ocsp_http(url, url ? urlsz : 0, req, reqsz, timeout_of(kr), resp, why,
-			    sizeof(why));
+	ms = wait_of(kr, &cut);
+	n = attls_ocsp_http(url, url ? urlsz : 0, req, reqsz, ms, resp, why, sizeof(why));
 	if (n < 0)
-		snprintf(ocsp_why, sizeof(ocsp_why), "%.*s: %s", url ? urlsz : 6,
-			 url ? url : "no URL", why);
+		snprintf(ocsp_why, sizeof(ocsp_why), "%.*s: %s%s", url ? urlsz : 6,
+			 url ? url : "no URL", why,
+			 cut ? " (the wait cut to what was left of handshake_timeout)" : "");
 	return n;
 }
 
@@ -615,7 +657,22 @@ const char *attls_revoke_reason(const struct attls_policy *p, WOLFSSL *ssl, int 
 				size_t len)
 {
 	const struct attls_keyring *kr = keyring_of(p, wolfSSL_get_SSL_CTX(ssl));
+	const char *signer = wc_OcspSignerRefused();
 
+	/*
+	 * wolfSSL (wolfssl/patches/ocsp-responder-authority.patch) refused
+	 * the signer of an OCSP response this thread decoded (RFC 6960
+	 * 4.2.2.2); a stapled one fails as a bad status, a fetched one as a
+	 * bad responder.
+	 */
+	if (signer[0] && err != CRL_CERT_REVOKED && err != CRL_MISSING) {
+		snprintf(buf, len, "OCSP: the response is signed by %s, which is neither the "
+			 "issuer nor a responder it delegated (a certificate the issuer "
+			 "issued, with OCSPSigning)", signer);
+		wc_OcspSignerRefusedClear();
+		ocsp_why[0] = '\0';
+		return buf;
+	}
 	/* This thread's handshake asked a responder and got nothing back. */
 	if (ocsp_why[0] && err != CRL_CERT_REVOKED && err != CRL_MISSING &&
 	    err != OCSP_CERT_REVOKED) {

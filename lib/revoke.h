@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "policy.h"
 #include "wolf.h"
@@ -41,5 +42,12 @@ void attls_revoke_step(const struct attls_policy *p, WOLFSSL *ssl);
  */
 const char *attls_revoke_reason(const struct attls_policy *p, WOLFSSL *ssl, int err, char *buf,
 				size_t len);
+
+/*
+ * The deadline (attls_now_ms) of the handshake step this thread is about
+ * to run, 0 after it: an OCSP fetch inside it waits no longer, and the
+ * reason of a failed step is this step's own.
+ */
+void attls_revoke_deadline(uint64_t deadline);
 
 #endif

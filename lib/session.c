@@ -753,8 +753,11 @@ static int handshake_step(struct attls_session *s)
 	}
 	s->io_eof = false;
 	s->io_errno = 0;
+	/* An OCSP fetch inside the step waits no longer than the handshake may. */
+	attls_revoke_deadline(s->deadline);
 	ret = s->role == ATTLS_ROLE_SERVER ? wolfSSL_accept(s->ssl) :
 					     wolfSSL_connect(s->ssl);
+	attls_revoke_deadline(0);
 	attls_revoke_step(s->policy, s->ssl);
 	if (ret == WOLFSSL_SUCCESS) {
 		const char *refused = attls_peer_usage_refused(s->ssl);

@@ -5,7 +5,9 @@
 # -status, from the responder named by its AIA (openssl ocsp -port), and
 # serving without a staple when the responder is down; a client with
 # ocsp = responder asking openssl ocsp -port (good, revoked, responder
-# down, responder silent past ocsp_timeout).
+# down, responder silent past ocsp_timeout or handshake_timeout); who may
+# sign a response (the issuer, or a responder it delegated), stapled and
+# fetched.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/revoke_pki.sh"
 R=$WORK/rpki
@@ -122,6 +124,144 @@ check "silent responder: given up after ocsp_timeout (1s), before the handshake'
 	[ $(((t1 - t0) / 1000000)) -ge 900 -a $(((t1 - t0) / 1000000)) -lt 4500 ]
 check "silent responder: ATTLS022E says no answer within 1000 ms" \
 	grep -q "ATTLS022E handshake failed.*no answer from 127.0.0.1 port $SIL within 1000 ms" "$L"
+# handshake_timeout bounds the wait too: a handshake of 2s, ocsp_timeout 15s.
+cli_policy "$WORK/rsp_hs.ini" responder "ocsp_url = http://127.0.0.1:$SIL/
+ocsp_timeout = 15s"
+sed -i 's/^handshake_timeout = 5s$/handshake_timeout = 2s/' "$WORK/rsp_hs.ini"
+L=$WORK/rsp_hs.log
+t0=$(date +%s%N)
+check "silent responder, ocsp_timeout 15s, handshake_timeout 2s: refused" \
+	refused "$WORK/rsp_hs.ini" "$SN" "$L"
+t1=$(date +%s%N)
+check "silent responder: given up at handshake_timeout (2s), not ocsp_timeout (15s)" \
+	[ $(((t1 - t0) / 1000000)) -ge 1500 -a $(((t1 - t0) / 1000000)) -lt 4500 ]
+check "silent responder: ATTLS022E says the wait was cut to handshake_timeout" \
+	grep -q "ATTLS022E handshake failed.*OCSP: no response.*port $SIL.*cut to what was left of handshake_timeout" "$L"
+out=$("$ATTLS" check "$WORK/rsp_hs.ini" 2>&1)
+check "attls check warns when ocsp_timeout is longer than handshake_timeout" \
+	grep -q "rsp_hs.ini:[0-9]*: warning: \[keyring k\] ocsp_timeout (15000 ms) is longer than handshake_timeout (2000 ms)" <<<"$out"
+out=$("$ATTLS" check "$WORK/rsp_sil.ini" 2>&1)
+check "attls check: no such warning when ocsp_timeout is shorter" \
+	bash -c '! grep -q "longer than handshake_timeout" <<<"$1"' _ "$out"
+
+# --- who may sign a response (RFC 6960 4.2.2.2): the issuer, or a responder
+# it delegated (issued by it, with OCSPSigning). Forged "good" responses for
+# the revoked bad.pem, from the CA's index before it was revoked, signed by
+# a plain leaf of the same CA (good.pem), and by an OCSP signer of another
+# CA the client trusts too; a delegated responder of the CA is accepted.
+awk -F'\t' 'BEGIN { OFS = "\t" } $1 == "R" { $1 = "V"; $3 = "" } { print }' \
+	"$R/index.txt" >"$WORK/idxpre.txt"
+echo "unique_subject = no" >"$WORK/idxpre.txt.attr" # two leaves are CN=localhost
+O=$WORK/other
+mkdir -p "$O"
+printf 'extendedKeyUsage = OCSPSigning\nbasicConstraints = CA:FALSE\n' >"$WORK/ocspsign.ext"
+(
+	set -e
+	openssl ecparam -name prime256v1 -genkey -noout -out "$O/ca.key" 2>/dev/null
+	openssl req -x509 -new -key "$O/ca.key" -subj "/O=attls test/CN=other CA" -days 2 \
+		-addext basicConstraints=critical,CA:TRUE \
+		-addext keyUsage=critical,keyCertSign,cRLSign,digitalSignature -out "$O/ca.pem" 2>/dev/null
+	signer() { # CA_DIR NAME CN: an OCSP signer issued by that CA
+		openssl ecparam -name prime256v1 -genkey -noout -out "$WORK/$2.key" 2>/dev/null
+		openssl req -new -key "$WORK/$2.key" -subj "/O=attls test/CN=$3" -out "$WORK/$2.csr" \
+			2>/dev/null
+		openssl x509 -req -in "$WORK/$2.csr" -CA "$1/ca.pem" -CAkey "$1/ca.key" \
+			-CAcreateserial -days 2 -extfile "$WORK/ocspsign.ext" -out "$WORK/$2.pem" 2>/dev/null
+	}
+	signer "$O" osign "other CA responder"
+	signer "$R" dsign "delegated responder"
+	# An intermediate CA under the CA, and its own OCSP signer.
+	I=$WORK/inter
+	mkdir -p "$I"
+	openssl ecparam -name prime256v1 -genkey -noout -out "$I/ca.key" 2>/dev/null
+	openssl req -new -key "$I/ca.key" -subj "/O=attls test/CN=inter CA" -out "$I/ca.csr" 2>/dev/null
+	printf 'basicConstraints = critical,CA:TRUE\nkeyUsage = critical,keyCertSign,cRLSign\n' \
+		>"$I/ca.ext"
+	openssl x509 -req -in "$I/ca.csr" -CA "$R/ca.pem" -CAkey "$R/ca.key" -CAcreateserial \
+		-days 2 -extfile "$I/ca.ext" -out "$I/ca.pem" 2>/dev/null
+	signer "$I" isign "inter CA responder"
+) || { echo "cannot make the responders"; exit 1; }
+cat "$R/ca.pem" "$O/ca.pem" "$WORK/inter/ca.pem" >"$WORK/two_cas.pem"
+sresp() { # INDEX SIGNER CERT OUT
+	openssl ocsp -index "$1" -rsigner "$WORK/$2.pem" -rkey "$WORK/$2.key" -CA "$R/ca.pem" \
+		-issuer "$R/ca.pem" -cert "$R/$3.pem" -no_nonce -ndays 1 -respout "$4" >/dev/null 2>&1
+}
+cp "$R/good.pem" "$WORK/leaf.pem" && cp "$R/good.key" "$WORK/leaf.key" &&
+	sresp "$WORK/idxpre.txt" leaf bad "$WORK/forged_leaf.der" &&
+	sresp "$WORK/idxpre.txt" osign bad "$WORK/forged_other.der" &&
+	sresp "$WORK/idxpre.txt" isign bad "$WORK/forged_inter.der" &&
+	sresp "$R/index.txt" dsign good "$WORK/deleg_good.der" &&
+	sresp "$R/index.txt" dsign bad "$WORK/deleg_bad.der" || { echo "cannot sign responses"; exit 1; }
+SFL=$(free_port); srv "$SFL" bad "$WORK/forged_leaf.der"
+SFO=$(free_port); srv "$SFO" bad "$WORK/forged_other.der"
+SDG=$(free_port); srv "$SDG" good "$WORK/deleg_good.der"
+SDB=$(free_port); srv "$SDB" bad "$WORK/deleg_bad.der"
+SFI=$(free_port); srv "$SFI" bad "$WORK/forged_inter.der"
+wait_port "$SFL" && wait_port "$SFO" && wait_port "$SDG" && wait_port "$SDB" && wait_port "$SFI" ||
+	exit 1
+signer_policy() { # FILE OCSP [EXTRA KEY LINES]: both CAs trusted, the ports above
+	cli_policy "$1" "$2" "${3:-}"
+	sed -i -e "s|^ca = .*|ca = $WORK/two_cas.pem|" \
+		-e "s/^remote_port = .*/remote_port = $SFL, $SFO, $SFI, $SDG, $SDB, $SG, $SN, $SR/" "$1"
+}
+NOT_LEAF="signed by CN=localhost (no OCSPSigning), which is neither the issuer nor a responder it delegated"
+NOT_OTHER="signed by CN=other CA responder (issued by another CA), which is neither the issuer nor a responder it delegated"
+for v in 1.2 1.3; do
+	for m in required-stapled stapled; do
+		signer_policy "$WORK/sig$m$v.ini" "$m" "[security s]
+protocols = TLSv$v"
+		sed -i 's/^keyring = k$/keyring = k\nsecurity = s/' "$WORK/sig$m$v.ini"
+		L=$WORK/sig$m$v.log
+		check "$m, TLS $v: a staple signed by a plain leaf of the CA is refused" \
+			refused "$WORK/sig$m$v.ini" "$SFL" "$L"
+		check "$m, TLS $v: ATTLS022E says the leaf may not sign" \
+			grep -q "ATTLS022E handshake failed.*OCSP: the response is $NOT_LEAF" "$L"
+		check "$m, TLS $v: a staple signed by another CA's OCSP signer is refused" \
+			refused "$WORK/sig$m$v.ini" "$SFO" "$L"
+		check "$m, TLS $v: ATTLS022E says another CA's responder may not sign" \
+			grep -q "ATTLS022E handshake failed.*OCSP: the response is $NOT_OTHER" "$L"
+		check "$m, TLS $v: a good staple from the CA's delegated responder is accepted" \
+			accepted "$WORK/sig$m$v.ini" "$SDG" "$L"
+		check "$m, TLS $v: a revoked staple from the delegated responder is refused as revoked" \
+			bash -c "$(declare -f talk refused); LIB='$LIB'; refused '$WORK/sig$m$v.ini' $SDB '$L' && \
+			grep -q 'ATTLS022E handshake failed.*revoked' '$L'"
+		check "$m, TLS $v: a good staple signed by the CA itself is accepted" \
+			accepted "$WORK/sig$m$v.ini" "$SG" "$L"
+	done
+done
+# ca holds the root and an intermediate under it: the intermediate's OCSP
+# signer may not vouch for a certificate the root issued.
+L=$WORK/sigrequired-stapled1.3.log
+check "required-stapled: a staple signed by an intermediate's OCSP signer, for a root-issued certificate, is refused" \
+	refused "$WORK/sigrequired-stapled1.3.ini" "$SFI" "$L"
+check "required-stapled: ATTLS022E says the intermediate's responder may not sign" \
+	grep -q "ATTLS022E handshake failed.*OCSP: the response is signed by CN=inter CA responder (issued by another CA)" "$L"
+# The same signers as responders (ocsp = responder, ocsp_url).
+rsp() { # PORT INDEX SIGNER
+	bg timeout 120 openssl ocsp -port "$1" -index "$2" -rsigner "$WORK/$3.pem" \
+		-rkey "$WORK/$3.key" -CA "$R/ca.pem" -ndays 1 >>"$WORK/responders.log" 2>&1
+}
+RFL=$(free_port); rsp "$RFL" "$WORK/idxpre.txt" leaf
+RFO=$(free_port); rsp "$RFO" "$WORK/idxpre.txt" osign
+RDG=$(free_port); rsp "$RDG" "$R/index.txt" dsign
+wait_port "$RFL" && wait_port "$RFO" && wait_port "$RDG" || exit 1
+signer_policy "$WORK/rfl.ini" responder "ocsp_url = http://127.0.0.1:$RFL/"
+check "responder signing with a plain leaf of the CA: refused" refused "$WORK/rfl.ini" "$SR" \
+	"$WORK/rfl.log"
+check "responder signing with a plain leaf: ATTLS022E says why" \
+	grep -q "ATTLS022E handshake failed.*OCSP: the response is $NOT_LEAF" "$WORK/rfl.log"
+signer_policy "$WORK/rfo.ini" responder "ocsp_url = http://127.0.0.1:$RFO/"
+check "responder signing with another CA's OCSP signer: refused" refused "$WORK/rfo.ini" "$SR" \
+	"$WORK/rfo.log"
+check "responder signing with another CA's OCSP signer: ATTLS022E says why" \
+	grep -q "ATTLS022E handshake failed.*OCSP: the response is $NOT_OTHER" "$WORK/rfo.log"
+signer_policy "$WORK/rdg.ini" responder "ocsp_url = http://127.0.0.1:$RDG/"
+check "delegated responder: a good certificate is accepted" accepted "$WORK/rdg.ini" "$SN" \
+	"$WORK/rdg.log"
+check "delegated responder: a revoked certificate is refused as revoked" \
+	refused "$WORK/rdg.ini" "$SR" "$WORK/rdg.log"
+check "delegated responder: ATTLS022E says revoked" \
+	grep -q "ATTLS022E handshake failed.*revoked: OCSP" "$WORK/rdg.log"
 
 # --- a server under attls staples its own certificate's status
 P=$(free_port)

@@ -248,6 +248,44 @@ START_TEST(test_policy_warnings)
 }
 END_TEST
 
+static size_t count_ocsp_warnings(const struct attls_errors *w)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < w->n; i++)
+		n += strstr(w->msg[i], "longer than handshake_timeout") != NULL;
+	return n;
+}
+
+/* An OCSP fetch runs inside the handshake: ocsp_timeout past handshake_timeout is warned. */
+START_TEST(test_ocsp_timeout_warning)
+{
+	struct attls_errors w = { 0 };
+	struct attls_policy *p = policy(
+		"[keyring Slow]\nca = @D@/ca.pem\nocsp = responder\n"   /* line 5 */
+		"ocsp_timeout = 15s\n"                                    /* 8 */
+		"[keyring Quick]\nca = @D@/ca.pem\nocsp = responder\n"  /* 9 */
+		"ocsp_timeout = 1s\n"
+		"[traffic A]\ndirection = outbound\nremote_port = 1\nserver_name = x\n"
+		"keyring = Slow\n"
+		"[traffic B]\ndirection = outbound\nremote_port = 2\nserver_name = x\n"
+		"keyring = Quick\n");
+
+	p->handshake_timeout_ms = 2000;
+	attls_warn_policy(p, &w);
+	ck_assert_uint_eq(count_ocsp_warnings(&w), 1);
+	ck_assert(has_error(&w, 8, "warning: [keyring Slow] ocsp_timeout (15000 ms) is longer "
+			    "than handshake_timeout (2000 ms)"));
+	attls_errors_free(&w);
+	/* The default (5s) is longer than a 2s handshake too. */
+	p->keyrings[2].ocsp_timeout_ms = 0; /* Quick: K, Slow, Quick */
+	attls_warn_policy(p, &w);
+	ck_assert_uint_eq(count_ocsp_warnings(&w), 2);
+	attls_errors_free(&w);
+	attls_policy_free(p);
+}
+END_TEST
+
 /* direction = both over a key ring fit for one role: one error, with the direction to set. */
 START_TEST(test_direction_hint)
 {
@@ -285,6 +323,7 @@ Suite *shadow_suite(void)
 	tcase_add_test(tc, test_shadowed_never_chosen);
 	tcase_add_test(tc, test_policy_warnings);
 	tcase_add_test(tc, test_direction_hint);
+	tcase_add_test(tc, test_ocsp_timeout_warning);
 	suite_add_tcase(s, tc);
 	return s;
 }
