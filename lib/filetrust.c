@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -135,4 +136,89 @@ unsigned char *attls_trust_read(const char *path, enum attls_trust kind, size_t 
 	buf = attls_trust_read_fd(fd, path, &st, max, len, why, whylen);
 	attls_io.close(fd);
 	return buf;
+}
+
+int attls_trust_each_file(int dfd, const char *dir, enum attls_trust kind,
+			  int (*fn)(int fd, const struct stat *st, const char *name, void *arg),
+			  void *arg, char *why, size_t whylen)
+{
+	struct {
+		dev_t dev;
+		ino_t ino;
+	} *seen = NULL;
+	size_t n_seen = 0;
+	int dup_fd = attls_io.dup(dfd), taken = 0, rc = 0;
+	DIR *d = dup_fd < 0 ? NULL : fdopendir(dup_fd);
+	struct dirent *de;
+
+	why[0] = '\0';
+	if (!d) {
+		snprintf(why, whylen, "%s: %s", dir, strerror(errno));
+		if (dup_fd >= 0)
+			attls_io.close(dup_fd);
+		return -1;
+	}
+	while (rc == 0 && (errno = 0, de = readdir(d))) {
+		char name[4352];
+		struct stat st;
+		size_t i;
+		int fd;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		snprintf(name, sizeof(name), "%s/%s", dir, de->d_name);
+		fd = attls_io.openat(dfd, de->d_name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+		if (fd < 0) {
+			/* A dangling link names nothing that could be trusted. */
+			if (errno == ENOENT || errno == ELOOP)
+				continue;
+			snprintf(why, whylen, "%s: %s", name, strerror(errno));
+			rc = -1;
+			break;
+		}
+		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+			attls_io.close(fd);
+			continue;
+		}
+		for (i = 0; i < n_seen; i++)
+			if (seen[i].dev == st.st_dev && seen[i].ino == st.st_ino)
+				break;
+		if (i < n_seen) {
+			attls_io.close(fd);
+			continue;
+		}
+		if (attls_trust_check_fd(fd, name, kind, ATTLS_TRUST_FILE, &st, why, whylen) < 0) {
+			attls_io.close(fd);
+			rc = -1;
+			break;
+		}
+		attls_io.fcntl(fd, F_SETFL, 0);
+		switch (fn(fd, &st, name, arg)) {
+		case 0:
+			taken++;
+			break;
+		case 1:
+			break;
+		default:
+			rc = -1;
+		}
+		attls_io.close(fd);
+		void *ns = realloc(seen, (n_seen + 1) * sizeof(*seen));
+
+		if (!ns) {
+			snprintf(why, whylen, "%s: out of memory", dir);
+			rc = -1;
+			break;
+		}
+		seen = ns;
+		seen[n_seen].dev = st.st_dev;
+		seen[n_seen++].ino = st.st_ino;
+	}
+	if (rc == 0 && errno) {
+		snprintf(why, whylen, "%s: %s", dir, strerror(errno));
+		rc = -1;
+	}
+	closedir(d);
+	free(seen);
+	return rc < 0 ? -1 : taken;
 }

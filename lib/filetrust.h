@@ -58,4 +58,20 @@ void attls_trust_free(unsigned char *buf, size_t len);
 unsigned char *attls_trust_read_fd(int fd, const char *path, const struct stat *st, size_t max,
 				   size_t *len, char *why, size_t whylen);
 
+/*
+ * Each regular file of a directory already opened and checked (dfd, named
+ * dir), as /etc/ssl/certs is read: every entry opened relative to it
+ * (openat, following symbolic links; a dangling one skipped, and anything
+ * but a regular file), the file opened checked as kind, a file reached
+ * through several names (hash links) visited once, then made blocking and
+ * given to fn with its stat and "dir/entry". fn returns 0 (it took the
+ * file), 1 (not one of its kind: skipped) or -1 (an error it has said).
+ * Returns how many files fn took, or -1: with why when the directory or an
+ * entry cannot be read or an entry fails its check, with why "" when fn
+ * failed.
+ */
+int attls_trust_each_file(int dfd, const char *dir, enum attls_trust kind,
+			  int (*fn)(int fd, const struct stat *st, const char *name, void *arg),
+			  void *arg, char *why, size_t whylen);
+
 #endif

@@ -130,95 +130,35 @@ static int load_ca_fd(const struct attls_policy *p, const struct attls_keyring *
  * cannot be loaded is an error, and so is a directory with no CA at all.
  * A file reached through several names (the hash links) is read once.
  */
+struct ca_dir {
+	const struct attls_policy *p;
+	const struct attls_keyring *kr;
+	ca_fn fn;
+	void *arg;
+	struct attls_errors *errs;
+};
+
+static int ca_dir_file(int fd, const struct stat *st, const char *name, void *arg)
+{
+	struct ca_dir *c = arg;
+
+	return load_ca_fd(c->p, c->kr, c->fn, c->arg, fd, st, name, c->errs);
+}
+
 static int load_ca_dir(const struct attls_policy *p, const struct attls_keyring *kr, ca_fn fn,
 		       void *arg, int dfd, struct attls_errors *errs)
 {
-	struct {
-		dev_t dev;
-		ino_t ino;
-	} *seen = NULL;
-	size_t n_seen = 0, loaded = 0;
-	int dup_fd = attls_io.dup(dfd), rc = 0;
-	DIR *d = dup_fd < 0 ? NULL : fdopendir(dup_fd);
-	struct dirent *de;
+	struct ca_dir c = { p, kr, fn, arg, errs };
+	char why[384];
+	int n = attls_trust_each_file(dfd, kr->ca, ATTLS_TRUST_PUBLIC, ca_dir_file, &c, why,
+				      sizeof(why));
 
-	if (!d) {
-		attls_errors_add(errs, p->file, kr->ca_line, "ca: %s: %s", kr->ca, strerror(errno));
-		if (dup_fd >= 0)
-			attls_io.close(dup_fd);
-		return -1;
-	}
-	while (rc == 0 && (errno = 0, de = readdir(d))) {
-		char name[4352], why[384];
-		struct stat st;
-		int fd;
-		size_t i;
-
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		snprintf(name, sizeof(name), "%s/%s", kr->ca, de->d_name);
-		fd = attls_io.openat(dfd, de->d_name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-		if (fd < 0) {
-			/* A dangling link names nothing that could be trusted. */
-			if (errno == ENOENT || errno == ELOOP)
-				continue;
-			attls_errors_add(errs, p->file, kr->ca_line, "ca: %s: %s", name,
-					 strerror(errno));
-			rc = -1;
-			break;
-		}
-		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-			attls_io.close(fd);
-			continue;
-		}
-		for (i = 0; i < n_seen; i++)
-			if (seen[i].dev == st.st_dev && seen[i].ino == st.st_ino)
-				break;
-		if (i < n_seen) {
-			attls_io.close(fd);
-			continue;
-		}
-		if (attls_trust_check_fd(fd, name, ATTLS_TRUST_PUBLIC, ATTLS_TRUST_FILE, &st, why,
-					 sizeof(why)) < 0) {
-			attls_errors_add(errs, p->file, kr->ca_line, "ca: %s", why);
-			attls_io.close(fd);
-			rc = -1;
-			break;
-		}
-		attls_io.fcntl(fd, F_SETFL, 0);
-		switch (load_ca_fd(p, kr, fn, arg, fd, &st, name, errs)) {
-		case 0:
-			loaded++;
-			break;
-		case 1:
-			break;
-		default:
-			rc = -1;
-		}
-		attls_io.close(fd);
-		void *ns = realloc(seen, (n_seen + 1) * sizeof(*seen));
-
-		if (!ns) {
-			attls_errors_add(errs, p->file, kr->ca_line, "ca: out of memory");
-			rc = -1;
-			break;
-		}
-		seen = ns;
-		seen[n_seen].dev = st.st_dev;
-		seen[n_seen++].ino = st.st_ino;
-	}
-	if (rc == 0 && errno) {
-		attls_errors_add(errs, p->file, kr->ca_line, "ca: %s: %s", kr->ca, strerror(errno));
-		rc = -1;
-	}
-	closedir(d);
-	free(seen);
-	if (rc == 0 && !loaded) {
+	if (n < 0 && why[0])
+		attls_errors_add(errs, p->file, kr->ca_line, "ca: %s", why);
+	if (n == 0)
 		attls_errors_add(errs, p->file, kr->ca_line,
 				 "ca: %s holds no PEM CA certificate", kr->ca);
-		rc = -1;
-	}
-	return rc;
+	return n > 0 ? 0 : -1;
 }
 
 static int each_ca(const struct attls_policy *p, const struct attls_keyring *kr, ca_fn fn,

@@ -298,66 +298,33 @@ static int load_crl_fd(const struct attls_policy *p, struct attls_keyring *kr,
  * file opened in it are checked; regular files that hold a CRL (PEM or
  * DER) are loaded, others skipped; a directory with no CRL is an error.
  */
+struct crl_dir {
+	const struct attls_policy *p;
+	struct attls_keyring *kr;
+	struct crl_set *set;
+	struct attls_errors *errs;
+};
+
+static int crl_dir_file(int fd, const struct stat *st, const char *name, void *arg)
+{
+	struct crl_dir *c = arg;
+
+	return load_crl_fd(c->p, c->kr, c->set, fd, st, name, c->errs);
+}
+
 static int load_crl_dir(const struct attls_policy *p, struct attls_keyring *kr,
 			struct crl_set *set, int dfd, struct attls_errors *errs)
 {
-	int dup_fd = attls_io.dup(dfd), rc = 0, loaded = 0;
-	DIR *d = dup_fd < 0 ? NULL : fdopendir(dup_fd);
-	struct dirent *de;
+	struct crl_dir c = { p, kr, set, errs };
+	char why[384];
+	int n = attls_trust_each_file(dfd, kr->crl, ATTLS_TRUST_PUBLIC, crl_dir_file, &c, why,
+				      sizeof(why));
 
-	if (!d) {
-		attls_errors_add(errs, p->file, kr->crl_line, "crl: %s: %s", kr->crl,
-				 strerror(errno));
-		if (dup_fd >= 0)
-			attls_io.close(dup_fd);
-		return -1;
-	}
-	while (rc == 0 && (errno = 0, de = readdir(d))) {
-		char name[4352], why[384];
-		struct stat st;
-		int fd;
-
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(name, sizeof(name), "%s/%s", kr->crl, de->d_name);
-		fd = attls_io.openat(dfd, de->d_name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-		if (fd < 0) {
-			if (errno == ENOENT || errno == ELOOP)
-				continue;
-			attls_errors_add(errs, p->file, kr->crl_line, "crl: %s: %s", name,
-					 strerror(errno));
-			rc = -1;
-			break;
-		}
-		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-			attls_io.close(fd);
-			continue;
-		}
-		if (attls_trust_check_fd(fd, name, ATTLS_TRUST_PUBLIC, ATTLS_TRUST_FILE, &st, why,
-					 sizeof(why)) < 0) {
-			attls_errors_add(errs, p->file, kr->crl_line, "crl: %s", why);
-			rc = -1;
-		} else {
-			attls_io.fcntl(fd, F_SETFL, 0);
-			switch (load_crl_fd(p, kr, set, fd, &st, name, errs)) {
-			case 0: loaded++; break;
-			case 1: break;
-			default: rc = -1;
-			}
-		}
-		attls_io.close(fd);
-	}
-	if (rc == 0 && errno) {
-		attls_errors_add(errs, p->file, kr->crl_line, "crl: %s: %s", kr->crl,
-				 strerror(errno));
-		rc = -1;
-	}
-	closedir(d);
-	if (rc == 0 && !loaded) {
+	if (n < 0 && why[0])
+		attls_errors_add(errs, p->file, kr->crl_line, "crl: %s", why);
+	if (n == 0)
 		attls_errors_add(errs, p->file, kr->crl_line, "crl: %s holds no CRL", kr->crl);
-		rc = -1;
-	}
-	return rc;
+	return n > 0 ? 0 : -1;
 }
 
 static int load_crls(const struct attls_policy *p, struct attls_keyring *kr, WOLFSSL_CTX *ctx,
