@@ -42,4 +42,7 @@ check "a clear-text client gets nothing" \
 check "attls status lists the service's policy" \
 	bash -c "attls status 2>/dev/null | grep -q 'policy $E/web.ini (loaded '"
 stop "$SRV"
+# A python3 that is a wrapper script (pyenv's shim) runs the server as its
+# child, which outlives the wrapper's pid: stopped by its port.
+pkill -f "http[.]server.*$P" 2>/dev/null
 finish
