@@ -10,7 +10,8 @@ PKGCONFIGDIR ?= $(PREFIX)/lib/pkgconfig
 # The library's default policy is /etc/attls/attls.ini, whatever PREFIX.
 SYSCONFDIR ?= /etc
 B := build
-VERSION := 0.12.0
+# One version, debian/changelog's (the package's and attls --version's).
+VERSION := $(shell head -1 debian/changelog | tr -d '()' | cut -d' ' -f2)
 
 CC ?= cc
 # wolfSSL from Debian's source package, built for attls (wolfssl/build).
@@ -34,19 +35,19 @@ TOOL_OBJ := $(TOOL_SRC:%.c=$(B)/%.o)
 
 # Debian packages: to build, to test, the peers the tests use, and the
 # benchmark's handshake client (bench/hsload.c, OpenSSL).
-BUILD_PKGS := gcc make pkg-config python3 libinih-dev libgcrypt20-dev check dpkg-dev autoconf automake \
+BUILD_PKGS := gcc make patch pkg-config python3 libinih-dev libgcrypt20-dev check dpkg-dev autoconf automake \
 	libtool debian-archive-keyring
 TEST_PKGS := openssl curl python3 procps iproute2 socat valgrind nginx redis-server \
 	redis-tools mosquitto mosquitto-clients wrk default-jdk-headless softhsm2 opensc \
 	stunnel4 libwww-perl python3-cryptography haproxy rabbitmq-server python3-pika strace \
 	nodejs apache2 libssl-dev libwolfssl-dev qemu-user postfix dovecot-imapd sslscan testssl.sh \
-	clang libclang-rt-14-dev systemd python3-prometheus-client man-db
+	clang libclang-rt-14-dev systemd python3-prometheus-client man-db debhelper lintian
 BENCH_PKGS := libssl-dev
 # What make demo runs: the partner, the broker, the client and the wire taps.
 DEMO_PKGS := openssl socat curl python3
 PKGS := $(BUILD_PKGS) $(TEST_PKGS) $(BENCH_PKGS)
 
-.PHONY: all deps demo-deps test unit integration demo bench soak install uninstall clean distclean check-boundary wolfssl-check \
+.PHONY: FORCE all deps demo-deps test unit integration demo bench soak install uninstall clean distclean check-boundary wolfssl-check \
 	wolfssl-update fuzz fuzz-build
 
 MAN := $(B)/man/attls.1 $(B)/man/attls.ini.5 $(B)/man/attls.7
@@ -55,15 +56,23 @@ all: $(B)/libattls.so $(B)/attls $(B)/boundary.ok $(B)/query_server $(MAN) $(B)/
 	wolfssl-check
 
 # attls.ini(5) is made from the README's policy tables: one source.
-$(B)/man/attls.ini.5: man/gen-attls-ini.py README.md
+$(B)/man/attls.ini.5: man/gen-attls-ini.py README.md $(B)/paths
 	@mkdir -p $(dir $@)
 	python3 man/gen-attls-ini.py README.md $(VERSION) >$@.tmp && mv $@.tmp $@
 
-$(B)/man/%: man/%
+# The paths built in (attls run's LIBDIR, the man pages, attls.pc): a
+# make install with another PREFIX than the build's remakes them.
+PATHS := $(PREFIX)|$(LIBDIR)|$(BINDIR)|$(INCLUDEDIR)|$(SYSCONFDIR)|$(VERSION)
+$(B)/paths: FORCE
+	@mkdir -p $(B)
+	@[ "$$(cat $@ 2>/dev/null)" = '$(PATHS)' ] || echo '$(PATHS)' >$@
+FORCE:
+
+$(B)/man/%: man/% $(B)/paths
 	@mkdir -p $(dir $@)
 	sed -e 's|@VERSION@|$(VERSION)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' $< >$@
 
-$(B)/attls.pc: Makefile
+$(B)/attls.pc: Makefile $(B)/paths
 	printf '%s\n' 'prefix=$(PREFIX)' 'includedir=$(INCLUDEDIR)' 'libdir=$(LIBDIR)' '' \
 		'Name: attls' \
 		'Description: application-transparent TLS: attls_query() through dlsym, and the preload library' \
@@ -112,7 +121,7 @@ $(B)/%.o: %.c $(wildcard lib/*.h shim/*.h tools/*.h) $(WOLF_A)
 # archive, so the library exports the hooks and attls's API only.
 WOLF_LINK := $(WOLF_A) -Wl,--exclude-libs,ALL
 $(B)/libattls.so: $(LIB_OBJ) $(SHIM_OBJ) $(WOLF_A)
-	$(CC) -shared -o $@ $(LIB_OBJ) $(SHIM_OBJ) $(WOLF_LINK) $(LDLIBS_LIB) -Wl,-z,defs \
+	$(CC) $(LDFLAGS) -shared -o $@ $(LIB_OBJ) $(SHIM_OBJ) $(WOLF_LINK) $(LDLIBS_LIB) -Wl,-z,defs \
 		-Wl,-z,now -Wl,-z,relro
 
 # lib/ reaches the kernel only through its io table (lib/sysio.h): no
@@ -138,7 +147,10 @@ $(B)/libattls-core.a: $(LIB_OBJ)
 	ar rcs $@ $^
 
 $(B)/attls: $(TOOL_OBJ) $(B)/libattls-core.a
-	$(CC) -o $@ $^ $(WOLF_A) $(LDLIBS_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(WOLF_A) $(LDLIBS_LIB) -Wl,-z,now -Wl,-z,relro
+
+# What builds in the paths and the version.
+$(B)/tools/cmd_run.o $(B)/tools/attls.o: $(B)/paths
 
 # The attls_query example (examples/query): it links with nothing of attls.
 $(B)/query_server: examples/query/query_server.c include/attls.h
@@ -148,9 +160,10 @@ $(B)/query_server: examples/query/query_server.c include/attls.h
 # Unit tests (Check), then integration tests with real programs and peers.
 UNIT_SRC := $(wildcard tests/unit/*.c)
 # tools/procnet.o and livescan.o: attls status's /proc/net/tcp parser and table reader.
-$(B)/unit_tests: $(UNIT_SRC) $(B)/libattls-core.a $(B)/tools/procnet.o $(B)/tools/livescan.o
+$(B)/unit_tests: $(UNIT_SRC) $(B)/libattls-core.a $(B)/tools/procnet.o $(B)/tools/livescan.o \
+		$(B)/tools/procscan.o
 	$(CC) $(CPPFLAGS) -std=c11 -Wall -Wextra -Werror -g -pthread -o $@ $(UNIT_SRC) \
-		$(B)/tools/procnet.o $(B)/tools/livescan.o $(B)/libattls-core.a $(WOLF_A) $$(pkg-config --cflags --libs check) $(LDLIBS_LIB)
+		$(B)/tools/procnet.o $(B)/tools/livescan.o $(B)/tools/procscan.o $(B)/libattls-core.a $(WOLF_A) $$(pkg-config --cflags --libs check) $(LDLIBS_LIB)
 
 test: deps
 	$(MAKE) all $(B)/unit_tests

@@ -31,6 +31,7 @@
 #include "../lib/tlsctx.h"
 #include "../lib/wolf.h"
 #include "attls.h"
+#include "procscan.h"
 
 #define RUN_USAGE "usage: attls run [-c FILE] [-j JOBNAME] [--start-anyway] -- PROGRAM [ARGS...]\n"
 /* Exit codes of attls run itself, as a shell's: found but not run, not found. */
@@ -260,26 +261,12 @@ static const char *program_unfit(const char *path, char *file, size_t len)
 	return "it is a chain of #! scripts deeper than the kernel follows";
 }
 
-/* Whether the file at path is mapped into this process (/proc/self/maps). */
+/* Whether the file at path is mapped into this process. */
 static bool mapped(const char *path)
 {
-	unsigned maj, min;
-	unsigned long ino;
 	struct stat st;
-	char line[PATH_MAX + 128];
-	bool found = false;
-	FILE *f;
 
-	if (stat(path, &st) < 0)
-		return false;
-	f = fopen("/proc/self/maps", "re");
-	if (!f)
-		return false;
-	while (!found && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%*s %*s %*s %x:%x %lu", &maj, &min, &ino) == 3)
-			found = ino == st.st_ino && makedev(maj, min) == st.st_dev;
-	fclose(f);
-	return found;
+	return stat(path, &st) == 0 && attls_proc_maps_file(0, path, &st) == 1;
 }
 
 /*

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "livescan.h"
+#include "procscan.h"
 
 static ssize_t read_small(const char *path, char *buf, size_t len)
 {
@@ -50,28 +51,6 @@ static int pid_starttime(pid_t pid, unsigned long long *v)
 			 "%*d %*d %*d %*d %llu", v) != 1)
 		return -1;
 	return 0;
-}
-
-/* 1: pid maps the file dev:ino; 0: it does not; -1: cannot tell. */
-static int maps_file(pid_t pid, const struct stat *st)
-{
-	char path[64], line[4400];
-	FILE *f;
-	int found = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
-	if (!(f = fopen(path, "re")))
-		return errno == ENOENT ? 0 : -1;
-	while (!found && fgets(line, sizeof(line), f)) {
-		unsigned ma, mi;
-		unsigned long long ino;
-
-		if (sscanf(line, "%*s %*s %*s %x:%x %llu", &ma, &mi, &ino) == 3 &&
-		    ino == (unsigned long long)st->st_ino && makedev(ma, mi) == st->st_dev)
-			found = 1;
-	}
-	fclose(f);
-	return found;
 }
 
 /* Whether uid is one of pid's (real, effective, saved, filesystem). */
@@ -172,7 +151,7 @@ static int read_table(struct live_scan *sc, const char *path, pid_t pid)
 	/* Every version begins with magic, version, nslots, pid, uid and starttime. */
 	if (memcmp(h->magic, ATTLS_LIVE_MAGIC, sizeof(h->magic)) || h->pid != (int32_t)pid)
 		goto out; /* being made */
-	if (pid_starttime(pid, &start) < 0 || start != h->starttime || maps_file(pid, &st) == 0) {
+	if (pid_starttime(pid, &start) < 0 || start != h->starttime || attls_proc_maps_file(pid, path, &st) == 0) {
 		/* Its process is gone, or exec'd: nobody will write it again. */
 		if (unlink(path) == 0)
 			sc->removed++;

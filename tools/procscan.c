@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "procscan.h"
@@ -145,6 +147,36 @@ int attls_proc_has_attls(pid_t pid)
 		fclose(f);
 		errno = EIO;
 		return -1;
+	}
+	free(line);
+	fclose(f);
+	return found;
+}
+
+int attls_proc_maps_file(pid_t pid, const char *path, const struct stat *st)
+{
+	char maps[64], real[PATH_MAX], *line = NULL, *name;
+	bool have_real = realpath(path, real) != NULL;
+	size_t cap = 0, n;
+	unsigned long long ino;
+	unsigned ma, mi;
+	int found = 0, at;
+	FILE *f;
+
+	if (pid)
+		snprintf(maps, sizeof(maps), "/proc/%d/maps", (int)pid);
+	else
+		snprintf(maps, sizeof(maps), "/proc/self/maps");
+	if (!(f = fopen(maps, "re")))
+		return -1;
+	while (!found && getline(&line, &cap, f) > 0) {
+		if (sscanf(line, "%*s %*s %*s %x:%x %llu %n", &ma, &mi, &ino, &at) != 3)
+			continue;
+		found = ino == (unsigned long long)st->st_ino && makedev(ma, mi) == st->st_dev;
+		name = line + at;
+		n = strcspn(name, "\n");
+		if (!found && have_real && n == strlen(real) && !strncmp(name, real, n))
+			found = 1;
 	}
 	free(line);
 	fclose(f);

@@ -23,6 +23,16 @@ bool attls_proc_is_kthread(pid_t pid);
  */
 int attls_proc_has_attls(pid_t pid);
 
+struct stat;
+/*
+ * Whether pid (0: this process) maps the file at path, whose stat is *st:
+ * by device and inode, or by canonical path. On overlayfs (a container's
+ * root) maps shows the inode of the layer below, not the one stat() sees,
+ * while its path is the overlay's. 1 or 0, or -1 with errno when pid's maps
+ * cannot be read.
+ */
+int attls_proc_maps_file(pid_t pid, const char *path, const struct stat *st);
+
 struct attls_proc_id {
 	uid_t uid;        /* effective */
 	bool user_known;  /* user holds the name of uid */
