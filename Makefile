@@ -42,6 +42,8 @@ TEST_PKGS := openssl curl python3 procps iproute2 socat valgrind nginx redis-ser
 	stunnel4 libwww-perl python3-cryptography haproxy rabbitmq-server python3-pika strace \
 	nodejs apache2 libssl-dev libwolfssl-dev qemu-user postfix dovecot-imapd sslscan testssl.sh \
 	clang libclang-rt-14-dev systemd python3-prometheus-client man-db debhelper lintian
+# outbound.sh: a TLS 1.2-only server that answers a TLS 1.3-only ClientHello.
+TEST_PKGS += gnutls-bin
 BENCH_PKGS := libssl-dev
 # What make demo runs: the partner, the broker, the client and the wire taps.
 DEMO_PKGS := openssl socat curl python3

@@ -18,6 +18,7 @@
 #include "linger.h"
 #include "peername.h"
 #include "peerusage.h"
+#include "protowhy.h"
 #include "record_state.h"
 #include "resume_client.h"
 #include "tickets.h"
@@ -154,7 +155,7 @@ static int cb_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
 	n = io.recv(s->fd, buf, (size_t)sz, MSG_DONTWAIT);
 	if (n > 0) {
 		s->bytes_in += (uint64_t)n;
-		if (s->role == ATTLS_ROLE_SERVER && !s->hello.done)
+		if (!s->hello.done)
 			attls_hello_feed(&s->hello, (const unsigned char *)buf, (size_t)n);
 		return (int)n;
 	}
@@ -372,20 +373,30 @@ static const char *explain(int err)
 	}
 }
 
-/* "TLSv1.3, TLSv1.2" of enum attls_proto bits. */
-static void proto_names(unsigned bits, char *buf, size_t len)
+/*
+ * A client's handshake that failed: said in terms of protocol versions
+ * where they are its cause, or may be (protowhy.h); NULL otherwise.
+ */
+static const char *client_version_reason(struct attls_session *s, char *buf, size_t len)
 {
-	static const struct {
-		unsigned bit;
-		const char *name;
-	} v[] = { { ATTLS_PROTO_TLS13, "TLSv1.3" }, { ATTLS_PROTO_TLS12, "TLSv1.2" },
-		  { ATTLS_PROTO_TLS11, "TLSv1.1" }, { ATTLS_PROTO_TLS10, "TLSv1.0" } };
-	size_t o = 0;
+	WOLFSSL_ALERT_HISTORY h = { .last_rx = { -1, -1 }, .last_tx = { -1, -1 } };
+	struct attls_client_view v = {
+		.protocols = s->protocols,
+		.chosen = s->hello.chosen,
+		.alert = -1,
+		.said_nothing = s->bytes_in == 0,
+	};
 
-	buf[0] = '\0';
-	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]) && o < len; i++)
-		if (bits & v[i].bit)
-			o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? ", " : "", v[i].name);
+	if (s->role != ATTLS_ROLE_CLIENT || s->state != ATTLS_ST_HANDSHAKE)
+		return NULL;
+	if (wolfSSL_get_alert_history(s->ssl, &h) == WOLFSSL_SUCCESS &&
+	    h.last_rx.level == alert_fatal)
+		v.alert = h.last_rx.code;
+	if (s->io_eof)
+		v.end = "the peer closed the connection";
+	else if (s->io_errno == ECONNRESET)
+		v.end = strerror(ECONNRESET);
+	return attls_client_version_reason(&v, buf, len);
 }
 
 static const char *ssl_reason(struct attls_session *s, int ret, char *buf, size_t len)
@@ -395,6 +406,8 @@ static const char *ssl_reason(struct attls_session *s, int ret, char *buf, size_
 	size_t off;
 
 	if (attls_revoke_reason(s->policy, s->ssl, err, buf, len))
+		return buf;
+	if (client_version_reason(s, buf, len))
 		return buf;
 
 	if (s->io_eof)
@@ -410,8 +423,8 @@ static const char *ssl_reason(struct attls_session *s, int ret, char *buf, size_
 	    s->protocols && !(s->hello.offered & s->protocols)) {
 		char offered[64], allowed[64];
 
-		proto_names(s->hello.offered, offered, sizeof(offered));
-		proto_names(s->protocols, allowed, sizeof(allowed));
+		attls_proto_names(s->hello.offered, offered, sizeof(offered));
+		attls_proto_names(s->protocols, allowed, sizeof(allowed));
 		snprintf(buf, len, "no protocol version in common: the client offers %s%s, the "
 			 "descriptor's security level allows %s (protocols)", offered,
 			 s->hello.offered & ATTLS_HELLO_AT_MOST ? " at most" : "", allowed);

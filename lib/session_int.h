@@ -95,7 +95,14 @@ struct attls_session {
 	bool resume_offered; /* client: a kept session was offered */
 	bool ticket_fresh;   /* client: a ticket arrived since the last keep */
 	bool ticket_held;    /* server: the TLS 1.3 ticket waits for the first write */
-	struct attls_hello hello; /* server: what the ClientHello offers */
+	/*
+	 * The peer's first handshake message, read in cb_recv (lock held):
+	 * a server's, what the ClientHello offers; a client's, the version
+	 * the ServerHello chose. A fork's child has its own copy (its buffer
+	 * too); handoff.c does not carry it (a session moves before its
+	 * handshake begins, to begin it afresh, or once it is done).
+	 */
+	struct attls_hello hello;
 	unsigned protocols;       /* the level's (enum attls_proto bits) */
 	struct attls_allow_state allow; /* allow_peer's check (allowcheck.h) */
 	/*

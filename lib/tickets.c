@@ -15,6 +15,7 @@
 
 #include "sysio.h"
 #include "filetrust.h"
+#include "protowhy.h"
 #include "session.h"
 #include "tickets.h"
 #include "trace.h"
@@ -506,17 +507,6 @@ bool attls_hello_psk_without_dhe(const unsigned char *m, size_t len)
 	return psk && (!dhe_mode || !share);
 }
 
-static unsigned version_bit(unsigned v)
-{
-	switch (v) {
-	case 0x0304: return ATTLS_PROTO_TLS13;
-	case 0x0303: return ATTLS_PROTO_TLS12;
-	case 0x0302: return ATTLS_PROTO_TLS11;
-	case 0x0301: return ATTLS_PROTO_TLS10;
-	}
-	return 0;
-}
-
 /*
  * supported_versions (43) when it is there; else legacy_version, the
  * highest the client speaks, with ATTLS_HELLO_AT_MOST.
@@ -546,13 +536,44 @@ unsigned attls_hello_versions(const unsigned char *m, size_t len)
 			return 0;
 		if (type == 43 && n >= 1)
 			for (size_t k = 1; k + 1 <= m[i] && k + 1 < n; k += 2)
-				bits |= version_bit((unsigned)m[i + k] << 8 | m[i + k + 1]);
+				bits |= attls_proto_bit((unsigned)m[i + k] << 8 | m[i + k + 1]);
 	}
 	if (bits)
 		return bits;
 	/* No list: the highest it speaks, and perhaps versions below. */
-	bits = version_bit(legacy > 0x0303 ? 0x0303 : legacy);
+	bits = attls_proto_bit(legacy > 0x0303 ? 0x0303 : legacy);
 	return bits ? bits | ATTLS_HELLO_AT_MOST : 0;
+}
+
+/*
+ * supported_versions (43) when it is there (a HelloRetryRequest has it
+ * too), else legacy_version; 0 when unreadable.
+ */
+unsigned attls_server_hello_version(const unsigned char *m, size_t len)
+{
+	size_t i = 4 + 2 + 32, n, end;
+	unsigned legacy;
+
+	if (len < i + 1 || m[0] != 2)
+		return 0;
+	legacy = (unsigned)m[4] << 8 | m[5];
+	i += 1 + m[i] + 2 + 1;                          /* session id, suite, compression */
+	if (i + 2 > len)
+		return i == len ? legacy : 0;           /* no extensions */
+	end = i + 2 + ((size_t)m[i] << 8 | m[i + 1]);
+	if (end > len)
+		return 0;
+	for (i += 2; i + 4 <= end; i += n) {
+		unsigned type = (unsigned)m[i] << 8 | m[i + 1];
+
+		n = (size_t)m[i + 2] << 8 | m[i + 3];
+		i += 4;
+		if (i + n > end)
+			return 0;
+		if (type == 43)
+			return n == 2 ? (unsigned)m[i] << 8 | m[i + 1] : 0;
+	}
+	return legacy;
 }
 
 void attls_hello_feed(struct attls_hello *h, const unsigned char *buf, size_t n)
@@ -596,6 +617,7 @@ void attls_hello_feed(struct attls_hello *h, const unsigned char *buf, size_t n)
 			} else if (h->msg_len >= want) {
 				h->psk_without_dhe = attls_hello_psk_without_dhe(h->msg, want);
 				h->offered = attls_hello_versions(h->msg, want);
+				h->chosen = attls_server_hello_version(h->msg, want);
 				h->done = true;
 			}
 		}

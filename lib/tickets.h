@@ -89,8 +89,10 @@ size_t attls_ticketkey_format(char *buf, size_t len, uint64_t hour,
 			      const unsigned char chain[ATTLS_CHAIN_SZ]);
 
 /*
- * What a server's ClientHello offers, learnt from the bytes it reads
- * before wolfSSL does (fed from the session's receive callback).
+ * The first handshake message of the peer, learnt from the bytes read
+ * before wolfSSL does (fed from the session's receive callback): for a
+ * server, what the ClientHello offers; for a client, the version the
+ * ServerHello chose.
  */
 struct attls_hello {
 	unsigned char rec[5];   /* the current record's header */
@@ -98,9 +100,10 @@ struct attls_hello {
 	unsigned rec_left;      /* payload bytes still to come */
 	unsigned char *msg;     /* handshake bytes gathered */
 	size_t msg_len;
-	bool done;              /* the ClientHello was seen (or cannot be) */
+	bool done;              /* the first message was seen (or cannot be) */
 	bool psk_without_dhe;   /* it offers a TLS 1.3 PSK without psk_dhe_ke */
 	unsigned offered;       /* the versions it offers (enum attls_proto bits); 0: unknown */
+	unsigned chosen;        /* client: the wire version a ServerHello chose; 0: none read */
 };
 
 void attls_hello_feed(struct attls_hello *h, const unsigned char *buf, size_t n);
@@ -115,6 +118,11 @@ bool attls_hello_psk_without_dhe(const unsigned char *msg, size_t len);
  */
 #define ATTLS_HELLO_AT_MOST 0x100u
 unsigned attls_hello_versions(const unsigned char *msg, size_t len);
+/*
+ * The wire version (0x0303: TLSv1.2) a ServerHello message (type 2, with
+ * its 4-byte header) chose; 0: not one, or unreadable.
+ */
+unsigned attls_server_hello_version(const unsigned char *msg, size_t len);
 
 /* fork: prepare takes the ratchet's lock (shim/locks.h), both processes let go. */
 void attls_tickets_atfork_prepare(void);

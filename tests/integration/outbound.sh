@@ -47,4 +47,67 @@ done
 check "the expired certificate is named as the reason" grep -q "certificate has expired" <(under "$WORK/p.ini" curl -sS "http://127.0.0.1:$EXPIRED/" 2>&1)
 check "the wrong name is named as the reason" grep -q "does not name server_name" <(under "$WORK/p.ini" curl -sS "http://127.0.0.1:$BADNAME/" 2>&1)
 check "a clear-text peer is named as the reason" grep -q "handshake timed out" "$WORK/c.err"
+
+# No protocol version in common, attls the client: its log line names what
+# it offered and what the server did. Real servers that speak another
+# version: s_server refuses with a protocol_version alert, gnutls-serv at
+# TLS 1.2 only (it ignores supported_versions then) answers a TLS 1.2
+# ServerHello, py/hangup_peer.py closes after the ClientHello without a
+# word. Two refusals that are not about versions keep their own words.
+command -v gnutls-serv >/dev/null || { echo "outbound.sh: gnutls-serv is not installed (make deps)"; exit 1; }
+V13=$(free_port) V12=$(free_port) CHOSE=$(free_port) HANG=$(free_port) SAID=$(free_port)
+NOSUITE=$(free_port)
+policy "$WORK/v.ini" <<EOF2
+[global]
+trace = error-stderr, error
+handshake_timeout = 3s
+[keyring partner]
+ca = @PKI@/ca.pem
+[security t13]
+protocols = TLSv1.3
+[security t12]
+protocols = TLSv1.2
+[traffic only13]
+direction = outbound
+remote_port = $V13, $CHOSE, $HANG, $SAID
+server_name = localhost
+keyring = partner
+security = t13
+[traffic only12]
+direction = outbound
+remote_port = $V12
+server_name = localhost
+keyring = partner
+security = t12
+[traffic both]
+direction = outbound
+remote_port = $NOSUITE
+server_name = localhost
+keyring = partner
+EOF2
+bg openssl s_server -accept "$V13" -cert "$PKI/server.pem" -key "$PKI/server.key" -www -quiet -tls1_2
+bg openssl s_server -accept "$V12" -cert "$PKI/server.pem" -key "$PKI/server.key" -www -quiet -tls1_3
+bg gnutls-serv -a -p "$CHOSE" --x509certfile "$PKI/server.pem" --x509keyfile "$PKI/server.key" \
+	--priority 'NORMAL:-VERS-ALL:+VERS-TLS1.2' >/dev/null 2>&1
+bg python3 "$PY/hangup_peer.py" "$HANG"
+bg python3 "$PY/hangup_peer.py" "$SAID" --say 1603030040020000
+bg openssl s_server -accept "$NOSUITE" -cert "$PKI/server.pem" -key "$PKI/server.key" -www -quiet \
+	-tls1_2 -cipher AES128-SHA
+for p in $V13 $V12 $CHOSE $HANG $SAID $NOSUITE; do wait_port "$p" || exit 1; done
+for p in V13 V12 CHOSE HANG SAID NOSUITE; do
+	under "$WORK/v.ini" curl -sS "http://127.0.0.1:${!p}/" >"$WORK/$p.out" 2>&1
+	echo "exit $?" >>"$WORK/$p.out"
+done
+check "attls at TLS 1.3 only, s_server at TLS 1.2 only: refused, the log says the server refused TLSv1.3" \
+	bash -c "! grep -q '^exit 0' '$WORK/V13.out' && grep -q 'ATTLS022E.*rule=only13: no protocol version in common: the server refused every version offered (TLSv1.3, as the descriptor.s security level allows (protocols)) with a protocol_version alert' '$WORK/V13.out'"
+check "attls at TLS 1.2 only, s_server at TLS 1.3 only: the log says the server refused TLSv1.2" \
+	grep -q "ATTLS022E.*rule=only12: no protocol version in common: the server refused every version offered (TLSv1.2, as the descriptor's security level allows (protocols))" "$WORK/V12.out"
+check "attls at TLS 1.3 only, gnutls-serv answers TLS 1.2: the log names the version chosen and the level's" \
+	bash -c "! grep -q '^exit 0' '$WORK/CHOSE.out' && grep -q 'ATTLS022E.*rule=only13: no protocol version in common: the server chose TLSv1.2, the descriptor.s security level allows TLSv1.3 (protocols)' '$WORK/CHOSE.out'"
+check "a server that closes after the ClientHello without a word: closed, and a version mismatch named as a possible cause" \
+	grep -q "ATTLS022E.*rule=only13: the peer closed the connection before answering the ClientHello (a server that speaks none of the versions offered, TLSv1.3 as" "$WORK/HANG.out"
+check "a server that began an answer (half a record), then closed: \"the peer closed the connection\", no word of versions" \
+	bash -c "grep -q 'ATTLS022E.*rule=only13: the peer closed the connection' '$WORK/SAID.out' && ! grep -q 'version' '$WORK/SAID.out'"
+check "a server with no cipher suite in common (handshake_failure alert): its alert, no word of versions" \
+	bash -c "grep -q 'ATTLS022E.*rule=both: the peer sent a fatal alert' '$WORK/NOSUITE.out' && ! grep -q 'protocol version' '$WORK/NOSUITE.out'"
 finish

@@ -2,10 +2,12 @@
 /*
  * Session tickets: sealed and opened under keys that rotate by the hour
  * along a ratchet, bound to what the handshake proved; the ticket key
- * file; what a ClientHello offers.
+ * file; what a ClientHello offers and what a ServerHello chose, and a
+ * version mismatch in words.
  */
 #include <string.h>
 
+#include "../../lib/protowhy.h"
 #include "../../lib/tickets.h"
 #include "helpers.h"
 
@@ -346,6 +348,150 @@ START_TEST(test_client_hello)
 }
 END_TEST
 
+/*
+ * A ServerHello: legacy_version, and supported_versions (43) holding sv
+ * unless sv is 0; exts: whether it has extensions at all.
+ */
+static size_t server_hello(unsigned char *m, unsigned legacy, unsigned sv, bool exts)
+{
+	size_t i = 0, ext;
+
+	m[i++] = 2;
+	i += 3;
+	m[i++] = (unsigned char)(legacy >> 8);
+	m[i++] = (unsigned char)legacy;
+	memset(m + i, 0xbb, 32);
+	i += 32;
+	m[i++] = 32;                    /* session id, echoed */
+	memset(m + i, 0xcc, 32);
+	i += 32;
+	m[i++] = 0xc0; m[i++] = 0x2f;   /* the suite */
+	m[i++] = 0;                     /* null compression */
+	if (exts) {
+		ext = i;
+		i += 2;
+		m[i++] = 0xff; m[i++] = 0x01; m[i++] = 0; m[i++] = 1; m[i++] = 0; /* reneg. info */
+		if (sv) {
+			m[i++] = 0; m[i++] = 43; m[i++] = 0; m[i++] = 2;
+			m[i++] = (unsigned char)(sv >> 8);
+			m[i++] = (unsigned char)sv;
+		}
+		m[ext] = (unsigned char)((i - ext - 2) >> 8);
+		m[ext + 1] = (unsigned char)(i - ext - 2);
+	}
+	m[1] = 0;
+	m[2] = (unsigned char)((i - 4) >> 8);
+	m[3] = (unsigned char)(i - 4);
+	return i;
+}
+
+/* What the feed learns of m sent as one record in reads of chunk bytes. */
+static struct attls_hello fed_hello(const unsigned char *m, size_t len, size_t chunk)
+{
+	unsigned char wire[600];
+	struct attls_hello h = { 0 };
+
+	wire[0] = 22;
+	wire[1] = 3;
+	wire[2] = 3;
+	wire[3] = (unsigned char)(len >> 8);
+	wire[4] = (unsigned char)len;
+	memcpy(wire + 5, m, len);
+	for (size_t off = 0; off < len + 5; off += chunk)
+		attls_hello_feed(&h, wire + off, len + 5 - off < chunk ? len + 5 - off : chunk);
+	attls_hello_free(&h);
+	return h;
+}
+
+START_TEST(test_server_hello)
+{
+	unsigned char m[512];
+	size_t n;
+
+	n = server_hello(m, 0x0303, 0, false);          /* TLS 1.2, no extensions */
+	ck_assert_uint_eq(attls_server_hello_version(m, n), 0x0303);
+	ck_assert_uint_eq(attls_server_hello_version(m, n - 1), 0);
+	n = server_hello(m, 0x0303, 0, true);           /* TLS 1.2, extensions */
+	ck_assert_uint_eq(attls_server_hello_version(m, n), 0x0303);
+	n = server_hello(m, 0x0301, 0, true);
+	ck_assert_uint_eq(attls_server_hello_version(m, n), 0x0301);
+	n = server_hello(m, 0x0303, 0x0304, true);      /* TLS 1.3 */
+	ck_assert_uint_eq(attls_server_hello_version(m, n), 0x0304);
+	ck_assert_uint_eq(attls_server_hello_version(m, n - 1), 0); /* cut short */
+	ck_assert(fed_hello(m, n, 1000).done);
+	ck_assert_uint_eq(fed_hello(m, n, 1000).chosen, 0x0304);
+	ck_assert_uint_eq(fed_hello(m, n, 1).chosen, 0x0304);
+	ck_assert_uint_eq(fed_hello(m, n, 1).offered, 0);
+	n = server_hello(m, 0x0303, 0, true);
+	ck_assert_uint_eq(fed_hello(m, n, 3).chosen, 0x0303);
+	/* A ClientHello chooses nothing; a ServerHello offers nothing. */
+	n = client_hello(m, false, NULL, true);
+	ck_assert_uint_eq(attls_server_hello_version(m, n), 0);
+	ck_assert_uint_eq(fed_hello(m, n, 1000).chosen, 0);
+	ck_assert_uint_eq(fed_hello(m, n, 1000).offered, ATTLS_PROTO_TLS13);
+}
+END_TEST
+
+static const char *why(unsigned protocols, unsigned chosen, int alert, bool nothing,
+		       const char *end)
+{
+	static char buf[300];
+	struct attls_client_view v = { protocols, chosen, alert, nothing, end };
+
+	return attls_client_version_reason(&v, buf, sizeof(buf));
+}
+
+START_TEST(test_version_reason)
+{
+	const unsigned t12 = ATTLS_PROTO_TLS12, t13 = ATTLS_PROTO_TLS13;
+	const char *closed = "the peer closed the connection";
+	char small[20];
+	struct attls_client_view v = { t13, 0x0303, -1, false, NULL };
+
+	/* The server chose a version outside the level. */
+	ck_assert_str_eq(why(t13, 0x0303, -1, false, NULL),
+			 "no protocol version in common: the server chose TLSv1.2, the "
+			 "descriptor's security level allows TLSv1.3 (protocols)");
+	ck_assert_str_eq(why(t12, 0x0304, 40, false, NULL),
+			 "no protocol version in common: the server chose TLSv1.3, the "
+			 "descriptor's security level allows TLSv1.2 (protocols)");
+	ck_assert_ptr_nonnull(strstr(why(t12 | t13, 0x0300, -1, false, NULL), "chose SSLv3,"));
+	ck_assert_ptr_nonnull(strstr(why(t12, 0x7f1c, -1, false, NULL), "chose version 0x7f1c,"));
+	ck_assert_ptr_nonnull(strstr(why(t12 | t13, 0x0301, -1, false, NULL),
+				     "allows TLSv1.3, TLSv1.2 (protocols)"));
+	/* One inside it: the failure is another one. */
+	ck_assert_ptr_null(why(t12 | t13, 0x0303, -1, false, NULL));
+	ck_assert_ptr_null(why(t13, 0x0304, 70, false, closed));
+	/* It refused every version offered, by name. */
+	ck_assert_str_eq(why(t13, 0, 70, false, NULL),
+			 "no protocol version in common: the server refused every version "
+			 "offered (TLSv1.3, as the descriptor's security level allows "
+			 "(protocols)) with a protocol_version alert");
+	ck_assert_ptr_nonnull(strstr(why(t12 | t13, 0, 70, false, closed),
+				     "offered (TLSv1.3, TLSv1.2, as"));
+	/* The range from the lowest to the highest is what goes out. */
+	ck_assert_ptr_nonnull(strstr(why(ATTLS_PROTO_TLS10 | t12, 0, 70, false, NULL),
+				     "offered (TLSv1.2, TLSv1.1, TLSv1.0, as"));
+	/* Another alert is not read as a version's. */
+	ck_assert_ptr_null(why(t13, 0, 40, false, NULL));
+	ck_assert_ptr_null(why(t13, 0, -1, false, NULL));
+	/* Closed without a word: a possibility, and what was offered. */
+	ck_assert_str_eq(why(t13, 0, -1, true, closed),
+			 "the peer closed the connection before answering the ClientHello (a "
+			 "server that speaks none of the versions offered, TLSv1.3 as the "
+			 "descriptor's security level allows (protocols), may do that)");
+	ck_assert_ptr_nonnull(strstr(why(t12, 0, -1, true, "Connection reset by peer"),
+				     "Connection reset by peer before answering the ClientHello"));
+	/* It had answered something, or had not ended the connection: no guess. */
+	ck_assert_ptr_null(why(t13, 0, -1, false, closed));
+	ck_assert_ptr_null(why(t13, 0, -1, true, NULL));
+	ck_assert_ptr_null(why(0, 0x0303, 70, true, closed));
+	/* A short buffer is cut, never overrun. */
+	ck_assert_ptr_nonnull(attls_client_version_reason(&v, small, sizeof(small)));
+	ck_assert_uint_eq(strlen(small), sizeof(small) - 1);
+}
+END_TEST
+
 Suite *tickets_suite(void)
 {
 	Suite *s = suite_create("tickets");
@@ -358,6 +504,8 @@ Suite *tickets_suite(void)
 	tcase_add_test(tc, test_ratchet_forgets);
 	tcase_add_test(tc, test_key_file);
 	tcase_add_test(tc, test_client_hello);
+	tcase_add_test(tc, test_server_hello);
+	tcase_add_test(tc, test_version_reason);
 	suite_add_tcase(s, tc);
 	return s;
 }
