@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,6 +119,23 @@ static int parse_sha(const char *v, unsigned char out[32], char *why, size_t why
 	return 0;
 }
 
+/*
+ * Whether "ADDR/BITS" names an address with bits past its prefix, as in
+ * 10.1.2.3/8: who may connect is then unclear (the host, or 10.0.0.0/8), so
+ * it is refused rather than widened. c is the address as parsed.
+ */
+static bool ip_host_bits(const char *v, const struct attls_cidr *c)
+{
+	unsigned len = c->family == AF_INET ? 4 : 16, bit;
+
+	if (!strchr(v, '/'))
+		return false;
+	for (bit = c->prefix; bit < len * 8; bit++)
+		if (c->addr[bit / 8] & (0x80 >> (bit % 8)))
+			return true;
+	return false;
+}
+
 static int parse_ip(const char *v, struct attls_cidr *out, char *why, size_t whylen,
 		    const char *pat)
 {
@@ -132,6 +150,18 @@ static int parse_ip(const char *v, struct attls_cidr *out, char *why, size_t why
 	}
 	*out = a.c[0];
 	attls_addr_set_free(&a);
+	if (ip_host_bits(v, out)) {
+		char net[INET6_ADDRSTRLEN] = "";
+		unsigned bit;
+
+		for (bit = out->prefix; bit < (out->family == AF_INET ? 32u : 128u); bit++)
+			out->addr[bit / 8] &= (uint8_t)~(0x80 >> (bit % 8));
+		inet_ntop(out->family, out->addr, net, sizeof(net));
+		snprintf(why, whylen, "\"%s\": the address has bits set past the /%u prefix: "
+			 "write %s/%u for the network, or the address alone for one host",
+			 pat, out->prefix, net, out->prefix);
+		return -1;
+	}
 	return 0;
 }
 

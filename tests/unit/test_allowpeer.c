@@ -107,6 +107,10 @@ START_TEST(test_parse)
 	ck_assert(refused("SAN:IP=10.0.0.0/33", "SAN:IP= takes one"));
 	ck_assert(refused("SAN:IP=*", "SAN:IP= takes one"));
 	ck_assert(refused("SAN:IP=example.net", "SAN:IP= takes one"));
+	/* Host bits past the prefix: the host, or its network? Neither is guessed. */
+	ck_assert(refused("SAN:IP=10.1.2.3/8", "write 10.0.0.0/8 for the network"));
+	ck_assert(refused("SAN:IP=10.1.2.1/31", "write 10.1.2.0/31 for the network"));
+	ck_assert(refused("SAN:IP=2001:db8::1/32", "write 2001:db8::/32 for the network"));
 	ck_assert(refused("SHA256:abcd", "64 hex digits"));
 	ck_assert(refused("SHA256:" "0000000000000000000000000000000000000000000000000000000000000000"
 			  "00", "64 hex digits"));
