@@ -243,7 +243,9 @@ static int ask_all(const char *dir)
 
 		if (*end || pid <= 0 || pid == getpid() || attls_proc_has_attls((pid_t)pid) != 1)
 			continue;
-		if (ask(dir, (pid_t)pid, true) < 0)
+		/* Not quiet: each process with attls that this user sees is
+		 * reached, or named with the reason (one only root may reach). */
+		if (ask(dir, (pid_t)pid, false) < 0)
 			failed++;
 		else
 			n++;

@@ -459,6 +459,12 @@ setpriv --reuid=nobody --regid=nogroup --clear-groups env XDG_RUNTIME_DIR="$XD/o
 	"$ATTLS" reload "$NXPID" >"$WORK/rn.out" 2>&1
 check "attls reload as the user of a process started without XDG_RUNTIME_DIR: exit 1, says only root may ($?)" \
 	bash -c "[ $? = 1 ] && grep -q 'started without XDG_RUNTIME_DIR.*run attls reload as root' '$WORK/rn.out'"
+rm -f "$XD/run/attls/reload.$XPID"
+setpriv --reuid=nobody --regid=nogroup --clear-groups env XDG_RUNTIME_DIR="$XD/other" \
+	"$ATTLS" reload --all >"$WORK/ra.out" 2>&1
+check "attls reload --all as the user: asks the one it can reach, names the one only root can, exit 1 ($?)" \
+	bash -c "[ $? = 1 ] && grep -q '^$XPID: reload asked' '$WORK/ra.out' &&
+	 grep -q '^attls reload: $NXPID: it started without XDG_RUNTIME_DIR' '$WORK/ra.out'"
 stop "$NXPID"
 stop "$XPID"
 rm -rf "$XD"
