@@ -23,7 +23,8 @@ CPPFLAGS += -D_GNU_SOURCE -I$(WOLF)/inst/include -DATTLS_LIBDIR='"$(LIBDIR)"' \
 	    -DATTLS_VERSION='"$(VERSION)"' \
 	    -DATTLS_WOLFSSL_DEBIAN='"$(WOLF_DEBIAN)"'
 CFLAGS ?= -O2 -g
-CFLAGS += -std=c11 -Wall -Wextra -Werror -fPIC -fvisibility=hidden -pthread
+CFLAGS += -std=c11 -Wall -Wextra -Werror -fPIC -fvisibility=hidden -pthread \
+	  -ffunction-sections
 LDLIBS_LIB := -linih -ldl -pthread -lm
 
 LIB_SRC := $(wildcard lib/*.c)
@@ -122,9 +123,12 @@ $(B)/%.o: %.c $(wildcard lib/*.h shim/*.h tools/*.h) $(WOLF_A)
 # wolfSSL's names stay inside: --exclude-libs hides every symbol of the
 # archive, so the library exports the hooks and attls's API only.
 WOLF_LINK := $(WOLF_A) -Wl,--exclude-libs,ALL
-$(B)/libattls.so: $(LIB_OBJ) $(SHIM_OBJ) $(WOLF_A)
+# lib/hot.ld (bench/hotlist.sh) puts the functions a program's start runs
+# first, from the sections each function has (-ffunction-sections, here
+# and in wolfSSL's build): an exec under attls touches a few pages of code.
+$(B)/libattls.so: $(LIB_OBJ) $(SHIM_OBJ) $(WOLF_A) lib/hot.ld
 	$(CC) $(LDFLAGS) -shared -o $@ $(LIB_OBJ) $(SHIM_OBJ) $(WOLF_LINK) $(LDLIBS_LIB) -Wl,-z,defs \
-		-Wl,-z,now -Wl,-z,relro
+		-Wl,-z,now -Wl,-z,relro -Wl,-T,lib/hot.ld
 
 # lib/ reaches the kernel only through its io table (lib/sysio.h): no
 # object of lib/ may call a name the shim exports (a hook) or may come to
