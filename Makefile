@@ -6,6 +6,7 @@ LIBDIR ?= $(PREFIX)/lib/attls
 BINDIR ?= $(PREFIX)/bin
 INCLUDEDIR ?= $(PREFIX)/include
 MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/attls
 PKGCONFIGDIR ?= $(PREFIX)/lib/pkgconfig
 # The library's default policy is /etc/attls/attls.ini, whatever PREFIX.
 SYSCONFDIR ?= /etc
@@ -70,6 +71,12 @@ $(B)/paths: FORCE
 	@mkdir -p $(B)
 	@[ "$$(cat $@ 2>/dev/null)" = '$(PATHS)' ] || echo '$(PATHS)' >$@
 FORCE:
+
+# attls(7)'s MESSAGES: the README's message catalogue, the same way.
+$(B)/man/attls.7: man/attls.7 man/gen-messages.py man/gen-attls-ini.py README.md $(B)/paths
+	@mkdir -p $(dir $@)
+	sed -e 's|@VERSION@|$(VERSION)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' $< >$@.in
+	python3 man/gen-messages.py README.md $@.in >$@.tmp && mv $@.tmp $@ && rm -f $@.in
 
 $(B)/man/%: man/% $(B)/paths
 	@mkdir -p $(dir $@)
@@ -289,11 +296,11 @@ $(B)/gcm_speed: bench/gcm_speed.c $(B)/libattls-core.a
 # and attls.ini only if it is still the example.
 INSTALLED := $(LIBDIR)/libattls.so $(BINDIR)/attls $(INCLUDEDIR)/attls.h \
 	$(PKGCONFIGDIR)/attls.pc $(MANDIR)/man1/attls.1 $(MANDIR)/man5/attls.ini.5 \
-	$(MANDIR)/man7/attls.7 $(SYSCONFDIR)/attls/attls.ini.example
+	$(MANDIR)/man7/attls.7 $(SYSCONFDIR)/attls/attls.ini.example $(DOCDIR)/README.md
 install: all
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(INCLUDEDIR) \
 		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
-		$(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(SYSCONFDIR)/attls
+		$(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(SYSCONFDIR)/attls $(DESTDIR)$(DOCDIR)
 	install -m 755 $(B)/libattls.so $(DESTDIR)$(LIBDIR)/libattls.so
 	install -m 755 $(B)/attls $(DESTDIR)$(BINDIR)/attls
 	install -m 644 include/attls.h $(DESTDIR)$(INCLUDEDIR)/attls.h
@@ -302,6 +309,7 @@ install: all
 	install -m 644 $(B)/man/attls.ini.5 $(DESTDIR)$(MANDIR)/man5/attls.ini.5
 	install -m 644 $(B)/man/attls.7 $(DESTDIR)$(MANDIR)/man7/attls.7
 	install -m 644 conf/attls.ini.example $(DESTDIR)$(SYSCONFDIR)/attls/attls.ini.example
+	install -m 644 README.md $(DESTDIR)$(DOCDIR)/README.md
 	[ -e $(DESTDIR)$(SYSCONFDIR)/attls/attls.ini ] || \
 		install -m 644 conf/attls.ini.example $(DESTDIR)$(SYSCONFDIR)/attls/attls.ini
 
@@ -309,7 +317,7 @@ uninstall:
 	if cmp -s conf/attls.ini.example $(DESTDIR)$(SYSCONFDIR)/attls/attls.ini; then \
 		rm -f $(DESTDIR)$(SYSCONFDIR)/attls/attls.ini; fi
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
-	-rmdir $(DESTDIR)$(LIBDIR) $(DESTDIR)$(SYSCONFDIR)/attls 2>/dev/null
+	-rmdir $(DESTDIR)$(LIBDIR) $(DESTDIR)$(SYSCONFDIR)/attls $(DESTDIR)$(DOCDIR) 2>/dev/null
 
 # The fetched wolfSSL source and its build stay: see distclean.
 clean:

@@ -90,7 +90,8 @@ def main():
         "/etc/attls/attls.ini",
         "The policy when \\fBATTLS_CONFIG\\fR names none.",
         ".SH SEE ALSO",
-        "\\fBattls\\fR(1), \\fBattls\\fR(7); the README of attls, from which this page is made, for",
+        "\\fBattls\\fR(1), \\fBattls\\fR(7); the README of attls (\\fIREADME.md\\fR in its documentation",
+        "directory, \\fI/usr/share/doc/attls\\fR for the package), from which this page is made, for",
         "the examples and the reasons.",
     ]
     sys.stdout.write("\n".join(out) + "\n")

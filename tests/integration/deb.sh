@@ -41,7 +41,8 @@ for f in /usr/lib/attls/libattls.so /usr/bin/attls /usr/include/attls.h \
 	/usr/share/man/man1/attls.1.gz /usr/share/man/man5/attls.ini.5.gz \
 	/usr/share/man/man7/attls.7.gz /etc/attls/attls.ini.example /etc/attls/attls.ini \
 	/usr/share/doc/attls/examples/systemd/redis-server.service.d/attls.conf \
-	/usr/share/doc/attls/examples/systemd/attls-broker.service /usr/share/doc/attls/copyright; do
+	/usr/share/doc/attls/examples/systemd/attls-broker.service /usr/share/doc/attls/copyright \
+	/usr/share/doc/attls/README.md /usr/share/doc/attls/examples/broker.ini; do
 	check "the package holds $f" grep -qx -- "$f" "$WORK/files"
 done
 dpkg-deb -e "$WORK/pkg/$deb" "$WORK/control"

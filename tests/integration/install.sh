@@ -11,7 +11,7 @@ check "make install DESTDIR=... succeeds" [ $? = 0 ]
 for f in usr/local/lib/attls/libattls.so usr/local/bin/attls usr/local/include/attls.h \
 	usr/local/lib/pkgconfig/attls.pc usr/local/share/man/man1/attls.1 \
 	usr/local/share/man/man5/attls.ini.5 usr/local/share/man/man7/attls.7 \
-	etc/attls/attls.ini.example etc/attls/attls.ini; do
+	etc/attls/attls.ini.example etc/attls/attls.ini usr/local/share/doc/attls/README.md; do
 	check "installed: /$f" [ -f "$R/$f" ]
 done
 check "pkg-config finds attls.h's directory and the library" bash -c \
@@ -32,6 +32,13 @@ keys=$(sed -n '/^## The policy file/,/^## /p' "$TOP/README.md" |
 missing=$(for k in $keys; do grep -Eq "^       $k( |,|\$)" "$WORK/ini5.txt" || echo "$k"; done)
 check "attls.ini(5) has every key of the README's tables ($(echo $keys | wc -w) keys)${missing:+; missing: $missing}" \
 	[ -z "$missing" ]
+# Every message id of the README's catalogue is in attls(7).
+MANWIDTH=200 man -l "$R/usr/local/share/man/man7/attls.7" 2>/dev/null >"$WORK/man7.txt"
+ids=$(sed -n '/^## Tracing and the message catalogue/,/^## /p' "$TOP/README.md" |
+	grep -o '^| ATTLS[0-9]*[IWE] |' | tr -d '| ')
+missing=$(for id in $ids; do grep -Eq "^       $id \(" "$WORK/man7.txt" || echo "$id"; done)
+check "attls(7) has every message of the README's catalogue ($(echo $ids | wc -w) ids)${missing:+; missing: $missing}" \
+	bash -c "[ -z '$missing' ] && [ $(echo $ids | wc -w) -gt 30 ]"
 check "the installed default policy is the example, and it refuses until written (no descriptor)" \
 	bash -c "cmp -s '$TOP/conf/attls.ini.example' '$R/etc/attls/attls.ini' &&
 	 ! '$R/usr/local/bin/attls' check --no-keys '$R/etc/attls/attls.ini' 2>&1 | grep -q ': ok:'"
