@@ -6,6 +6,7 @@
  */
 #include <arpa/inet.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,59 @@ static void print_trace(unsigned mask)
 			sep = ", ";
 		}
 	printf("%s)\n", mask ? "" : "none");
+}
+
+static void print_ports(const char *key, const char *opt, const struct attls_port_set *s)
+{
+	if (s->any || !s->n)
+		return;
+	printf("  if %s is", key);
+	for (size_t i = 0; i < s->n; i++) {
+		if (s->r[i].lo == s->r[i].hi)
+			printf("%s %u", i ? "," : "", s->r[i].lo);
+		else
+			printf("%s %u-%u", i ? "," : "", s->r[i].lo, s->r[i].hi);
+	}
+	printf(" (not asked: %s)\n", opt);
+}
+
+static void print_addrs(const char *key, const char *opt, const struct attls_addr_set *s)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (s->any || !s->n)
+		return;
+	printf("  if %s is", key);
+	for (size_t i = 0; i < s->n; i++) {
+		inet_ntop(s->c[i].family, s->c[i].addr, a, sizeof(a));
+		printf("%s %s/%u", i ? "," : "", a, s->c[i].prefix);
+	}
+	printf(" (not asked: %s)\n", opt);
+}
+
+static bool any_glob(const char *g)
+{
+	return !g || !strcmp(g, "*");
+}
+
+/*
+ * The descriptor's conditions on what the question left out: it matched
+ * because they were taken as met, so the answer holds only where they are.
+ */
+static void print_unasked(const struct attls_traffic *t, const struct attls_match_conn *ci)
+{
+	if (ci->unknown & ATTLS_UNKNOWN_LPORT)
+		print_ports("local_port", "--local-port", &t->local_port);
+	if (ci->unknown & ATTLS_UNKNOWN_RPORT)
+		print_ports("remote_port", "--remote-port", &t->remote_port);
+	if (ci->unknown & ATTLS_UNKNOWN_LADDR)
+		print_addrs("local_addr", "--local-addr", &t->local_addr);
+	if (ci->unknown & ATTLS_UNKNOWN_RADDR)
+		print_addrs("remote_addr", "--remote-addr", &t->remote_addr);
+	if ((ci->unknown & ATTLS_UNKNOWN_JOB) && !any_glob(t->jobname))
+		printf("  if jobname is %s (not asked: --jobname)\n", t->jobname);
+	if ((ci->unknown & ATTLS_UNKNOWN_USER) && !any_glob(t->user))
+		printf("  if user is %s (not asked: --user)\n", t->user);
 }
 
 int cmd_query(int argc, char **argv)
@@ -130,6 +184,7 @@ int cmd_query(int argc, char **argv)
 		return 1;
 	}
 	printf("match: %s (%s:%d)\n", t->name, p->file, t->line);
+	print_unasked(t, &ci);
 	if (!t->enabled) {
 		printf("  action: clear text (enabled = no)\n");
 	} else {

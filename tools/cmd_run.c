@@ -27,6 +27,7 @@
 
 #include "../lib/cryptodev.h"
 #include "../lib/envtrust.h"
+#include "../lib/match.h"
 #include "../lib/policy.h"
 #include "../lib/tlsctx.h"
 #include "../lib/wolf.h"
@@ -275,7 +276,30 @@ static bool mapped(const char *path)
  * included, read with attls run's own rights, which the program keeps:
  * every error on stderr, as FILE:LINE: message.
  */
-static bool policy_loads(void)
+/*
+ * A policy that secures some job but cannot match this one (its jobname
+ * rules): the program would run with every connection as it is, which is
+ * what the policy says, but rarely what a newcomer who forgot -j wants.
+ * The job name as the library takes it: ATTLS_JOBNAME, else argv[0]'s
+ * last component.
+ */
+static void say_if_job_unmatched(const struct attls_policy *p, const char *file,
+				 const char *argv0)
+{
+	const char *job = getenv("ATTLS_JOBNAME"), *slash;
+	bool any = false;
+
+	if (!job || !*job)
+		job = (slash = strrchr(argv0, '/')) ? slash + 1 : argv0;
+	for (size_t i = 0; i < p->n_traffic; i++)
+		any |= p->traffic[i].enabled && p->traffic[i].keyring;
+	if (any && !attls_job_needs_tls(p, job))
+		fprintf(stderr, "attls run: no descriptor of %s can match job \"%s\" (their "
+			"jobname rules): its connections stay as they are, clear text; name the "
+			"job with -j JOBNAME\n", file, job);
+}
+
+static bool policy_loads(const char *argv0)
 {
 	struct attls_errors errs = { 0 };
 	const char *file = getenv("ATTLS_CONFIG");
@@ -291,6 +315,8 @@ static bool policy_loads(void)
 		if (p) {
 			attls_cryptodev_setup(p->device, p->trace, device, sizeof(device));
 			attls_tlsctx_build(p, &errs);
+			if (!errs.n)
+				say_if_job_unmatched(p, file, argv0);
 		}
 		for (size_t i = 0; i < errs.n; i++)
 			fprintf(stderr, "attls run: %s\n", errs.msg[i]);
@@ -397,7 +423,7 @@ int cmd_run(int argc, char **argv)
 			argv[optind], file, why);
 		return RUN_REFUSED;
 	}
-	if (!anyway && !policy_loads())
+	if (!anyway && !policy_loads(argv[optind]))
 		return RUN_BAD_POLICY;
 	old = getenv("LD_PRELOAD");
 	if (old && *old) {

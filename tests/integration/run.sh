@@ -6,6 +6,7 @@
 # and the program sees no marker. In secure-execution mode the library
 # takes neither ATTLS_CONFIG nor ATTLS_JOBNAME nor argv[0] from the caller.
 # A policy that does not load stops the start (exit 78) unless --start-anyway.
+# A job no descriptor can match starts, and attls run says so.
 source "$(dirname "$0")/lib.sh"
 make_pki
 chmod 755 "$WORK"
@@ -22,6 +23,30 @@ timeout 20 "$ATTLS" run -c "$WORK/p.ini" -- env >"$WORK/env.out"
 check "the program gets LD_PRELOAD" grep -q "^LD_PRELOAD=$LIB$" "$WORK/env.out"
 check "the program sees no marker in its environment" bash -c "! grep -q ATTLS_RUN '$WORK/env.out'"
 check "the library is in the program" grep -q libattls.so <(timeout 20 "$ATTLS" run -c "$WORK/p.ini" -- cat /proc/self/maps)
+
+# A policy that secures only job WEB: started as another job (no -j), the
+# program runs unchanged and attls run says why; with -j WEB it says nothing.
+policy "$WORK/job.ini" <<'EOF2'
+[keyring k]
+cert = @PKI@/server.pem
+key = @PKI@/server.key
+[traffic web]
+direction = inbound
+local_port = 8450
+jobname = WEB
+keyring = k
+EOF2
+timeout 20 "$ATTLS" run -c "$WORK/job.ini" -- true 2>"$WORK/job.err"
+rc=$?
+check "a job no descriptor can match: started (exit $rc), and attls run names the job and -j" \
+	bash -c "[ $rc = 0 ] && grep -q 'no descriptor of $WORK/job.ini can match job \"true\".*-j JOBNAME' '$WORK/job.err'"
+timeout 20 "$ATTLS" run -c "$WORK/job.ini" -j WEB -- true 2>"$WORK/job.err"
+check "the job a descriptor names: no such word" bash -c "[ ! -s '$WORK/job.err' ]"
+out=$("$ATTLS" query "$WORK/job.ini" --direction inbound --local-port 8450)
+check "attls query without --jobname shows the jobname the match depends on" \
+	grep -qx '  if jobname is WEB (not asked: --jobname)' <<<"$out"
+out=$("$ATTLS" query "$WORK/job.ini" --direction inbound --local-port 8450 --jobname WEB)
+check "attls query with --jobname: no condition left" bash -c "! grep -q '^  if ' <<<'$out'"
 
 # A policy that does not load: the program is not started, exit 78
 # (EX_CONFIG), every error on stderr; --start-anyway starts it as before.
