@@ -223,6 +223,19 @@ static void print_json(const struct live_scan *sc, const struct filter *f, int64
 }
 
 /* A label value of the text exposition format: \\, \" and \n escaped. */
+/*
+ * The device's kind, "cpu" or "software": the word before the reason and
+ * the figures measured, which differ from one process to the next (a
+ * label's value that changes makes a new time series).
+ */
+static const char *device_kind(const char *device, char *out, size_t len)
+{
+	size_t n = strcspn(device, ":");
+
+	snprintf(out, len, "%.*s", (int)n, device);
+	return out;
+}
+
 static void prom_label(const char *k, const char *v, bool comma)
 {
 	printf("%s%s=\"", comma ? "," : "", k);
@@ -332,13 +345,16 @@ static void print_prometheus(const struct live_scan *sc, const struct filter *f,
 				printf("%s{", metrics[m].name);
 				prom_conn_labels(p, c);
 				if (m == M_INFO) {
+					char kind[32];
+
 					prom_label("user", p->user, true);
 					prom_label("direction", dir_name(in->direction), true);
 					prom_label("descriptor", in->descriptor, true);
 					prom_label("state", state_name(c->state), true);
 					prom_label("protocol", in->protocol, true);
 					prom_label("cipher", in->cipher, true);
-					prom_label("device", in->device, true);
+					prom_label("device", device_kind(in->device, kind,
+									 sizeof(kind)), true);
 					prom_label("resumed", in->resumed ? "yes" : "no", true);
 					prom_label("peer_subject", in->subject, true);
 					prom_label("peer_issuer", in->issuer, true);

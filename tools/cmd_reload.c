@@ -292,7 +292,8 @@ int cmd_reload(int argc, char **argv)
 				fprintf(stderr, "attls reload: %d: %s (another user's process: run as "
 					"root or as its user)\n", (int)pid, strerror(err));
 			else if (err == EACCES || err == EPERM)
-				fprintf(stderr, "attls reload: %d: /proc/%d/maps: %s\n", (int)pid,
+				fprintf(stderr, "attls reload: %d: cannot tell whether attls is loaded "
+					"in it (/proc/%d/maps: %s): nothing asked\n", (int)pid,
 					(int)pid, strerror(err));
 			else
 				fprintf(stderr, "attls reload: %d: %s\n", (int)pid, strerror(err));

@@ -119,6 +119,7 @@ for s in info:
     assert s.value == 1 and l["jobname"] == "redis-server" and l["descriptor"] == "in_" + rp, l
     assert l["state"] == "secure" and l["protocol"] == "TLSv1.3" and l["direction"] == "inbound", l
     assert l["peer_subject"] == "/O=attls test/CN=test client", l
+    assert l["device"] in ("cpu", "software"), l
 assert fams["attls_connection_received_bytes"].type == "counter"
 got = {s.labels["remote"]: s.value for s in fams["attls_connection_received_bytes"].samples
        if s.labels["pid"] == redis}
