@@ -167,6 +167,8 @@ $(B)/libattls-core.a: $(LIB_OBJ)
 
 $(B)/attls: $(TOOL_OBJ) $(B)/libattls-core.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(WOLF_A) $(LDLIBS_LIB) -Wl,-z,now -Wl,-z,relro
+# The library finds it preloaded into the command by this symbol (tools/attls.c).
+$(B)/attls: LDFLAGS += -Wl,--export-dynamic-symbol=attls_command
 
 # What builds in the paths and the version.
 $(B)/tools/cmd_run.o $(B)/tools/attls.o: $(B)/paths

@@ -10,6 +10,13 @@
 #include "sysio.h"
 #include "filetrust.h"
 
+static bool explain_owner;
+
+void attls_trust_explain_owner(bool on)
+{
+	explain_owner = on;
+}
+
 int attls_trust_check_fd(int fd, const char *path, enum attls_trust kind,
 			 enum attls_trust_type type, struct stat *st, char *why, size_t whylen)
 {
@@ -31,7 +38,9 @@ int attls_trust_check_fd(int fd, const char *path, enum attls_trust kind,
 	}
 	if (s.st_uid != 0 && s.st_uid != me) {
 		snprintf(why, whylen, "%s is owned by uid %u: it must be owned by root%s",
-			 path, (unsigned)s.st_uid, me ? " or by the user attls runs as" : "");
+			 path, (unsigned)s.st_uid, me ? " or by the user attls runs as" :
+			 explain_owner ? " or by the user the program runs as; check as that "
+					 "user with attls check --user USER" : "");
 		return -1;
 	}
 	/* A directory with the sticky bit still lets others replace nothing of

@@ -30,6 +30,15 @@ enum attls_trust_type {
 };
 
 /*
+ * Whether an ownership error of a root process names the whole rule (root,
+ * or the user the program runs as) and attls check --user, for attls check
+ * as root: a file owned by a service's user is right for the service. The
+ * library never sets it. Set once before any file is checked, then only
+ * read: no lock, and a fork or a signal finds it as it was.
+ */
+void attls_trust_explain_owner(bool on);
+
+/*
  * Opens path read-only (O_CLOEXEC) and checks the open file. Returns the
  * fd (and its stat in st, if not NULL), or -1 with a reason in why such as
  * "/etc/attls/x.pem has mode 0664: it must not be writable by group or

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Where connections begin: connect and accept, and the library's start. */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -24,8 +25,16 @@
  * read the policy while the program still has the rights its start
  * script gave it. In attls run's second stage (the attls command itself,
  * about to exec the program) the policy is left for the first connection,
- * which never comes.
+ * which never comes. So it is in the attls command itself (an attls check
+ * run with a unit's LD_PRELOAD), which says so by exporting attls_command
+ * (tools/attls.c): its own output is then all there is. Deferring never
+ * opens anything: the first connect or accept loads the policy.
  */
+static bool in_attls_command(void)
+{
+	return dlsym(RTLD_DEFAULT, "attls_command") != NULL;
+}
+
 __attribute__((constructor(101))) static void attls_start(void)
 {
 	int saved = errno;
@@ -39,7 +48,7 @@ __attribute__((constructor(101))) static void attls_start(void)
 	attls_session_set_notify(attls_epoll_notify);
 	/* Every attls lock around fork, in one order: shim/locks.h. */
 	pthread_atfork(attls_fork_prepare, attls_fork_parent, attls_fork_child);
-	if (!run_stage)
+	if (!run_stage && !in_attls_command())
 		attls_engine_init();
 	errno = saved;
 }

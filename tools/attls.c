@@ -30,11 +30,21 @@ static int version(void)
 	return 0;
 }
 
+/*
+ * The library, when LD_PRELOAD carries it into this command (a unit's
+ * Environment= applies to its ExecStartPre=, attls check), finds this
+ * symbol in the program and leaves its policy for the first connection,
+ * as in attls run's second stage: attls check's output is its own, and no
+ * table of attls status lists the command. Exported by the link
+ * (--export-dynamic-symbol, Makefile).
+ */
+__attribute__((visibility("default"), used)) const char attls_command[] = "attls";
+
 static int usage(FILE *out)
 {
 	fprintf(out,
 		"usage: attls run [-c FILE] [-j JOBNAME] [--start-anyway] -- PROGRAM [ARGS...]\n"
-		"       attls check [--no-keys] [--strict] FILE\n"
+		"       attls check [--no-keys] [--strict] [--user USER] FILE\n"
 		"       attls query FILE --direction inbound|outbound [--local-port P]\n"
 		"                   [--remote-port P] [--local-addr A] [--remote-addr A]\n"
 		"                   [--jobname J] [--user U]\n"

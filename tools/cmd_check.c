@@ -1,21 +1,28 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * attls check [--no-keys] [--strict] FILE: every error with its line, then
- * every warning (checkwarn.h); exit 1 on any error, or with --strict on any
- * warning.
+ * attls check [--no-keys] [--strict] [--user USER] FILE: every error with
+ * its line, then every warning (checkwarn.h); exit 1 on any error, or with
+ * --strict on any warning.
  * Plain check builds every context, as a program under attls would: it
  * reads the keys and loads the PKCS#11 modules the policy names, so it is
  * for policies one trusts. --no-keys checks the policy alone (syntax,
  * values, references, path forms, protocols and cipher lists of every
  * security level, and the trust of the policy file) and opens no file it names: no key, certificate, CA or PIN is read, and no
  * module is loaded.
+ * --user (root only) checks as the service's user would load it: the
+ * process becomes that user first (tools/asuser.c). And when LD_PRELOAD
+ * names attls's library, as a unit's Environment= does for its
+ * ExecStartPre=, the library must be loaded here, or the service would run
+ * without it (tools/preloadcheck.c).
  */
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../lib/checkwarn.h"
 #include "../lib/cryptodev.h"
+#include "../lib/filetrust.h"
 #include "../lib/policy.h"
 #include "../lib/tlsctx.h"
 #include "../lib/wolf.h"
@@ -34,9 +41,9 @@ int cmd_check(int argc, char **argv)
 {
 	struct attls_errors errs = { 0 }, warns = { 0 };
 	struct attls_policy *p;
-	char why[256], device[256];
+	char why[256], device[256], msg[4608];
 	bool no_keys = false, strict = false;
-	const char *file = argv[argc - 1];
+	const char *file = argv[argc - 1], *user = NULL;
 	char abs[4352];
 	int rc = 0, i;
 
@@ -45,14 +52,34 @@ int cmd_check(int argc, char **argv)
 			no_keys = true;
 		else if (!strcmp(argv[i], "--strict") && !strict)
 			strict = true;
+		else if (!strcmp(argv[i], "--user") && !user && i + 1 < argc - 1)
+			user = argv[++i];
 		else
 			break;
 	}
 	if (argc < 2 || i != argc - 1 || file[0] == '-') {
-		fprintf(stderr, "usage: attls check [--no-keys] [--strict] FILE\n");
+		fprintf(stderr, "usage: attls check [--no-keys] [--strict] [--user USER] FILE\n");
 		return 2;
 	}
 	file = attls_abs_path(file, abs, sizeof(abs));
+	/* This process's own mappings, before anything else is loaded or changed. */
+	if (attls_preload_check(msg, sizeof(msg)) < 0) {
+		fprintf(stderr, "attls check: %s\n", msg);
+		rc = 1;
+	}
+	if (user) {
+		int r = attls_become_user(user, msg, sizeof(msg));
+
+		if (r) {
+			fprintf(stderr, "attls check: %s\n", msg);
+			if (r == 2)
+				fprintf(stderr, "usage: attls check [--no-keys] [--strict] "
+					"[--user USER] FILE\n");
+			return r;
+		}
+	} else if (geteuid() == 0) {
+		attls_trust_explain_owner(true);
+	}
 	if (attls_wolf_load(why, sizeof(why)) < 0) {
 		fprintf(stderr, "attls: %s\n", why);
 		return 1;

@@ -452,3 +452,9 @@ int cmd_run(int argc, char **argv)
 	fprintf(stderr, "attls run: cannot exec attls again: %s\n", strerror(errno));
 	return RUN_REFUSED;
 }
+
+/* For attls check (tools/preloadcheck.c): the same library as run's. */
+int attls_run_library(char *out, size_t len)
+{
+	return find_library(out, len);
+}
