@@ -8,6 +8,8 @@ INCLUDEDIR ?= $(PREFIX)/include
 MANDIR ?= $(PREFIX)/share/man
 DOCDIR ?= $(PREFIX)/share/doc/attls
 PKGCONFIGDIR ?= $(PREFIX)/lib/pkgconfig
+# systemd-tmpfiles reads /usr/local/lib/tmpfiles.d and /usr/lib/tmpfiles.d.
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 # The library's default policy is /etc/attls/attls.ini, whatever PREFIX.
 SYSCONFDIR ?= /etc
 B := build
@@ -299,6 +301,8 @@ $(B)/gcm_speed: bench/gcm_speed.c $(B)/libattls-core.a
 INSTALLED := $(LIBDIR)/libattls.so $(BINDIR)/attls $(INCLUDEDIR)/attls.h \
 	$(PKGCONFIGDIR)/attls.pc $(MANDIR)/man1/attls.1 $(MANDIR)/man5/attls.ini.5 \
 	$(MANDIR)/man7/attls.7 $(SYSCONFDIR)/attls/attls.ini.example $(DOCDIR)/README.md
+# /run/attls at boot (conf/attls.tmpfiles), for services that cannot make it.
+INSTALLED += $(TMPFILESDIR)/attls.conf
 install: all
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(INCLUDEDIR) \
 		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
@@ -314,6 +318,11 @@ install: all
 	install -m 644 README.md $(DESTDIR)$(DOCDIR)/README.md
 	[ -e $(DESTDIR)$(SYSCONFDIR)/attls/attls.ini ] || \
 		install -m 644 conf/attls.ini.example $(DESTDIR)$(SYSCONFDIR)/attls/attls.ini
+	install -d $(DESTDIR)$(TMPFILESDIR)
+	install -m 644 conf/attls.tmpfiles $(DESTDIR)$(TMPFILESDIR)/attls.conf
+# Made now too, not only at the next boot (as the package's postinst does).
+	[ -n "$(DESTDIR)" ] || [ "$$(id -u)" != 0 ] || ! command -v systemd-tmpfiles >/dev/null || \
+		systemd-tmpfiles --create $(TMPFILESDIR)/attls.conf || true
 
 uninstall:
 	if cmp -s conf/attls.ini.example $(DESTDIR)$(SYSCONFDIR)/attls/attls.ini; then \

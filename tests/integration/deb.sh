@@ -42,19 +42,28 @@ for f in /usr/lib/attls/libattls.so /usr/bin/attls /usr/include/attls.h \
 	/usr/share/man/man7/attls.7.gz /etc/attls/attls.ini.example /etc/attls/attls.ini \
 	/usr/share/doc/attls/examples/systemd/redis-server.service.d/attls.conf \
 	/usr/share/doc/attls/examples/systemd/attls-broker.service /usr/share/doc/attls/copyright \
-	/usr/share/doc/attls/README.md /usr/share/doc/attls/examples/broker.ini; do
+	/usr/share/doc/attls/README.md /usr/share/doc/attls/examples/broker.ini \
+	/usr/lib/tmpfiles.d/attls.conf; do
 	check "the package holds $f" grep -qx -- "$f" "$WORK/files"
 done
 dpkg-deb -e "$WORK/pkg/$deb" "$WORK/control"
 check "/etc/attls/attls.ini and the example are conffiles: dpkg keeps an administrator's edits" \
 	bash -c "grep -qx /etc/attls/attls.ini '$WORK/control/conffiles' &&
 	 grep -qx /etc/attls/attls.ini.example '$WORK/control/conffiles'"
+check "its postinst makes /run/attls now (systemd-tmpfiles), as the boot will" \
+	grep -q 'systemd-tmpfiles .*--create attls.conf' "$WORK/control/postinst"
 check "Built-Using names the wolfssl revision linked in" \
 	bash -c "dpkg-deb -f '$WORK/pkg/$deb' Built-Using | grep -qx 'wolfssl (= $(cat "$TOP/build/wolfssl/VERSION"))'"
 dpkg-deb -x "$WORK/pkg/$deb" "$WORK/x"
 check "the packaged systemd drop-in preloads the packaged library" \
 	grep -qx 'Environment=LD_PRELOAD=/usr/lib/attls/libattls.so' \
 	"$WORK/x/usr/share/doc/attls/examples/systemd/redis-server.service.d/attls.conf"
+check "the packaged drop-in checks with the packaged command and lets the unit run both" \
+	bash -c "grep -qx 'ExecStartPre=/usr/bin/attls check /etc/attls/redis.ini' '$WORK/x/usr/share/doc/attls/examples/systemd/redis-server.service.d/attls.conf' &&
+	 grep -qx 'ExecPaths=-/usr/bin/attls -/usr/lib/attls/libattls.so' '$WORK/x/usr/share/doc/attls/examples/systemd/redis-server.service.d/attls.conf'"
+check "the packaged tmpfiles.d file makes /run/attls and /run/attls/live" \
+	bash -c "grep -qx 'd /run/attls 0755 root root -' '$WORK/x/usr/lib/tmpfiles.d/attls.conf' &&
+	 grep -qx 'd /run/attls/live 1777 root root -' '$WORK/x/usr/lib/tmpfiles.d/attls.conf'"
 
 # In the throw-away root. The script below runs there, as root, with this
 # tree at its own path (read-only) and the package in /pkg.
@@ -65,6 +74,7 @@ say() { echo "INSIDE \$*"; }
 if dpkg -s attls >/dev/null 2>&1; then say "preinstalled"; fi
 dpkg -i /pkg/$deb >/tmp/dpkg.log 2>&1 && say "installed" || cat /tmp/dpkg.log
 dpkg -s attls 2>/dev/null | grep -qx 'Status: install ok installed' && say "status-installed"
+[ "\$(stat -c '%a %u' /run/attls /run/attls/live 2>/dev/null | xargs)" = '755 0 1777 0' ] && say "tmpfiles"
 attls --version | head -1 | grep -qx "attls $version" && say "version"
 attls check --no-keys "$TOP/conf/broker.ini" >/tmp/check.out 2>&1 && say "check-no-keys"
 attls query "$TOP/conf/broker.ini" --direction inbound --local-port 7800 --jobname WI02BRK \
@@ -116,6 +126,7 @@ said() { grep -qx "INSIDE $1" "$WORK/inside.log"; }
 check "the throw-away root did not hold attls before" bash -c "! grep -qx 'INSIDE preinstalled' '$WORK/inside.log'"
 check "dpkg -i installs the package in a throw-away root (its dependencies met)" said installed
 check "dpkg -s: install ok installed" said status-installed
+check "dpkg -i made /run/attls and /run/attls/live (the postinst's systemd-tmpfiles)" said tmpfiles
 check "the installed attls --version says $version" said version
 check "the installed attls check --no-keys checks conf/broker.ini, no key present" said check-no-keys
 check "the installed attls query answers for conf/broker.ini" said query

@@ -11,9 +11,20 @@ check "make install DESTDIR=... succeeds" [ $? = 0 ]
 for f in usr/local/lib/attls/libattls.so usr/local/bin/attls usr/local/include/attls.h \
 	usr/local/lib/pkgconfig/attls.pc usr/local/share/man/man1/attls.1 \
 	usr/local/share/man/man5/attls.ini.5 usr/local/share/man/man7/attls.7 \
-	etc/attls/attls.ini.example etc/attls/attls.ini usr/local/share/doc/attls/README.md; do
+	etc/attls/attls.ini.example etc/attls/attls.ini usr/local/share/doc/attls/README.md \
+	usr/local/lib/tmpfiles.d/attls.conf; do
 	check "installed: /$f" [ -f "$R/$f" ]
 done
+# /run/attls at boot: systemd-tmpfiles finds the file where it is installed,
+# and makes the directories as the library makes them (lib/livetab.c).
+if command -v systemd-tmpfiles >/dev/null; then
+	check "systemd-tmpfiles reads the installed tmpfiles.d/attls.conf" \
+		bash -c "systemd-tmpfiles --cat-config --root='$R' 2>/dev/null | grep -qx '# $R/usr/local/lib/tmpfiles.d/attls.conf'"
+	systemd-tmpfiles --create --root="$R" - <"$R/usr/local/lib/tmpfiles.d/attls.conf" >"$WORK/tmpfiles.log" 2>&1
+	check "it makes /run/attls (0755 root) and /run/attls/live (1777 root)" \
+		bash -c "[ \"\$(stat -c '%a %u' '$R/run/attls' '$R/run/attls/live' | xargs)\" = '755 0 1777 0' ]"
+	rm -rf "${R:?}/run"
+fi
 check "pkg-config finds attls.h's directory and the library" bash -c \
 	"[ \"\$(PKG_CONFIG_PATH='$R/usr/local/lib/pkgconfig' pkg-config --cflags attls | xargs)\" = -I/usr/local/include ] &&
 	 [ \"\$(PKG_CONFIG_PATH='$R/usr/local/lib/pkgconfig' pkg-config --variable=preload attls)\" = /usr/local/lib/attls/libattls.so ]"
