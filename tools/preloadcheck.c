@@ -19,7 +19,10 @@
 #include "attls.h"
 #include "procscan.h"
 
-/* Whether entry is attls's library: its name, or the file attls run preloads. */
+/*
+ * Whether entry is attls's library: its name, or (a path: ld.so looks a
+ * bare name up along its own search path) the file attls run preloads.
+ */
 static bool names_attls(const char *entry, const struct stat *run_lib, bool have_run_lib)
 {
 	const char *base = strrchr(entry, '/');
@@ -27,7 +30,7 @@ static bool names_attls(const char *entry, const struct stat *run_lib, bool have
 
 	if (!strcmp(base ? base + 1 : entry, "libattls.so"))
 		return true;
-	return have_run_lib && stat(entry, &st) == 0 && st.st_dev == run_lib->st_dev &&
+	return base && have_run_lib && stat(entry, &st) == 0 && st.st_dev == run_lib->st_dev &&
 	       st.st_ino == run_lib->st_ino;
 }
 
