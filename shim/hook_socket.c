@@ -25,10 +25,11 @@
  * read the policy while the program still has the rights its start
  * script gave it. In attls run's second stage (the attls command itself,
  * about to exec the program) the policy is left for the first connection,
- * which never comes. So it is in the attls command itself (an attls check
+ * which never comes. The same in the attls command itself (an attls check
  * run with a unit's LD_PRELOAD), which says so by exporting attls_command
- * (tools/attls.c): its own output is then all there is. Deferring never
- * opens anything: the first connect or accept loads the policy.
+ * (tools/attls.c), so that the command's output is its own. Deferring
+ * opens nothing: the first connect or accept loads the policy. Looked up
+ * once, here, before main and any thread.
  */
 static bool in_attls_command(void)
 {
