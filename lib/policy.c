@@ -977,6 +977,7 @@ static void check_p11(struct loader *ld, const char *what, const char *uri, int 
 static void check_crypto(struct loader *ld)
 {
 	struct attls_policy *p = ld->p;
+	size_t before = ld->errs->n;
 
 	check_file(ld, "ticket_key_file", p->ticket_key_file, p->ticket_key_file_line, true,
 		   false);
@@ -987,6 +988,9 @@ static void check_crypto(struct loader *ld)
 	check_file(ld, "pin_source", p->p11_pin_source, p->p11_pin_source_line, true, false);
 	if (p->p11_module)
 		check_file(ld, "module_path", p->p11_module, p->p11_module_line, false, false);
+	/* Its module or PIN file is refused: no key ring on a token is proven. */
+	if (ld->errs->n != before)
+		ld->crypto_broken = true;
 }
 
 static void check_keyring(struct loader *ld, struct attls_keyring *kr)
