@@ -228,3 +228,49 @@ const char *attls_cert_sans_str(const struct attls_peer_id *id, char *out, size_
 	out[o] = '\0';
 	return out;
 }
+
+const char *attls_cert_names_str(const struct attls_peer_id *id, char *out, size_t len)
+{
+	size_t o = 0;
+	bool first = true;
+
+	if (len < 8) {
+		if (len)
+			out[0] = '\0';
+		return out;
+	}
+	/* The subject's CNs first, as a name checker reads them. */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < id->n; i++) {
+			const struct attls_peer_field *f = &id->f[i];
+			const char *pre = f->kind == ATTLS_PEER_CN ? "CN=" :
+					  f->kind == ATTLS_PEER_DNS ? "DNS:" :
+					  f->kind == ATTLS_PEER_IP ? "IP:" : NULL;
+			char ip[INET6_ADDRSTRLEN] = "?";
+			bool ok;
+
+			if (!pre || (pass == 0) != (f->kind == ATTLS_PEER_CN))
+				continue;
+			ok = put(out, len, &o, (const unsigned char *)(first ? "" : ", "),
+				 first ? 0 : 2, false) &&
+			     put(out, len, &o, (const unsigned char *)pre, strlen(pre), false);
+			if (ok && f->kind == ATTLS_PEER_IP) {
+				if (f->len == 4 || f->len == 16)
+					inet_ntop(f->len == 4 ? AF_INET : AF_INET6, f->v, ip,
+						  sizeof(ip));
+				ok = put(out, len, &o, (const unsigned char *)ip, strlen(ip), false);
+			} else if (ok) {
+				ok = put(out, len, &o, f->v, f->len, true);
+			}
+			if (!ok) {
+				memcpy(out + o, "...", 4);
+				return out;
+			}
+			first = false;
+		}
+	if (first)
+		snprintf(out, len, "no DNS or IP name and no CN");
+	else
+		out[o] = '\0';
+	return out;
+}

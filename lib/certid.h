@@ -25,4 +25,12 @@ int attls_cert_id(const unsigned char *der, size_t len, struct attls_peer_id *id
  */
 const char *attls_cert_sans_str(const struct attls_peer_id *id, char *out, size_t len);
 
+/*
+ * The names a server's certificate could be checked against, as one log
+ * field: its subject's CNs, then its DNS and IP SANs, "CN=a, DNS:b,
+ * IP:10.0.0.1", escaped as attls_cert_sans_str escapes a value; "no DNS
+ * or IP name and no CN" when it has none.
+ */
+const char *attls_cert_names_str(const struct attls_peer_id *id, char *out, size_t len);
+
 #endif

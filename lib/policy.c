@@ -88,6 +88,9 @@ struct loader {
 	size_t index;        /* of the keyring, security or traffic section */
 	unsigned long seen;  /* keys already given in this section */
 	int global_line, crypto_line;
+	/* [global]'s and [crypto]'s refused keys and errors (the others' are theirs). */
+	unsigned long global_refused, crypto_refused;
+	bool global_broken, crypto_broken;
 	/* Every named section, by its kind's letter and its name: its index. */
 	struct attls_namemap names;
 };
@@ -132,6 +135,59 @@ static const char *kind_name(enum section_kind k)
 	default: return "?";
 	}
 }
+
+/*
+ * Where the current section notes its errors: the keys whose value was
+ * refused, and whether any of its lines was an error. NULL outside a
+ * section.
+ */
+static unsigned long *section_refused(struct loader *ld, bool **broken)
+{
+	struct attls_policy *p = ld->p;
+
+	switch (ld->kind) {
+	case SEC_GLOBAL: *broken = &ld->global_broken; return &ld->global_refused;
+	case SEC_CRYPTO: *broken = &ld->crypto_broken; return &ld->crypto_refused;
+	case SEC_KEYRING:
+		*broken = &p->keyrings[ld->index].broken;
+		return &p->keyrings[ld->index].refused;
+	case SEC_SECURITY:
+		*broken = &p->security[ld->index].broken;
+		return &p->security[ld->index].refused;
+	case SEC_TRAFFIC:
+		*broken = &p->traffic[ld->index].broken;
+		return &p->traffic[ld->index].refused;
+	default: return NULL;
+	}
+}
+
+/* An error at a line of the current section: key (its index, or -1) refused. */
+static void section_error(struct loader *ld, int key)
+{
+	bool *broken;
+	unsigned long *refused = section_refused(ld, &broken);
+
+	if (!refused)
+		return;
+	*broken = true;
+	if (key >= 0)
+		*refused |= 1ul << key;
+}
+
+bool attls_refused(unsigned long refused, const char *kind, const char *key)
+{
+	enum section_kind k = !strcmp(kind, "keyring") ? SEC_KEYRING :
+			      !strcmp(kind, "security") ? SEC_SECURITY : SEC_TRAFFIC;
+	const char *const *keys = section_keys(k);
+
+	for (size_t i = 0; keys[i]; i++)
+		if (!strcasecmp(keys[i], key))
+			return refused & (1ul << i);
+	return false;
+}
+
+/* Within check_*: whether kr's (sec's, t's) key had its value refused. */
+#define REFUSED(sec, kind, key) attls_refused((sec)->refused, kind, key)
 
 static bool valid_name(const char *s)
 {
@@ -328,6 +384,7 @@ static char *read_line(char *str, int num, void *stream)
 	 */
 	if (memchr(line, '\0', n)) {
 		ERR(ld, "a NUL byte: a policy is text");
+		section_error(ld, -1);
 		ld->kind = SEC_BAD;
 		goto out;
 	}
@@ -370,6 +427,7 @@ static char *read_line(char *str, int num, void *stream)
 		}
 	if (!strchr(s, '=')) {
 		ERR(ld, "expected \"key = value\", a [section] or a comment");
+		section_error(ld, -1);
 		goto out;
 	}
 	if (ld->kind == SEC_NONE) {
@@ -754,8 +812,8 @@ static void set_traffic(struct loader *ld, const char *k, const char *v)
 	}
 }
 
-static int on_key(void *user, const char *section, const char *key,
-		  const char *value)
+static int key_line(void *user, const char *section, const char *key,
+		    const char *value)
 {
 	struct loader *ld = user;
 	const char *const *keys = section_keys(ld->kind);
@@ -804,6 +862,26 @@ static int on_key(void *user, const char *section, const char *key,
 }
 
 /*
+ * inih's handler: one "key = value" line. A key whose line was an error is
+ * refused: the checks after the parse do not take its absence (or its
+ * default) for a second mistake.
+ */
+static int on_key(void *user, const char *section, const char *key, const char *value)
+{
+	struct loader *ld = user;
+	const char *const *keys = section_keys(ld->kind);
+	size_t i, before = ld->errs->n;
+
+	key_line(ld, section, key, value);
+	if (keys && ld->errs->n != before) {
+		for (i = 0; keys[i] && strcasecmp(keys[i], key); i++)
+			;
+		section_error(ld, keys[i] ? (int)i : -1);
+	}
+	return 1;
+}
+
+/*
  * A file the policy names: opened and checked on its descriptor (owner,
  * mode, type), then closed; it is opened and checked again where it is
  * read (keyring.c, pkcs11.c, tickets.c), and what is used is what that
@@ -833,6 +911,7 @@ static void check_file(struct loader *ld, const char *what, const char *path,
 static bool policy_private(struct loader *ld);
 static void check_crypto(struct loader *ld);
 static void check_keyring(struct loader *ld, struct attls_keyring *kr);
+static void check_keyring_own(struct loader *ld, struct attls_keyring *kr);
 
 /*
  * The checks of the files a policy loaded with ATTLS_POLICY_NO_FILES
@@ -898,6 +977,7 @@ static void check_p11(struct loader *ld, const char *what, const char *uri, int 
 static void check_crypto(struct loader *ld)
 {
 	struct attls_policy *p = ld->p;
+	size_t before = ld->errs->n;
 
 	check_file(ld, "ticket_key_file", p->ticket_key_file, p->ticket_key_file_line, true,
 		   false);
@@ -908,10 +988,29 @@ static void check_crypto(struct loader *ld)
 	check_file(ld, "pin_source", p->p11_pin_source, p->p11_pin_source_line, true, false);
 	if (p->p11_module)
 		check_file(ld, "module_path", p->p11_module, p->p11_module_line, false, false);
+	/* Its module or PIN file is refused: no key ring on a token is proven. */
+	if (ld->errs->n != before)
+		ld->crypto_broken = true;
 }
 
 static void check_keyring(struct loader *ld, struct attls_keyring *kr)
 {
+	size_t before = ld->errs->n;
+
+	check_keyring_own(ld, kr);
+	if (ld->errs->n != before)
+		kr->broken = true;
+	/* A token's key needs [crypto]'s module and PIN: not proven without them. */
+	if (ld->crypto_broken && (attls_p11uri_is(kr->cert) || attls_p11uri_is(kr->key)))
+		kr->broken = true;
+}
+
+/* What a key ring says must hold together (refused values left out). */
+static void check_keyring_own(struct loader *ld, struct attls_keyring *kr)
+{
+	bool no_cert = REFUSED(kr, "keyring", "cert"), no_key = REFUSED(kr, "keyring", "key"),
+	     no_ca = REFUSED(kr, "keyring", "ca");
+
 	if (attls_p11uri_is(kr->cert)) {
 		check_p11(ld, "cert", kr->cert, kr->cert_line, false);
 		if (kr->key && !attls_p11uri_is(kr->key)) {
@@ -928,14 +1027,14 @@ static void check_keyring(struct loader *ld, struct attls_keyring *kr)
 	check_file(ld, "ca", kr->ca, kr->ca_line, false, true);
 	check_file(ld, "crl", kr->crl, kr->crl_line, false, true);
 	ld->lineno = kr->crl_line;
-	if (kr->crl && !kr->ca)
+	if (kr->crl && !kr->ca && !no_ca)
 		ERR(ld, "crl: [keyring %s] has no ca: a CRL is checked against its issuer "
 			"among the CAs", kr->name);
 	ld->lineno = kr->ocsp_staple_line;
-	if (kr->ocsp_staple && !kr->cert)
+	if (kr->ocsp_staple && !kr->cert && !no_cert)
 		ERR(ld, "ocsp_staple: [keyring %s] has no cert to staple a status for",
 		    kr->name);
-	if (kr->ocsp_staple && !kr->ca)
+	if (kr->ocsp_staple && !kr->ca && !no_ca)
 		ERR(ld, "ocsp_staple: [keyring %s] has no ca: the response is checked "
 			"against the issuer among the CAs", kr->name);
 	ld->lineno = kr->ocsp_line;
@@ -944,14 +1043,14 @@ static void check_keyring(struct loader *ld, struct attls_keyring *kr)
 		ERR(ld, "ocsp: [keyring %s] has crl too: use one of crl and ocsp in a key "
 			"ring (wolfSSL checks the peer's certificate by one of them only)",
 		    kr->name);
-	else if (kr->ocsp != ATTLS_OCSP_OFF && !kr->ca)
+	else if (kr->ocsp != ATTLS_OCSP_OFF && !kr->ca && !no_ca)
 		ERR(ld, "ocsp: [keyring %s] has no ca: a response is checked against "
 			"the issuer among the CAs", kr->name);
 	ld->lineno = kr->line;
-	if (!!kr->cert != !!kr->key)
+	if (!!kr->cert != !!kr->key && !no_cert && !no_key)
 		ERR(ld, "[keyring %s]: cert and key go together; %s is missing",
 		    kr->name, kr->cert ? "key" : "cert");
-	if (!kr->cert && !kr->ca)
+	if (!kr->cert && !kr->ca && !no_cert && !no_key && !no_ca)
 		ERR(ld, "[keyring %s]: empty; expected cert and key, ca, or all three",
 		    kr->name);
 }
@@ -961,7 +1060,8 @@ static void check_security(struct loader *ld, struct attls_security *sec)
 	unsigned legacy = sec->protocols & (ATTLS_PROTO_TLS10 | ATTLS_PROTO_TLS11);
 
 	ld->lineno = sec->protocols_line;
-	if (legacy && !sec->allow_legacy)
+	if (legacy && !sec->allow_legacy && !REFUSED(sec, "security", "protocols") &&
+	    !REFUSED(sec, "security", "allow_legacy"))
 		ERR(ld, "protocols: TLSv1.0 and TLSv1.1 are deprecated (RFC 8996) "
 			"and refused unless allow_legacy = yes");
 }
@@ -1001,13 +1101,22 @@ static void check_traffic(struct loader *ld, struct attls_traffic *t)
 	}
 	if (!t->enabled)
 		return;
+	/* A refused value is one error: nothing that depends on it is checked. */
+	if (REFUSED(t, "traffic", "enabled") || REFUSED(t, "traffic", "keyring"))
+		return;
 	ld->lineno = t->line;
 	if (!t->keyring_ref[0]) {
 		ERR(ld, "[traffic %s]: keyring is required (or enabled = no)", t->name);
 		return;
 	}
-	if (!kr)
+	if (!kr || REFUSED(t, "traffic", "direction") || REFUSED(t, "traffic", "role"))
 		return;
+	/* What the key ring holds is unknown where its cert, key or ca was refused. */
+	bool kr_known = !REFUSED(kr, "keyring", "cert") && !REFUSED(kr, "keyring", "key") &&
+			!REFUSED(kr, "keyring", "ca");
+	/* So is the level's client_auth where the level (or it) was refused. */
+	bool auth_known = !REFUSED(t, "traffic", "security") &&
+			  (!t->security || !REFUSED(t->security, "security", "client_auth"));
 	/* The roles this descriptor can take, and what each needs. */
 	bool server = t->role == ATTLS_ROLE_SERVER ||
 		      (t->role == ATTLS_ROLE_DEFAULT && (t->direction & ATTLS_DIR_INBOUND));
@@ -1018,7 +1127,7 @@ static void check_traffic(struct loader *ld, struct attls_traffic *t)
 	 * one role only: one error that says which direction it can have,
 	 * rather than the other role's needs one by one.
 	 */
-	if (t->role == ATTLS_ROLE_DEFAULT && t->direction == ATTLS_DIR_BOTH &&
+	if (t->role == ATTLS_ROLE_DEFAULT && t->direction == ATTLS_DIR_BOTH && kr_known &&
 	    !kr->cert != !kr->ca) {
 		ERR(ld, "[traffic %s]: direction = both makes it a %s too, but [keyring %s] "
 			"has no %s: it can only be a %s; set direction = %s",
@@ -1027,14 +1136,14 @@ static void check_traffic(struct loader *ld, struct attls_traffic *t)
 		    kr->cert ? "server" : "client", kr->cert ? "inbound" : "outbound");
 		return;
 	}
-	if (server && !kr->cert)
+	if (server && !kr->cert && kr_known)
 		ERR(ld, "[traffic %s]: role server needs cert and key in "
 			"[keyring %s]", t->name, kr->name);
 	if (server && t->security && t->security->client_auth != ATTLS_CLIENT_AUTH_NONE &&
-	    !kr->ca)
+	    !kr->ca && kr_known && auth_known)
 		ERR(ld, "[traffic %s]: client_auth = %s needs ca in [keyring %s]",
 		    t->name, attls_client_auth_name(t->security->client_auth), kr->name);
-	if (client && !kr->ca)
+	if (client && !kr->ca && kr_known)
 		ERR(ld, "[traffic %s]: role client needs ca in [keyring %s] to "
 			"verify the server", t->name, kr->name);
 	/*
@@ -1043,7 +1152,7 @@ static void check_traffic(struct loader *ld, struct attls_traffic *t)
 	 */
 	const struct attls_allow *allow = attls_traffic_allow(t);
 
-	if (server && allow && (!t->security ||
+	if (server && allow && auth_known && (!t->security ||
 				t->security->client_auth == ATTLS_CLIENT_AUTH_NONE)) {
 		ld->lineno = allow->line;
 		ERR(ld, "allow_peer: [traffic %s] is a server with client_auth = none "
@@ -1131,6 +1240,8 @@ struct attls_policy *attls_policy_load_ex(const char *file, unsigned flags,
 	if (!p->n_traffic)
 		attls_errors_add(errs, file, 0, "no traffic descriptor: nothing would be protected");
 	attls_namemap_free(&ld.names);
+	if (errs->n != before && (flags & ATTLS_POLICY_KEEP_BROKEN))
+		return p;
 	if (errs->n != before) {
 		attls_policy_free(p);
 		return NULL;

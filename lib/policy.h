@@ -112,6 +112,15 @@ struct attls_keyring {
 	 */
 	time_t crl_warn_next;
 	_Atomic bool crl_late_said;
+	/*
+	 * Parse-time: the keys of this section whose value was refused (bit
+	 * i: the i-th key of its kind in policy.c; see attls_refused), and
+	 * whether any of its own lines was an error. The checks after the
+	 * parse skip what depends on a refused value (one error per
+	 * mistake); attls check proves only key rings that are not broken.
+	 */
+	unsigned long refused;
+	bool broken;
 };
 
 struct attls_security {
@@ -124,6 +133,15 @@ struct attls_security {
 	int ciphers_line;
 	enum attls_client_auth client_auth;
 	struct attls_allow *allow_peer; /* NULL: any verified peer */
+	/*
+	 * Parse-time: the keys of this section whose value was refused (bit
+	 * i: the i-th key of its kind in policy.c; see attls_refused), and
+	 * whether any of its own lines was an error. The checks after the
+	 * parse skip what depends on a refused value (one error per
+	 * mistake); attls check proves only key rings that are not broken.
+	 */
+	unsigned long refused;
+	bool broken;
 };
 
 struct attls_traffic {
@@ -153,6 +171,15 @@ struct attls_traffic {
 	 * level, and owned by the policy's ctxs.
 	 */
 	void *ctx_server, *ctx_client;
+	/*
+	 * Parse-time: the keys of this section whose value was refused (bit
+	 * i: the i-th key of its kind in policy.c; see attls_refused), and
+	 * whether any of its own lines was an error. The checks after the
+	 * parse skip what depends on a refused value (one error per
+	 * mistake); attls check proves only key rings that are not broken.
+	 */
+	unsigned long refused;
+	bool broken;
 };
 
 /* A wolfSSL context and what its server sessions' tickets are bound to. */
@@ -258,6 +285,18 @@ int attls_policy_check_files(struct attls_policy *p, struct attls_errors *errs);
 char *attls_policy_text_shown(const char *buf, size_t len, size_t *out_len);
 struct attls_policy *attls_policy_load_ex(const char *file, unsigned flags,
 					  struct attls_errors *errs);
+/*
+ * With ATTLS_POLICY_KEEP_BROKEN: a policy with errors is returned all the
+ * same (errs says so), for attls check to go on checking the key rings
+ * whose own lines passed (attls_tlsctx_check_keyrings). Never put in
+ * force; free it with attls_policy_free.
+ */
+#define ATTLS_POLICY_KEEP_BROKEN 4u
+/*
+ * Whether key (of a section of the kind kind: "keyring", "security",
+ * "traffic") had its value refused, by that section's refused mask.
+ */
+bool attls_refused(unsigned long refused, const char *kind, const char *key);
 void attls_policy_free(struct attls_policy *p);
 /*
  * A reference more; or one less, the last freeing the policy and its

@@ -154,6 +154,14 @@ static int cb_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
 	}
 	n = io.recv(s->fd, buf, (size_t)sz, MSG_DONTWAIT);
 	if (n > 0) {
+		/* A client keeps the server's first bytes, in case they are not TLS. */
+		if (s->role == ATTLS_ROLE_CLIENT && s->first_len < sizeof(s->first)) {
+			size_t k = sizeof(s->first) - s->first_len;
+
+			k = k < (size_t)n ? k : (size_t)n;
+			memcpy(s->first + s->first_len, buf, k);
+			s->first_len += k;
+		}
 		s->bytes_in += (uint64_t)n;
 		if (!s->hello.done)
 			attls_hello_feed(&s->hello, (const unsigned char *)buf, (size_t)n);
@@ -257,7 +265,10 @@ struct attls_session *attls_session_new(const struct attls_session_params *p)
 	s->ssl = wolfSSL_new(p->ctx);
 	s->who = strdup(p->who ? p->who : "");
 	s->resume_key = p->resume_key ? strdup(p->resume_key) : NULL;
-	if (!s->ssl || !s->who || (p->resume_key && !s->resume_key)) {
+	if (p->role == ATTLS_ROLE_CLIENT && p->server_name)
+		s->server_name = strdup(p->server_name);
+	if (!s->ssl || !s->who || (p->resume_key && !s->resume_key) ||
+	    (p->role == ATTLS_ROLE_CLIENT && p->server_name && !s->server_name)) {
 		unsigned char b;
 		/*
 		 * wolfSSL_new fails for want of memory or of random numbers
@@ -270,6 +281,7 @@ struct attls_session *attls_session_new(const struct attls_session_params *p)
 			wolfSSL_free(s->ssl);
 		free(s->who);
 		free(s->resume_key);
+		free(s->server_name);
 		free(s);
 		errno = err;
 		return NULL;
@@ -399,6 +411,27 @@ static const char *client_version_reason(struct attls_session *s, char *buf, siz
 	return attls_client_version_reason(&v, buf, len);
 }
 
+/*
+ * A client whose server answered something other than TLS: wolfSSL read a
+ * record header's worth of it; what more has arrived is read now (the
+ * connection fails anyway), so the reason can quote a line of it.
+ */
+static const char *not_tls_reason(struct attls_session *s, char *buf, size_t len)
+{
+	if (s->role != ATTLS_ROLE_CLIENT || s->state != ATTLS_ST_HANDSHAKE || !s->first_len ||
+	    !attls_not_tls_reason(s->first, s->first_len, buf, len))
+		return NULL;
+	while (s->first_len < sizeof(s->first)) {
+		ssize_t n = io.recv(s->fd, s->first + s->first_len,
+				    sizeof(s->first) - s->first_len, MSG_DONTWAIT);
+
+		if (n <= 0)
+			break;
+		s->first_len += (size_t)n;
+	}
+	return attls_not_tls_reason(s->first, s->first_len, buf, len);
+}
+
 static const char *ssl_reason(struct attls_session *s, int ret, char *buf, size_t len)
 {
 	int err = wolfSSL_get_error(s->ssl, ret);
@@ -406,6 +439,13 @@ static const char *ssl_reason(struct attls_session *s, int ret, char *buf, size_
 	size_t off;
 
 	if (attls_revoke_reason(s->policy, s->ssl, err, buf, len))
+		return buf;
+	/* A client says what a server that does not speak TLS answered. */
+	if (not_tls_reason(s, buf, len))
+		return buf;
+	/* And which names the certificate of the wrong server gives. */
+	if (err == DOMAIN_NAME_MISMATCH && s->role == ATTLS_ROLE_CLIENT &&
+	    attls_name_mismatch_reason(s->ssl, s->server_name, buf, len))
 		return buf;
 	if (client_version_reason(s, buf, len))
 		return buf;
@@ -754,7 +794,7 @@ static void handshake_done(struct attls_session *s)
 /* One step of the handshake, without blocking: 0 done, 1 wants input, -1 failed. */
 static int handshake_step(struct attls_session *s)
 {
-	char why[256];
+	char why[512];
 	int ret, err;
 
 	if (!s->deadline)
@@ -1908,6 +1948,7 @@ void attls_session_free(struct attls_session *s)
 	free(s->raw);
 	free(s->who);
 	free(s->resume_key);
+	free(s->server_name);
 	attls_hello_free(&s->hello);
 	while (s->nchain)
 		chain_drop(s, s->nchain - 1);

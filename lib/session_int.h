@@ -9,6 +9,7 @@
 
 #include "allowcheck.h"
 #include "claim.h"
+#include "clientwhy.h"
 #include "livetab.h"
 #include "session.h"
 #include "tickets.h"
@@ -103,6 +104,15 @@ struct attls_session {
 	 * handshake begins, to begin it afresh, or once it is done).
 	 */
 	struct attls_hello hello;
+	/*
+	 * Client: the server's first bytes (cb_recv, lock held), to say what
+	 * a server that does not speak TLS answered (clientwhy.h); and the
+	 * name its certificate must give (its copy, freed with the session).
+	 * A fork's child has its own copy.
+	 */
+	unsigned char first[ATTLS_FIRST_BYTES];
+	size_t first_len;
+	char *server_name;
 	unsigned protocols;       /* the level's (enum attls_proto bits) */
 	struct attls_allow_state allow; /* allow_peer's check (allowcheck.h) */
 	/*

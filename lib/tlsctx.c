@@ -108,7 +108,8 @@ int attls_tlsctx_check_levels(const struct attls_policy *p, bool unused_only,
 
 		for (size_t j = 0; j < p->n_traffic && !used; j++)
 			used = p->traffic[j].security == sec && p->traffic[j].enabled;
-		if (unused_only && used)
+		/* Its own lines were errors (a policy attls check goes on with). */
+		if ((unused_only && used) || sec->broken)
 			continue;
 		if (!(ctx = wolfSSL_CTX_new(wolfSSLv23_client_method()))) {
 			attls_errors_add(errs, p->file, sec->line,
@@ -271,17 +272,18 @@ oom:
 	return NULL;
 }
 
-int attls_tlsctx_build(struct attls_policy *p, struct attls_errors *errs)
+int attls_tlsctx_check_keyrings(struct attls_policy *p, struct attls_errors *errs)
 {
-	struct attls_namemap ctxs = { 0 };
 	size_t before = errs->n;
 
-	if (attls_tickets_check(p, errs) < 0)
-		return -1;
 	/* Every key ring is read, used or not: a bad file is reported now. */
 	for (size_t i = 0; i < p->n_keyrings; i++) {
-		WOLFSSL_CTX *ctx = wolfSSL_CTX_new(wolfSSLv23_server_method());
+		WOLFSSL_CTX *ctx;
 
+		/* Its own lines were errors: said once, there. */
+		if (p->keyrings[i].broken)
+			continue;
+		ctx = wolfSSL_CTX_new(wolfSSLv23_server_method());
 		if (ctx) {
 			/* Its CRLs too, and an expired one is logged once, here. */
 			if (attls_keyring_check(p, &p->keyrings[i], ctx, errs) == 0)
@@ -289,6 +291,17 @@ int attls_tlsctx_build(struct attls_policy *p, struct attls_errors *errs)
 			wolfSSL_CTX_free(ctx);
 		}
 	}
+	return errs->n == before ? 0 : -1;
+}
+
+int attls_tlsctx_build(struct attls_policy *p, struct attls_errors *errs)
+{
+	struct attls_namemap ctxs = { 0 };
+	size_t before = errs->n;
+
+	/* The ticket key file and every key ring: all their errors at once. */
+	attls_tickets_check(p, errs);
+	attls_tlsctx_check_keyrings(p, errs);
 	if (errs->n != before)
 		return -1;
 

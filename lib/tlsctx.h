@@ -19,6 +19,13 @@
 int attls_tlsctx_build(struct attls_policy *p, struct attls_errors *errs);
 void attls_tlsctx_free(struct attls_policy *p);
 /*
+ * Every key ring that is not broken (policy.h) loaded and its key proven
+ * on a scratch context, its CRLs read: 0, or -1 with the errors added.
+ * attls_tlsctx_build does it first; attls check does it alone for a
+ * policy with errors (ATTLS_POLICY_KEEP_BROKEN), so one run lists them all.
+ */
+int attls_tlsctx_check_keyrings(struct attls_policy *p, struct attls_errors *errs);
+/*
  * Every security level's protocols and ciphers on a scratch context (all,
  * or only those no descriptor names): 0, or -1 with the errors added.
  */

@@ -84,7 +84,19 @@ int cmd_check(int argc, char **argv)
 		fprintf(stderr, "attls: %s\n", why);
 		return 1;
 	}
-	p = attls_policy_load_ex(file, no_keys ? ATTLS_POLICY_NO_FILES : 0, &errs);
+	p = attls_policy_load_ex(file, (no_keys ? ATTLS_POLICY_NO_FILES : 0) |
+				 ATTLS_POLICY_KEEP_BROKEN, &errs);
+	/*
+	 * A policy with errors: the key rings and security levels whose own
+	 * lines passed are checked all the same, so one run lists every error.
+	 */
+	if (p && errs.n) {
+		if (!no_keys)
+			attls_tlsctx_check_keyrings(p, &errs);
+		attls_tlsctx_check_levels(p, false, &errs);
+		attls_policy_free(p);
+		p = NULL;
+	}
 	if (p && !no_keys) {
 		attls_cryptodev_setup(p->device, p->trace, device, sizeof(device));
 		attls_tlsctx_build(p, &errs);

@@ -115,4 +115,119 @@ check "attls check --no-keys conf/broker.ini: ok with no key file present (exit 
 rc=$?
 check "attls query conf/broker.ini needs no key file: SOAP_Server, server (exit $rc)" \
 	bash -c "[ $rc = 0 ] && grep -q '^match: SOAP_Server' '$WORK/query.out' && grep -q 'role: server' '$WORK/query.out'"
+# One run lists every error, each once: the key rings and security levels
+# whose own lines passed are read and proven though other sections have
+# errors ([keyring mixed]'s key is another certificate's), a key ring with
+# an error of its own is not (its key is no better, but one error is said).
+policy "$WORK/multi.ini" <<'EOF2'
+[global]
+trace = loud
+[keyring good]
+ca = @PKI@/ca.pem
+[keyring mixed]
+cert = @PKI@/server.pem
+key = @PKI@/client.key
+[keyring broken]
+cert = @PKI@/server.pem
+key = @PKI@/client.key
+ocsp = maybe
+[security s]
+protocols = TLSv1.4
+[security c]
+ciphers = TLS13-AES128-GCM-SHA256:NOPE-CIPHER
+[traffic a]
+direction = inbound
+keyring = mixed
+[traffic b]
+direction = outbound
+keyring = good
+server_name = x
+bogus = 1
+EOF2
+M=$WORK/multi.ini
+cat >"$WORK/multi.want" <<EOF2
+$M:2: trace: "loud" is not a number 0-255 or a list of error-stderr, error, info, event, flow, data
+$M:11: ocsp: "maybe" is not one of off, stapled, required-stapled, responder
+$M:13: protocols: "TLSv1.4" is not one of TLSv1.3, TLSv1.2, TLSv1.1, TLSv1.0
+$M:23: unknown key "bogus" in [traffic]; expected one of: direction local_port remote_port local_addr remote_addr jobname user role server_name keyring security priority enabled trace allow_peer
+$M:7: key: $PKI/client.key: the key does not match the certificate: a signature it made does not verify with the certificate's public key ($PKI/server.pem)
+$M:15: ciphers: "NOPE-CIPHER" is no cipher suite this wolfSSL knows
+$M: 6 errors
+EOF2
+"$ATTLS" check "$M" >"$WORK/multi.out" 2>&1
+rc=$?
+check "attls check, 4 errors in the policy: the key that is not its certificate's and the unknown suite are said in the same run, each error once, 6 errors (exit $rc)" \
+	diff "$WORK/multi.want" "$WORK/multi.out"
+grep -v ':7: key:' "$WORK/multi.want" | sed 's/: 6 errors$/: 5 errors/' >"$WORK/multi-nokeys.want"
+"$ATTLS" check --no-keys "$M" >"$WORK/multi-nokeys.out" 2>&1
+check "attls check --no-keys, the same policy: no key read, the rest said, 5 errors" \
+	diff "$WORK/multi-nokeys.want" "$WORK/multi-nokeys.out"
+# Errors that are in the key rings' files only: the ticket key file's and
+# the key proof's, in one run too.
+printf 'x\n' >"$WORK/short.key"
+chmod 600 "$WORK/short.key"
+policy "$WORK/files.ini" <<EOF2
+[global]
+ticket_key_file = $WORK/short.key
+[keyring mixed]
+cert = @PKI@/server.pem
+key = @PKI@/client.key
+[traffic a]
+direction = inbound
+keyring = mixed
+EOF2
+"$ATTLS" check "$WORK/files.ini" >"$WORK/files.out" 2>&1
+check "a bad ticket key file and a key that is not its certificate's: both said in one run" \
+	bash -c "grep -q '^$WORK/files.ini:2: ticket_key_file' '$WORK/files.out' && grep -q '^$WORK/files.ini:5: key: .*does not match the certificate' '$WORK/files.out' && grep -q '^$WORK/files.ini: 2 errors$' '$WORK/files.out'"
+# A value refused is one error: the checks that depend on it do not take it
+# for absent (a key missing, direction = both, no keyring, client_auth = none).
+policy "$WORK/cascade.ini" <<'EOF2'
+[keyring k]
+cert = @PKI@/server.pem
+key = host.key
+[keyring c]
+ca = @PKI@/ca.pem
+[keyring e]
+cert = @PKI@/server.pem
+key =
+[traffic in]
+direction = in
+keyring = k
+[traffic r]
+role = bogus
+keyring = c
+[traffic noref]
+direction = inbound
+keyring = bad name
+[security s]
+client_auth = sometimes
+[traffic t]
+direction = inbound
+keyring = k
+security = s
+allow_peer = CN=x
+[keyring o]
+ca = relative/ca.pem
+ocsp = responder
+[traffic o]
+direction = outbound
+server_name = x
+keyring = o
+EOF2
+C=$WORK/cascade.ini
+cat >"$WORK/cascade.want" <<EOF2
+$C:3: key: "host.key" is not an absolute path
+$C:8: key: empty value
+$C:10: direction: "in" is not one of inbound, outbound, both
+$C:13: role: "bogus" is not server or client
+$C:17: keyring: "bad name" is not a section name
+$C:19: client_auth: "sometimes" is not one of none, optional, required
+$C:26: ca: "relative/ca.pem" is not an absolute path
+$C: 7 errors
+EOF2
+for mode in --no-keys ""; do
+	"$ATTLS" check $mode "$C" >"$WORK/cascade.out" 2>&1
+	check "attls check ${mode:-(keys)}: each refused value is one error, 7 errors: none of key missing, direction = both, keyring required, client_auth = none, ocsp or a client needs ca" \
+		diff "$WORK/cascade.want" "$WORK/cascade.out"
+done
 finish

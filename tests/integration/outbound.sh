@@ -45,8 +45,55 @@ for case in badca:unknown-CA badname:wrong-name expired:expired plain:clear-text
 		bash -c "! grep -qa -e '$SECRET' -e 'POST' '$rec'"
 done
 check "the expired certificate is named as the reason" grep -q "certificate has expired" <(under "$WORK/p.ini" curl -sS "http://127.0.0.1:$EXPIRED/" 2>&1)
-check "the wrong name is named as the reason" grep -q "does not name server_name" <(under "$WORK/p.ini" curl -sS "http://127.0.0.1:$BADNAME/" 2>&1)
+check "the wrong name is named as the reason, with the name expected and the certificate's names" \
+	grep -q "ATTLS022E.*rule=partner: the server's certificate does not name \"localhost\" (server_name): it names CN=elsewhere.test, DNS:elsewhere.test$" \
+	<(under "$WORK/p.ini" curl -sS "http://127.0.0.1:$BADNAME/" 2>&1)
 check "a clear-text peer is named as the reason" grep -q "handshake timed out" "$WORK/c.err"
+
+# Servers that do not speak TLS at all: the client's log line says what
+# they answered, a line of clear text quoted, bytes that are not text in
+# hex; a real TLS alert keeps its own words. python3's http.server answers
+# the ClientHello with an HTTP/0.9 error page, socat's "echo hello" with a
+# line, py/hangup_peer.py with bytes given.
+HTTPD=$(free_port) HELLO=$(free_port) GARBAGE=$(free_port) ALERT=$(free_port) IPNAME=$(free_port)
+policy "$WORK/c.ini" <<EOF2
+[global]
+trace = error-stderr, error
+handshake_timeout = 3s
+[keyring partner]
+ca = @PKI@/ca.pem
+[traffic toplain]
+direction = outbound
+remote_port = $HTTPD, $HELLO, $GARBAGE, $ALERT
+server_name = localhost
+keyring = partner
+[traffic partner]
+direction = outbound
+remote_port = $IPNAME
+server_name = partner.example.net
+keyring = partner
+EOF2
+bg python3 -m http.server --bind 127.0.0.1 "$HTTPD"
+bg socat "TCP-LISTEN:$HELLO,bind=127.0.0.1,reuseaddr,fork" SYSTEM:'echo hello'
+bg python3 "$PY/hangup_peer.py" "$GARBAGE" --say 00ff7f80fe0102030405060708090a0b0c0d0e0f10111213
+bg python3 "$PY/hangup_peer.py" "$ALERT" --say 15030300020228
+bg openssl s_server -accept "$IPNAME" -cert "$PKI/server.pem" -key "$PKI/server.key" -www -quiet
+for p in $HTTPD $HELLO $GARBAGE $ALERT $IPNAME; do wait_port "$p" || exit 1; done
+for p in HTTPD HELLO GARBAGE ALERT IPNAME; do
+	under "$WORK/c.ini" curl -sS "http://127.0.0.1:${!p}/" >"$WORK/$p.out" 2>&1
+	echo "exit $?" >>"$WORK/$p.out"
+done
+check "http.server (clear text): refused, the log quotes what it answered" \
+	bash -c "! grep -q '^exit 0' '$WORK/HTTPD.out' && grep -q 'ATTLS022E.*rule=toplain: the server does not speak TLS: it answered with \"<!DOCTYPE HTML>\" (clear text)\$' '$WORK/HTTPD.out'"
+check "socat echo hello (clear text): the log quotes its line" \
+	grep -q 'ATTLS022E.*rule=toplain: the server does not speak TLS: it answered with "hello" (clear text)$' "$WORK/HELLO.out"
+check "bytes that are not text: the log shows 16 of them in hex, as garbage" \
+	grep -q 'ATTLS022E.*rule=toplain: the server does not speak TLS: it answered with 00 ff 7f 80 fe 01 02 03 04 05 06 07 08 09 0a 0b ... (garbage)$' "$WORK/GARBAGE.out"
+check "a real TLS alert is not called clear text or garbage" \
+	bash -c "grep -q 'ATTLS022E.*rule=toplain: the peer sent a fatal alert' '$WORK/ALERT.out' && ! grep -q 'does not speak TLS' '$WORK/ALERT.out'"
+check "wolfSSL's raw words are not the reason" bash -c "! grep -q 'record layer\|(-3[0-9][0-9])' '$WORK'/{HTTPD,HELLO,GARBAGE}.out"
+check "a certificate for localhost and 127.0.0.1, server_name partner.example.net: both named, IP SAN included" \
+	grep -q "ATTLS022E.*rule=partner: the server's certificate does not name \"partner.example.net\" (server_name): it names CN=localhost, DNS:localhost, IP:127.0.0.1$" "$WORK/IPNAME.out"
 
 # No protocol version in common, attls the client: its log line names what
 # it offered and what the server did. Real servers that speak another

@@ -31,5 +31,6 @@ Suite *allowpeer_suite(void);
 Suite *revoke_suite(void);
 Suite *shadow_suite(void);
 Suite *keyproof_suite(void);
+Suite *clientwhy_suite(void);
 
 #endif

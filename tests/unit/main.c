@@ -106,6 +106,7 @@ int main(void)
 	srunner_add_suite(sr, revoke_suite());
 	srunner_add_suite(sr, shadow_suite());
 	srunner_add_suite(sr, keyproof_suite());
+	srunner_add_suite(sr, clientwhy_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

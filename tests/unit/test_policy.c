@@ -722,6 +722,82 @@ START_TEST(test_text_shown)
 }
 END_TEST
 
+/*
+ * A value refused is one error: what depends on it is not checked as if
+ * it were absent or at its default.
+ */
+START_TEST(test_refused_value_one_error)
+{
+	struct attls_errors errs = { 0 };
+	struct attls_policy *p = load_text(
+		"[keyring k]\ncert = @D@/cert.pem\nkey = key.pem\n"          /* 1-3 */
+		"[keyring c]\nca = @D@/ca.pem\n"                             /* 4-5 */
+		"[keyring e]\ncert = @D@/cert.pem\nkey =\n"                   /* 6-8 */
+		"[traffic in]\ndirection = in\nkeyring = k\n"                 /* 9-11 */
+		"[traffic r]\nrole = bogus\nkeyring = c\n"                    /* 12-14 */
+		"[traffic n]\ndirection = inbound\nkeyring = a b\n"           /* 15-17 */
+		"[security s]\nclient_auth = sometimes\n"                     /* 18-19 */
+		"[traffic t]\ndirection = inbound\nkeyring = k\nsecurity = s\n" /* 20-23 */
+		"allow_peer = CN=x\n"                                         /* 24 */
+		"[keyring o]\nca = ca.pem\nocsp = responder\n"                /* 25-27 */
+		"[traffic o]\ndirection = outbound\nserver_name = x\nkeyring = o\n" /* 28-31 */
+		"[traffic d]\nenabled = maybe\n",                             /* 32-33 */
+		&errs);
+
+	ck_assert_ptr_null(p);
+	ck_assert(has_error(&errs, 3, "key: \"key.pem\" is not an absolute path"));
+	ck_assert(has_error(&errs, 8, "key: empty value"));
+	ck_assert(has_error(&errs, 10, "direction: \"in\""));
+	ck_assert(has_error(&errs, 13, "role: \"bogus\""));
+	ck_assert(has_error(&errs, 17, "keyring: \"a b\" is not a section name"));
+	ck_assert(has_error(&errs, 19, "client_auth: \"sometimes\""));
+	ck_assert(has_error(&errs, 26, "ca: \"ca.pem\" is not an absolute path"));
+	ck_assert(has_error(&errs, 33, "enabled: \"maybe\""));
+	/* And nothing else: no key missing, no direction = both, no keyring required... */
+	ck_assert_uint_eq(errs.n, 8);
+	attls_errors_free(&errs);
+}
+END_TEST
+
+/*
+ * ATTLS_POLICY_KEEP_BROKEN: the policy comes back with its errors, each
+ * section saying whether its own lines were errors and which keys were
+ * refused (attls check proves only the key rings that passed).
+ */
+START_TEST(test_keep_broken)
+{
+	struct attls_errors errs = { 0 };
+	const char *file;
+	struct attls_policy *p;
+
+	file = write_policy("[global]\ntrace = loud\n"
+			    "[keyring good]\nca = /etc/hostname\n"
+			    "[keyring bad]\nca = /etc/hostname\nocsp = maybe\n"
+			    "[keyring odd]\nca = /etc/hostname\nwhat = 1\n"
+			    "[security s]\nprotocols = TLSv1.4\n"
+			    "[traffic t]\ndirection = in\nkeyring = good\n");
+	p = attls_policy_load_ex(file, ATTLS_POLICY_NO_FILES | ATTLS_POLICY_KEEP_BROKEN, &errs);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_uint_eq(errs.n, 5);
+	ck_assert(!p->keyrings[0].broken);
+	ck_assert(p->keyrings[1].broken);
+	ck_assert(attls_refused(p->keyrings[1].refused, "keyring", "ocsp"));
+	ck_assert(!attls_refused(p->keyrings[1].refused, "keyring", "ca"));
+	/* An unknown key: the section is broken, no key of it refused. */
+	ck_assert(p->keyrings[2].broken);
+	ck_assert_uint_eq(p->keyrings[2].refused, 0);
+	ck_assert(p->security[0].broken);
+	ck_assert(attls_refused(p->security[0].refused, "security", "protocols"));
+	ck_assert(attls_refused(p->traffic[0].refused, "traffic", "DIRECTION"));
+	ck_assert(!attls_refused(p->traffic[0].refused, "traffic", "keyring"));
+	attls_policy_free(p);
+	attls_errors_free(&errs);
+	/* Without the flag: no policy, as ever. */
+	ck_assert_ptr_null(attls_policy_load_ex(file, ATTLS_POLICY_NO_FILES, &errs));
+	attls_errors_free(&errs);
+}
+END_TEST
+
 Suite *policy_suite(void)
 {
 	Suite *s = suite_create("policy");
@@ -746,6 +822,8 @@ Suite *policy_suite(void)
 	tcase_add_test(tc, test_cipher_names);
 	tcase_add_test(tc, test_large_policy);
 	tcase_add_test(tc, test_text_shown);
+	tcase_add_test(tc, test_refused_value_one_error);
+	tcase_add_test(tc, test_keep_broken);
 	suite_add_tcase(s, tc);
 	return s;
 }
