@@ -18,19 +18,7 @@ exec_bench() {
 	local r n=200 plain plain_kib ms kib name lib label
 	local -a libs=("after|$LIB")
 	cc -O2 -std=c11 -Wall -Wextra -Werror -o "$WORK/execcost" "$BENCH/execcost.c" || return 1
-	policy "$WORK/exec.ini" <<EOF2
-[global]
-trace = error
-[keyring srv]
-cert = @PKI@/server.pem
-key = @PKI@/server.key
-ca = @PKI@/ca.pem
-[traffic x]
-jobname = X
-direction = inbound
-local_port = 4433
-keyring = srv
-EOF2
+	policy "$WORK/exec.ini" <"$BENCH/exec.ini"
 	[ -z "${BENCH_EXEC_BEFORE:-}" ] || libs=("before|$BENCH_EXEC_BEFORE" "${libs[@]}")
 	for r in $(seq "$ROUNDS"); do
 		echo "== exec, round $r"

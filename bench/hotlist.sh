@@ -16,19 +16,7 @@ command -v valgrind >/dev/null || { echo "hotlist: valgrind is needed" >&2; exit
 make -s -C "$TOP" build/libattls-unordered.so || exit 1
 LIB=$TOP/build/libattls-unordered.so
 make_pki
-policy "$WORK/exec.ini" <<EOF2
-[global]
-trace = error
-[keyring srv]
-cert = @PKI@/server.pem
-key = @PKI@/server.key
-ca = @PKI@/ca.pem
-[traffic x]
-jobname = X
-direction = inbound
-local_port = 4433
-keyring = srv
-EOF2
+policy "$WORK/exec.ini" <"$TOP/bench/exec.ini"
 
 # funcs JOB: the names of the library's functions that ran as job JOB.
 funcs() {

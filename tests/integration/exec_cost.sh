@@ -28,19 +28,7 @@ done
 
 cc -O2 -std=c11 -Wall -Wextra -Werror -o "$WORK/execcost" "$TOP/bench/execcost.c" ||
 	{ fail "cannot build bench/execcost.c"; finish; }
-policy "$WORK/exec.ini" <<EOF2
-[global]
-trace = error
-[keyring srv]
-cert = @PKI@/server.pem
-key = @PKI@/server.key
-ca = @PKI@/ca.pem
-[traffic x]
-jobname = X
-direction = inbound
-local_port = 4433
-keyring = srv
-EOF2
+policy "$WORK/exec.ini" <"$TOP/bench/exec.ini"
 read -r _ plain < <(timeout 60 "$WORK/execcost" 30 /bin/true)
 for job in true X; do
 	read -r ms kib < <(timeout 60 "$WORK/execcost" 30 /bin/true LD_PRELOAD="$LIB" \
