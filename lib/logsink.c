@@ -264,7 +264,7 @@ static void say_why(unsigned why, const char *path, int err)
 	attls_log_stderr(line);
 }
 
-bool attls_log_send(int pri, const char *msgid, const char *line)
+bool attls_log_send(int pri, const char *msgid, const char *line, bool error)
 {
 	uint64_t v = __atomic_load_n(&log_sock, __ATOMIC_ACQUIRE);
 	int err;
@@ -272,13 +272,16 @@ bool attls_log_send(int pri, const char *msgid, const char *line)
 	if (!log_sock_ours(v))
 		v = log_sock_open(v);
 	if (v == SOCK_NONE) {
-		say_why(WHY_NO_SOCKET, ATTLS_SYSLOG_SOCKET,
-			__atomic_load_n(&open_failed_errno, __ATOMIC_RELAXED));
+		if (error)
+			say_why(WHY_NO_SOCKET, ATTLS_SYSLOG_SOCKET,
+				__atomic_load_n(&open_failed_errno, __ATOMIC_RELAXED));
 		return false;
 	}
 	err = send_line(v, pri, msgid, line);
 	if (!err)
 		return true;
+	if (!error)
+		return false;
 	v = __atomic_load_n(&log_sock, __ATOMIC_ACQUIRE);
 	say_why(err == EAGAIN || err == EWOULDBLOCK ? WHY_FULL : WHY_SEND,
 		v != SOCK_NONE && (v & SOCK_JOURNAL) ? ATTLS_JOURNAL_SOCKET : ATTLS_SYSLOG_SOCKET,

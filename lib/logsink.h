@@ -15,12 +15,15 @@
 
 /*
  * Sends one line (printable ASCII) with its priority (facility | severity)
- * and message id. Returns whether a log socket took it. When none did,
- * the first time for each reason (no socket, a full queue, another send
- * error) in this process (a fork's child does not repeat it) a line on
- * stderr says why and what becomes of the lines.
+ * and message id. Returns whether a log socket took it. When none took an
+ * error line (error: the caller writes it to stderr then), the first time
+ * for each reason (no socket, a full queue, another send error) in this
+ * process (a fork's child does not repeat it) a line on stderr says why
+ * and what becomes of the lines. Other lines no socket takes are dropped
+ * without a word: a program that has no error gets nothing of attls on
+ * its stderr, nor does each child it execs.
  */
-bool attls_log_send(int pri, const char *msgid, const char *line);
+bool attls_log_send(int pri, const char *msgid, const char *line, bool error);
 
 /* Notes what fd 2 is when the program starts (the engine's first step). */
 void attls_log_start(void);

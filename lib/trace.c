@@ -38,7 +38,8 @@ static bool log_line(int severity, enum attls_msg m, const char *msg)
 {
 	int facility = __atomic_load_n(&trace_facility, __ATOMIC_RELAXED);
 
-	return attls_log_send((facility & LOG_FACMASK) | severity, catalogue[m].id, msg);
+	return attls_log_send((facility & LOG_FACMASK) | severity, catalogue[m].id, msg,
+			      severity == LOG_ERR);
 }
 
 unsigned attls_trace_mask(void)

@@ -118,6 +118,15 @@ check "no log socket: one line says why, once, before the first error" \
 	bash -c "[ \"\$(grep -c ATTLS090W '$WORK/none.err')\" = 1 ] &&
 		head -1 '$WORK/none.err' | grep -q '^attls\[$pid\]: ATTLS090W no log socket takes attls.s lines: errors go to stderr, other lines are not written: /dev/log: No such file or directory$'"
 
+# A program with no error, with events asked and no log socket, and the
+# children it execs: nothing of attls on their stderr (the events are
+# dropped; ATTLS090W comes only with an error it explains).
+in_ns quiet none "$WORK/events.ini" /bin/sh -c 'true; /bin/true; ls / >/dev/null; echo done'
+check "no log socket, no error, trace = error, event: the program and its children ran ($(cat "$WORK/quiet.out"))" \
+	grep -qx done "$WORK/quiet.out"
+check "no log socket, no error: nothing of attls on stderr ($(wc -l <"$WORK/quiet.err") lines)" \
+	[ ! -s "$WORK/quiet.err" ]
+
 in_ns journal journal-read "$WORK/events.ini" /usr/bin/python3 "$WORK/client.py" "$P" 1
 pid=$(sed -n 's/^pid=//p' "$WORK/journal.out")
 # The datagram of the failure, one field a line.
