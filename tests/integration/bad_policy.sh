@@ -57,7 +57,10 @@ printf '[keyring k]\nca = %s\n[traffic t]\nremote_port = 7843\nrole = client\nse
 rc=$?
 check "a NUL byte in a policy is an error at its line (exit $rc)" \
 	grep -q "nul.ini:8: a NUL byte" "$WORK/nul.out"
-"$ATTLS" check "$TOP/conf/broker.ini" >"$WORK/broker.out" 2>&1
+# Its key files named in a directory that surely has none (this host's
+# /etc/attls may hold an administrator's).
+sed "s|/etc/attls/|$WORK/absent/|g" "$TOP/conf/broker.ini" >"$WORK/broker.ini"
+"$ATTLS" check "$WORK/broker.ini" >"$WORK/broker.out" 2>&1
 broker_clean() {
 	[ "$(grep -c 'broker.ini:[0-9]*: ' "$WORK/broker.out")" = 3 ] &&
 		[ "$(grep -c 'No such file or directory' "$WORK/broker.out")" = 3 ]
