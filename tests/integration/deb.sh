@@ -72,6 +72,9 @@ set -u
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C
 say() { echo "INSIDE \$*"; }
 if dpkg -s attls >/dev/null 2>&1; then say "preinstalled"; fi
+# This host's own /etc/attls (make install's, an administrator's keys) is
+# not the package's: the throw-away root starts without it.
+rm -rf /etc/attls
 dpkg -i /pkg/$deb >/tmp/dpkg.log 2>&1 && say "installed" || cat /tmp/dpkg.log
 dpkg -s attls 2>/dev/null | grep -qx 'Status: install ok installed' && say "status-installed"
 [ "\$(stat -c '%a %u' /run/attls /run/attls/live 2>/dev/null | xargs)" = '755 0 1777 0' ] && say "tmpfiles"
