@@ -14,7 +14,7 @@ version=$(head -1 "$TOP/debian/changelog" | tr -d '()' | cut -d' ' -f2)
 arch=$(dpkg --print-architecture)
 deb="attls_${version}_${arch}.deb"
 check "the package's version is the one make builds in" \
-	[ "$version" = "$(make -s -C "$TOP" --eval 'print-version: ; @echo $(VERSION)' print-version)" ]
+	[ "$version" = "$(make --no-print-directory -s -C "$TOP" --eval 'print-version: ; @echo $(VERSION)' print-version)" ]
 host_before=$(dpkg -s attls 2>&1 | grep '^Status\|^Version')
 
 # The tree as git knows it, and the wolfSSL make has built already (its
