@@ -27,6 +27,7 @@
 #include "../lib/tlsctx.h"
 #include "../lib/wolf.h"
 #include "attls.h"
+#include "procscan.h"
 
 /* The warnings, after the errors, and what was not looked at. */
 static void print_warnings(const char *file, const struct attls_errors *warns)
@@ -42,7 +43,7 @@ int cmd_check(int argc, char **argv)
 	struct attls_errors errs = { 0 }, warns = { 0 };
 	struct attls_policy *p;
 	char why[256], device[256], msg[4608];
-	bool no_keys = false, strict = false;
+	bool no_keys = false, strict = false, preloaded = false;
 	const char *file = argv[argc - 1], *user = NULL;
 	char abs[4352];
 	int rc = 0, i;
@@ -52,19 +53,33 @@ int cmd_check(int argc, char **argv)
 			no_keys = true;
 		else if (!strcmp(argv[i], "--strict") && !strict)
 			strict = true;
+		else if (!strcmp(argv[i], "--preloaded") && !preloaded)
+			preloaded = true;
 		else if (!strcmp(argv[i], "--user") && !user && i + 1 < argc - 1)
 			user = argv[++i];
 		else
 			break;
 	}
 	if (argc < 2 || i != argc - 1 || file[0] == '-') {
-		fprintf(stderr, "usage: attls check [--no-keys] [--strict] [--user USER] FILE\n");
+		fprintf(stderr, "usage: attls check [--no-keys] [--strict] [--user USER] [--preloaded] FILE\n");
 		return 2;
 	}
 	file = attls_abs_path(file, abs, sizeof(abs));
 	/* This process's own mappings, before anything else is loaded or changed. */
 	if (attls_preload_check(msg, sizeof(msg)) < 0) {
 		fprintf(stderr, "attls check: %s\n", msg);
+		rc = 1;
+	} else if (preloaded && attls_proc_has_attls(getpid()) != 1) {
+		/*
+		 * --preloaded (a unit's ExecStartPre=): the library must be in
+		 * this process, as ld.so will put it into the program, whatever
+		 * went wrong: a misspelt file name or variable, a removed package.
+		 */
+		const char *pre = getenv("LD_PRELOAD");
+
+		fprintf(stderr, "attls check: --preloaded: attls's library is not loaded into this "
+			"process (LD_PRELOAD=%s%s%s): a program started with this environment runs "
+			"without attls\n", pre ? "\"" : "", pre ? pre : "unset", pre ? "\"" : "");
 		rc = 1;
 	}
 	if (user) {
@@ -74,7 +89,7 @@ int cmd_check(int argc, char **argv)
 			fprintf(stderr, "attls check: %s\n", msg);
 			if (r == 2)
 				fprintf(stderr, "usage: attls check [--no-keys] [--strict] "
-					"[--user USER] FILE\n");
+					"[--user USER] [--preloaded] FILE\n");
 			return r;
 		}
 	} else if (geteuid() == 0) {

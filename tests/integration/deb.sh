@@ -59,7 +59,7 @@ check "the packaged systemd drop-in preloads the packaged library" \
 	grep -qx 'Environment=LD_PRELOAD=/usr/lib/attls/libattls.so' \
 	"$WORK/x/usr/share/doc/attls/examples/systemd/redis-server.service.d/attls.conf"
 check "the packaged drop-in checks with the packaged command and lets the unit run both" \
-	bash -c "grep -qx 'ExecStartPre=/usr/bin/attls check /etc/attls/redis.ini' '$WORK/x/usr/share/doc/attls/examples/systemd/redis-server.service.d/attls.conf' &&
+	bash -c "grep -qx 'ExecStartPre=/usr/bin/attls check --preloaded /etc/attls/redis.ini' '$WORK/x/usr/share/doc/attls/examples/systemd/redis-server.service.d/attls.conf' &&
 	 grep -qx 'ExecPaths=-/usr/bin/attls -/usr/lib/attls/libattls.so' '$WORK/x/usr/share/doc/attls/examples/systemd/redis-server.service.d/attls.conf'"
 check "the packaged tmpfiles.d file makes /run/attls and /run/attls/live" \
 	bash -c "grep -qx 'd /run/attls 0755 root root -' '$WORK/x/usr/lib/tmpfiles.d/attls.conf' &&

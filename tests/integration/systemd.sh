@@ -62,7 +62,7 @@ check "attls status lists it as job redis-server, with its descriptor" \
 # package, a typo) ld.so starts programs without attls, and the check fails.
 pre=$(sed -n 's/^ExecStartPre=//p' "$D/redis-server.service.d/attls.conf")
 check "the drop-in checks its policy before the program starts (ExecStartPre=$pre)" \
-	[ "$pre" = "/usr/local/bin/attls check /etc/attls/redis.ini" ]
+	[ "$pre" = "/usr/local/bin/attls check --preloaded /etc/attls/redis.ini" ]
 read -r -a pre_cmd <<<"$(sed -e "s|/usr/local/bin/attls|$ATTLS|; s|/etc/attls/redis.ini|$WORK/redis.ini|" <<<"$pre")"
 out=$(timeout 30 env "${run_env[@]}" "${pre_cmd[@]}" 2>&1)
 rc=$?
@@ -82,6 +82,21 @@ for bad in "$WORK/nowhere/libattls.so" "$WORK/nowhere/libother.so $WORK/nowhere/
 	check "ExecStartPre with LD_PRELOAD=$bad fails (exit $rc), naming the path" \
 		bash -c '[ "$1" = 1 ] && grep -q "^attls check: LD_PRELOAD names $2/nowhere/libattls.so, which did not load (No such file or directory): a program started with this environment runs without attls$" <<<"$3" &&
 			! grep -q ": ok:" <<<"$3"' _ "$rc" "$WORK" "$out"
+done
+# Typos that name no libattls.so at all: a misspelt file name, a misspelt
+# variable. --preloaded wants the library in the check itself.
+for typo in "LD_PRELOAD=/usr/local/lib/attls/libattl.so" "LD_PRELAOD=$LIB"; do
+	bad_env=()
+	for e in "${run_env[@]}"; do
+		case $e in
+		LD_PRELOAD=*) bad_env+=("$typo") ;;
+		*) bad_env+=("$e") ;;
+		esac
+	done
+	out=$(timeout 30 env "${bad_env[@]}" "${pre_cmd[@]}" 2>&1)
+	rc=$?
+	check "ExecStartPre with $typo (a typo) fails (exit $rc): the library is not loaded" \
+		bash -c '[ "$1" = 1 ] && grep -q "^attls check: --preloaded: attls.s library is not loaded into this process" <<<"$2"' _ "$rc" "$out"
 done
 # A library that is there but not one ld.so maps (not an ELF object here).
 mkdir -p "$WORK/notelf" && echo "not a library" >"$WORK/notelf/libattls.so"
