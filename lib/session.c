@@ -193,6 +193,7 @@ static int cb_send(WOLFSSL *ssl, char *buf, int sz, void *ctx)
 	size_t need = (size_t)sz;
 
 	(void)ssl;
+	s->wrote_any = true;
 	if (s->out_off && s->out_off == s->out_len)
 		s->out_off = s->out_len = 0;
 	if (s->out_len + need > s->out_cap && s->out_off) {
@@ -373,6 +374,7 @@ static const char *explain(int err)
 		return "the peer offers no protocol version the policy allows, or does not speak TLS";
 	case PARSE_ERROR:
 	case UNKNOWN_RECORD_TYPE:
+	case LENGTH_ERROR: /* text whose bytes 4-5 read as a record too long */
 		return "the peer does not speak TLS (clear text or garbage?)";
 	case FATAL_ERROR: return "the peer sent a fatal alert (it refused us)";
 	case MATCH_SUITE_ERROR: return "no cipher suite (or key exchange group) in common with the peer";
@@ -432,6 +434,44 @@ static const char *not_tls_reason(struct attls_session *s, char *buf, size_t len
 	return attls_not_tls_reason(s->first, s->first_len, buf, len);
 }
 
+/*
+ * A server whose client ended the handshake after reading the server's
+ * flight (its certificate): most often because it does not accept that
+ * certificate, which only its own log says. Said so, with the alert it
+ * sent, instead of wolfSSL's words for a record it could not read (a TLS
+ * 1.3 client that has not switched keys yet sends its alert in plain).
+ * NULL for a failure before the server answered, or of another kind.
+ */
+static const char *server_refused_reason(struct attls_session *s, int err, char *buf,
+					 size_t len)
+{
+	WOLFSSL_ALERT_HISTORY h = { .last_rx = { -1, -1 }, .last_tx = { -1, -1 } };
+	const char *how;
+
+	if (s->role != ATTLS_ROLE_SERVER || s->state != ATTLS_ST_HANDSHAKE || !s->hello.done ||
+	    !s->hello.offered || !s->wrote_any)
+		return NULL;
+	if (err == FATAL_ERROR && wolfSSL_get_alert_history(s->ssl, &h) == WOLFSSL_SUCCESS &&
+	    h.last_rx.level == alert_fatal) {
+		snprintf(buf, len, "the client refused the handshake after our certificate with "
+			 "a fatal alert: %s (%d) (its own log says why)",
+			 wolfSSL_alert_desc_string_long(h.last_rx.code), h.last_rx.code);
+		return buf;
+	}
+	if (s->io_eof)
+		how = "it closed the connection";
+	else if (s->io_errno == ECONNRESET)
+		how = "it reset the connection";
+	else if (err == PARSE_ERROR || err == UNKNOWN_RECORD_TYPE || err == LENGTH_ERROR)
+		how = "it sent a record we could not read, as a plain alert is";
+	else
+		return NULL;
+	snprintf(buf, len, "the client ended the handshake after our certificate (%s): it may "
+		 "not accept the certificate (expired, not signed by a CA it trusts, not the name "
+		 "it asked for); its own log says why", how);
+	return buf;
+}
+
 static const char *ssl_reason(struct attls_session *s, int ret, char *buf, size_t len)
 {
 	int err = wolfSSL_get_error(s->ssl, ret);
@@ -448,6 +488,8 @@ static const char *ssl_reason(struct attls_session *s, int ret, char *buf, size_
 	    attls_name_mismatch_reason(s->ssl, s->server_name, buf, len))
 		return buf;
 	if (client_version_reason(s, buf, len))
+		return buf;
+	if (server_refused_reason(s, err, buf, len))
 		return buf;
 
 	if (s->io_eof)

@@ -91,6 +91,7 @@ struct attls_session {
 	unsigned char *out;
 	size_t out_off, out_len, out_cap;
 	uint64_t bytes_in, bytes_out;
+	bool wrote_any;      /* wolfSSL gave cb_send bytes (a handshake flight) */
 	char *who;
 	char *resume_key;
 	bool resume_offered; /* client: a kept session was offered */

@@ -94,4 +94,37 @@ timeout 20 curl -sS --cacert "$PKI/ca.pem" --cert "$WORK/v1.pem" --key "$PKI/cli
 	"https://localhost:$Q/index.html" >"$WORK/v1.out" 2>&1
 check "required client auth: an X.509 v1 certificate is refused, the log says version 1" \
 	bash -c "! grep -q 'hello over tls' '$WORK/v1.out' && grep -q 'ATTLS022E.*rule=web_mutual: the peer.s certificate, or one in its chain, is X.509 version 1' '$WORK/mutual.log'"
+# Clients that refuse the server's certificate (expired): the server's log
+# says the client ended the handshake after it, not that it spoke no TLS.
+X=$(free_port)
+policy "$WORK/x.ini" <<EOF2
+[global]
+trace = error-stderr, error
+handshake_timeout = 3s
+[keyring old]
+cert = @PKI@/expired.pem
+key = @PKI@/expired.key
+[traffic expired]
+direction = inbound
+local_port = $X
+keyring = old
+EOF2
+serve_dir "$WORK/x.ini" "$WORK/www" "$X" "$WORK/x.log" || exit 1
+for v in -tls1_3 -tls1_2; do
+	echo | timeout 10 openssl s_client -connect "127.0.0.1:$X" "$v" -verify_return_error \
+		-CAfile "$PKI/ca.pem" >"$WORK/x$v.out" 2>&1
+done
+timeout 10 curl -sS --cacert "$PKI/ca.pem" "https://localhost:$X/" >"$WORK/x-curl.out" 2>&1
+sleep 0.3
+check "the clients refused the expired certificate" \
+	bash -c "grep -q 'certificate has expired' '$WORK/x-tls1_3.out' && grep -q 'certificate has expired' '$WORK/x-tls1_2.out' && grep -q 'expired' '$WORK/x-curl.out'"
+check "a TLS 1.2 client's alert is named: certificate_expired (45)" \
+	grep -q "rule=expired: the client refused the handshake after our certificate with a fatal alert: .* (45) (its own log says why)" "$WORK/x.log"
+check "TLS 1.3 clients: the client ended the handshake after our certificate, never 'does not speak TLS' ($(grep -c 'ended the handshake after our certificate' "$WORK/x.log"))" \
+	bash -c "[ \"\$(grep -c 'rule=expired: the client ended the handshake after our certificate' '$WORK/x.log')\" -ge 2 ] && ! grep -q 'does not speak TLS' '$WORK/x.log'"
+# Clear text whose bytes 4-5 read as a too long record (wolfSSL's length error).
+printf 'stats\r\n' | timeout 5 socat - "TCP:127.0.0.1:$X" >/dev/null 2>&1
+sleep 0.3
+check "clear text 'stats' at a TLS port: the peer does not speak TLS" \
+	bash -c "grep 'rule=expired' '$WORK/x.log' | tail -1 | grep -q 'the peer does not speak TLS (clear text or garbage?): record layer length error (-341)'"
 finish
