@@ -68,15 +68,19 @@ out=$(timeout 30 env "${run_env[@]}" "${pre_cmd[@]}" 2>&1)
 rc=$?
 check "ExecStartPre with the drop-in's environment passes (exit $rc)" \
 	bash -c '[ "$1" = 0 ] && grep -q ": ok: 1 traffic descriptors" <<<"$2"' _ "$rc" "$out"
-# ld.so splits the list at colons and blanks.
-for bad in "$WORK/nowhere/libattls.so" "$WORK/nowhere/libother.so $WORK/nowhere/libattls.so"; do
+# with_preload ENTRY: run_env with its LD_PRELOAD=... entry replaced, into bad_env.
+with_preload() {
 	bad_env=()
 	for e in "${run_env[@]}"; do
 		case $e in
-		LD_PRELOAD=*) bad_env+=("LD_PRELOAD=$bad") ;;
+		LD_PRELOAD=*) bad_env+=("$1") ;;
 		*) bad_env+=("$e") ;;
 		esac
 	done
+}
+# ld.so splits the list at colons and blanks.
+for bad in "$WORK/nowhere/libattls.so" "$WORK/nowhere/libother.so $WORK/nowhere/libattls.so"; do
+	with_preload "LD_PRELOAD=$bad"
 	out=$(timeout 30 env "${bad_env[@]}" "${pre_cmd[@]}" 2>&1)
 	rc=$?
 	check "ExecStartPre with LD_PRELOAD=$bad fails (exit $rc), naming the path" \
@@ -86,13 +90,7 @@ done
 # Typos that name no libattls.so at all: a misspelt file name, a misspelt
 # variable. --preloaded wants the library in the check itself.
 for typo in "LD_PRELOAD=/usr/local/lib/attls/libattl.so" "LD_PRELAOD=$LIB"; do
-	bad_env=()
-	for e in "${run_env[@]}"; do
-		case $e in
-		LD_PRELOAD=*) bad_env+=("$typo") ;;
-		*) bad_env+=("$e") ;;
-		esac
-	done
+	with_preload "$typo"
 	out=$(timeout 30 env "${bad_env[@]}" "${pre_cmd[@]}" 2>&1)
 	rc=$?
 	check "ExecStartPre with $typo (a typo) fails (exit $rc): the library is not loaded" \
