@@ -189,6 +189,25 @@ static bool put(char *out, size_t len, size_t *o, const unsigned char *s, size_t
 	return true;
 }
 
+/*
+ * One name into out at *o: sep (unless it is the first), pre, the value
+ * (an IP in its text form, anything else escaped). False when out is full.
+ */
+static bool put_name(char *out, size_t len, size_t *o, const struct attls_peer_field *f,
+		     const char *pre, const char *sep, bool first)
+{
+	char ip[INET6_ADDRSTRLEN] = "?";
+
+	if (!put(out, len, o, (const unsigned char *)sep, first ? 0 : strlen(sep), false) ||
+	    !put(out, len, o, (const unsigned char *)pre, strlen(pre), false))
+		return false;
+	if (f->kind != ATTLS_PEER_IP)
+		return put(out, len, o, f->v, f->len, true);
+	if (f->len == 4 || f->len == 16)
+		inet_ntop(f->len == 4 ? AF_INET : AF_INET6, f->v, ip, sizeof(ip));
+	return put(out, len, o, (const unsigned char *)ip, strlen(ip), false);
+}
+
 const char *attls_cert_sans_str(const struct attls_peer_id *id, char *out, size_t len)
 {
 	size_t o = 0;
@@ -204,22 +223,10 @@ const char *attls_cert_sans_str(const struct attls_peer_id *id, char *out, size_
 		const char *pre = f->kind == ATTLS_PEER_DNS ? "DNS:" : f->kind == ATTLS_PEER_URI ?
 				  "URI:" : f->kind == ATTLS_PEER_EMAIL ? "EMAIL:" :
 				  f->kind == ATTLS_PEER_IP ? "IP:" : NULL;
-		char ip[INET6_ADDRSTRLEN] = "?";
-		bool ok;
 
 		if (!pre)
 			continue;
-		ok = put(out, len, &o, (const unsigned char *)(first ? "" : ","), first ? 0 : 1,
-			 false) &&
-		     put(out, len, &o, (const unsigned char *)pre, strlen(pre), false);
-		if (ok && f->kind == ATTLS_PEER_IP) {
-			if (f->len == 4 || f->len == 16)
-				inet_ntop(f->len == 4 ? AF_INET : AF_INET6, f->v, ip, sizeof(ip));
-			ok = put(out, len, &o, (const unsigned char *)ip, strlen(ip), false);
-		} else if (ok) {
-			ok = put(out, len, &o, f->v, f->len, true);
-		}
-		if (!ok) {
+		if (!put_name(out, len, &o, f, pre, ",", first)) {
 			memcpy(out + o, "...", 4);
 			return out;
 		}
@@ -246,23 +253,10 @@ const char *attls_cert_names_str(const struct attls_peer_id *id, char *out, size
 			const char *pre = f->kind == ATTLS_PEER_CN ? "CN=" :
 					  f->kind == ATTLS_PEER_DNS ? "DNS:" :
 					  f->kind == ATTLS_PEER_IP ? "IP:" : NULL;
-			char ip[INET6_ADDRSTRLEN] = "?";
-			bool ok;
 
 			if (!pre || (pass == 0) != (f->kind == ATTLS_PEER_CN))
 				continue;
-			ok = put(out, len, &o, (const unsigned char *)(first ? "" : ", "),
-				 first ? 0 : 2, false) &&
-			     put(out, len, &o, (const unsigned char *)pre, strlen(pre), false);
-			if (ok && f->kind == ATTLS_PEER_IP) {
-				if (f->len == 4 || f->len == 16)
-					inet_ntop(f->len == 4 ? AF_INET : AF_INET6, f->v, ip,
-						  sizeof(ip));
-				ok = put(out, len, &o, (const unsigned char *)ip, strlen(ip), false);
-			} else if (ok) {
-				ok = put(out, len, &o, f->v, f->len, true);
-			}
-			if (!ok) {
+			if (!put_name(out, len, &o, f, pre, ", ", first)) {
 				memcpy(out + o, "...", 4);
 				return out;
 			}
