@@ -44,7 +44,7 @@ static int usage(FILE *out)
 {
 	fprintf(out,
 		"usage: attls run [-c FILE] [-j JOBNAME] [--start-anyway] -- PROGRAM [ARGS...]\n"
-		"       attls check [--no-keys] [--strict] [--user USER] FILE\n"
+		"       attls check [--no-keys] [--strict] [--user USER] [--preloaded] FILE\n"
 		"       attls query FILE --direction inbound|outbound [--local-port P]\n"
 		"                   [--remote-port P] [--local-addr A] [--remote-addr A]\n"
 		"                   [--jobname J] [--user U]\n"

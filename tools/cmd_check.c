@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * attls check [--no-keys] [--strict] [--user USER] FILE: every error with
+ * attls check [--no-keys] [--strict] [--user USER] [--preloaded] FILE: every error with
  * its line, then every warning (checkwarn.h); exit 1 on any error, or with
  * --strict on any warning.
  * Plain check builds every context, as a program under attls would: it

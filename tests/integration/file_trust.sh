@@ -131,7 +131,7 @@ check "a PIN file readable by the group is refused" \
 chmod 600 "$WORK/pin"
 
 # --- attls check --no-keys.
-check "--no-keys is in the usage" bash -c '"$1" --help | grep -q -- "check \[--no-keys\] \[--strict\] FILE"' _ "$ATTLS"
+check "--no-keys is in the usage" bash -c '"$1" --help | grep -q -- "check \[--no-keys\] \[--strict\] \[--user USER\] \[--preloaded\] FILE"' _ "$ATTLS"
 sed -e "s|$PKI/client.pem|$WORK/absent/client.pem|" -e "s|$PKI/client.key|$WORK/absent/client.key|" \
 	-e "s|$PKI/ca.pem|$WORK/absent/ca.pem|" "$WORK/p.ini" >"$WORK/absent.ini"
 check "control: plain check fails on absent key files" has "$(chk "$WORK/absent.ini")" "No such file"
